@@ -1,0 +1,229 @@
+//! The services both faces of the app call: the window's commands (`src/app/`) and the CLI.
+//! Everything here is plain Rust; the shapes that cross to the UI are generated to TypeScript
+//! from these types (see `bindings.rs`).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::campaign::{self, Campaign, CampaignError, Level};
+use crate::library::{
+    self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, Library, LibraryError,
+    LibraryInfo, OfficeInput, recent,
+};
+
+/// An error as the UI receives it: a stable code for code, a Chinese message for the clerk,
+/// and per-field messages for forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<LibraryError> for ApiError {
+    fn from(e: LibraryError) -> Self {
+        let fields = match &e {
+            LibraryError::Invalid(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        ApiError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            fields,
+        }
+    }
+}
+
+impl From<CampaignError> for ApiError {
+    fn from(e: CampaignError) -> Self {
+        ApiError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+impl ApiError {
+    fn no_library() -> Self {
+        ApiError {
+            code: "library.none_open".into(),
+            message: "还没有打开资料库，请先新建或打开一个资料库。".into(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+/// A campaign as a picker lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CampaignSummary {
+    pub id: String,
+    pub name: String,
+    pub short_name: String,
+    pub level: Level,
+}
+
+/// What the window needs to draw its first screen.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Startup {
+    /// The open library, if one could be opened; otherwise the window shows first-run setup.
+    pub library: Option<LibraryInfo>,
+    /// Why the last library could not be reopened, if it could not.
+    pub problem: Option<ApiError>,
+    pub default_location: String,
+    pub recent: Vec<recent::RecentLibrary>,
+    pub campaigns: Vec<CampaignSummary>,
+    pub default_campaign: String,
+}
+
+pub fn campaign_summaries() -> Vec<CampaignSummary> {
+    campaign::embedded()
+        .into_iter()
+        .map(|c| CampaignSummary {
+            id: c.id,
+            name: c.name,
+            short_name: c.short_name,
+            level: c.level,
+        })
+        .collect()
+}
+
+/// One user's working state: which library is open. The window holds one behind a mutex.
+#[derive(Debug)]
+pub struct Session {
+    library: Option<Library>,
+    config_dir: PathBuf,
+    actor: Actor,
+    problem: Option<ApiError>,
+}
+
+impl Session {
+    pub fn new(config_dir: PathBuf, actor: Actor) -> Self {
+        Session {
+            library: None,
+            config_dir,
+            actor,
+            problem: None,
+        }
+    }
+
+    /// Opens the library the clerk worked in last (or `preferred`), quietly: a library that
+    /// cannot be opened becomes `Startup::problem`, never a crash.
+    pub fn resume(&mut self, preferred: Option<&Path>) {
+        let candidate = preferred.map(Path::to_path_buf).or_else(|| {
+            recent::load(&self.config_dir)
+                .first()
+                .map(|r| PathBuf::from(&r.path))
+        });
+        if let Some(path) = candidate {
+            if let Err(e) = self.open(&path) {
+                self.problem = Some(e);
+            }
+        }
+    }
+
+    pub fn startup(&self) -> Startup {
+        Startup {
+            library: self.library.as_ref().and_then(|l| l.info().ok()),
+            problem: self.problem.clone(),
+            default_location: library::default_location().display().to_string(),
+            recent: recent::load(&self.config_dir),
+            campaigns: campaign_summaries(),
+            default_campaign: campaign::DEFAULT_CAMPAIGN_ID.to_owned(),
+        }
+    }
+
+    pub fn library(&self) -> Result<&Library, ApiError> {
+        self.library.as_ref().ok_or_else(ApiError::no_library)
+    }
+
+    pub fn library_mut(&mut self) -> Result<&mut Library, ApiError> {
+        self.library.as_mut().ok_or_else(ApiError::no_library)
+    }
+
+    fn remember(&self, lib: &Library) {
+        let office = lib.office().map(|o| o.name).unwrap_or_default();
+        recent::remember(&self.config_dir, lib.root(), &office);
+    }
+
+    pub fn open(&mut self, path: &Path) -> Result<LibraryInfo, ApiError> {
+        let lib = Library::open(path, self.actor)?;
+        let info = lib.info()?;
+        self.remember(&lib);
+        self.library = Some(lib);
+        self.problem = None;
+        Ok(info)
+    }
+
+    pub fn create(&mut self, path: &Path, office: &OfficeInput) -> Result<LibraryInfo, ApiError> {
+        let lib = Library::create(path, office, self.actor)?;
+        let info = lib.info()?;
+        self.remember(&lib);
+        self.library = Some(lib);
+        self.problem = None;
+        Ok(info)
+    }
+
+    pub fn close(&mut self) {
+        self.library = None;
+    }
+
+    pub fn forget_recent(&self, path: &str) -> Vec<recent::RecentLibrary> {
+        recent::forget(&self.config_dir, path);
+        recent::load(&self.config_dir)
+    }
+
+    pub fn info(&self) -> Result<LibraryInfo, ApiError> {
+        Ok(self.library()?.info()?)
+    }
+
+    pub fn campaign(&self) -> Result<Campaign, ApiError> {
+        Ok(self.library()?.campaign()?)
+    }
+
+    pub fn update_office(&mut self, office: &OfficeInput) -> Result<LibraryInfo, ApiError> {
+        let lib = self.library_mut()?;
+        lib.update_office(office)?;
+        let info = lib.info()?;
+        self.remember(self.library()?);
+        Ok(info)
+    }
+
+    pub fn entries(&self, filter: &EntryFilter) -> Result<Vec<Entry>, ApiError> {
+        Ok(self.library()?.entries(filter, EntrySort::Newest)?)
+    }
+
+    pub fn entry(&self, id: i64) -> Result<Entry, ApiError> {
+        Ok(self.library()?.entry(id)?)
+    }
+
+    pub fn add_entry(&mut self, input: &EntryInput, files: &[PathBuf]) -> Result<Entry, ApiError> {
+        Ok(self.library_mut()?.add_entry(input, files)?)
+    }
+
+    pub fn update_entry(&mut self, id: i64, input: &EntryInput) -> Result<Entry, ApiError> {
+        Ok(self.library_mut()?.update_entry(id, input)?)
+    }
+
+    pub fn attach_files(&mut self, id: i64, files: &[PathBuf]) -> Result<Entry, ApiError> {
+        Ok(self.library_mut()?.attach_files(id, files)?)
+    }
+
+    pub fn delete_entry(&mut self, id: i64) -> Result<(), ApiError> {
+        Ok(self.library_mut()?.delete_entry(id)?)
+    }
+
+    pub fn restore_entry(&mut self, id: i64) -> Result<Entry, ApiError> {
+        Ok(self.library_mut()?.restore_entry(id)?)
+    }
+}

@@ -1,0 +1,51 @@
+//! The Tauri shell: commands, state and nothing else. Every command is a thin adapter over
+//! [`baosong::api::Session`], the same services the CLI uses.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use baosong::api::Session;
+use baosong::library::{Actor, recent};
+
+/// The window's state: the open library, shared by the commands.
+pub type SharedSession = Arc<Mutex<Session>>;
+
+pub fn run() {
+    let mut session = Session::new(recent::config_dir(), Actor::App);
+    // `BAOSONG_LIBRARY` opens a given library (the tests give each run its own); otherwise the
+    // library used last is reopened.
+    let preferred = std::env::var_os("BAOSONG_LIBRARY")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from);
+    session.resume(preferred.as_deref());
+    let state: SharedSession = Arc::new(Mutex::new(session));
+
+    let result = tauri::Builder::default()
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::startup,
+            commands::pick_folder,
+            commands::pick_files,
+            commands::create_library,
+            commands::open_library,
+            commands::close_library,
+            commands::forget_recent,
+            commands::campaign,
+            commands::campaign_by_id,
+            commands::update_office,
+            commands::list_entries,
+            commands::get_entry,
+            commands::add_entry,
+            commands::update_entry,
+            commands::attach_files,
+            commands::delete_entry,
+            commands::restore_entry,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("报送助手无法启动窗口：{e}");
+        std::process::exit(1);
+    }
+}

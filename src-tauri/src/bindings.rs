@@ -1,0 +1,73 @@
+//! The TypeScript types of everything that crosses the IPC boundary are generated from these
+//! Rust types (ts-rs) into `ui/src/bindings/`. This test fails when the committed files are
+//! stale; `UPDATE_BINDINGS=1 cargo test -p baosong bindings` rewrites them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ts_rs::TS;
+
+fn committed_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings")
+}
+
+fn export_all(dir: &Path) {
+    fn one<T: TS + 'static>(dir: &Path) {
+        T::export_all_to(dir).unwrap_or_else(|e| panic!("export {}: {e}", T::name()));
+    }
+    one::<crate::api::ApiError>(dir);
+    one::<crate::api::Startup>(dir);
+    one::<crate::api::CampaignSummary>(dir);
+    one::<crate::campaign::Campaign>(dir);
+    one::<crate::library::LibraryInfo>(dir);
+    one::<crate::library::OfficeInput>(dir);
+    one::<crate::library::Entry>(dir);
+    one::<crate::library::EntryInput>(dir);
+    one::<crate::library::EntryFilter>(dir);
+    one::<crate::library::AuditRecord>(dir);
+    one::<crate::library::recent::RecentLibrary>(dir);
+}
+
+fn read_dir(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .map(|list| {
+            list.flatten()
+                .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(e.path()).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn generated_typescript_bindings_are_fresh() {
+    let fresh = tempfile::tempdir().expect("tempdir");
+    export_all(fresh.path());
+    let generated = read_dir(fresh.path());
+    assert!(generated.len() > 5, "ts-rs exported too little: {generated:?}");
+    let committed_path = committed_dir();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        let _ = std::fs::remove_dir_all(&committed_path);
+        std::fs::create_dir_all(&committed_path).expect("create bindings dir");
+        for (name, text) in &generated {
+            std::fs::write(committed_path.join(name), text).expect("write binding");
+        }
+        return;
+    }
+    let committed = read_dir(&committed_path);
+    let stale: Vec<&String> = generated
+        .iter()
+        .filter(|(name, text)| committed.get(*name) != Some(text))
+        .map(|(name, _)| name)
+        .chain(committed.keys().filter(|n| !generated.contains_key(*n)))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "ui/src/bindings is stale for {stale:?}: run `UPDATE_BINDINGS=1 cargo test -p baosong bindings` and commit the result"
+    );
+}

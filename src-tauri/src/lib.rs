@@ -1,0 +1,14 @@
+//! Baosong (报送助手): the core of the app a district trade-union office uses to take in
+//! campaign works, check them against the campaign's rules, watch quotas and deadlines, and
+//! package and send its batch.
+//!
+//! Architecture invariant: no module of this library imports tauri. The desktop shell
+//! (`src/app/`, compiled into the `baosong` binary only) and the CLI (`src/bin/baosong-cli.rs`)
+//! are two thin faces of the same services.
+
+pub mod api;
+pub mod campaign;
+pub mod library;
+
+#[cfg(test)]
+mod bindings;

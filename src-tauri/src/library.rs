@@ -1,0 +1,363 @@
+//! One library folder: `catalog.sqlite` plus the managed file store.
+//!
+//! A library is portable: every path stored in the catalog is relative to the folder, so the
+//! folder can be copied to another PC or a USB stick and opened there. The catalog is opened in
+//! WAL mode with foreign keys on and a busy timeout, so the window and the CLI can hold the same
+//! library at once; every change is one transaction that also writes its audit-log row.
+//!
+//! Architecture invariant: nothing here knows a window exists. Errors carry a stable code and a
+//! Chinese message the clerk can act on.
+
+mod entries;
+mod office;
+pub mod recent;
+mod schema;
+mod store;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::campaign::{self, Campaign, CampaignError};
+
+pub use entries::{Entry, EntryFile, EntryFilter, EntryInput, EntrySort};
+pub use office::{Office, OfficeInput};
+pub use schema::SCHEMA_VERSION;
+pub use validate::FieldError;
+
+/// The catalog's file name inside a library folder.
+pub const CATALOG_FILE: &str = "catalog.sqlite";
+/// Marks a SQLite file as a Baosong catalog (`PRAGMA application_id`), "BSNG".
+const APPLICATION_ID: i32 = 0x4253_4E47;
+/// How long a write waits for another program (the CLI, a second window) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Who made a change, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    App,
+    Cli,
+}
+
+impl Actor {
+    fn as_str(self) -> &'static str {
+        match self {
+            Actor::App => "app",
+            Actor::Cli => "cli",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("“{0}”不是报送助手资料库（文件夹中没有 catalog.sqlite）。请选择正确的文件夹，或在此新建资料库。")]
+    NotALibrary(PathBuf),
+    #[error("“{0}”中已经有一个资料库，请直接打开它。")]
+    AlreadyExists(PathBuf),
+    #[error("“{0}”不是报送助手的资料库文件，未作任何改动。")]
+    Foreign(PathBuf),
+    #[error(
+        "此资料库由更新版本的报送助手创建（格式第 {found} 版，本软件只支持到第 {supported} 版）。请先升级报送助手；资料库未作任何改动。"
+    )]
+    TooNew { found: i64, supported: i64 },
+    #[error("资料库正被另一个程序（例如命令行工具或另一个窗口）写入，请稍后再试。")]
+    Busy,
+    #[error("资料库还没有设置本单位信息，请先完成首次设置。")]
+    NoOffice,
+    #[error("{}", validate::summary(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("找不到编号为 {0} 的作品，可能已被删除。")]
+    NoSuchEntry(i64),
+    #[error("无法读取文件“{path}”：{reason}")]
+    ReadFile { path: PathBuf, reason: String },
+    #[error("无法写入“{path}”：{reason}")]
+    Write { path: PathBuf, reason: String },
+    #[error("资料库数据库出错：{0}。资料库未作改动，请重试；如反复出现，请备份资料库文件夹后联系技术人员。")]
+    Sqlite(#[source] rusqlite::Error),
+    #[error(transparent)]
+    Campaign(#[from] CampaignError),
+}
+
+impl LibraryError {
+    /// A stable code for tests and the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LibraryError::NotALibrary(_) => "library.not_a_library",
+            LibraryError::AlreadyExists(_) => "library.already_exists",
+            LibraryError::Foreign(_) => "library.foreign",
+            LibraryError::TooNew { .. } => "library.too_new",
+            LibraryError::Busy => "library.busy",
+            LibraryError::NoOffice => "library.no_office",
+            LibraryError::Invalid(_) => "input.invalid",
+            LibraryError::NoSuchEntry(_) => "entry.not_found",
+            LibraryError::ReadFile { .. } => "file.read",
+            LibraryError::Write { .. } => "file.write",
+            LibraryError::Sqlite(_) => "library.sqlite",
+            LibraryError::Campaign(e) => e.code(),
+        }
+    }
+
+    /// True when the clerk's input (not the machine) is at fault.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            LibraryError::Invalid(_)
+                | LibraryError::NotALibrary(_)
+                | LibraryError::AlreadyExists(_)
+                | LibraryError::Foreign(_)
+                | LibraryError::TooNew { .. }
+                | LibraryError::NoSuchEntry(_)
+                | LibraryError::ReadFile { .. }
+                | LibraryError::Campaign(_)
+        )
+    }
+}
+
+impl From<rusqlite::Error> for LibraryError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        match e.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => LibraryError::Busy,
+            _ => LibraryError::Sqlite(e),
+        }
+    }
+}
+
+/// An I/O error said in plain Chinese.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "文件或文件夹不存在".into(),
+        K::PermissionDenied => "没有访问权限".into(),
+        K::StorageFull => "磁盘空间不足，请清理磁盘或换一个位置".into(),
+        K::ReadOnlyFilesystem => "磁盘是只读的".into(),
+        K::IsADirectory => "这是一个文件夹，不是文件".into(),
+        K::UnexpectedEof => "文件读到一半中断（U盘是否被拔出？）".into(),
+        _ => format!("{e}"),
+    }
+}
+
+/// Summary shown in the window's title bar and the CLI's `info`.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LibraryInfo {
+    pub path: String,
+    #[ts(type = "number")]
+    pub schema_version: i64,
+    pub office: Option<Office>,
+    #[ts(type = "number")]
+    pub entry_count: i64,
+}
+
+/// An open library.
+pub struct Library {
+    root: PathBuf,
+    conn: Connection,
+    actor: Actor,
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library").field("root", &self.root).finish()
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), LibraryError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+impl Library {
+    /// True when `dir` holds a catalog.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(CATALOG_FILE).is_file()
+    }
+
+    /// Creates a new library in `dir` (created if missing; must not already hold one) with its
+    /// office set up. Nothing is left behind when setup fails.
+    pub fn create(dir: &Path, office: &OfficeInput, actor: Actor) -> Result<Library, LibraryError> {
+        let campaign = campaign::embedded_by_id(&office.campaign_id)?;
+        office::validate(office, &campaign).map_err(LibraryError::Invalid)?;
+        if Library::exists(dir) {
+            return Err(LibraryError::AlreadyExists(dir.to_path_buf()));
+        }
+        std::fs::create_dir_all(dir).map_err(|e| LibraryError::Write {
+            path: dir.to_path_buf(),
+            reason: io_reason(&e),
+        })?;
+        // Build the catalog under a temporary name and rename it into place, so a failed
+        // setup never leaves a half-made library that later opens.
+        let tmp = dir.join(".catalog.sqlite.creating");
+        let _ = std::fs::remove_file(&tmp);
+        let result = (|| {
+            let mut conn = Connection::open(&tmp)?;
+            configure(&conn)?;
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+            schema::migrate(&mut conn)?;
+            let tx = conn.transaction()?;
+            office::save(&tx, office, actor)?;
+            tx.commit()?;
+            // Switch to WAL only once the file is in place; a rename of a WAL database with
+            // live -wal/-shm files would lose them.
+            drop(conn);
+            Ok::<(), LibraryError>(())
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        std::fs::rename(&tmp, dir.join(CATALOG_FILE)).map_err(|e| LibraryError::Write {
+            path: dir.to_path_buf(),
+            reason: io_reason(&e),
+        })?;
+        Library::open(dir, actor)
+    }
+
+    /// Opens an existing library, migrating an older catalog forward. A catalog written by a
+    /// newer version, or a SQLite file that is not ours, is refused untouched.
+    pub fn open(dir: &Path, actor: Actor) -> Result<Library, LibraryError> {
+        let path = dir.join(CATALOG_FILE);
+        if !path.is_file() {
+            return Err(LibraryError::NotALibrary(dir.to_path_buf()));
+        }
+        // Look before touching: read-only first, so a foreign or newer file is never changed
+        // (not even turned into WAL mode).
+        {
+            let ro = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|_| LibraryError::Foreign(path.clone()))?;
+            ro.busy_timeout(BUSY_TIMEOUT)?;
+            let app_id: i32 = ro
+                .pragma_query_value(None, "application_id", |r| r.get(0))
+                .map_err(|e| match LibraryError::from(e) {
+                    LibraryError::Busy => LibraryError::Busy,
+                    _ => LibraryError::Foreign(path.clone()),
+                })?;
+            if app_id != APPLICATION_ID {
+                return Err(LibraryError::Foreign(path.clone()));
+            }
+            let version: i64 = ro.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if version > SCHEMA_VERSION {
+                return Err(LibraryError::TooNew {
+                    found: version,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+        }
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            // Some network drives cannot do WAL; the rollback journal still keeps data safe.
+            conn.pragma_update(None, "journal_mode", "delete")?;
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        schema::migrate(&mut conn)?;
+        store::clean_incoming(dir);
+        Ok(Library {
+            root: dir.to_path_buf(),
+            conn,
+            actor,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn info(&self) -> Result<LibraryInfo, LibraryError> {
+        let entry_count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM entries WHERE deleted_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(LibraryInfo {
+            path: self.root.display().to_string(),
+            schema_version: SCHEMA_VERSION,
+            office: office::load(&self.conn)?,
+            entry_count,
+        })
+    }
+
+    /// The office profile; `NoOffice` before first-run setup finished.
+    pub fn office(&self) -> Result<Office, LibraryError> {
+        office::load(&self.conn)?.ok_or(LibraryError::NoOffice)
+    }
+
+    pub fn update_office(&mut self, input: &OfficeInput) -> Result<Office, LibraryError> {
+        let campaign = campaign::embedded_by_id(&input.campaign_id)?;
+        office::validate(input, &campaign).map_err(LibraryError::Invalid)?;
+        let tx = self.conn.transaction()?;
+        office::save(&tx, input, self.actor)?;
+        tx.commit()?;
+        self.office()
+    }
+
+    /// The campaign the office works on.
+    pub fn campaign(&self) -> Result<Campaign, LibraryError> {
+        Ok(campaign::embedded_by_id(&self.office()?.campaign_id)?)
+    }
+
+    /// The audit log, newest first.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, actor, action, entry_id, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(AuditRecord {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                entry_id: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// One row of the audit log: who changed what, when.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AuditRecord {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    #[ts(type = "number | null")]
+    pub entry_id: Option<i64>,
+    /// JSON with the values that changed.
+    pub detail: String,
+}
+
+/// Appends an audit-log row inside the caller's transaction.
+fn audit(
+    tx: &rusqlite::Transaction<'_>,
+    actor: Actor,
+    action: &str,
+    entry_id: Option<i64>,
+    detail: &serde_json::Value,
+) -> Result<(), LibraryError> {
+    tx.execute(
+        "INSERT INTO audit_log (at, actor, action, entry_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![now(), actor.as_str(), action, entry_id, detail.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Timestamps are stored as RFC 3339 UTC with milliseconds, which sort as text.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The default place for a new library: `<Documents>/报送助手资料库`.
+pub fn default_location() -> PathBuf {
+    dirs::document_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("报送助手资料库")
+}

@@ -1,0 +1,457 @@
+//! Entries (作品): one work with its catalog data and its files.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::store::{self, StoredFile};
+use super::validate::{self, FieldError};
+use super::{Library, LibraryError, audit, now};
+use crate::campaign::Campaign;
+
+/// A work in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Entry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub campaign_id: String,
+    pub category: String,
+    pub title: String,
+    pub authors: Vec<String>,
+    /// The recommending unit (推荐单位).
+    pub unit: String,
+    pub phone: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    /// Ids of the campaign's declarations the clerk has confirmed (原创、肖像权 …).
+    pub declarations: Vec<String>,
+    pub notes: String,
+    pub files: Vec<EntryFile>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+}
+
+/// A file of an entry, held in the library's store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct EntryFile {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub original_name: String,
+    pub original_path: String,
+    /// Relative to the library folder.
+    pub stored_path: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub sha256: String,
+    pub added_at: String,
+}
+
+/// What the entry form (or the CLI) sends to add or change an entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct EntryInput {
+    pub category: String,
+    pub title: String,
+    pub authors: Vec<String>,
+    pub unit: String,
+    pub phone: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub declarations: Vec<String>,
+    pub notes: String,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct EntryFilter {
+    /// Only this category (子项目 id).
+    pub category: Option<String>,
+    /// Substring of title, authors, unit or description (Chinese works: no word splitting).
+    pub text: Option<String>,
+    /// List the deleted entries (回收站) instead of the live ones.
+    pub deleted: bool,
+}
+
+/// Ways to order a list; the window sorts its table itself, the CLI uses these.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntrySort {
+    #[default]
+    Newest,
+    Title,
+}
+
+/// A cleaned, checked copy of the input.
+struct Checked {
+    input: EntryInput,
+}
+
+fn check(input: &EntryInput, campaign: &Campaign) -> Result<Checked, LibraryError> {
+    let mut errors = Vec::new();
+    let category = input.category.trim().to_owned();
+    if category.is_empty() {
+        errors.push(FieldError::new("category", "请选择作品类别（子项目）"));
+    } else if campaign.category(&category).is_none() {
+        let known: Vec<String> = campaign
+            .categories
+            .iter()
+            .map(|c| format!("{}（{}）", c.id, c.name))
+            .collect();
+        errors.push(FieldError::new(
+            "category",
+            format!("本活动没有“{category}”这个类别，可选：{}", known.join("、")),
+        ));
+    }
+    let title = validate::required(&mut errors, "title", "作品名称", &input.title, 100);
+    let authors: Vec<String> = input
+        .authors
+        .iter()
+        .flat_map(|a| a.split(['、', ',', '，', ';', '；']))
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if authors.is_empty() {
+        errors.push(FieldError::new("authors", "请填写作者（多位作者用顿号分隔）"));
+    } else if let Some(long) = authors.iter().find(|a| a.chars().count() > 30) {
+        errors.push(FieldError::new(
+            "authors",
+            format!("作者“{long}”过长：每位作者不超过30个字，多位作者请用顿号分隔"),
+        ));
+    }
+    let unit = validate::optional(&mut errors, "unit", "推荐单位", &input.unit, 60);
+    let phone = validate::phone(&mut errors, "phone", &input.phone, false);
+    let description =
+        validate::optional(&mut errors, "description", "作品简介", &input.description, 2000);
+    let notes = validate::optional(&mut errors, "notes", "备注", &input.notes, 2000);
+    let mut tags: Vec<String> = Vec::new();
+    for t in input.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if t.chars().count() > 20 {
+            errors.push(FieldError::new("tags", format!("标签“{t}”过长（不超过20个字）")));
+        } else if !tags.iter().any(|x| x == t) {
+            tags.push(t.to_owned());
+        }
+    }
+    let mut declarations: Vec<String> = Vec::new();
+    for d in input.declarations.iter().map(|d| d.trim()) {
+        if !campaign.declarations.iter().any(|x| x.id == d) {
+            errors.push(FieldError::new(
+                "declarations",
+                format!("本活动没有“{d}”这项声明"),
+            ));
+        } else if !declarations.iter().any(|x| x == d) {
+            declarations.push(d.to_owned());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LibraryError::Invalid(errors));
+    }
+    Ok(Checked {
+        input: EntryInput {
+            category,
+            title,
+            authors,
+            unit,
+            phone,
+            description,
+            tags,
+            declarations,
+            notes,
+        },
+    })
+}
+
+fn json_list(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn parse_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+const ENTRY_COLUMNS: &str = "id, campaign_id, category, title, authors, unit, phone, description, \
+                             tags, declarations, notes, created_at, updated_at, deleted_at";
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        campaign_id: r.get(1)?,
+        category: r.get(2)?,
+        title: r.get(3)?,
+        authors: parse_list(&r.get::<_, String>(4)?),
+        unit: r.get(5)?,
+        phone: r.get(6)?,
+        description: r.get(7)?,
+        tags: parse_list(&r.get::<_, String>(8)?),
+        declarations: parse_list(&r.get::<_, String>(9)?),
+        notes: r.get(10)?,
+        files: Vec::new(),
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+        deleted_at: r.get(13)?,
+    })
+}
+
+fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, EntryFile)> {
+    Ok((
+        r.get(0)?,
+        EntryFile {
+            id: r.get(1)?,
+            original_name: r.get(2)?,
+            original_path: r.get(3)?,
+            stored_path: r.get(4)?,
+            size: r.get::<_, i64>(5)?.try_into().unwrap_or(0),
+            sha256: r.get(6)?,
+            added_at: r.get(7)?,
+        },
+    ))
+}
+
+impl Library {
+    /// Adds an entry with its files. The files are copied into the store first; the entry,
+    /// its file rows and the audit row then commit in one transaction.
+    pub fn add_entry(&mut self, input: &EntryInput, files: &[PathBuf]) -> Result<Entry, LibraryError> {
+        let campaign = self.campaign()?;
+        let Checked { input } = check(input, &campaign)?;
+        let stored: Vec<(PathBuf, StoredFile)> = files
+            .iter()
+            .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
+            .collect::<Result<_, _>>()?;
+
+        let at = now();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO entries (campaign_id, category, title, authors, unit, phone, description,
+                                  tags, declarations, notes, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+            params![
+                campaign.id,
+                input.category,
+                input.title,
+                json_list(&input.authors),
+                input.unit,
+                input.phone,
+                input.description,
+                json_list(&input.tags),
+                json_list(&input.declarations),
+                input.notes,
+                at
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        for (source, s) in &stored {
+            insert_file(&tx, id, source, s, &at)?;
+        }
+        let mut detail = serde_json::to_value(&input).unwrap_or_default();
+        detail["files"] = stored
+            .iter()
+            .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
+            .collect();
+        audit(&tx, self.actor, "entry.add", Some(id), &detail)?;
+        tx.commit()?;
+        self.entry(id)
+    }
+
+    /// Replaces an entry's catalog data (not its files).
+    pub fn update_entry(&mut self, id: i64, input: &EntryInput) -> Result<Entry, LibraryError> {
+        let campaign = self.campaign()?;
+        let Checked { input } = check(input, &campaign)?;
+        let before = self.entry(id)?;
+        let tx = self.conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE entries SET category = ?2, title = ?3, authors = ?4, unit = ?5, phone = ?6,
+                    description = ?7, tags = ?8, declarations = ?9, notes = ?10, updated_at = ?11
+             WHERE id = ?1 AND deleted_at IS NULL",
+            params![
+                id,
+                input.category,
+                input.title,
+                json_list(&input.authors),
+                input.unit,
+                input.phone,
+                input.description,
+                json_list(&input.tags),
+                json_list(&input.declarations),
+                input.notes,
+                now()
+            ],
+        )?;
+        if changed == 0 {
+            return Err(LibraryError::NoSuchEntry(id));
+        }
+        let before_input = EntryInput {
+            category: before.category,
+            title: before.title,
+            authors: before.authors,
+            unit: before.unit,
+            phone: before.phone,
+            description: before.description,
+            tags: before.tags,
+            declarations: before.declarations,
+            notes: before.notes,
+        };
+        audit(
+            &tx,
+            self.actor,
+            "entry.update",
+            Some(id),
+            &serde_json::json!({ "before": before_input, "after": input }),
+        )?;
+        tx.commit()?;
+        self.entry(id)
+    }
+
+    /// Adds files to an existing entry.
+    pub fn attach_files(&mut self, id: i64, files: &[PathBuf]) -> Result<Entry, LibraryError> {
+        self.entry(id)?;
+        let stored: Vec<(PathBuf, StoredFile)> = files
+            .iter()
+            .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
+            .collect::<Result<_, _>>()?;
+        let at = now();
+        let tx = self.conn.transaction()?;
+        for (source, s) in &stored {
+            insert_file(&tx, id, source, s, &at)?;
+        }
+        let detail: Vec<serde_json::Value> = stored
+            .iter()
+            .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
+            .collect();
+        audit(&tx, self.actor, "entry.attach", Some(id), &serde_json::json!({ "files": detail }))?;
+        tx.commit()?;
+        self.entry(id)
+    }
+
+    /// Moves an entry to the recycle bin; [`Library::restore_entry`] undoes it.
+    pub fn delete_entry(&mut self, id: i64) -> Result<(), LibraryError> {
+        self.set_deleted(id, true)
+    }
+
+    /// Brings a deleted entry back, exactly as it was.
+    pub fn restore_entry(&mut self, id: i64) -> Result<Entry, LibraryError> {
+        self.set_deleted(id, false)?;
+        self.entry(id)
+    }
+
+    fn set_deleted(&mut self, id: i64, deleted: bool) -> Result<(), LibraryError> {
+        let tx = self.conn.transaction()?;
+        let changed = if deleted {
+            tx.execute(
+                "UPDATE entries SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+                params![id, now()],
+            )?
+        } else {
+            tx.execute(
+                "UPDATE entries SET deleted_at = NULL WHERE id = ?1 AND deleted_at IS NOT NULL",
+                params![id],
+            )?
+        };
+        if changed == 0 {
+            return Err(LibraryError::NoSuchEntry(id));
+        }
+        let action = if deleted { "entry.delete" } else { "entry.restore" };
+        audit(&tx, self.actor, action, Some(id), &serde_json::json!({}))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One entry (deleted ones too, so the recycle bin can show them).
+    pub fn entry(&self, id: i64) -> Result<Entry, LibraryError> {
+        let mut entry = self
+            .conn
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE id = ?1"),
+                [id],
+                entry_from_row,
+            )
+            .optional()?
+            .ok_or(LibraryError::NoSuchEntry(id))?;
+        let mut stmt = self.conn.prepare(
+            "SELECT entry_id, id, original_name, original_path, stored_path, size, sha256, added_at
+             FROM files WHERE entry_id = ?1 ORDER BY id",
+        )?;
+        entry.files = stmt
+            .query_map([id], file_from_row)?
+            .map(|r| r.map(|(_, f)| f))
+            .collect::<Result<_, _>>()?;
+        Ok(entry)
+    }
+
+    /// Entries matching `filter`, newest first (or by title).
+    pub fn entries(&self, filter: &EntryFilter, sort: EntrySort) -> Result<Vec<Entry>, LibraryError> {
+        let order = match sort {
+            EntrySort::Newest => "id DESC",
+            EntrySort::Title => "title COLLATE NOCASE, id",
+        };
+        let deleted = if filter.deleted {
+            "deleted_at IS NOT NULL"
+        } else {
+            "deleted_at IS NULL"
+        };
+        let category = filter.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let text = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        // instr() matches any substring, which is what Chinese text needs (no word breaks).
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries
+             WHERE {deleted}
+               AND (?1 IS NULL OR category = ?1)
+               AND (?2 IS NULL OR instr(lower(title || char(10) || authors || char(10) || unit
+                                              || char(10) || description), lower(?2)) > 0)
+             ORDER BY {order}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut entries: Vec<Entry> = stmt
+            .query_map(params![category, text], entry_from_row)?
+            .collect::<Result<_, _>>()?;
+
+        let mut files: HashMap<i64, Vec<EntryFile>> = HashMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT entry_id, id, original_name, original_path, stored_path, size, sha256, added_at
+             FROM files ORDER BY id",
+        )?;
+        for row in stmt.query_map([], file_from_row)? {
+            let (entry_id, f) = row?;
+            files.entry(entry_id).or_default().push(f);
+        }
+        for e in &mut entries {
+            e.files = files.remove(&e.id).unwrap_or_default();
+        }
+        Ok(entries)
+    }
+
+    /// The absolute path of one of an entry's stored files.
+    pub fn file_path(&self, file: &EntryFile) -> PathBuf {
+        store::absolute(&self.root, &file.stored_path)
+    }
+}
+
+fn insert_file(
+    tx: &rusqlite::Transaction<'_>,
+    entry_id: i64,
+    source: &Path,
+    s: &StoredFile,
+    at: &str,
+) -> Result<(), LibraryError> {
+    let original_name = source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    tx.execute(
+        "INSERT INTO files (entry_id, original_name, original_path, stored_path, size, sha256, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            entry_id,
+            original_name,
+            source.display().to_string(),
+            s.stored_path,
+            i64::try_from(s.size).unwrap_or(i64::MAX),
+            s.sha256,
+            at
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! The office that runs this library: its name, unit type, campaign and contact person
+//! (the notice asks each office for one: 姓名、单位职务、联系电话).
+
+use rusqlite::{OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::validate::{self, FieldError};
+use super::{Actor, LibraryError, audit, now};
+use crate::campaign::Campaign;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Office {
+    pub name: String,
+    pub unit_type: String,
+    pub campaign_id: String,
+    pub contact_name: String,
+    pub contact_title: String,
+    pub contact_phone: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What first-run setup and the settings page send.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct OfficeInput {
+    pub name: String,
+    pub unit_type: String,
+    pub campaign_id: String,
+    pub contact_name: String,
+    pub contact_title: String,
+    pub contact_phone: String,
+}
+
+pub fn validate(input: &OfficeInput, campaign: &Campaign) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    validate::required(&mut errors, "name", "单位名称", &input.name, 60);
+    if input.unit_type.trim().is_empty() {
+        errors.push(FieldError::new("unit_type", "请选择单位类型"));
+    } else if campaign.unit_type(input.unit_type.trim()).is_none() {
+        let known: Vec<String> = campaign
+            .unit_types
+            .iter()
+            .map(|u| format!("{}（{}）", u.id, u.name))
+            .collect();
+        errors.push(FieldError::new(
+            "unit_type",
+            format!(
+                "单位类型“{}”不在本活动的名单中，可选：{}",
+                input.unit_type.trim(),
+                known.join("、")
+            ),
+        ));
+    }
+    // The contact person may be filled in later, but what is typed must be usable.
+    validate::optional(&mut errors, "contact_name", "联系人姓名", &input.contact_name, 20);
+    validate::optional(&mut errors, "contact_title", "单位职务", &input.contact_title, 40);
+    validate::phone(&mut errors, "contact_phone", &input.contact_phone, false);
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+pub fn load(conn: &rusqlite::Connection) -> Result<Option<Office>, LibraryError> {
+    Ok(conn
+        .query_row(
+            "SELECT name, unit_type, campaign_id, contact_name, contact_title, contact_phone,
+                    created_at, updated_at
+             FROM office WHERE id = 1",
+            [],
+            |r| {
+                Ok(Office {
+                    name: r.get(0)?,
+                    unit_type: r.get(1)?,
+                    campaign_id: r.get(2)?,
+                    contact_name: r.get(3)?,
+                    contact_title: r.get(4)?,
+                    contact_phone: r.get(5)?,
+                    created_at: r.get(6)?,
+                    updated_at: r.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Inserts or replaces the office row (validated by the caller) and audits it.
+pub fn save(tx: &Transaction<'_>, input: &OfficeInput, actor: Actor) -> Result<(), LibraryError> {
+    let at = now();
+    tx.execute(
+        "INSERT INTO office (id, name, unit_type, campaign_id, contact_name, contact_title,
+                             contact_phone, created_at, updated_at)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+         ON CONFLICT (id) DO UPDATE SET
+             name = excluded.name, unit_type = excluded.unit_type,
+             campaign_id = excluded.campaign_id, contact_name = excluded.contact_name,
+             contact_title = excluded.contact_title, contact_phone = excluded.contact_phone,
+             updated_at = excluded.updated_at",
+        rusqlite::params![
+            input.name.trim(),
+            input.unit_type.trim(),
+            input.campaign_id.trim(),
+            input.contact_name.trim(),
+            input.contact_title.trim(),
+            input.contact_phone.trim(),
+            at
+        ],
+    )?;
+    audit(
+        tx,
+        actor,
+        "office.save",
+        None,
+        &serde_json::to_value(input).unwrap_or_default(),
+    )
+}

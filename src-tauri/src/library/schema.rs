@@ -1,0 +1,89 @@
+//! Versioned migrations of the catalog. `PRAGMA user_version` holds the version; each step runs
+//! in one transaction with the version bump, so a catalog is always at exactly one version.
+
+use rusqlite::Connection;
+
+use super::LibraryError;
+
+/// Each entry migrates from version `i` to `i + 1`. Append only: never edit a shipped step.
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: the foundation.
+    r#"
+    CREATE TABLE office (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        name          TEXT NOT NULL,
+        unit_type     TEXT NOT NULL,
+        campaign_id   TEXT NOT NULL,
+        contact_name  TEXT NOT NULL DEFAULT '',
+        contact_title TEXT NOT NULL DEFAULT '',
+        contact_phone TEXT NOT NULL DEFAULT '',
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+
+    CREATE TABLE entries (
+        id            INTEGER PRIMARY KEY,
+        campaign_id   TEXT NOT NULL,
+        category      TEXT NOT NULL,
+        title         TEXT NOT NULL,
+        authors       TEXT NOT NULL DEFAULT '[]',   -- JSON array of names
+        unit          TEXT NOT NULL DEFAULT '',     -- recommending unit (推荐单位)
+        phone         TEXT NOT NULL DEFAULT '',
+        description   TEXT NOT NULL DEFAULT '',
+        tags          TEXT NOT NULL DEFAULT '[]',   -- JSON array of theme tags
+        declarations  TEXT NOT NULL DEFAULT '[]',   -- JSON array of declaration ids confirmed
+        notes         TEXT NOT NULL DEFAULT '',
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        deleted_at    TEXT                          -- set by delete, cleared by undo
+    );
+    CREATE INDEX entries_category ON entries (campaign_id, category) WHERE deleted_at IS NULL;
+
+    CREATE TABLE files (
+        id            INTEGER PRIMARY KEY,
+        entry_id      INTEGER NOT NULL REFERENCES entries (id) ON DELETE CASCADE,
+        original_name TEXT NOT NULL,
+        original_path TEXT NOT NULL,
+        stored_path   TEXT NOT NULL,                -- relative to the library folder, '/'-separated
+        size          INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        added_at      TEXT NOT NULL
+    );
+    CREATE INDEX files_entry ON files (entry_id);
+    CREATE INDEX files_sha256 ON files (sha256);
+
+    CREATE TABLE audit_log (
+        id        INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        entry_id  INTEGER,
+        detail    TEXT NOT NULL
+    );
+    CREATE INDEX audit_entry ON audit_log (entry_id);
+    "#,
+];
+
+/// The version this build writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn migrate(conn: &mut Connection) -> Result<(), LibraryError> {
+    loop {
+        // Read and step inside one IMMEDIATE transaction so two programs opening an old
+        // library at once cannot both run the same step.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(LibraryError::TooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let Some(step) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) else {
+            return Ok(());
+        };
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+}

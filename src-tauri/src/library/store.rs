@@ -1,0 +1,180 @@
+//! The managed file store: every work file is copied into the library folder, named by its
+//! SHA-256, so the library is self-contained and the same content is stored once.
+//!
+//! A file lands by write-to-temporary (in `files/.incoming/`), fsync, rename; the catalog row
+//! is committed only after the rename. A crash therefore leaves at most a stray temporary,
+//! which the next open removes.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{LibraryError, io_reason};
+
+const FILES_DIR: &str = "files";
+const INCOMING_DIR: &str = ".incoming";
+
+/// A file now held by the library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// Relative to the library root, '/'-separated (portable between Windows and Linux).
+    pub stored_path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// A lower-case extension safe for a file name, from the original name.
+fn safe_extension(original: &Path) -> String {
+    original
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "bin".to_owned())
+}
+
+/// Copies `source` into the store, hashing it in the same read.
+pub fn import(root: &Path, source: &Path) -> Result<StoredFile, LibraryError> {
+    let read_err = |e: io::Error| LibraryError::ReadFile {
+        path: source.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let meta = fs::metadata(source).map_err(read_err)?;
+    if meta.is_dir() {
+        return Err(LibraryError::ReadFile {
+            path: source.to_path_buf(),
+            reason: "这是一个文件夹，不是文件".into(),
+        });
+    }
+    let mut input = File::open(source).map_err(read_err)?;
+
+    let incoming = root.join(FILES_DIR).join(INCOMING_DIR);
+    let write_err = |path: &Path, e: io::Error| LibraryError::Write {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    fs::create_dir_all(&incoming).map_err(|e| write_err(&incoming, e))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix("part-")
+        .tempfile_in(&incoming)
+        .map_err(|e| write_err(&incoming, e))?;
+
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_err(e)),
+        };
+        hasher.update(&buf[..n]);
+        temp.write_all(&buf[..n])
+            .map_err(|e| write_err(temp.path(), e))?;
+        size += n as u64;
+    }
+    if size != meta.len() {
+        return Err(LibraryError::ReadFile {
+            path: source.to_path_buf(),
+            reason: "读取时文件大小发生了变化（U盘是否被拔出，或文件仍在复制中？）".into(),
+        });
+    }
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| write_err(temp.path(), e))?;
+
+    let sha256 = hex(&hasher.finalize());
+    let shard = &sha256[..2];
+    let name = format!("{sha256}.{}", safe_extension(source));
+    let dir = root.join(FILES_DIR).join(shard);
+    fs::create_dir_all(&dir).map_err(|e| write_err(&dir, e))?;
+    let dest = dir.join(&name);
+    if dest.is_file() {
+        // Same content already stored: the temporary is dropped (and deleted).
+    } else {
+        temp.persist(&dest)
+            .map_err(|e| write_err(&dest, e.error))?;
+        sync_dir(&dir);
+    }
+    Ok(StoredFile {
+        stored_path: format!("{FILES_DIR}/{shard}/{name}"),
+        size,
+        sha256,
+    })
+}
+
+/// The absolute path of a stored file.
+pub fn absolute(root: &Path, stored_path: &str) -> PathBuf {
+    stored_path.split('/').fold(root.to_path_buf(), |p, part| p.join(part))
+}
+
+/// Makes a rename durable (a no-op where directories cannot be opened, as on Windows).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes temporaries left by an import that was interrupted.
+pub fn clean_incoming(root: &Path) {
+    let incoming = root.join(FILES_DIR).join(INCOMING_DIR);
+    if let Ok(list) = fs::read_dir(&incoming) {
+        for item in list.flatten() {
+            let _ = fs::remove_file(item.path());
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_copies_hashes_and_dedupes_by_content() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let src = root.path().join("朗诵 作品.MP4");
+        fs::write(&src, b"abc").expect("write");
+        let a = import(root.path(), &src).expect("import");
+        // sha256("abc"), as `sha256sum` and `certutil -hashfile` print it.
+        assert_eq!(
+            a.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(a.size, 3);
+        assert!(a.stored_path.ends_with(".mp4"), "{}", a.stored_path);
+        assert_eq!(fs::read(absolute(root.path(), &a.stored_path)).expect("read"), b"abc");
+
+        let copy = root.path().join("copy.mp4");
+        fs::write(&copy, b"abc").expect("write");
+        let b = import(root.path(), &copy).expect("import again");
+        assert_eq!(a.stored_path, b.stored_path);
+        let incoming = root.path().join("files/.incoming");
+        assert_eq!(fs::read_dir(incoming).expect("incoming").count(), 0);
+    }
+
+    #[test]
+    fn missing_file_is_a_read_error_in_chinese() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let err = import(root.path(), &root.path().join("nope.mp4")).expect_err("missing");
+        assert_eq!(err.code(), "file.read");
+        assert!(err.to_string().contains("不存在"), "{err}");
+    }
+
+    #[test]
+    fn odd_extensions_are_made_safe() {
+        assert_eq!(safe_extension(Path::new("a.MOV")), "mov");
+        assert_eq!(safe_extension(Path::new("noext")), "bin");
+        assert_eq!(safe_extension(Path::new("a.视频")), "bin");
+    }
+}

@@ -1,0 +1,88 @@
+// Typed calls into the Rust core. The shapes come from `bindings/`, generated from the Rust
+// types (ts-rs); a Rust test fails when they are stale, so these signatures cannot drift.
+import { invoke } from "@tauri-apps/api/core";
+import type { ApiError } from "./bindings/ApiError";
+import type { Campaign } from "./bindings/Campaign";
+import type { Entry } from "./bindings/Entry";
+import type { EntryFilter } from "./bindings/EntryFilter";
+import type { EntryInput } from "./bindings/EntryInput";
+import type { LibraryInfo } from "./bindings/LibraryInfo";
+import type { OfficeInput } from "./bindings/OfficeInput";
+import type { RecentLibrary } from "./bindings/RecentLibrary";
+import type { Startup } from "./bindings/Startup";
+
+export type { ApiError, Campaign, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, RecentLibrary, Startup };
+
+/** Whatever a command rejects with, as an ApiError (the core always sends one). */
+export function asApiError(e: unknown): ApiError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const a = e as ApiError;
+    return { code: a.code, message: a.message, fields: a.fields ?? [] };
+  }
+  return { code: "app.unknown", message: `操作未完成：${String(e)}`, fields: [] };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asApiError(e);
+  }
+}
+
+export const api = {
+  startup: () => call<Startup>("startup"),
+  pickFolder: (title: string) => call<string | null>("pick_folder", { title }),
+  pickFiles: () => call<string[]>("pick_files"),
+  createLibrary: (path: string, office: OfficeInput) =>
+    call<LibraryInfo>("create_library", { path, office }),
+  openLibrary: (path: string) => call<LibraryInfo>("open_library", { path }),
+  closeLibrary: () => call<void>("close_library"),
+  forgetRecent: (path: string) => call<RecentLibrary[]>("forget_recent", { path }),
+  campaign: () => call<Campaign>("campaign"),
+  campaignById: (id: string) => call<Campaign>("campaign_by_id", { id }),
+  updateOffice: (office: OfficeInput) => call<LibraryInfo>("update_office", { office }),
+  listEntries: (filter: EntryFilter) => call<Entry[]>("list_entries", { filter }),
+  getEntry: (id: number) => call<Entry>("get_entry", { id }),
+  addEntry: (input: EntryInput, files: string[]) => call<Entry>("add_entry", { input, files }),
+  updateEntry: (id: number, input: EntryInput) => call<Entry>("update_entry", { id, input }),
+  attachFiles: (id: number, files: string[]) => call<Entry>("attach_files", { id, files }),
+  deleteEntry: (id: number) => call<void>("delete_entry", { id }),
+  restoreEntry: (id: number) => call<Entry>("restore_entry", { id }),
+};
+
+/** Same rule as the core's `validate::is_phone`, for instant feedback while typing. */
+export function isPhone(raw: string): boolean {
+  let s = raw.trim().replace(/ /g, "");
+  if (s.startsWith("+86")) s = s.slice(3);
+  const plain = s.replace(/-/g, "");
+  if (/^1[3-9]\d{9}$/.test(plain)) return true;
+  if (/^\d{11}$/.test(plain) && plain.startsWith("1")) return false;
+  if (!s.includes("-")) return /^0\d{9,11}$/.test(s);
+  return /^0\d{2,3}-\d{7,8}(-\d{1,6})?$/.test(s);
+}
+
+export function fieldErrors(e: ApiError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of e.fields) out[f.field] ??= f.message;
+  return out;
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
+export function formatTime(rfc3339: string): string {
+  const d = new Date(rfc3339);
+  if (Number.isNaN(d.getTime())) return rfc3339;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] ?? path;
+}
