@@ -102,13 +102,14 @@ pub fn campaign_summaries() -> Vec<CampaignSummary> {
 #[derive(Debug)]
 pub struct Session {
     library: Option<Library>,
-    config_dir: PathBuf,
+    /// Where recent libraries are remembered; `None` remembers nothing (the CLI).
+    config_dir: Option<PathBuf>,
     actor: Actor,
     problem: Option<ApiError>,
 }
 
 impl Session {
-    pub fn new(config_dir: PathBuf, actor: Actor) -> Self {
+    pub fn new(config_dir: Option<PathBuf>, actor: Actor) -> Self {
         Session {
             library: None,
             config_dir,
@@ -120,11 +121,9 @@ impl Session {
     /// Opens the library the clerk worked in last (or `preferred`), quietly: a library that
     /// cannot be opened becomes `Startup::problem`, never a crash.
     pub fn resume(&mut self, preferred: Option<&Path>) {
-        let candidate = preferred.map(Path::to_path_buf).or_else(|| {
-            recent::load(&self.config_dir)
-                .first()
-                .map(|r| PathBuf::from(&r.path))
-        });
+        let candidate = preferred
+            .map(Path::to_path_buf)
+            .or_else(|| self.recent().first().map(|r| PathBuf::from(&r.path)));
         if let Some(path) = candidate {
             if let Err(e) = self.open(&path) {
                 self.problem = Some(e);
@@ -137,7 +136,7 @@ impl Session {
             library: self.library.as_ref().and_then(|l| l.info().ok()),
             problem: self.problem.clone(),
             default_location: library::default_location().display().to_string(),
-            recent: recent::load(&self.config_dir),
+            recent: self.recent(),
             campaigns: campaign_summaries(),
             default_campaign: campaign::DEFAULT_CAMPAIGN_ID.to_owned(),
         }
@@ -151,9 +150,18 @@ impl Session {
         self.library.as_mut().ok_or_else(ApiError::no_library)
     }
 
+    fn recent(&self) -> Vec<recent::RecentLibrary> {
+        self.config_dir
+            .as_deref()
+            .map(recent::load)
+            .unwrap_or_default()
+    }
+
     fn remember(&self, lib: &Library) {
-        let office = lib.office().map(|o| o.name).unwrap_or_default();
-        recent::remember(&self.config_dir, lib.root(), &office);
+        if let Some(dir) = &self.config_dir {
+            let office = lib.office().map(|o| o.name).unwrap_or_default();
+            recent::remember(dir, lib.root(), &office);
+        }
     }
 
     pub fn open(&mut self, path: &Path) -> Result<LibraryInfo, ApiError> {
@@ -179,8 +187,10 @@ impl Session {
     }
 
     pub fn forget_recent(&self, path: &str) -> Vec<recent::RecentLibrary> {
-        recent::forget(&self.config_dir, path);
-        recent::load(&self.config_dir)
+        if let Some(dir) = &self.config_dir {
+            recent::forget(dir, path);
+        }
+        self.recent()
     }
 
     pub fn info(&self) -> Result<LibraryInfo, ApiError> {

@@ -13,7 +13,7 @@ use baosong::library::{Actor, recent};
 pub type SharedSession = Arc<Mutex<Session>>;
 
 pub fn run() {
-    let mut session = Session::new(recent::config_dir(), Actor::App);
+    let mut session = Session::new(Some(recent::config_dir()), Actor::App);
     // `BAOSONG_LIBRARY` opens a given library (the tests give each run its own); otherwise the
     // library used last is reopened.
     let preferred = std::env::var_os("BAOSONG_LIBRARY")

@@ -49,7 +49,10 @@ fn generated_typescript_bindings_are_fresh() {
     let fresh = tempfile::tempdir().expect("tempdir");
     export_all(fresh.path());
     let generated = read_dir(fresh.path());
-    assert!(generated.len() > 5, "ts-rs exported too little: {generated:?}");
+    assert!(
+        generated.len() > 5,
+        "ts-rs exported too little: {generated:?}"
+    );
     let committed_path = committed_dir();
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         let _ = std::fs::remove_dir_all(&committed_path);

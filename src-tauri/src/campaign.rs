@@ -335,7 +335,10 @@ mod tests {
         assert_eq!(c.submission.method, SubmissionMethod::Email);
         let cats: Vec<&str> = c.categories.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(cats, ["recitation", "micro-video"]);
-        assert_eq!(c.category("recitation").map(|c| c.name.as_str()), Some("网络正能量诵读作品"));
+        assert_eq!(
+            c.category("recitation").map(|c| c.name.as_str()),
+            Some("网络正能量诵读作品")
+        );
         assert_eq!(
             c.category("micro-video").map(|c| c.name.as_str()),
             Some("各级劳模、先进人物微视频")
@@ -372,7 +375,11 @@ mod tests {
     #[test]
     fn shantou_deadlines_are_shanghai_time() {
         let c = embedded_by_id(DEFAULT_CAMPAIGN_ID).expect("default campaign");
-        let contact = c.deadlines.iter().find(|d| d.id == "contact-person").expect("contact");
+        let contact = c
+            .deadlines
+            .iter()
+            .find(|d| d.id == "contact-person")
+            .expect("contact");
         // 2023-06-08 12:00 in Shanghai is 04:00 UTC.
         assert_eq!(contact.due.to_rfc3339(), "2023-06-08T04:00:00+00:00");
         assert_eq!(contact.due_local, "2023-06-08 12:00");

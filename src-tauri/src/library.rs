@@ -54,7 +54,9 @@ impl Actor {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
-    #[error("“{0}”不是报送助手资料库（文件夹中没有 catalog.sqlite）。请选择正确的文件夹，或在此新建资料库。")]
+    #[error(
+        "“{0}”不是报送助手资料库（文件夹中没有 catalog.sqlite）。请选择正确的文件夹，或在此新建资料库。"
+    )]
     NotALibrary(PathBuf),
     #[error("“{0}”中已经有一个资料库，请直接打开它。")]
     AlreadyExists(PathBuf),
@@ -76,7 +78,9 @@ pub enum LibraryError {
     ReadFile { path: PathBuf, reason: String },
     #[error("无法写入“{path}”：{reason}")]
     Write { path: PathBuf, reason: String },
-    #[error("资料库数据库出错：{0}。资料库未作改动，请重试；如反复出现，请备份资料库文件夹后联系技术人员。")]
+    #[error(
+        "资料库数据库出错：{0}。资料库未作改动，请重试；如反复出现，请备份资料库文件夹后联系技术人员。"
+    )]
     Sqlite(#[source] rusqlite::Error),
     #[error(transparent)]
     Campaign(#[from] CampaignError),
@@ -249,7 +253,8 @@ impl Library {
         }
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
-        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             // Some network drives cannot do WAL; the rollback journal still keeps data safe.
             conn.pragma_update(None, "journal_mode", "delete")?;

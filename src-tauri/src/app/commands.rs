@@ -30,7 +30,9 @@ where
     let shared = state.inner().clone();
     tauri::async_runtime::spawn_blocking(move || {
         // A panic while holding the lock must not lock the clerk out for the rest of the day.
-        let mut session = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut session = shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut session)
     })
     .await
@@ -72,7 +74,10 @@ pub async fn pick_files(window: tauri::Window) -> Result<Vec<String>> {
         .pick_files()
         .await
         .unwrap_or_default();
-    Ok(picked.iter().map(|f| f.path().display().to_string()).collect())
+    Ok(picked
+        .iter()
+        .map(|f| f.path().display().to_string())
+        .collect())
 }
 
 #[tauri::command]

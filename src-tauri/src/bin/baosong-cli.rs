@@ -1,1 +1,477 @@
-fn main(){}
+//! `baosong-cli`: the same core as the window, from a terminal — for scripting, batch work and
+//! tests. Output is Chinese text, or JSON with `--json`; errors go to stderr in Chinese.
+//!
+//! Exit codes: 0 success, 1 the operation failed (a busy or damaged library, a disk error),
+//! 2 usage or input errors (a bad flag, an invalid field, a missing file).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use baosong::api::{ApiError, Session};
+use baosong::campaign::{self, Campaign};
+use baosong::library::{Actor, Entry, EntryFilter, EntryInput, Library, OfficeInput};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "baosong-cli",
+    version,
+    about = "报送助手命令行：与窗口共用同一套核心",
+    disable_help_subcommand = true
+)]
+struct Cli {
+    /// 资料库文件夹（也可用环境变量 BAOSONG_LIBRARY 指定）
+    #[arg(long, global = true, env = "BAOSONG_LIBRARY", value_name = "DIR")]
+    library: Option<PathBuf>,
+    /// 以 JSON 输出结果
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 新建资料库并设置本单位
+    Init(InitArgs),
+    /// 查看资料库概况
+    Info,
+    /// 征集活动（规则、类别、配额、截止时间）
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+    /// 作品登记
+    #[command(subcommand)]
+    Entry(EntryCommand),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// 本单位名称，如 金平区总工会
+    #[arg(long)]
+    office: String,
+    /// 单位类型编号：district、county-or-zone、municipal-direct（以活动文件为准）
+    #[arg(long = "unit-type")]
+    unit_type: String,
+    /// 征集活动编号
+    #[arg(long, default_value = campaign::DEFAULT_CAMPAIGN_ID)]
+    campaign: String,
+    /// 对接联系人姓名
+    #[arg(long = "contact-name", default_value = "")]
+    contact_name: String,
+    /// 对接联系人单位职务
+    #[arg(long = "contact-title", default_value = "")]
+    contact_title: String,
+    /// 对接联系人电话
+    #[arg(long = "contact-phone", default_value = "")]
+    contact_phone: String,
+}
+
+#[derive(Subcommand)]
+enum CampaignCommand {
+    /// 列出内置的征集活动
+    List,
+    /// 显示一个征集活动的全部规则（默认：资料库所用的活动，或汕头2023）
+    Show {
+        #[arg(long)]
+        campaign: Option<String>,
+    },
+    /// 检查一个活动文件（TOML）是否有效
+    Check { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum EntryCommand {
+    /// 登记一件作品（文件复制进资料库）
+    Add(AddArgs),
+    /// 列出作品
+    List {
+        #[arg(long)]
+        category: Option<String>,
+        /// 按作品名称、作者、单位、简介搜索
+        #[arg(long)]
+        text: Option<String>,
+        /// 列出回收站中的作品
+        #[arg(long)]
+        deleted: bool,
+    },
+    /// 显示一件作品
+    Show { id: i64 },
+    /// 删除一件作品（移入回收站，可用 restore 恢复）
+    Delete { id: i64 },
+    /// 从回收站恢复一件作品
+    Restore { id: i64 },
+}
+
+#[derive(Args)]
+struct AddArgs {
+    /// 作品文件（可多个）
+    files: Vec<PathBuf>,
+    /// 类别（子项目）编号，如 recitation、micro-video
+    #[arg(long)]
+    category: String,
+    /// 作品名称
+    #[arg(long)]
+    title: String,
+    /// 作者（可重复，或用顿号分隔）
+    #[arg(long = "author", required = true)]
+    authors: Vec<String>,
+    /// 推荐单位
+    #[arg(long, default_value = "")]
+    unit: String,
+    /// 联系电话
+    #[arg(long, default_value = "")]
+    phone: String,
+    /// 作品简介
+    #[arg(long, default_value = "")]
+    description: String,
+    /// 主题标签（可重复）
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// 已确认的声明编号（可重复），如 original、portrait-rights
+    #[arg(long = "declare")]
+    declarations: Vec<String>,
+    /// 备注
+    #[arg(long, default_value = "")]
+    notes: String,
+}
+
+/// A failure, with the exit code it maps to.
+struct Failure {
+    message: String,
+    code: String,
+    exit: u8,
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        let input = e.code.starts_with("input.")
+            || e.code.starts_with("entry.")
+            || e.code.starts_with("campaign.")
+            || e.code.starts_with("file.read")
+            || matches!(
+                e.code.as_str(),
+                "library.not_a_library"
+                    | "library.already_exists"
+                    | "library.foreign"
+                    | "library.too_new"
+                    | "library.none_open"
+            );
+        let mut message = if e.fields.is_empty() {
+            e.message
+        } else {
+            "输入有误，请修改后重试：".to_owned()
+        };
+        for f in &e.fields {
+            message.push_str(&format!("\n  - {}：{}", f.field, f.message));
+        }
+        Failure {
+            message,
+            code: e.code,
+            exit: if input { 2 } else { 1 },
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: "usage".into(),
+        exit: 2,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_failure(&e),
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if json {
+                let err = serde_json::json!({ "error": { "code": f.code, "message": f.message } });
+                eprintln!("{err}");
+            } else {
+                eprintln!("错误：{}", f.message);
+            }
+            ExitCode::from(f.exit)
+        }
+    }
+}
+
+/// clap's own messages are English; say the common ones in Chinese, then show the usage.
+fn clap_failure(e: &clap::Error) -> ExitCode {
+    let arg = || match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        _ => String::new(),
+    };
+    let message = match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            "缺少子命令".to_owned()
+        }
+        ErrorKind::MissingRequiredArgument => format!("缺少必需的参数：{}", arg()),
+        ErrorKind::UnknownArgument => format!("不认识的参数：{}", arg()),
+        ErrorKind::InvalidSubcommand => format!("不认识的子命令：{}", arg()),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            format!("参数取值无效：{}", arg())
+        }
+        _ => "命令行参数有误".to_owned(),
+    };
+    eprintln!("错误：{message}\n");
+    eprintln!("{}", e.render());
+    ExitCode::from(2)
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("错误：无法输出 JSON：{e}"),
+    }
+}
+
+fn library_dir(cli: &Cli) -> Result<PathBuf, Failure> {
+    cli.library
+        .clone()
+        .ok_or_else(|| usage("请用 --library DIR 或环境变量 BAOSONG_LIBRARY 指定资料库文件夹"))
+}
+
+fn open_session(cli: &Cli) -> Result<Session, Failure> {
+    let dir = library_dir(cli)?;
+    let mut session = Session::new(None, Actor::Cli);
+    session.open(&dir)?;
+    Ok(session)
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Init(a) => {
+            let dir = library_dir(&cli)?;
+            let office = OfficeInput {
+                name: a.office.clone(),
+                unit_type: a.unit_type.clone(),
+                campaign_id: a.campaign.clone(),
+                contact_name: a.contact_name.clone(),
+                contact_title: a.contact_title.clone(),
+                contact_phone: a.contact_phone.clone(),
+            };
+            let mut session = Session::new(None, Actor::Cli);
+            let info = session.create(&dir, &office)?;
+            if cli.json {
+                print_json(&info);
+            } else {
+                println!("已在 {} 新建资料库：{}", info.path, a.office);
+            }
+        }
+        Command::Info => {
+            let session = open_session(&cli)?;
+            let info = session.info()?;
+            if cli.json {
+                print_json(&info);
+            } else {
+                let office = info.office.as_ref();
+                println!("资料库：{}", info.path);
+                println!("单位：{}", office.map_or("（未设置）", |o| o.name.as_str()));
+                println!("活动：{}", office.map_or("", |o| o.campaign_id.as_str()));
+                println!("作品：{} 件", info.entry_count);
+            }
+        }
+        Command::Campaign(c) => campaign_command(&cli, c)?,
+        Command::Entry(e) => entry_command(&cli, e)?,
+    }
+    Ok(())
+}
+
+fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Failure> {
+    match command {
+        CampaignCommand::List => {
+            let list = baosong::api::campaign_summaries();
+            if cli.json {
+                print_json(&list);
+            } else {
+                for c in list {
+                    println!("{}\t{}", c.id, c.name);
+                }
+            }
+        }
+        CampaignCommand::Show { campaign: id } => {
+            let campaign = match (id, &cli.library) {
+                (Some(id), _) => campaign::embedded_by_id(id).map_err(ApiError::from)?,
+                (None, Some(dir)) => Library::open(dir, Actor::Cli)
+                    .and_then(|l| l.campaign())
+                    .map_err(ApiError::from)?,
+                (None, None) => campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID)
+                    .map_err(ApiError::from)?,
+            };
+            if cli.json {
+                print_json(&campaign);
+            } else {
+                print_campaign(&campaign);
+            }
+        }
+        CampaignCommand::Check { file } => {
+            let campaign = campaign::load_file(file).map_err(ApiError::from)?;
+            if cli.json {
+                print_json(&campaign);
+            } else {
+                println!(
+                    "活动文件有效：{}（{}），{} 个类别，{} 条文件规则",
+                    campaign.name,
+                    campaign.id,
+                    campaign.categories.len(),
+                    campaign.file_rules.len()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_campaign(c: &Campaign) {
+    println!("{}（{}）", c.name, c.id);
+    if let Some(m) = &c.submission.mailbox {
+        println!("报送邮箱：{m}（{}）", c.submission.recipient);
+    } else {
+        println!("报送：{}", c.submission.recipient);
+    }
+    println!("\n类别：");
+    for cat in &c.categories {
+        let kinds: Vec<&str> = cat.accepts.iter().map(|k| k.label()).collect();
+        println!("  {}\t{}（{}）", cat.id, cat.name, kinds.join("、"));
+    }
+    if !c.file_rules.is_empty() {
+        println!("\n文件规则：");
+        for r in &c.file_rules {
+            let level = match r.severity {
+                campaign::Severity::Error => "必须",
+                campaign::Severity::Warning => "建议",
+            };
+            println!("  [{level}] {}：{}", r.id, r.source);
+        }
+    }
+    println!("\n配额：");
+    for u in &c.unit_types {
+        let min = u
+            .min_per_category
+            .map(|n| format!("不少于{n}件"))
+            .unwrap_or_default();
+        let max = u
+            .max_per_category
+            .map(|n| format!("不超过{n}件"))
+            .unwrap_or_default();
+        println!("  {}\t{}\t{min}{max}", u.id, u.name);
+    }
+    println!("\n截止时间（{}）：", c.timezone);
+    for d in &c.deadlines {
+        println!("  {}\t{}\t{}", d.due_local, d.title, d.what);
+    }
+}
+
+fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
+    let mut session = open_session(cli)?;
+    match command {
+        EntryCommand::Add(a) => {
+            if a.files.is_empty() {
+                return Err(usage("请给出至少一个作品文件"));
+            }
+            let input = EntryInput {
+                category: a.category.clone(),
+                title: a.title.clone(),
+                authors: a.authors.clone(),
+                unit: a.unit.clone(),
+                phone: a.phone.clone(),
+                description: a.description.clone(),
+                tags: a.tags.clone(),
+                declarations: a.declarations.clone(),
+                notes: a.notes.clone(),
+            };
+            let entry = session.add_entry(&input, &a.files)?;
+            if cli.json {
+                print_json(&entry);
+            } else {
+                println!("已登记作品 #{}：{}", entry.id, entry.title);
+            }
+        }
+        EntryCommand::List {
+            category,
+            text,
+            deleted,
+        } => {
+            let entries = session.entries(&EntryFilter {
+                category: category.clone(),
+                text: text.clone(),
+                deleted: *deleted,
+            })?;
+            if cli.json {
+                print_json(&entries);
+            } else if entries.is_empty() {
+                println!("（没有作品）");
+            } else {
+                for e in &entries {
+                    println!(
+                        "#{}\t{}\t{}\t{}\t{}",
+                        e.id,
+                        e.category,
+                        e.title,
+                        e.authors.join("、"),
+                        e.unit
+                    );
+                }
+            }
+        }
+        EntryCommand::Show { id } => {
+            let entry = session.entry(*id)?;
+            if cli.json {
+                print_json(&entry);
+            } else {
+                print_entry(&entry);
+            }
+        }
+        EntryCommand::Delete { id } => {
+            session.delete_entry(*id)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "deleted": id }));
+            } else {
+                println!("已删除作品 #{id}（可用 entry restore {id} 恢复）");
+            }
+        }
+        EntryCommand::Restore { id } => {
+            let entry = session.restore_entry(*id)?;
+            if cli.json {
+                print_json(&entry);
+            } else {
+                println!("已恢复作品 #{}：{}", entry.id, entry.title);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_entry(e: &Entry) {
+    println!("#{} {}", e.id, e.title);
+    println!("类别：{}", e.category);
+    println!("作者：{}", e.authors.join("、"));
+    println!("推荐单位：{}", e.unit);
+    println!("联系电话：{}", e.phone);
+    if !e.tags.is_empty() {
+        println!("标签：{}", e.tags.join("、"));
+    }
+    if !e.description.is_empty() {
+        println!("简介：{}", e.description);
+    }
+    for f in &e.files {
+        println!(
+            "文件：{}（{} 字节，SHA-256 {}）",
+            f.original_name, f.size, f.sha256
+        );
+    }
+    if let Some(d) = &e.deleted_at {
+        println!("已删除：{d}");
+    }
+}

@@ -140,10 +140,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     }
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |nl| before[nl + 1..].chars().count())
-        + 1;
+    let column = before.rfind('\n').map_or(before.chars().count(), |nl| {
+        before[nl + 1..].chars().count()
+    }) + 1;
     (line, column)
 }
 
@@ -260,8 +259,18 @@ fn local_due(
     Ok((at, local.format("%Y-%m-%d %H:%M").to_string()))
 }
 
-fn parse_ratio(ck: &Checker<'_>, span: Range<usize>, ratio: &str) -> Result<(u32, u32), CampaignError> {
-    let bad = || ck.err(span.clone(), "file_rules.check.ratio", format!("“{ratio}”不是宽:高比例，应写成如 16:9"));
+fn parse_ratio(
+    ck: &Checker<'_>,
+    span: Range<usize>,
+    ratio: &str,
+) -> Result<(u32, u32), CampaignError> {
+    let bad = || {
+        ck.err(
+            span.clone(),
+            "file_rules.check.ratio",
+            format!("“{ratio}”不是宽:高比例，应写成如 16:9"),
+        )
+    };
     let (w, h) = ratio.split_once(':').ok_or_else(bad)?;
     let w: u32 = w.trim().parse().map_err(|_| bad())?;
     let h: u32 = h.trim().parse().map_err(|_| bad())?;
@@ -298,7 +307,10 @@ fn validate(ck: &Checker<'_>, raw: RawCampaign) -> Result<Campaign, CampaignErro
         ck.err(
             raw.timezone.span(),
             "timezone",
-            format!("“{}”不是有效的时区名，汕头应为 Asia/Shanghai", raw.timezone.get_ref()),
+            format!(
+                "“{}”不是有效的时区名，汕头应为 Asia/Shanghai",
+                raw.timezone.get_ref()
+            ),
         )
     })?;
 
@@ -372,7 +384,10 @@ fn validate(ck: &Checker<'_>, raw: RawCampaign) -> Result<Campaign, CampaignErro
                     return Err(ck.err(span, "file_rules.check.allowed", "至少列出一种格式"));
                 }
                 RuleCheck::Container {
-                    allowed: allowed.into_iter().map(|a| a.to_ascii_lowercase()).collect(),
+                    allowed: allowed
+                        .into_iter()
+                        .map(|a| a.to_ascii_lowercase())
+                        .collect(),
                 }
             }
             RawCheck::AspectRatio { ratio, tolerance } => {
@@ -601,7 +616,10 @@ mod tests {
     fn newer_schema_is_refused() {
         let text = SHANTOU.replacen("schema = 1", "schema = 2", 1);
         let (line, field, _) = invalid(&text);
-        assert_eq!((line, field.as_str()), (line_of(&text, "schema = 2"), "schema"));
+        assert_eq!(
+            (line, field.as_str()),
+            (line_of(&text, "schema = 2"), "schema")
+        );
     }
 
     #[test]

@@ -116,7 +116,10 @@ fn check(input: &EntryInput, campaign: &Campaign) -> Result<Checked, LibraryErro
         .filter(|a| !a.is_empty())
         .collect();
     if authors.is_empty() {
-        errors.push(FieldError::new("authors", "请填写作者（多位作者用顿号分隔）"));
+        errors.push(FieldError::new(
+            "authors",
+            "请填写作者（多位作者用顿号分隔）",
+        ));
     } else if let Some(long) = authors.iter().find(|a| a.chars().count() > 30) {
         errors.push(FieldError::new(
             "authors",
@@ -125,13 +128,26 @@ fn check(input: &EntryInput, campaign: &Campaign) -> Result<Checked, LibraryErro
     }
     let unit = validate::optional(&mut errors, "unit", "推荐单位", &input.unit, 60);
     let phone = validate::phone(&mut errors, "phone", &input.phone, false);
-    let description =
-        validate::optional(&mut errors, "description", "作品简介", &input.description, 2000);
+    let description = validate::optional(
+        &mut errors,
+        "description",
+        "作品简介",
+        &input.description,
+        2000,
+    );
     let notes = validate::optional(&mut errors, "notes", "备注", &input.notes, 2000);
     let mut tags: Vec<String> = Vec::new();
-    for t in input.tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+    for t in input
+        .tags
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
         if t.chars().count() > 20 {
-            errors.push(FieldError::new("tags", format!("标签“{t}”过长（不超过20个字）")));
+            errors.push(FieldError::new(
+                "tags",
+                format!("标签“{t}”过长（不超过20个字）"),
+            ));
         } else if !tags.iter().any(|x| x == t) {
             tags.push(t.to_owned());
         }
@@ -214,7 +230,11 @@ fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, EntryFile)> {
 impl Library {
     /// Adds an entry with its files. The files are copied into the store first; the entry,
     /// its file rows and the audit row then commit in one transaction.
-    pub fn add_entry(&mut self, input: &EntryInput, files: &[PathBuf]) -> Result<Entry, LibraryError> {
+    pub fn add_entry(
+        &mut self,
+        input: &EntryInput,
+        files: &[PathBuf],
+    ) -> Result<Entry, LibraryError> {
         let campaign = self.campaign()?;
         let Checked { input } = check(input, &campaign)?;
         let stored: Vec<(PathBuf, StoredFile)> = files
@@ -321,7 +341,13 @@ impl Library {
             .iter()
             .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
             .collect();
-        audit(&tx, self.actor, "entry.attach", Some(id), &serde_json::json!({ "files": detail }))?;
+        audit(
+            &tx,
+            self.actor,
+            "entry.attach",
+            Some(id),
+            &serde_json::json!({ "files": detail }),
+        )?;
         tx.commit()?;
         self.entry(id)
     }
@@ -353,7 +379,11 @@ impl Library {
         if changed == 0 {
             return Err(LibraryError::NoSuchEntry(id));
         }
-        let action = if deleted { "entry.delete" } else { "entry.restore" };
+        let action = if deleted {
+            "entry.delete"
+        } else {
+            "entry.restore"
+        };
         audit(&tx, self.actor, action, Some(id), &serde_json::json!({}))?;
         tx.commit()?;
         Ok(())
@@ -382,7 +412,11 @@ impl Library {
     }
 
     /// Entries matching `filter`, newest first (or by title).
-    pub fn entries(&self, filter: &EntryFilter, sort: EntrySort) -> Result<Vec<Entry>, LibraryError> {
+    pub fn entries(
+        &self,
+        filter: &EntryFilter,
+        sort: EntrySort,
+    ) -> Result<Vec<Entry>, LibraryError> {
         let order = match sort {
             EntrySort::Newest => "id DESC",
             EntrySort::Title => "title COLLATE NOCASE, id",
@@ -392,8 +426,16 @@ impl Library {
         } else {
             "deleted_at IS NULL"
         };
-        let category = filter.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
-        let text = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let category = filter
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        let text = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
         // instr() matches any substring, which is what Chinese text needs (no word breaks).
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM entries

@@ -54,10 +54,26 @@ pub fn validate(input: &OfficeInput, campaign: &Campaign) -> Result<(), Vec<Fiel
         ));
     }
     // The contact person may be filled in later, but what is typed must be usable.
-    validate::optional(&mut errors, "contact_name", "联系人姓名", &input.contact_name, 20);
-    validate::optional(&mut errors, "contact_title", "单位职务", &input.contact_title, 40);
+    validate::optional(
+        &mut errors,
+        "contact_name",
+        "联系人姓名",
+        &input.contact_name,
+        20,
+    );
+    validate::optional(
+        &mut errors,
+        "contact_title",
+        "单位职务",
+        &input.contact_title,
+        40,
+    );
     validate::phone(&mut errors, "contact_phone", &input.contact_phone, false);
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 pub fn load(conn: &rusqlite::Connection) -> Result<Option<Office>, LibraryError> {

@@ -79,7 +79,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), LibraryError> {
                 supported: SCHEMA_VERSION,
             });
         }
-        let Some(step) = usize::try_from(version).ok().and_then(|v| MIGRATIONS.get(v)) else {
+        let Some(step) = usize::try_from(version)
+            .ok()
+            .and_then(|v| MIGRATIONS.get(v))
+        else {
             return Ok(());
         };
         tx.execute_batch(step)?;

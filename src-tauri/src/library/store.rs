@@ -95,8 +95,7 @@ pub fn import(root: &Path, source: &Path) -> Result<StoredFile, LibraryError> {
     if dest.is_file() {
         // Same content already stored: the temporary is dropped (and deleted).
     } else {
-        temp.persist(&dest)
-            .map_err(|e| write_err(&dest, e.error))?;
+        temp.persist(&dest).map_err(|e| write_err(&dest, e.error))?;
         sync_dir(&dir);
     }
     Ok(StoredFile {
@@ -108,7 +107,9 @@ pub fn import(root: &Path, source: &Path) -> Result<StoredFile, LibraryError> {
 
 /// The absolute path of a stored file.
 pub fn absolute(root: &Path, stored_path: &str) -> PathBuf {
-    stored_path.split('/').fold(root.to_path_buf(), |p, part| p.join(part))
+    stored_path
+        .split('/')
+        .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
 /// Makes a rename durable (a no-op where directories cannot be opened, as on Windows).
@@ -153,7 +154,10 @@ mod tests {
         );
         assert_eq!(a.size, 3);
         assert!(a.stored_path.ends_with(".mp4"), "{}", a.stored_path);
-        assert_eq!(fs::read(absolute(root.path(), &a.stored_path)).expect("read"), b"abc");
+        assert_eq!(
+            fs::read(absolute(root.path(), &a.stored_path)).expect("read"),
+            b"abc"
+        );
 
         let copy = root.path().join("copy.mp4");
         fs::write(&copy, b"abc").expect("write");

@@ -45,7 +45,9 @@ pub fn is_phone(phone: &str) -> bool {
     let (area, number, ext) = match (parts.next(), parts.next(), parts.next()) {
         (None, _, _) => {
             // Without a dash: 0 + area + number, 10–12 digits.
-            return digits_only(first) && first.starts_with('0') && (10..=12).contains(&first.len());
+            return digits_only(first)
+                && first.starts_with('0')
+                && (10..=12).contains(&first.len());
         }
         (Some(num), ext, None) => (first, num, ext),
         _ => return false,
@@ -136,8 +138,17 @@ mod tests {
     #[test]
     fn things_that_are_not_phone_numbers_are_refused() {
         for bad in [
-            "", "12345", "1380013800", "12800138000", "138001380001", "88274135", "0754-123",
-            "abc", "0754-88274135-", "电话", "0754--88274135",
+            "",
+            "12345",
+            "1380013800",
+            "12800138000",
+            "138001380001",
+            "88274135",
+            "0754-123",
+            "abc",
+            "0754-88274135-",
+            "电话",
+            "0754--88274135",
         ] {
             assert!(!is_phone(bad), "{bad} should be refused");
         }

@@ -1,0 +1,422 @@
+//! End-to-end: the real Baosong window (WebKitGTK) under Xvfb, driven over WebDriver through
+//! tauri-driver, clicking as a clerk would. Each test gets its own HOME, config folder and
+//! library in a temporary directory, so the user's own data is never touched; screenshots of
+//! every screen are kept in `test-artifacts/screenshots/` (or `$BAOSONG_ARTIFACTS`).
+//!
+//! Needs: the app built (`target/debug/baosong`, or `$BAOSONG_APP`), `tauri-driver` and
+//! `WebKitWebDriver` on PATH, and a display (`xvfb-run`). The README's test command provides
+//! all three; without them the test fails and says what is missing.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn app_binary() -> PathBuf {
+    let path = std::env::var_os("BAOSONG_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace_root().join("target"));
+            target.join("debug/baosong")
+        });
+    assert!(
+        path.is_file(),
+        "the app binary {} is missing: build it first (cargo build -p baosong)",
+        path.display()
+    );
+    path.canonicalize().unwrap_or(path)
+}
+
+fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("BAOSONG_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("test-artifacts"))
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).expect("create the screenshot folder");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on loopback")
+}
+
+/// A user's world for one test: HOME, config and data folders, all temporary.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["home", "config", "data", "cache", "baosong-config"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("sandbox folder");
+        }
+        Sandbox { dir }
+    }
+
+    fn path(&self, sub: &str) -> PathBuf {
+        self.dir.path().join(sub)
+    }
+}
+
+/// tauri-driver (which starts WebKitWebDriver, which starts the app) with the sandbox's
+/// environment. Stopped with SIGTERM so it also stops WebKitWebDriver.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(sandbox: &Sandbox) -> Self {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no X display: run the end-to-end tests under xvfb-run (the README's test command does)"
+        );
+        let port = free_port();
+        let native_port = free_port();
+        let child = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("HOME", sandbox.path("home"))
+            .env("XDG_CONFIG_HOME", sandbox.path("config"))
+            .env("XDG_DATA_HOME", sandbox.path("data"))
+            .env("XDG_CACHE_HOME", sandbox.path("cache"))
+            .env("BAOSONG_CONFIG_DIR", sandbox.path("baosong-config"))
+            .env_remove("BAOSONG_LIBRARY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tauri-driver must be installed (cargo install tauri-driver --locked)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port }
+    }
+
+    async fn window(&self) -> Res<Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": app_binary().display().to_string() }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await?;
+        Ok(client)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The clerk's hands: small helpers over the WebDriver client.
+struct Clerk {
+    c: Client,
+    shots: PathBuf,
+    test: &'static str,
+}
+
+const WAIT: Duration = Duration::from_secs(15);
+
+impl Clerk {
+    fn css(id: &str) -> String {
+        format!("[data-testid=\"{id}\"]")
+    }
+
+    async fn el(&self, testid: &str) -> Res<Element> {
+        let css = Self::css(testid);
+        match self
+            .c
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(&css))
+            .await
+        {
+            Ok(el) => Ok(el),
+            Err(e) => {
+                self.shot(&format!("failed-{testid}")).await;
+                let body = match self.c.find(Locator::Css("body")).await {
+                    Ok(b) => b.html(false).await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                Err(format!("element {css} did not appear: {e}; the page is:\n{body}").into())
+            }
+        }
+    }
+
+    /// The text input behind a testid (Element Plus puts the attribute on the input itself
+    /// for el-input, on a wrapper for other components).
+    async fn input(&self, testid: &str) -> Res<Element> {
+        let el = self.el(testid).await?;
+        let tag = el.tag_name().await?.to_lowercase();
+        if tag == "input" || tag == "textarea" {
+            return Ok(el);
+        }
+        Ok(el.find(Locator::Css("input, textarea")).await?)
+    }
+
+    async fn click(&self, testid: &str) -> Res {
+        let el = self.el(testid).await?;
+        match el.click().await {
+            Ok(()) => Ok(()),
+            // WebKitWebDriver sometimes reports a popper that is fading out as covering the
+            // element; a DOM click is what the clerk's mouse would do once it has gone.
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted =>
+            {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                self.c
+                    .execute("arguments[0].click();", vec![serde_json::to_value(&el)?])
+                    .await?;
+                Ok(())
+            }
+            Err(e) => {
+                self.shot(&format!("failed-click-{testid}")).await;
+                Err(format!("clicking {testid} failed: {e}").into())
+            }
+        }
+    }
+
+    /// Replaces the content of a text field, as typing would (Vue sees input events).
+    async fn fill(&self, testid: &str, text: &str) -> Res {
+        let input = self.input(testid).await?;
+        // Ctrl+A, then type over the selection.
+        input.send_keys("\u{E009}a\u{E000}").await?;
+        input.send_keys("\u{E003}").await?;
+        if !text.is_empty() {
+            input.send_keys(text).await?;
+        }
+        Ok(())
+    }
+
+    /// Opens an el-select and clicks the visible option with exactly `label`.
+    async fn choose(&self, testid: &str, label: &str) -> Res {
+        self.click(testid).await?;
+        let xpath = format!(
+            "//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='{label}']"
+        );
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for option in self.c.find_all(Locator::XPath(&xpath)).await? {
+                if option.is_displayed().await.unwrap_or(false) {
+                    if let Err(e) = option.click().await {
+                        self.shot(&format!("failed-option-{testid}")).await;
+                        return Err(
+                            format!("clicking option “{label}” of {testid} failed: {e}").into()
+                        );
+                    }
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(format!("option “{label}” of {testid} never showed").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn text(&self, testid: &str) -> Res<String> {
+        Ok(self.el(testid).await?.text().await?)
+    }
+
+    /// Waits until the page's visible text contains `needle`.
+    async fn see(&self, needle: &str) -> Res {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            // innerText is what is rendered; WebDriver's own text() skips some table cells.
+            let body = self
+                .c
+                .execute("return document.body.innerText;", vec![])
+                .await?
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if body.contains(needle) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-see").await;
+                return Err(format!("“{needle}” never appeared; the window shows:\n{body}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Saves a screenshot (after the frame settles) as `<test>-<name>.png`.
+    async fn shot(&self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        if let Ok(png) = self.c.screenshot().await {
+            let _ = std::fs::write(self.shots.join(format!("{}-{name}.png", self.test)), png);
+        }
+    }
+}
+
+async fn clerk(driver: &Driver, test: &'static str) -> Res<Clerk> {
+    let c = driver.window().await?;
+    Ok(Clerk {
+        c,
+        shots: artifacts_dir(),
+        test,
+    })
+}
+
+/// A small real file to catalog (the file checks issue brings real media made by ffmpeg).
+fn work_file(dir: &Path) -> PathBuf {
+    let path = dir.join("我的祖国-朗诵.mp3");
+    std::fs::write(&path, b"ID3\x03\x00\x00\x00\x00\x00\x00 recitation bytes").expect("work file");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_add_entry_restart_and_find_it_again() -> Res {
+    let sandbox = Sandbox::new();
+    let library = sandbox.path("home").join("报送资料库");
+    let work = work_file(&sandbox.path("home"));
+
+    // First run: setup.
+    {
+        let driver = Driver::start(&sandbox);
+        let w = clerk(&driver, "01-first-run").await?;
+        w.el("setup").await?;
+        w.see("新建资料库").await?;
+        w.shot("setup-empty").await;
+
+        w.fill("setup-location", &library.display().to_string())
+            .await?;
+        w.choose("setup-office", "金平区总工会").await?;
+        // Picking a unit the notice names sets its type and shows its quota.
+        w.see("每个子项目不少于 10 件").await?;
+        w.fill("setup-contact-name", "陈晓").await?;
+        w.fill("setup-contact-title", "宣教部干事").await?;
+        w.fill("setup-contact-phone", "12345").await?;
+        w.click("setup-create").await?;
+        w.see("电话号码无效").await?;
+        w.shot("setup-invalid-phone").await;
+        assert!(
+            !library.join("catalog.sqlite").exists(),
+            "an invalid form created a library"
+        );
+
+        w.fill("setup-contact-phone", "0754-88123456").await?;
+        w.shot("setup-filled").await;
+        w.click("setup-create").await?;
+        w.el("entry-table").await?;
+        assert!(w.text("office-name").await?.contains("金平区总工会"));
+        w.see("还没有作品").await?;
+        w.shot("main-empty").await;
+
+        // Add an entry with a file; a half-filled form is refused in Chinese and keeps
+        // what was typed.
+        w.click("add-entry").await?;
+        w.fill("file-path", &work.display().to_string()).await?;
+        w.click("add-path").await?;
+        w.see("我的祖国-朗诵.mp3").await?;
+        w.choose("entry-category", "网络正能量诵读作品").await?;
+        w.fill("entry-title", "").await?;
+        w.fill("entry-phone", "1380013800").await?;
+        w.click("entry-save").await?;
+        w.see("请填写作品名称").await?;
+        w.see("请填写作者").await?;
+        w.see("电话号码无效").await?;
+        w.shot("entry-invalid").await;
+
+        w.fill("entry-title", "我的祖国（朗诵）").await?;
+        w.fill("entry-authors", "张三、李四").await?;
+        w.fill("entry-unit", "金平区石炮台街道总工会").await?;
+        w.fill("entry-phone", "13800138000").await?;
+        w.click("decl-original").await?;
+        w.shot("entry-filled").await;
+        w.click("entry-save").await?;
+        w.see("已登记").await?;
+        w.see("我的祖国（朗诵）").await?;
+        assert!(w.text("entry-count").await?.contains("共 1 件"));
+        w.shot("main-one-entry").await;
+        w.c.clone().close().await?;
+    }
+
+    // What the window wrote is really in the library folder.
+    {
+        let conn = rusqlite::Connection::open(library.join("catalog.sqlite"))?;
+        let (title, authors, stored): (String, String, String) = conn.query_row(
+            "SELECT e.title, e.authors, f.stored_path FROM entries e JOIN files f ON f.entry_id = e.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        assert_eq!(title, "我的祖国（朗诵）");
+        assert_eq!(authors, r#"["张三","李四"]"#);
+        assert_eq!(std::fs::read(library.join(&stored))?, std::fs::read(&work)?);
+    }
+
+    // Restart: the same library opens by itself with the entry as it was left.
+    {
+        let driver = Driver::start(&sandbox);
+        let w = clerk(&driver, "02-restart").await?;
+        w.el("entry-table").await?;
+        w.see("我的祖国（朗诵）").await?;
+        w.see("张三、李四").await?;
+        assert!(w.text("library-path").await?.contains("报送资料库"));
+        w.shot("main-after-restart").await;
+
+        // Delete asks first, and can be undone.
+        w.click("delete-entry").await?;
+        w.see("确定删除作品").await?;
+        w.shot("delete-confirm").await;
+        let confirm =
+            w.c.wait()
+                .at_most(WAIT)
+                .for_element(Locator::XPath(
+                    "//div[contains(@class,'el-message-box')]//button[normalize-space(.)='删除']",
+                ))
+                .await?;
+        confirm.click().await?;
+        w.see("共 0 件").await?;
+        w.see("点击此处撤销").await?;
+        w.shot("deleted-undo-offer").await;
+        w.c.find(Locator::Css(".undo-note")).await?.click().await?;
+        w.see("已恢复").await?;
+        w.see("共 1 件").await?;
+        w.c.clone().close().await?;
+    }
+    Ok(())
+}
