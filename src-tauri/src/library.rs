@@ -269,6 +269,11 @@ impl Library {
         })
     }
 
+    /// How long a write waits for another program before [`LibraryError::Busy`].
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), LibraryError> {
+        Ok(self.conn.busy_timeout(timeout)?)
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }

@@ -1,0 +1,46 @@
+# Installs what building, running and testing Baosong needs on Debian/Ubuntu (and UOS/Kylin,
+# which are Debian-based). Sourced by run.sh and test.sh; each step is skipped when done.
+
+BAOSONG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Packages to build the app (Tauri v2 on WebKitGTK 4.1) and to run its tests.
+BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  libssl-dev libxdo-dev build-essential pkg-config file fonts-noto-cjk)
+TEST_PACKAGES=(xvfb webkit2gtk-driver)
+
+say() { printf '\n==> %s\n' "$*"; }
+
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Installing system packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq -o DPkg::Lock::Timeout=600
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+    --no-install-recommends "${missing[@]}"
+}
+
+ensure_ui_deps() {
+  if [ ! -d "$BAOSONG_ROOT/ui/node_modules" ] \
+     || [ "$BAOSONG_ROOT/ui/package-lock.json" -nt "$BAOSONG_ROOT/ui/node_modules/.package-lock.json" ]; then
+    say "Installing UI packages (npm ci)"
+    (cd "$BAOSONG_ROOT/ui" && npm ci --no-audit --no-fund)
+  fi
+}
+
+build_ui() {
+  say "Building the UI"
+  (cd "$BAOSONG_ROOT/ui" && npm run build --silent)
+}
+
+ensure_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    say "Installing tauri-driver"
+    cargo install tauri-driver --version 2.1.0 --locked
+  fi
+}

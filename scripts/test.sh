@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, the UI's type check and lint, the core's tests on real
+# SQLite files, the CLI's black-box tests, and the end-to-end tests in the real window under
+# Xvfb. Installs what it needs first. Screenshots land in test-artifacts/screenshots/.
+set -euo pipefail
+source "$(dirname "$0")/setup.sh"
+cd "$BAOSONG_ROOT"
+
+ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_ui_deps
+ensure_tauri_driver
+
+say "UI: type check and lint"
+(cd ui && npm run --silent typecheck && npm run --silent lint)
+build_ui
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+say "Building the app for the end-to-end tests"
+cargo build -p baosong --bins --locked
+
+say "Tests"
+rm -rf test-artifacts/screenshots
+# The end-to-end tests drive real windows, one at a time, on a virtual display.
+xvfb-run -a -s "-screen 0 1400x900x24" \
+  cargo test --workspace --locked -- --test-threads=1
+say "All tests passed. Screenshots: test-artifacts/screenshots/"

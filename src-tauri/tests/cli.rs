@@ -1,0 +1,292 @@
+//! Black-box tests of the real `baosong-cli` binary, each in its own temporary folder. On
+//! failure they print the command, its output and the folder's listing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Run {
+    dir: tempfile::TempDir,
+}
+
+struct Result {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    what: String,
+}
+
+impl Result {
+    fn explain(&self) -> String {
+        format!(
+            "{}\nexit: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.what, self.code, self.stdout, self.stderr
+        )
+    }
+
+    fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "{}", self.explain());
+        self
+    }
+
+    fn fails_with(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "{}", self.explain());
+        assert!(self.stderr.contains("错误"), "no Chinese error: {}", self.explain());
+        self
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.explain()))
+    }
+}
+
+impl Run {
+    fn new() -> Self {
+        Run {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn library(&self) -> PathBuf {
+        self.dir.path().join("资料库")
+    }
+
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+
+    fn listing(&self) -> String {
+        fn walk(p: &Path, out: &mut String) {
+            if let Ok(list) = std::fs::read_dir(p) {
+                for e in list.flatten() {
+                    out.push_str(&format!("{}\n", e.path().display()));
+                    walk(&e.path(), out);
+                }
+            }
+        }
+        let mut s = String::new();
+        walk(self.dir.path(), &mut s);
+        s
+    }
+
+    fn cli(&self, args: &[&str]) -> Result {
+        self.cli_env(args, &[("BAOSONG_LIBRARY", self.library().to_str().unwrap_or(""))])
+    }
+
+    fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> Result {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baosong-cli"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("BAOSONG_LIBRARY")
+            .env("BAOSONG_CONFIG_DIR", self.dir.path().join("config"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = cmd.output().expect("run baosong-cli");
+        Result {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            what: format!("baosong-cli {}\n--- files\n{}", args.join(" "), self.listing()),
+        }
+    }
+
+    fn init(&self) {
+        self.cli(&[
+            "init",
+            "--office",
+            "南澳县总工会",
+            "--unit-type",
+            "county-or-zone",
+            "--contact-name",
+            "林晓",
+            "--contact-title",
+            "办公室主任",
+            "--contact-phone",
+            "0754-86801234",
+        ])
+        .ok();
+    }
+}
+
+#[test]
+fn init_add_list_show_delete_restore() {
+    let r = Run::new();
+    r.init();
+    assert!(r.library().join("catalog.sqlite").is_file());
+    let video = r.file("海岛守护者.mp4", b"not really a video yet");
+    let added = r
+        .cli(&[
+            "entry",
+            "add",
+            video.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+            "--title",
+            "海岛守护者",
+            "--author",
+            "王五",
+            "--author",
+            "赵六、钱七",
+            "--unit",
+            "南澳县总工会",
+            "--phone",
+            "13800138000",
+            "--tag",
+            "劳模精神",
+            "--declare",
+            "original",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(added["title"], "海岛守护者");
+    assert_eq!(added["authors"], serde_json::json!(["王五", "赵六", "钱七"]));
+    let id = added["id"].as_i64().expect("id");
+    assert_eq!(
+        added["files"][0]["sha256"].as_str().map(str::len),
+        Some(64),
+        "{added}"
+    );
+
+    let list = r.cli(&["entry", "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let shown = r.cli(&["entry", "show", &id.to_string(), "--json"]).ok().json();
+    assert_eq!(shown["tags"], serde_json::json!(["劳模精神"]));
+
+    let text = r.cli(&["entry", "list"]).ok().stdout;
+    assert!(text.contains("海岛守护者") && text.contains("王五"), "{text}");
+
+    r.cli(&["entry", "delete", &id.to_string()]).ok();
+    assert_eq!(r.cli(&["entry", "list", "--json"]).ok().json(), serde_json::json!([]));
+    r.cli(&["entry", "restore", &id.to_string()]).ok();
+    assert_eq!(
+        r.cli(&["entry", "list", "--json"]).ok().json().as_array().map(Vec::len),
+        Some(1)
+    );
+    let info = r.cli(&["info", "--json"]).ok().json();
+    assert_eq!(info["office"]["name"], "南澳县总工会");
+    assert_eq!(info["entry_count"], 1);
+}
+
+#[test]
+fn the_library_flag_works_like_the_environment_variable() {
+    let r = Run::new();
+    r.init();
+    let lib = r.library();
+    let info = r
+        .cli_env(&["--library", lib.to_str().unwrap_or_default(), "info", "--json"], &[])
+        .ok()
+        .json();
+    assert_eq!(info["office"]["unit_type"], "county-or-zone");
+}
+
+#[test]
+fn invalid_input_exits_2_in_chinese_and_changes_nothing() {
+    let r = Run::new();
+    r.init();
+    let f = r.file("a.mp3", b"a");
+    let out = r
+        .cli(&[
+            "entry",
+            "add",
+            f.to_str().unwrap_or_default(),
+            "--category",
+            "song",
+            "--title",
+            "歌",
+            "--author",
+            "甲",
+            "--phone",
+            "12",
+        ])
+        .fails_with(2);
+    assert!(out.stderr.contains("类别") && out.stderr.contains("电话"), "{}", out.explain());
+    assert_eq!(r.cli(&["entry", "list", "--json"]).ok().json(), serde_json::json!([]));
+
+    r.cli(&["entry", "show", "42"]).fails_with(2);
+    r.cli(&["entry", "add", "--title", "x"]).fails_with(2);
+    r.cli(&["--bogus"]).fails_with(2);
+    let missing = r.cli(&[
+        "entry",
+        "add",
+        "/nonexistent/作品.mp4",
+        "--category",
+        "micro-video",
+        "--title",
+        "t",
+        "--author",
+        "a",
+    ]);
+    let missing = missing.fails_with(2);
+    assert!(missing.stderr.contains("作品.mp4"), "{}", missing.explain());
+}
+
+#[test]
+fn init_refuses_an_unknown_unit_type_and_an_existing_library() {
+    let r = Run::new();
+    let out = r
+        .cli(&["init", "--office", "某单位", "--unit-type", "province"])
+        .fails_with(2);
+    assert!(out.stderr.contains("district"), "{}", out.explain());
+    assert!(!r.library().join("catalog.sqlite").exists());
+    r.init();
+    r.cli(&["init", "--office", "某单位", "--unit-type", "district"])
+        .fails_with(2);
+}
+
+#[test]
+fn no_library_given_is_a_usage_error() {
+    let r = Run::new();
+    r.cli_env(&["entry", "list"], &[]).fails_with(2);
+    r.cli_env(&["entry", "list"], &[("BAOSONG_LIBRARY", "/nonexistent/lib")])
+        .fails_with(2);
+}
+
+#[test]
+fn campaign_show_prints_the_municipal_rules() {
+    let r = Run::new();
+    let c = r.cli_env(&["campaign", "show", "--json"], &[]).ok().json();
+    assert_eq!(c["id"], "shantou-2023");
+    assert_eq!(c["submission"]["mailbox"], "1718755663@qq.com");
+    assert_eq!(c["categories"][0]["id"], "recitation");
+    assert_eq!(c["categories"][1]["id"], "micro-video");
+    let gd = r
+        .cli_env(&["campaign", "show", "--campaign", "guangdong-2023", "--json"], &[])
+        .ok()
+        .json();
+    assert_eq!(gd["submission"]["method"], "portal");
+    r.cli_env(&["campaign", "show", "--campaign", "nowhere"], &[])
+        .fails_with(2);
+    let text = r.cli_env(&["campaign", "show"], &[]).ok().stdout;
+    assert!(text.contains("[建议] video-max-duration"), "{text}");
+}
+
+#[test]
+fn campaign_check_names_the_line_of_a_broken_file() {
+    let r = Run::new();
+    let good = include_str!("../../assets/campaigns/shantou-2023.toml");
+    let path = r.file("next-year.toml", good.as_bytes());
+    r.cli_env(&["campaign", "check", path.to_str().unwrap_or_default()], &[])
+        .ok();
+    let broken = good.replacen("seconds = 300", "seconds = \"五分钟\"", 1);
+    let line = broken
+        .lines()
+        .position(|l| l.contains("五分钟"))
+        .map(|i| i + 1)
+        .expect("line");
+    let path = r.file("broken.toml", broken.as_bytes());
+    let out = r
+        .cli_env(&["campaign", "check", path.to_str().unwrap_or_default()], &[])
+        .fails_with(2);
+    assert!(
+        out.stderr.contains("broken.toml") && out.stderr.contains(&format!("第 {line} 行")),
+        "{}",
+        out.explain()
+    );
+}

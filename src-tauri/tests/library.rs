@@ -1,0 +1,306 @@
+//! The library on real SQLite files in temporary folders.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use baosong::library::{Actor, EntryFilter, EntryInput, EntrySort, Library, OfficeInput};
+
+fn office() -> OfficeInput {
+    OfficeInput {
+        name: "金平区总工会".into(),
+        unit_type: "district".into(),
+        campaign_id: "shantou-2023".into(),
+        contact_name: "陈晓".into(),
+        contact_title: "宣教部干事".into(),
+        contact_phone: "0754-88123456".into(),
+    }
+}
+
+fn entry(title: &str) -> EntryInput {
+    EntryInput {
+        category: "recitation".into(),
+        title: title.into(),
+        authors: vec!["张三".into(), "李四".into()],
+        unit: "金平区石炮台街道总工会".into(),
+        phone: "13800138000".into(),
+        description: "朗诵《我的祖国》".into(),
+        tags: vec!["阅读经典好书".into()],
+        declarations: vec!["original".into()],
+        notes: String::new(),
+    }
+}
+
+fn work(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write work file");
+    p
+}
+
+fn new_library() -> (tempfile::TempDir, Library) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = Library::create(&tmp.path().join("lib"), &office(), Actor::App).expect("create");
+    (tmp, lib)
+}
+
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).expect("read")
+}
+
+#[test]
+fn library_survives_reopen_with_office_entries_and_files() {
+    let (tmp, mut lib) = new_library();
+    let file = work(tmp.path(), "我的祖国.mp3", b"recitation audio");
+    let added = lib.add_entry(&entry("我的祖国"), &[file.clone()]).expect("add");
+    assert_eq!(added.files.len(), 1);
+    let root = lib.root().to_path_buf();
+    drop(lib);
+
+    let lib = Library::open(&root, Actor::Cli).expect("reopen");
+    let office = lib.office().expect("office");
+    assert_eq!(office.name, "金平区总工会");
+    assert_eq!(office.contact_phone, "0754-88123456");
+    let entries = lib.entries(&EntryFilter::default(), EntrySort::Newest).expect("list");
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(e.title, "我的祖国");
+    assert_eq!(e.authors, ["张三", "李四"]);
+    assert_eq!(e.declarations, ["original"]);
+    assert_eq!(e.files[0].original_name, "我的祖国.mp3");
+    assert_eq!(std::fs::read(lib.file_path(&e.files[0])).expect("stored"), b"recitation audio");
+}
+
+#[test]
+fn a_copied_library_folder_opens_elsewhere() {
+    let (tmp, mut lib) = new_library();
+    let file = work(tmp.path(), "a.mp4", b"video");
+    lib.add_entry(&entry("工匠"), &[file]).expect("add");
+    let root = lib.root().to_path_buf();
+    drop(lib);
+
+    let copy = tmp.path().join("U盘").join("lib");
+    std::fs::create_dir_all(&copy).expect("mkdir");
+    let mut stack = vec![(root.clone(), copy.clone())];
+    while let Some((from, to)) = stack.pop() {
+        for item in std::fs::read_dir(&from).expect("read_dir").flatten() {
+            let target = to.join(item.file_name());
+            if item.path().is_dir() {
+                std::fs::create_dir_all(&target).expect("mkdir");
+                stack.push((item.path(), target));
+            } else {
+                std::fs::copy(item.path(), &target).expect("copy");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&root).expect("remove original");
+    let lib = Library::open(&copy, Actor::App).expect("open copy");
+    let e = &lib.entries(&EntryFilter::default(), EntrySort::Newest).expect("list")[0];
+    assert_eq!(std::fs::read(lib.file_path(&e.files[0])).expect("stored"), b"video");
+}
+
+#[test]
+fn a_library_from_a_newer_version_is_refused_untouched() {
+    let (_tmp, lib) = new_library();
+    let root = lib.root().to_path_buf();
+    drop(lib);
+    let catalog = root.join("catalog.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&catalog).expect("raw open");
+        conn.pragma_update(None, "journal_mode", "delete").expect("journal");
+        conn.pragma_update(None, "user_version", 99).expect("bump");
+    }
+    let before = bytes(&catalog);
+    let err = Library::open(&root, Actor::App).expect_err("newer library opened");
+    assert_eq!(err.code(), "library.too_new");
+    assert!(err.to_string().contains("升级"), "{err}");
+    assert_eq!(bytes(&catalog), before, "the newer library was changed");
+    assert!(!root.join("catalog.sqlite-wal").exists());
+}
+
+#[test]
+fn a_foreign_sqlite_file_is_refused_untouched() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let catalog = tmp.path().join("catalog.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&catalog).expect("raw");
+        conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .expect("make");
+    }
+    let before = bytes(&catalog);
+    let err = Library::open(tmp.path(), Actor::App).expect_err("foreign opened");
+    assert_eq!(err.code(), "library.foreign");
+    assert_eq!(bytes(&catalog), before);
+
+    std::fs::write(&catalog, b"this is not sqlite at all").expect("garbage");
+    let err = Library::open(tmp.path(), Actor::App).expect_err("garbage opened");
+    assert_eq!(err.code(), "library.foreign");
+}
+
+#[test]
+fn an_empty_folder_is_not_a_library_and_an_existing_one_is_not_recreated() {
+    let (tmp, lib) = new_library();
+    let err = Library::open(&tmp.path().join("empty"), Actor::App).expect_err("empty");
+    assert_eq!(err.code(), "library.not_a_library");
+    let err = Library::create(lib.root(), &office(), Actor::App).expect_err("recreate");
+    assert_eq!(err.code(), "library.already_exists");
+}
+
+#[test]
+fn invalid_setup_creates_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("lib");
+    let mut bad = office();
+    bad.unit_type = "province".into();
+    bad.contact_phone = "8827".into();
+    let err = Library::create(&dir, &bad, Actor::App).expect_err("invalid");
+    assert_eq!(err.code(), "input.invalid");
+    let fields: Vec<String> = match err {
+        baosong::library::LibraryError::Invalid(f) => f.into_iter().map(|f| f.field).collect(),
+        other => panic!("{other}"),
+    };
+    assert_eq!(fields, ["unit_type", "contact_phone"]);
+    assert!(!dir.join("catalog.sqlite").exists());
+}
+
+#[test]
+fn a_half_filled_entry_is_refused_field_by_field_and_nothing_is_written() {
+    let (tmp, mut lib) = new_library();
+    let file = work(tmp.path(), "x.mp4", b"x");
+    let input = EntryInput {
+        category: "poetry".into(),
+        title: "   ".into(),
+        phone: "1380013800".into(),
+        declarations: vec!["nonexistent".into()],
+        ..EntryInput::default()
+    };
+    let err = lib.add_entry(&input, &[file]).expect_err("invalid");
+    let fields: Vec<(String, String)> = match err {
+        baosong::library::LibraryError::Invalid(f) => {
+            f.into_iter().map(|f| (f.field, f.message)).collect()
+        }
+        other => panic!("{other}"),
+    };
+    let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(names, ["category", "title", "authors", "phone", "declarations"]);
+    assert!(fields.iter().all(|(_, m)| !m.is_ascii()), "{fields:?}");
+    assert_eq!(lib.info().expect("info").entry_count, 0);
+    let stored = lib.root().join("files");
+    assert!(!stored.exists() || std::fs::read_dir(&stored).expect("files").count() == 0);
+}
+
+#[test]
+fn a_missing_file_is_reported_and_no_entry_is_made() {
+    let (tmp, mut lib) = new_library();
+    let err = lib
+        .add_entry(&entry("丢失"), &[tmp.path().join("拔出的U盘/作品.mp4")])
+        .expect_err("missing file");
+    assert_eq!(err.code(), "file.read");
+    assert!(err.to_string().contains("作品.mp4"), "{err}");
+    assert_eq!(lib.info().expect("info").entry_count, 0);
+}
+
+#[test]
+fn delete_is_undoable_and_everything_is_in_the_audit_log() {
+    let (tmp, mut lib) = new_library();
+    let file = work(tmp.path(), "a.mp3", b"a");
+    let e = lib.add_entry(&entry("原题"), &[file]).expect("add");
+    let mut changed = entry("新题");
+    changed.category = "micro-video".into();
+    lib.update_entry(e.id, &changed).expect("update");
+    lib.delete_entry(e.id).expect("delete");
+    assert!(lib.entries(&EntryFilter::default(), EntrySort::Newest).expect("list").is_empty());
+    let bin = EntryFilter {
+        deleted: true,
+        ..EntryFilter::default()
+    };
+    assert_eq!(lib.entries(&bin, EntrySort::Newest).expect("bin").len(), 1);
+    let restored = lib.restore_entry(e.id).expect("restore");
+    assert_eq!(restored.title, "新题");
+    assert_eq!(restored.files.len(), 1);
+    assert_eq!(lib.delete_entry(9999).expect_err("none").code(), "entry.not_found");
+
+    let actions: Vec<String> = lib
+        .audit_log(10)
+        .expect("log")
+        .into_iter()
+        .rev()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["office.save", "entry.add", "entry.update", "entry.delete", "entry.restore"]
+    );
+    let update = &lib.audit_log(10).expect("log")[2];
+    assert!(update.detail.contains("原题") && update.detail.contains("新题"));
+}
+
+#[test]
+fn filters_by_category_and_chinese_substring() {
+    let (tmp, mut lib) = new_library();
+    let f = work(tmp.path(), "a.mp4", b"a");
+    lib.add_entry(&entry("我的祖国"), &[f.clone()]).expect("add");
+    let mut video = entry("大国工匠陈师傅");
+    video.category = "micro-video".into();
+    video.unit = "濠江区总工会".into();
+    lib.add_entry(&video, &[f]).expect("add");
+
+    let titles = |filter: EntryFilter| -> Vec<String> {
+        lib.entries(&filter, EntrySort::Title)
+            .expect("list")
+            .into_iter()
+            .map(|e| e.title)
+            .collect()
+    };
+    assert_eq!(
+        titles(EntryFilter {
+            text: Some("工匠".into()),
+            ..Default::default()
+        }),
+        ["大国工匠陈师傅"]
+    );
+    assert_eq!(
+        titles(EntryFilter {
+            text: Some("濠江".into()),
+            ..Default::default()
+        }),
+        ["大国工匠陈师傅"]
+    );
+    assert_eq!(
+        titles(EntryFilter {
+            category: Some("recitation".into()),
+            ..Default::default()
+        }),
+        ["我的祖国"]
+    );
+    assert_eq!(
+        titles(EntryFilter {
+            text: Some("李四".into()),
+            ..Default::default()
+        })
+        .len(),
+        2
+    );
+}
+
+#[test]
+fn window_and_cli_share_a_library_and_a_long_write_gives_a_clear_message() {
+    let (tmp, mut window) = new_library();
+    let root = window.root().to_path_buf();
+    let mut cli = Library::open(&root, Actor::Cli).expect("second handle");
+    let f = work(tmp.path(), "a.mp3", b"a");
+    window.add_entry(&entry("窗口登记"), &[f.clone()]).expect("window add");
+    cli.add_entry(&entry("命令行登记"), &[f.clone()]).expect("cli add");
+    assert_eq!(window.info().expect("info").entry_count, 2);
+
+    // Another program holds a write transaction for longer than we wait.
+    let holder = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("holder");
+    holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    cli.set_busy_timeout(Duration::from_millis(200)).expect("timeout");
+    let err = cli.add_entry(&entry("等待"), &[f.clone()]).expect_err("busy");
+    assert_eq!(err.code(), "library.busy");
+    assert!(err.to_string().contains("稍后再试"), "{err}");
+    // Reading still works while the other program writes (WAL).
+    assert_eq!(cli.info().expect("read while locked").entry_count, 2);
+    holder.execute_batch("COMMIT").expect("unlock");
+    cli.add_entry(&entry("等待"), &[f]).expect("after unlock");
+    assert_eq!(window.info().expect("info").entry_count, 3);
+}
