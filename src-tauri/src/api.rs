@@ -124,10 +124,10 @@ impl Session {
         let candidate = preferred
             .map(Path::to_path_buf)
             .or_else(|| self.recent().first().map(|r| PathBuf::from(&r.path)));
-        if let Some(path) = candidate {
-            if let Err(e) = self.open(&path) {
-                self.problem = Some(e);
-            }
+        if let Some(path) = candidate
+            && let Err(e) = self.open(&path)
+        {
+            self.problem = Some(e);
         }
     }
 

@@ -30,7 +30,11 @@ impl Result {
 
     fn fails_with(self, code: i32) -> Self {
         assert_eq!(self.code, code, "{}", self.explain());
-        assert!(self.stderr.contains("错误"), "no Chinese error: {}", self.explain());
+        assert!(
+            self.stderr.contains("错误"),
+            "no Chinese error: {}",
+            self.explain()
+        );
         self
     }
 
@@ -71,7 +75,10 @@ impl Run {
     }
 
     fn cli(&self, args: &[&str]) -> Result {
-        self.cli_env(args, &[("BAOSONG_LIBRARY", self.library().to_str().unwrap_or(""))])
+        self.cli_env(
+            args,
+            &[("BAOSONG_LIBRARY", self.library().to_str().unwrap_or(""))],
+        )
     }
 
     fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> Result {
@@ -92,7 +99,11 @@ impl Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
-            what: format!("baosong-cli {}\n--- files\n{}", args.join(" "), self.listing()),
+            what: format!(
+                "baosong-cli {}\n--- files\n{}",
+                args.join(" "),
+                self.listing()
+            ),
         }
     }
 
@@ -146,7 +157,10 @@ fn init_add_list_show_delete_restore() {
         .ok()
         .json();
     assert_eq!(added["title"], "海岛守护者");
-    assert_eq!(added["authors"], serde_json::json!(["王五", "赵六", "钱七"]));
+    assert_eq!(
+        added["authors"],
+        serde_json::json!(["王五", "赵六", "钱七"])
+    );
     let id = added["id"].as_i64().expect("id");
     assert_eq!(
         added["files"][0]["sha256"].as_str().map(str::len),
@@ -156,17 +170,30 @@ fn init_add_list_show_delete_restore() {
 
     let list = r.cli(&["entry", "list", "--json"]).ok().json();
     assert_eq!(list.as_array().map(Vec::len), Some(1));
-    let shown = r.cli(&["entry", "show", &id.to_string(), "--json"]).ok().json();
+    let shown = r
+        .cli(&["entry", "show", &id.to_string(), "--json"])
+        .ok()
+        .json();
     assert_eq!(shown["tags"], serde_json::json!(["劳模精神"]));
 
     let text = r.cli(&["entry", "list"]).ok().stdout;
-    assert!(text.contains("海岛守护者") && text.contains("王五"), "{text}");
+    assert!(
+        text.contains("海岛守护者") && text.contains("王五"),
+        "{text}"
+    );
 
     r.cli(&["entry", "delete", &id.to_string()]).ok();
-    assert_eq!(r.cli(&["entry", "list", "--json"]).ok().json(), serde_json::json!([]));
+    assert_eq!(
+        r.cli(&["entry", "list", "--json"]).ok().json(),
+        serde_json::json!([])
+    );
     r.cli(&["entry", "restore", &id.to_string()]).ok();
     assert_eq!(
-        r.cli(&["entry", "list", "--json"]).ok().json().as_array().map(Vec::len),
+        r.cli(&["entry", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .map(Vec::len),
         Some(1)
     );
     let info = r.cli(&["info", "--json"]).ok().json();
@@ -180,7 +207,15 @@ fn the_library_flag_works_like_the_environment_variable() {
     r.init();
     let lib = r.library();
     let info = r
-        .cli_env(&["--library", lib.to_str().unwrap_or_default(), "info", "--json"], &[])
+        .cli_env(
+            &[
+                "--library",
+                lib.to_str().unwrap_or_default(),
+                "info",
+                "--json",
+            ],
+            &[],
+        )
         .ok()
         .json();
     assert_eq!(info["office"]["unit_type"], "county-or-zone");
@@ -206,8 +241,15 @@ fn invalid_input_exits_2_in_chinese_and_changes_nothing() {
             "12",
         ])
         .fails_with(2);
-    assert!(out.stderr.contains("类别") && out.stderr.contains("电话"), "{}", out.explain());
-    assert_eq!(r.cli(&["entry", "list", "--json"]).ok().json(), serde_json::json!([]));
+    assert!(
+        out.stderr.contains("类别") && out.stderr.contains("电话"),
+        "{}",
+        out.explain()
+    );
+    assert_eq!(
+        r.cli(&["entry", "list", "--json"]).ok().json(),
+        serde_json::json!([])
+    );
 
     r.cli(&["entry", "show", "42"]).fails_with(2);
     r.cli(&["entry", "add", "--title", "x"]).fails_with(2);
@@ -244,8 +286,11 @@ fn init_refuses_an_unknown_unit_type_and_an_existing_library() {
 fn no_library_given_is_a_usage_error() {
     let r = Run::new();
     r.cli_env(&["entry", "list"], &[]).fails_with(2);
-    r.cli_env(&["entry", "list"], &[("BAOSONG_LIBRARY", "/nonexistent/lib")])
-        .fails_with(2);
+    r.cli_env(
+        &["entry", "list"],
+        &[("BAOSONG_LIBRARY", "/nonexistent/lib")],
+    )
+    .fails_with(2);
 }
 
 #[test]
@@ -257,7 +302,10 @@ fn campaign_show_prints_the_municipal_rules() {
     assert_eq!(c["categories"][0]["id"], "recitation");
     assert_eq!(c["categories"][1]["id"], "micro-video");
     let gd = r
-        .cli_env(&["campaign", "show", "--campaign", "guangdong-2023", "--json"], &[])
+        .cli_env(
+            &["campaign", "show", "--campaign", "guangdong-2023", "--json"],
+            &[],
+        )
         .ok()
         .json();
     assert_eq!(gd["submission"]["method"], "portal");
@@ -272,8 +320,11 @@ fn campaign_check_names_the_line_of_a_broken_file() {
     let r = Run::new();
     let good = include_str!("../../assets/campaigns/shantou-2023.toml");
     let path = r.file("next-year.toml", good.as_bytes());
-    r.cli_env(&["campaign", "check", path.to_str().unwrap_or_default()], &[])
-        .ok();
+    r.cli_env(
+        &["campaign", "check", path.to_str().unwrap_or_default()],
+        &[],
+    )
+    .ok();
     let broken = good.replacen("seconds = 300", "seconds = \"五分钟\"", 1);
     let line = broken
         .lines()
@@ -282,7 +333,10 @@ fn campaign_check_names_the_line_of_a_broken_file() {
         .expect("line");
     let path = r.file("broken.toml", broken.as_bytes());
     let out = r
-        .cli_env(&["campaign", "check", path.to_str().unwrap_or_default()], &[])
+        .cli_env(
+            &["campaign", "check", path.to_str().unwrap_or_default()],
+            &[],
+        )
         .fails_with(2);
     assert!(
         out.stderr.contains("broken.toml") && out.stderr.contains(&format!("第 {line} 行")),

@@ -50,7 +50,9 @@ fn bytes(path: &Path) -> Vec<u8> {
 fn library_survives_reopen_with_office_entries_and_files() {
     let (tmp, mut lib) = new_library();
     let file = work(tmp.path(), "我的祖国.mp3", b"recitation audio");
-    let added = lib.add_entry(&entry("我的祖国"), &[file.clone()]).expect("add");
+    let added = lib
+        .add_entry(&entry("我的祖国"), std::slice::from_ref(&file))
+        .expect("add");
     assert_eq!(added.files.len(), 1);
     let root = lib.root().to_path_buf();
     drop(lib);
@@ -59,14 +61,19 @@ fn library_survives_reopen_with_office_entries_and_files() {
     let office = lib.office().expect("office");
     assert_eq!(office.name, "金平区总工会");
     assert_eq!(office.contact_phone, "0754-88123456");
-    let entries = lib.entries(&EntryFilter::default(), EntrySort::Newest).expect("list");
+    let entries = lib
+        .entries(&EntryFilter::default(), EntrySort::Newest)
+        .expect("list");
     assert_eq!(entries.len(), 1);
     let e = &entries[0];
     assert_eq!(e.title, "我的祖国");
     assert_eq!(e.authors, ["张三", "李四"]);
     assert_eq!(e.declarations, ["original"]);
     assert_eq!(e.files[0].original_name, "我的祖国.mp3");
-    assert_eq!(std::fs::read(lib.file_path(&e.files[0])).expect("stored"), b"recitation audio");
+    assert_eq!(
+        std::fs::read(lib.file_path(&e.files[0])).expect("stored"),
+        b"recitation audio"
+    );
 }
 
 #[test]
@@ -93,8 +100,13 @@ fn a_copied_library_folder_opens_elsewhere() {
     }
     std::fs::remove_dir_all(&root).expect("remove original");
     let lib = Library::open(&copy, Actor::App).expect("open copy");
-    let e = &lib.entries(&EntryFilter::default(), EntrySort::Newest).expect("list")[0];
-    assert_eq!(std::fs::read(lib.file_path(&e.files[0])).expect("stored"), b"video");
+    let e = &lib
+        .entries(&EntryFilter::default(), EntrySort::Newest)
+        .expect("list")[0];
+    assert_eq!(
+        std::fs::read(lib.file_path(&e.files[0])).expect("stored"),
+        b"video"
+    );
 }
 
 #[test]
@@ -105,7 +117,8 @@ fn a_library_from_a_newer_version_is_refused_untouched() {
     let catalog = root.join("catalog.sqlite");
     {
         let conn = rusqlite::Connection::open(&catalog).expect("raw open");
-        conn.pragma_update(None, "journal_mode", "delete").expect("journal");
+        conn.pragma_update(None, "journal_mode", "delete")
+            .expect("journal");
         conn.pragma_update(None, "user_version", 99).expect("bump");
     }
     let before = bytes(&catalog);
@@ -180,7 +193,10 @@ fn a_half_filled_entry_is_refused_field_by_field_and_nothing_is_written() {
         other => panic!("{other}"),
     };
     let names: Vec<&str> = fields.iter().map(|(f, _)| f.as_str()).collect();
-    assert_eq!(names, ["category", "title", "authors", "phone", "declarations"]);
+    assert_eq!(
+        names,
+        ["category", "title", "authors", "phone", "declarations"]
+    );
     assert!(fields.iter().all(|(_, m)| !m.is_ascii()), "{fields:?}");
     assert_eq!(lib.info().expect("info").entry_count, 0);
     let stored = lib.root().join("files");
@@ -207,7 +223,11 @@ fn delete_is_undoable_and_everything_is_in_the_audit_log() {
     changed.category = "micro-video".into();
     lib.update_entry(e.id, &changed).expect("update");
     lib.delete_entry(e.id).expect("delete");
-    assert!(lib.entries(&EntryFilter::default(), EntrySort::Newest).expect("list").is_empty());
+    assert!(
+        lib.entries(&EntryFilter::default(), EntrySort::Newest)
+            .expect("list")
+            .is_empty()
+    );
     let bin = EntryFilter {
         deleted: true,
         ..EntryFilter::default()
@@ -216,7 +236,10 @@ fn delete_is_undoable_and_everything_is_in_the_audit_log() {
     let restored = lib.restore_entry(e.id).expect("restore");
     assert_eq!(restored.title, "新题");
     assert_eq!(restored.files.len(), 1);
-    assert_eq!(lib.delete_entry(9999).expect_err("none").code(), "entry.not_found");
+    assert_eq!(
+        lib.delete_entry(9999).expect_err("none").code(),
+        "entry.not_found"
+    );
 
     let actions: Vec<String> = lib
         .audit_log(10)
@@ -227,7 +250,13 @@ fn delete_is_undoable_and_everything_is_in_the_audit_log() {
         .collect();
     assert_eq!(
         actions,
-        ["office.save", "entry.add", "entry.update", "entry.delete", "entry.restore"]
+        [
+            "office.save",
+            "entry.add",
+            "entry.update",
+            "entry.delete",
+            "entry.restore"
+        ]
     );
     let update = &lib.audit_log(10).expect("log")[2];
     assert!(update.detail.contains("原题") && update.detail.contains("新题"));
@@ -237,7 +266,8 @@ fn delete_is_undoable_and_everything_is_in_the_audit_log() {
 fn filters_by_category_and_chinese_substring() {
     let (tmp, mut lib) = new_library();
     let f = work(tmp.path(), "a.mp4", b"a");
-    lib.add_entry(&entry("我的祖国"), &[f.clone()]).expect("add");
+    lib.add_entry(&entry("我的祖国"), std::slice::from_ref(&f))
+        .expect("add");
     let mut video = entry("大国工匠陈师傅");
     video.category = "micro-video".into();
     video.unit = "濠江区总工会".into();
@@ -287,15 +317,21 @@ fn window_and_cli_share_a_library_and_a_long_write_gives_a_clear_message() {
     let root = window.root().to_path_buf();
     let mut cli = Library::open(&root, Actor::Cli).expect("second handle");
     let f = work(tmp.path(), "a.mp3", b"a");
-    window.add_entry(&entry("窗口登记"), &[f.clone()]).expect("window add");
-    cli.add_entry(&entry("命令行登记"), &[f.clone()]).expect("cli add");
+    window
+        .add_entry(&entry("窗口登记"), std::slice::from_ref(&f))
+        .expect("window add");
+    cli.add_entry(&entry("命令行登记"), std::slice::from_ref(&f))
+        .expect("cli add");
     assert_eq!(window.info().expect("info").entry_count, 2);
 
     // Another program holds a write transaction for longer than we wait.
     let holder = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("holder");
     holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
-    cli.set_busy_timeout(Duration::from_millis(200)).expect("timeout");
-    let err = cli.add_entry(&entry("等待"), &[f.clone()]).expect_err("busy");
+    cli.set_busy_timeout(Duration::from_millis(200))
+        .expect("timeout");
+    let err = cli
+        .add_entry(&entry("等待"), std::slice::from_ref(&f))
+        .expect_err("busy");
     assert_eq!(err.code(), "library.busy");
     assert!(err.to_string().contains("稍后再试"), "{err}");
     // Reading still works while the other program writes (WAL).
