@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::campaign::{self, Campaign, CampaignError, Level};
+use crate::campaign::{self, Campaign, CampaignError, Level, Severity};
+use crate::checks::{self, FileCheck, Finding};
 use crate::library::{
     self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, Library, LibraryError,
     LibraryInfo, OfficeInput, recent,
 };
+use crate::media::{self, MediaFacts};
 
 /// An error as the UI receives it: a stable code for code, a Chinese message for the clerk,
 /// and per-field messages for forms.
@@ -61,6 +63,38 @@ impl ApiError {
             message: "还没有打开资料库，请先新建或打开一个资料库。".into(),
             fields: Vec::new(),
         }
+    }
+}
+
+/// A file judged before it is added (the entry form shows this as soon as a file is picked).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PathCheck {
+    pub path: String,
+    /// None when the file could not be opened at all.
+    pub facts: Option<MediaFacts>,
+    pub check: FileCheck,
+}
+
+/// Reads a file's facts and judges them for `category` of `campaign`.
+pub fn check_path(campaign: &Campaign, category: Option<&str>, path: &Path) -> PathCheck {
+    let category = category.and_then(|c| campaign.category(c));
+    match media::probe(path) {
+        Ok(facts) => PathCheck {
+            path: path.display().to_string(),
+            check: checks::check_file(&facts, campaign, category),
+            facts: Some(facts),
+        },
+        Err(e) => PathCheck {
+            path: path.display().to_string(),
+            facts: None,
+            check: FileCheck::from_findings(vec![Finding {
+                rule: "file-readable".into(),
+                severity: Severity::Error,
+                message: format!("无法打开文件：{}", library::io_reason(&e)),
+                actual: None,
+                expected: None,
+            }]),
+        },
     }
 }
 
@@ -231,6 +265,19 @@ impl Session {
 
     pub fn delete_entry(&mut self, id: i64) -> Result<(), ApiError> {
         Ok(self.library_mut()?.delete_entry(id)?)
+    }
+
+    /// Checks files against the open library's campaign, before they are added.
+    pub fn check_paths(
+        &self,
+        category: Option<&str>,
+        paths: &[PathBuf],
+    ) -> Result<Vec<PathCheck>, ApiError> {
+        let campaign = self.campaign()?;
+        Ok(paths
+            .iter()
+            .map(|p| check_path(&campaign, category, p))
+            .collect())
     }
 
     pub fn restore_entry(&mut self, id: i64) -> Result<Entry, ApiError> {

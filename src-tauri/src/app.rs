@@ -42,6 +42,7 @@ pub fn run() {
             commands::attach_files,
             commands::delete_entry,
             commands::restore_entry,
+            commands::check_files,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

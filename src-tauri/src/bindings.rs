@@ -18,6 +18,7 @@ fn export_all(dir: &Path) {
     one::<crate::api::ApiError>(dir);
     one::<crate::api::Startup>(dir);
     one::<crate::api::CampaignSummary>(dir);
+    one::<crate::api::PathCheck>(dir);
     one::<crate::campaign::Campaign>(dir);
     one::<crate::library::LibraryInfo>(dir);
     one::<crate::library::OfficeInput>(dir);

@@ -8,7 +8,9 @@
 
 pub mod api;
 pub mod campaign;
+pub mod checks;
 pub mod library;
+pub mod media;
 
 #[cfg(test)]
 mod bindings;

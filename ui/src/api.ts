@@ -8,10 +8,12 @@ import type { EntryFilter } from "./bindings/EntryFilter";
 import type { EntryInput } from "./bindings/EntryInput";
 import type { LibraryInfo } from "./bindings/LibraryInfo";
 import type { OfficeInput } from "./bindings/OfficeInput";
+import type { PathCheck } from "./bindings/PathCheck";
+import type { Verdict } from "./bindings/Verdict";
 import type { RecentLibrary } from "./bindings/RecentLibrary";
 import type { Startup } from "./bindings/Startup";
 
-export type { ApiError, Campaign, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, RecentLibrary, Startup };
+export type { ApiError, Campaign, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Startup, Verdict };
 
 /** Whatever a command rejects with, as an ApiError (the core always sends one). */
 export function asApiError(e: unknown): ApiError {
@@ -49,7 +51,28 @@ export const api = {
   attachFiles: (id: number, files: string[]) => call<Entry>("attach_files", { id, files }),
   deleteEntry: (id: number) => call<void>("delete_entry", { id }),
   restoreEntry: (id: number) => call<Entry>("restore_entry", { id }),
+  checkFiles: (category: string | null, files: string[]) =>
+    call<PathCheck[]>("check_files", { category, files }),
 };
+
+export function verdictLabel(v: Verdict): string {
+  return { pass: "合格", warn: "有提醒", fail: "不合格" }[v];
+}
+
+export function verdictTagType(v: Verdict): "success" | "warning" | "danger" {
+  return ({ pass: "success", warn: "warning", fail: "danger" } as const)[v];
+}
+
+/** 5分01秒, 59.5秒 — the same wording as the core's checks::format_duration. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "未知";
+  const whole = Math.floor(seconds);
+  const frac = seconds - whole;
+  const m = Math.floor(whole / 60);
+  const s = whole % 60;
+  const sec = frac >= 0.0005 ? (s + frac).toFixed(3).replace(/\.?0+$/, "") : String(s).padStart(m === 0 ? 1 : 2, "0");
+  return m === 0 ? `${sec}秒` : `${m}分${sec}秒`;
+}
 
 /** Same rule as the core's `validate::is_phone`, for instant feedback while typing. */
 export function isPhone(raw: string): boolean {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use baosong::api::{ApiError, Session, Startup};
+use baosong::api::{ApiError, PathCheck, Session, Startup};
 use baosong::campaign::{self, Campaign};
 use baosong::library::recent::RecentLibrary;
 use baosong::library::{Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput};
@@ -177,4 +177,16 @@ pub async fn delete_entry(state: State<'_, SharedSession>, id: i64) -> Result<()
 #[tauri::command]
 pub async fn restore_entry(state: State<'_, SharedSession>, id: i64) -> Result<Entry> {
     with_session(state, move |s| s.restore_entry(id)).await
+}
+
+#[tauri::command]
+pub async fn check_files(
+    state: State<'_, SharedSession>,
+    category: Option<String>,
+    files: Vec<String>,
+) -> Result<Vec<PathCheck>> {
+    with_session(state, move |s| {
+        s.check_paths(category.as_deref(), &paths(files))
+    })
+    .await
 }

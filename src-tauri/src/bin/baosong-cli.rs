@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use baosong::api::{ApiError, Session};
 use baosong::campaign::{self, Campaign};
+use baosong::checks::{self, FileCheck, Finding, Verdict};
 use baosong::library::{Actor, Entry, EntryFilter, EntryInput, Library, OfficeInput};
+use baosong::media;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
@@ -43,6 +45,21 @@ enum Command {
     /// 作品登记
     #[command(subcommand)]
     Entry(EntryCommand),
+    /// 按活动规则检查作品文件（不需要资料库）
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// 要检查的文件（可多个）
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// 征集活动编号（默认：资料库所用的活动，或汕头2023）
+    #[arg(long)]
+    campaign: Option<String>,
+    /// 类别（子项目）编号，如 micro-video
+    #[arg(long)]
+    category: String,
 }
 
 #[derive(Args)]
@@ -94,6 +111,9 @@ enum EntryCommand {
         /// 列出回收站中的作品
         #[arg(long)]
         deleted: bool,
+        /// 只列出检查结果为此的作品：fail（不合格）、warn（有提醒）、pass（合格）
+        #[arg(long, value_parser = parse_verdict)]
+        verdict: Option<Verdict>,
     },
     /// 显示一件作品
     Show { id: i64 },
@@ -283,9 +303,139 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Campaign(c) => campaign_command(&cli, c)?,
+        Command::Check(a) => return check_command(&cli, a),
         Command::Entry(e) => entry_command(&cli, e)?,
     }
     Ok(())
+}
+
+/// One file's report, as `check --json` prints it (documented in the README).
+#[derive(serde::Serialize)]
+struct CheckReport {
+    path: String,
+    kind: String,
+    container: String,
+    container_label: String,
+    duration_s: Option<f64>,
+    width: Option<u32>,
+    height: Option<u32>,
+    display_width: Option<u32>,
+    display_height: Option<u32>,
+    rotation_cw: Option<u32>,
+    video_codec: Option<String>,
+    audio_codec: Option<String>,
+    frame_rate: Option<f64>,
+    complete: bool,
+    verdict: Verdict,
+    findings: Vec<Finding>,
+}
+
+fn check_command(cli: &Cli, a: &CheckArgs) -> Result<(), Failure> {
+    let campaign = match (&a.campaign, &cli.library) {
+        (Some(id), _) => campaign::embedded_by_id(id).map_err(ApiError::from)?,
+        (None, Some(dir)) => Library::open(dir, Actor::Cli)
+            .and_then(|l| l.campaign())
+            .map_err(ApiError::from)?,
+        (None, None) => {
+            campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID).map_err(ApiError::from)?
+        }
+    };
+    let Some(category) = campaign.category(&a.category) else {
+        let known: Vec<&str> = campaign.categories.iter().map(|c| c.id.as_str()).collect();
+        return Err(usage(format!(
+            "活动“{}”没有类别“{}”，可选：{}",
+            campaign.id,
+            a.category,
+            known.join("、")
+        )));
+    };
+    let mut reports = Vec::with_capacity(a.files.len());
+    for path in &a.files {
+        let (facts, check) = match media::probe(path) {
+            Ok(facts) => {
+                let check = checks::check_file(&facts, &campaign, Some(category));
+                (Some(facts), check)
+            }
+            Err(e) => (
+                None,
+                FileCheck::from_findings(vec![Finding {
+                    rule: "file-readable".into(),
+                    severity: campaign::Severity::Error,
+                    message: format!("无法打开文件：{}", baosong::library::io_reason(&e)),
+                    actual: None,
+                    expected: None,
+                }]),
+            ),
+        };
+        let f = facts.as_ref();
+        reports.push(CheckReport {
+            path: path.display().to_string(),
+            kind: f.map_or("other".into(), |f| {
+                serde_json::to_value(f.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            }),
+            container: f.map_or("unreadable".into(), |f| f.container.clone()),
+            container_label: f.map_or("无法打开".into(), |f| f.container_label.clone()),
+            duration_s: f.and_then(|f| f.duration_s),
+            width: f.and_then(|f| f.width),
+            height: f.and_then(|f| f.height),
+            display_width: f.and_then(|f| f.display_width),
+            display_height: f.and_then(|f| f.display_height),
+            rotation_cw: f.and_then(|f| f.rotation_cw),
+            video_codec: f.and_then(|f| f.video_codec.clone()),
+            audio_codec: f.and_then(|f| f.audio_codec.clone()),
+            frame_rate: f.and_then(|f| f.frame_rate),
+            complete: f.is_some_and(|f| f.complete),
+            verdict: check.verdict,
+            findings: check.findings,
+        });
+    }
+    if cli.json {
+        print_json(&reports);
+    } else {
+        for r in &reports {
+            print_report(r);
+        }
+    }
+    let failed = reports
+        .iter()
+        .filter(|r| r.verdict == Verdict::Fail)
+        .count();
+    if failed > 0 {
+        return Err(Failure {
+            message: format!("{failed} 个文件不合格"),
+            code: "check.failed".into(),
+            exit: 1,
+        });
+    }
+    Ok(())
+}
+
+fn print_report(r: &CheckReport) {
+    println!("{}  [{}]", r.path, r.verdict.label());
+    let mut facts = vec![r.container_label.clone()];
+    if let Some(d) = r.duration_s {
+        facts.push(format!("时长 {}", checks::format_duration(d)));
+    }
+    if let (Some(w), Some(h)) = (r.display_width, r.display_height) {
+        facts.push(format!("画面 {w}×{h}"));
+    }
+    if let Some(c) = &r.video_codec {
+        facts.push(format!("视频编码 {c}"));
+    }
+    if let Some(c) = &r.audio_codec {
+        facts.push(format!("音频编码 {c}"));
+    }
+    println!("  {}", facts.join("，"));
+    for f in &r.findings {
+        let level = match f.severity {
+            campaign::Severity::Error => "不合格",
+            campaign::Severity::Warning => "提醒",
+        };
+        println!("  - {level}：{}", f.message);
+    }
 }
 
 fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Failure> {
@@ -402,11 +552,13 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             category,
             text,
             deleted,
+            verdict,
         } => {
             let entries = session.entries(&EntryFilter {
                 category: category.clone(),
                 text: text.clone(),
                 deleted: *deleted,
+                verdict: *verdict,
             })?;
             if cli.json {
                 print_json(&entries);
@@ -415,8 +567,9 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             } else {
                 for e in &entries {
                     println!(
-                        "#{}\t{}\t{}\t{}\t{}",
+                        "#{}\t{}\t{}\t{}\t{}\t{}",
                         e.id,
+                        e.verdict.label(),
                         e.category,
                         e.title,
                         e.authors.join("、"),
@@ -453,8 +606,17 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
     Ok(())
 }
 
+fn parse_verdict(s: &str) -> Result<Verdict, String> {
+    match s {
+        "pass" | "合格" => Ok(Verdict::Pass),
+        "warn" | "有提醒" => Ok(Verdict::Warn),
+        "fail" | "不合格" => Ok(Verdict::Fail),
+        _ => Err("应为 pass、warn 或 fail".into()),
+    }
+}
+
 fn print_entry(e: &Entry) {
-    println!("#{} {}", e.id, e.title);
+    println!("#{} {}  [{}]", e.id, e.title, e.verdict.label());
     println!("类别：{}", e.category);
     println!("作者：{}", e.authors.join("、"));
     println!("推荐单位：{}", e.unit);

@@ -11,6 +11,8 @@ use super::store::{self, StoredFile};
 use super::validate::{self, FieldError};
 use super::{Library, LibraryError, audit, now};
 use crate::campaign::Campaign;
+use crate::checks::{self, FileCheck, Verdict};
+use crate::media::{self, MediaFacts};
 
 /// A work in the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -30,13 +32,16 @@ pub struct Entry {
     pub declarations: Vec<String>,
     pub notes: String,
     pub files: Vec<EntryFile>,
+    /// The worst verdict of its files against the campaign's current rules (不合格 when it has
+    /// no file yet).
+    pub verdict: Verdict,
     pub created_at: String,
     pub updated_at: String,
     pub deleted_at: Option<String>,
 }
 
 /// A file of an entry, held in the library's store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct EntryFile {
     #[ts(type = "number")]
     pub id: i64,
@@ -48,6 +53,10 @@ pub struct EntryFile {
     pub size: u64,
     pub sha256: String,
     pub added_at: String,
+    /// What the file really is (read from its bytes when it was added).
+    pub facts: Option<MediaFacts>,
+    /// The file judged against the campaign's rules for the entry's category.
+    pub check: Option<FileCheck>,
 }
 
 /// What the entry form (or the CLI) sends to add or change an entry.
@@ -75,6 +84,8 @@ pub struct EntryFilter {
     pub text: Option<String>,
     /// List the deleted entries (回收站) instead of the live ones.
     pub deleted: bool,
+    /// Only entries with this verdict (e.g. `fail` for 不合格).
+    pub verdict: Option<Verdict>,
 }
 
 /// Ways to order a list; the window sorts its table itself, the CLI uses these.
@@ -206,6 +217,7 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         declarations: parse_list(&r.get::<_, String>(9)?),
         notes: r.get(10)?,
         files: Vec::new(),
+        verdict: Verdict::Fail,
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
         deleted_at: r.get(13)?,
@@ -223,6 +235,8 @@ fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, EntryFile)> {
             size: r.get::<_, i64>(5)?.try_into().unwrap_or(0),
             sha256: r.get(6)?,
             added_at: r.get(7)?,
+            facts: None,
+            check: None,
         },
     ))
 }
@@ -408,6 +422,9 @@ impl Library {
             .query_map([id], file_from_row)?
             .map(|r| r.map(|(_, f)| f))
             .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let campaign = self.campaign()?;
+        self.judge(&mut entry, &campaign)?;
         Ok(entry)
     }
 
@@ -459,15 +476,105 @@ impl Library {
             let (entry_id, f) = row?;
             files.entry(entry_id).or_default().push(f);
         }
+        drop(stmt);
+        let campaign = self.campaign()?;
         for e in &mut entries {
             e.files = files.remove(&e.id).unwrap_or_default();
+            self.judge(e, &campaign)?;
+        }
+        if let Some(v) = filter.verdict {
+            entries.retain(|e| e.verdict == v);
         }
         Ok(entries)
+    }
+
+    /// Attaches facts (probing files not seen yet) and verdicts to an entry's files.
+    fn judge(&self, entry: &mut Entry, campaign: &Campaign) -> Result<(), LibraryError> {
+        let category = campaign.category(&entry.category);
+        for f in &mut entry.files {
+            let facts = match self.cached_facts(&f.sha256)? {
+                Some(facts) => facts,
+                None => self.probe_and_cache(&f.sha256, &f.stored_path)?,
+            };
+            f.check = Some(checks::check_file(&facts, campaign, category));
+            f.facts = Some(facts);
+        }
+        entry.verdict = if entry.files.is_empty() {
+            Verdict::Fail
+        } else {
+            entry
+                .files
+                .iter()
+                .filter_map(|f| f.check.as_ref().map(|c| c.verdict))
+                .max()
+                .unwrap_or(Verdict::Fail)
+        };
+        Ok(())
+    }
+
+    fn cached_facts(&self, sha256: &str) -> Result<Option<MediaFacts>, LibraryError> {
+        let row: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT facts FROM media_facts WHERE sha256 = ?1 AND probe_version = ?2",
+                params![sha256, media::PROBE_VERSION],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(row.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// Reads a stored file's facts and remembers them by content. A file that has gone
+    /// missing from the store is reported as such, not as an error of the whole list.
+    fn probe_and_cache(&self, sha256: &str, stored_path: &str) -> Result<MediaFacts, LibraryError> {
+        let path = store::absolute(&self.root, stored_path);
+        let facts = match media::probe(&path) {
+            Ok(facts) => facts,
+            Err(e) => {
+                return Ok(MediaFacts {
+                    problems: vec![format!(
+                        "资料库中的文件无法读取（{}），请重新添加此文件",
+                        super::io_reason(&e)
+                    )],
+                    ..missing_facts()
+                });
+            }
+        };
+        let json = serde_json::to_string(&facts).unwrap_or_default();
+        // A busy library only costs a re-probe next time.
+        let _ = self.conn.execute(
+            "INSERT OR REPLACE INTO media_facts (sha256, probe_version, facts, probed_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![sha256, media::PROBE_VERSION, json, now()],
+        );
+        Ok(facts)
     }
 
     /// The absolute path of one of an entry's stored files.
     pub fn file_path(&self, file: &EntryFile) -> PathBuf {
         store::absolute(&self.root, &file.stored_path)
+    }
+}
+
+fn missing_facts() -> MediaFacts {
+    MediaFacts {
+        kind: media::MediaKind::Other,
+        container: "missing".into(),
+        container_label: "文件缺失".into(),
+        duration_s: None,
+        width: None,
+        height: None,
+        display_width: None,
+        display_height: None,
+        rotation_cw: None,
+        pixel_aspect: None,
+        video_codec: None,
+        audio_codec: None,
+        frame_rate: None,
+        sample_rate: None,
+        complete: false,
+        title: None,
+        problems: Vec::new(),
     }
 }
 

@@ -62,6 +62,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX audit_entry ON audit_log (entry_id);
     "#,
+    // 1 → 2: facts read from each stored file, by content. Verdicts are not stored: they are
+    // recomputed from these facts and the campaign's current rules whenever shown.
+    r#"
+    CREATE TABLE media_facts (
+        sha256         TEXT PRIMARY KEY,
+        probe_version  INTEGER NOT NULL,
+        facts          TEXT NOT NULL,               -- JSON of media::MediaFacts
+        probed_at      TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The version this build writes and reads.

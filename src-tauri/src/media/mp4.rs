@@ -1,0 +1,971 @@
+//! ISO-BMFF (MP4, M4A) and QuickTime (MOV).
+//!
+//! The top-level boxes are walked by hand, seeking past `mdat` and anything else not needed;
+//! `moov` (and each small `moof`) is read into memory. Leaf boxes with a fixed layout (`ftyp`,
+//! `mvhd`, `tkhd`, `mdhd`, `elst`) are decoded with `mp4-atom`; sample entries and sample
+//! tables are read from their bytes, because QuickTime v1/v2 sound entries and unusual
+//! entries make a whole-`moov` decode fail.
+
+use std::io::{Read, Seek};
+
+use mp4_atom::{Atom, Elst, Ftyp, Mdhd, Mvhd, Tkhd};
+
+use super::detect::{be16, be32, be64, fourcc, read_at, read_vec, truncated_problem};
+use super::{MediaFacts, MediaKind};
+
+/// The largest `moov` read into memory.
+const MAX_MOOV: u64 = 64 * 1024 * 1024;
+/// The largest `moof` read into memory.
+const MAX_MOOF: u64 = 16 * 1024 * 1024;
+/// All `moof`s together.
+const MAX_MOOF_TOTAL: u64 = 64 * 1024 * 1024;
+/// Top-level boxes visited at most (each is at least 8 bytes, so the walk ends anyway).
+const MAX_TOP_BOXES: usize = 1_000_000;
+
+const PROBLEM_NO_MOOV: &str = "文件缺少索引（moov），无法读取";
+
+#[derive(Debug, Default, Clone)]
+struct Track {
+    id: u32,
+    handler: [u8; 4],
+    /// `tkhd` width/height (16.16) and matrix a, b, c, d.
+    tkhd: Option<(u32, u32, [i32; 4])>,
+    timescale: u32,
+    mdhd_duration: u64,
+    /// Sum of the edit list's segment durations, in the movie timescale.
+    edit_duration: Option<u64>,
+    entry: Option<[u8; 4]>,
+    coded: Option<(u32, u32)>,
+    pasp: Option<(u32, u32)>,
+    sample_rate: Option<u32>,
+    /// From `stts`: samples and their summed durations.
+    stts_samples: u64,
+    stts_duration: u64,
+    /// The end of the last chunk (offset + its samples' sizes), or its offset.
+    data_end: Option<u64>,
+    /// Fragmented: `trex` defaults, then summed `trun`s.
+    trex_duration: u32,
+    trex_size: u32,
+    frag_samples: u64,
+    frag_duration: u64,
+}
+
+#[derive(Debug, Default)]
+struct Movie {
+    timescale: u32,
+    duration: u64,
+    fragmented: bool,
+    tracks: Vec<Track>,
+    title: Option<String>,
+}
+
+/// Iterates the boxes in `data`: (type, body). A box running past the end yields what is
+/// there and ends the walk; a malformed size ends it too.
+struct Boxes<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+fn boxes(data: &[u8]) -> Boxes<'_> {
+    Boxes { data, pos: 0 }
+}
+
+impl<'a> Iterator for Boxes<'a> {
+    type Item = ([u8; 4], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.pos;
+        let size32 = be32(self.data, start)?;
+        let kind = fourcc(self.data, start.checked_add(4)?)?;
+        let (header, size) = match size32 {
+            1 => (
+                16usize,
+                usize::try_from(be64(self.data, start.checked_add(8)?)?).ok()?,
+            ),
+            0 => (8, self.data.len().saturating_sub(start)),
+            n => (8, usize::try_from(n).ok()?),
+        };
+        if size < header {
+            self.pos = self.data.len();
+            return None;
+        }
+        let end = start.saturating_add(size);
+        let body_start = start.checked_add(header)?;
+        let body = self.data.get(body_start..end.min(self.data.len()))?;
+        self.pos = if end > self.data.len() {
+            self.data.len()
+        } else {
+            end
+        };
+        Some((kind, body))
+    }
+}
+
+fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    boxes(data).find(|(k, _)| k == kind).map(|(_, b)| b)
+}
+
+fn decode<T: Atom>(mut body: &[u8]) -> Option<T> {
+    T::decode_body(&mut body).ok()
+}
+
+pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
+    let mut ftyp: Option<Ftyp> = None;
+    let mut movie: Option<Movie> = None;
+    let mut truncated_at: Option<u64> = None;
+    let mut moofs: Vec<Vec<u8>> = Vec::new();
+    let mut moof_total = 0u64;
+    let mut problems: Vec<String> = Vec::new();
+
+    let mut pos = 0u64;
+    let mut count = 0usize;
+    while pos < len && count < MAX_TOP_BOXES {
+        count += 1;
+        let mut hdr = [0u8; 16];
+        let got = read_at(r, pos, &mut hdr);
+        let Some(hdr) = hdr.get(..got) else { break };
+        if hdr.len() < 8 {
+            // A few stray bytes at the end (some writers pad); not a box.
+            break;
+        }
+        let (Some(size32), Some(kind)) = (be32(hdr, 0), fourcc(hdr, 4)) else {
+            break;
+        };
+        let (header, size) = match size32 {
+            1 => match be64(hdr, 8) {
+                Some(s) => (16u64, s),
+                None => {
+                    truncated_at.get_or_insert(len);
+                    break;
+                }
+            },
+            0 => (8, len - pos),
+            n => (8, u64::from(n)),
+        };
+        if size < header {
+            problems.push(format!("文件结构损坏：第 {pos} 字节处的盒子大小无效"));
+            break;
+        }
+        let end = pos.saturating_add(size);
+        if end > len {
+            truncated_at.get_or_insert(len);
+        }
+        let body_pos = pos + header;
+        let body_len = size - header;
+        match &kind {
+            b"ftyp" if ftyp.is_none() => {
+                let body = read_vec(r, body_pos, body_len, len, 4096);
+                ftyp = decode::<Ftyp>(&body);
+            }
+            b"moov" if movie.is_none() => {
+                if body_len > MAX_MOOV {
+                    problems.push("索引（moov）过大，未读取".to_owned());
+                } else {
+                    let body = read_vec(r, body_pos, body_len, len, MAX_MOOV);
+                    movie = Some(parse_moov(&body));
+                }
+            }
+            b"moof" => {
+                if body_len <= MAX_MOOF && moof_total.saturating_add(body_len) <= MAX_MOOF_TOTAL {
+                    moof_total += body_len;
+                    moofs.push(read_vec(r, body_pos, body_len, len, MAX_MOOF));
+                }
+            }
+            _ => {}
+        }
+        if end <= pos {
+            break;
+        }
+        pos = end;
+    }
+
+    let is_qt = match &ftyp {
+        None => true,
+        Some(f) => &u32::from(f.major_brand).to_be_bytes() == b"qt  ",
+    };
+    let brand_audio = ftyp.as_ref().is_some_and(|f| {
+        matches!(
+            &u32::from(f.major_brand).to_be_bytes(),
+            b"M4A " | b"M4B " | b"M4P "
+        )
+    });
+
+    let Some(mut movie) = movie else {
+        let (container, label) = if is_qt {
+            ("mov", "MOV（QuickTime）视频")
+        } else {
+            ("mp4", "MP4 视频")
+        };
+        let mut f = MediaFacts::unreadable(container, label, PROBLEM_NO_MOOV);
+        if let Some(at) = truncated_at {
+            f.problems.push(truncated_problem(at));
+        }
+        f.problems.extend(problems);
+        return f;
+    };
+
+    for moof in &moofs {
+        add_fragment(&mut movie, moof);
+    }
+
+    let video = movie.tracks.iter().find(|t| &t.handler == b"vide");
+    let audio = movie.tracks.iter().find(|t| &t.handler == b"soun");
+    let kind = if video.is_some() {
+        MediaKind::Video
+    } else if audio.is_some() {
+        MediaKind::Audio
+    } else {
+        MediaKind::Other
+    };
+    let (container, label) = if is_qt {
+        if kind == MediaKind::Audio {
+            ("mov", "MOV（QuickTime）音频")
+        } else {
+            ("mov", "MOV（QuickTime）视频")
+        }
+    } else if brand_audio || kind == MediaKind::Audio {
+        ("m4a", "M4A 音频")
+    } else {
+        ("mp4", "MP4 视频")
+    };
+    let mut f = super::detect::base(kind, container, label);
+    f.title = movie.title.clone();
+
+    // The track whose timing stands for the file.
+    let main = video.or(audio).or(movie.tracks.first());
+
+    // Duration.
+    let frag_track = main.filter(|t| t.frag_duration > 0 && t.timescale > 0);
+    f.duration_s = if movie.fragmented && movie.duration == 0 && frag_track.is_some() {
+        frag_track.map(|t| t.frag_duration as f64 / f64::from(t.timescale))
+    } else if let Some(edit) = main.and_then(|t| t.edit_duration).filter(|d| *d > 0)
+        && movie.timescale > 0
+    {
+        Some(edit as f64 / f64::from(movie.timescale))
+    } else if movie.timescale > 0 && movie.duration > 0 {
+        Some(movie.duration as f64 / f64::from(movie.timescale))
+    } else {
+        main.filter(|t| t.timescale > 0 && t.mdhd_duration > 0)
+            .map(|t| t.mdhd_duration as f64 / f64::from(t.timescale))
+    };
+
+    if let Some(v) = video {
+        f.video_codec = v.entry.map(|e| fourcc_string(&e));
+        if let Some((w, h)) = v.coded {
+            f.width = Some(w);
+            f.height = Some(h);
+        }
+        f.pixel_aspect = v.pasp.filter(|(h, v)| h != v && *h > 0 && *v > 0);
+        let rotation = v.tkhd.map(|(_, _, m)| rotation_cw(m)).unwrap_or(0);
+        f.rotation_cw = Some(rotation);
+        let tk_size = v
+            .tkhd
+            .map(|(w, h, _)| (fixed_16_16(w), fixed_16_16(h)))
+            .filter(|(w, h)| *w > 0 && *h > 0);
+        let display = tk_size.or_else(|| {
+            let (w, h) = v.coded?;
+            match f.pixel_aspect {
+                Some((hs, vs)) => {
+                    let dw = u64::from(w).saturating_mul(u64::from(hs)) / u64::from(vs).max(1);
+                    Some((u32::try_from(dw).unwrap_or(u32::MAX), h))
+                }
+                None => Some((w, h)),
+            }
+        });
+        if let Some((w, h)) = display {
+            let (w, h) = if rotation % 180 == 90 { (h, w) } else { (w, h) };
+            f.display_width = Some(w);
+            f.display_height = Some(h);
+        }
+        let (samples, dur) = if v.frag_samples > 0 {
+            (v.frag_samples, v.frag_duration)
+        } else if v.stts_samples > 0 && v.stts_duration > 0 {
+            (v.stts_samples, v.stts_duration)
+        } else {
+            (v.stts_samples, v.mdhd_duration)
+        };
+        if samples > 0 && dur > 0 && v.timescale > 0 {
+            let fps = samples as f64 * f64::from(v.timescale) / dur as f64;
+            f.frame_rate = Some((fps * 1000.0).round() / 1000.0);
+        }
+    }
+    if let Some(a) = audio {
+        f.audio_codec = a.entry.map(|e| fourcc_string(&e));
+        f.sample_rate = a.sample_rate.filter(|s| *s > 0);
+    }
+
+    // Completeness: box extents, then chunk offsets.
+    let data_end = movie.tracks.iter().filter_map(|t| t.data_end).max();
+    if truncated_at.is_none() && data_end.is_some_and(|e| e > len) {
+        truncated_at = Some(len);
+    }
+    if let Some(at) = truncated_at {
+        f.complete = false;
+        f.problems.push(truncated_problem(at));
+    }
+    if kind == MediaKind::Other {
+        f.problems.push("文件中没有音视频轨道".to_owned());
+    }
+    f.problems.extend(problems);
+    f
+}
+
+fn fourcc_string(c: &[u8; 4]) -> String {
+    String::from_utf8_lossy(c).trim_end().to_owned()
+}
+
+/// Rounds a 16.16 fixed-point size to whole pixels.
+fn fixed_16_16(v: u32) -> u32 {
+    (v >> 16) + ((v >> 15) & 1)
+}
+
+/// Clockwise rotation of a `tkhd` matrix (a, b, c, d in 16.16), as mediainfo and exiftool
+/// report it: a=0 b=1 c=-1 d=0 is 90°.
+fn rotation_cw(m: [i32; 4]) -> u32 {
+    let one = 1 << 16;
+    let sign = |v: i32| {
+        if v >= one / 2 {
+            1
+        } else if v <= -one / 2 {
+            -1
+        } else {
+            0
+        }
+    };
+    match (sign(m[0]), sign(m[1]), sign(m[2]), sign(m[3])) {
+        (0, 1, -1, 0) => 90,
+        (-1, 0, 0, -1) => 180,
+        (0, -1, 1, 0) => 270,
+        _ => 0,
+    }
+}
+
+fn parse_moov(moov: &[u8]) -> Movie {
+    let mut movie = Movie::default();
+    for (kind, body) in boxes(moov) {
+        match &kind {
+            b"mvhd" => {
+                if let Some(m) = decode::<Mvhd>(body) {
+                    movie.timescale = m.timescale;
+                    movie.duration = m.duration;
+                } else if let Some((ts, d)) = mvhd_by_hand(body) {
+                    movie.timescale = ts;
+                    movie.duration = d;
+                }
+            }
+            b"trak" => movie.tracks.push(parse_trak(body)),
+            b"mvex" => {
+                movie.fragmented = true;
+                for (k, trex) in boxes(body) {
+                    if &k != b"trex" {
+                        continue;
+                    }
+                    // version/flags, track_ID, default_sample_description_index,
+                    // default_sample_duration, default_sample_size, default_sample_flags.
+                    let id = be32(trex, 4).unwrap_or(0);
+                    let dur = be32(trex, 12).unwrap_or(0);
+                    let size = be32(trex, 16).unwrap_or(0);
+                    if let Some(t) = movie.tracks.iter_mut().find(|t| t.id == id) {
+                        t.trex_duration = dur;
+                        t.trex_size = size;
+                    } else {
+                        // `mvex` before `trak`: remember on a placeholder.
+                        movie.tracks.push(Track {
+                            id,
+                            handler: *b"\0\0\0\0",
+                            trex_duration: dur,
+                            trex_size: size,
+                            ..Track::default()
+                        });
+                    }
+                }
+            }
+            b"udta" => {
+                if movie.title.is_none() {
+                    movie.title = title_from_udta(body);
+                }
+            }
+            b"meta" => {
+                if movie.title.is_none() {
+                    movie.title = title_from_meta(body);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Merge `trex` placeholders into their tracks.
+    let placeholders: Vec<Track> = movie
+        .tracks
+        .iter()
+        .filter(|t| &t.handler == b"\0\0\0\0" && t.timescale == 0)
+        .cloned()
+        .collect();
+    movie
+        .tracks
+        .retain(|t| !(&t.handler == b"\0\0\0\0" && t.timescale == 0));
+    for p in placeholders {
+        if let Some(t) = movie.tracks.iter_mut().find(|t| t.id == p.id) {
+            t.trex_duration = p.trex_duration;
+            t.trex_size = p.trex_size;
+        }
+    }
+    movie
+}
+
+fn mvhd_by_hand(body: &[u8]) -> Option<(u32, u64)> {
+    match body.first()? {
+        1 => Some((be32(body, 20)?, be64(body, 24)?)),
+        _ => Some((be32(body, 12)?, u64::from(be32(body, 16)?))),
+    }
+}
+
+fn parse_trak(trak: &[u8]) -> Track {
+    let mut t = Track::default();
+    for (kind, body) in boxes(trak) {
+        match &kind {
+            b"tkhd" => {
+                if let Some(h) = decode::<Tkhd>(body) {
+                    t.id = h.track_id;
+                    let w = (u32::from(h.width.integer()) << 16) | u32::from(h.width.decimal());
+                    let hh = (u32::from(h.height.integer()) << 16) | u32::from(h.height.decimal());
+                    let m = h.matrix;
+                    t.tkhd = Some((w, hh, [m.a, m.b, m.c, m.d]));
+                } else if let Some(h) = tkhd_by_hand(body) {
+                    t.id = h.0;
+                    t.tkhd = Some((h.1, h.2, h.3));
+                }
+            }
+            b"edts" => {
+                if let Some(elst) = child(body, b"elst") {
+                    let sum = match decode::<Elst>(elst) {
+                        Some(e) => e
+                            .entries
+                            .iter()
+                            .fold(0u64, |acc, x| acc.saturating_add(x.segment_duration)),
+                        None => elst_by_hand(elst),
+                    };
+                    t.edit_duration = Some(sum);
+                }
+            }
+            b"mdia" => parse_mdia(body, &mut t),
+            _ => {}
+        }
+    }
+    t
+}
+
+fn tkhd_by_hand(body: &[u8]) -> Option<(u32, u32, u32, [i32; 4])> {
+    // version 1 has 64-bit times and duration: 12 more bytes before the common tail.
+    let extra = if *body.first()? == 1 { 12 } else { 0 };
+    let id = be32(body, 12 + extra)?;
+    let m = 40 + extra;
+    let mi = |i: usize| be32(body, m + i * 4).map(|v| v as i32);
+    let matrix = [mi(0)?, mi(1)?, mi(3)?, mi(4)?];
+    let w = be32(body, m + 36)?;
+    let h = be32(body, m + 40)?;
+    Some((id, w, h, matrix))
+}
+
+fn elst_by_hand(body: &[u8]) -> u64 {
+    let v1 = body.first() == Some(&1);
+    let n = be32(body, 4).unwrap_or(0);
+    let entry = if v1 { 20 } else { 12 };
+    let mut sum = 0u64;
+    for i in 0..n as usize {
+        let at = 8usize.saturating_add(i.saturating_mul(entry));
+        let d = if v1 {
+            be64(body, at)
+        } else {
+            be32(body, at).map(u64::from)
+        };
+        match d {
+            Some(d) => sum = sum.saturating_add(d),
+            None => break,
+        }
+    }
+    sum
+}
+
+fn parse_mdia(mdia: &[u8], t: &mut Track) {
+    for (kind, body) in boxes(mdia) {
+        match &kind {
+            b"mdhd" => {
+                if let Some(m) = decode::<Mdhd>(body) {
+                    t.timescale = m.timescale;
+                    t.mdhd_duration = m.duration;
+                } else if let Some((ts, d)) = mvhd_by_hand(body) {
+                    // Same leading layout as `mvhd`.
+                    t.timescale = ts;
+                    t.mdhd_duration = d;
+                }
+            }
+            b"hdlr" => {
+                // version/flags, pre_defined (QuickTime: component type), handler type.
+                if let Some(h) = fourcc(body, 8) {
+                    t.handler = h;
+                }
+            }
+            b"minf" => {
+                if let Some(stbl) = child(body, b"stbl") {
+                    parse_stbl(stbl, t);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn parse_stbl(stbl: &[u8], t: &mut Track) {
+    let mut stsc: Option<&[u8]> = None;
+    let mut stsz: Option<&[u8]> = None;
+    let mut chunks: Option<(&[u8], bool)> = None;
+    for (kind, body) in boxes(stbl) {
+        match &kind {
+            b"stsd" => parse_stsd(body, t),
+            b"stts" => {
+                let n = be32(body, 4).unwrap_or(0);
+                for i in 0..n as usize {
+                    let at = 8usize.saturating_add(i.saturating_mul(8));
+                    let (Some(count), Some(delta)) = (be32(body, at), be32(body, at + 4)) else {
+                        break;
+                    };
+                    t.stts_samples = t.stts_samples.saturating_add(u64::from(count));
+                    t.stts_duration = t
+                        .stts_duration
+                        .saturating_add(u64::from(count).saturating_mul(u64::from(delta)));
+                }
+            }
+            b"stsc" => stsc = Some(body),
+            b"stsz" => stsz = Some(body),
+            b"stco" => chunks = Some((body, false)),
+            b"co64" => chunks = Some((body, true)),
+            _ => {}
+        }
+    }
+    if let Some((body, wide)) = chunks {
+        t.data_end = last_chunk_end(body, wide, stsc, stsz);
+    }
+}
+
+/// The end of the chunk with the largest offset: its offset plus its samples' sizes (or just
+/// its offset when the tables do not say).
+fn last_chunk_end(co: &[u8], wide: bool, stsc: Option<&[u8]>, stsz: Option<&[u8]>) -> Option<u64> {
+    let n = be32(co, 4)? as usize;
+    let step = if wide { 8 } else { 4 };
+    let mut best: Option<(usize, u64)> = None;
+    for i in 0..n {
+        let at = 8usize.saturating_add(i.saturating_mul(step));
+        let off = if wide {
+            be64(co, at)
+        } else {
+            be32(co, at).map(u64::from)
+        };
+        let Some(off) = off else { break };
+        if best.is_none_or(|(_, b)| off >= b) {
+            best = Some((i, off));
+        }
+    }
+    let (index, offset) = best?;
+    let size = chunk_size(index, stsc, stsz).unwrap_or(0);
+    Some(offset.saturating_add(size))
+}
+
+/// The byte size of chunk `index` (0-based) from `stsc` and `stsz`.
+fn chunk_size(index: usize, stsc: Option<&[u8]>, stsz: Option<&[u8]>) -> Option<u64> {
+    let stsc = stsc?;
+    let stsz = stsz?;
+    let chunk = u64::try_from(index).ok()?.checked_add(1)?; // 1-based
+    let entries = be32(stsc, 4)? as usize;
+    let mut first_sample = 0u64;
+    let mut per_chunk = 0u64;
+    let mut found = false;
+    for i in 0..entries {
+        let at = 8usize.saturating_add(i.saturating_mul(12));
+        let (Some(first), Some(spc)) = (be32(stsc, at), be32(stsc, at + 4)) else {
+            break;
+        };
+        let first = u64::from(first);
+        let next_first = be32(stsc, at + 12)
+            .filter(|_| i + 1 < entries)
+            .map(u64::from)
+            .unwrap_or(u64::MAX);
+        if chunk >= first && chunk < next_first {
+            first_sample =
+                first_sample.saturating_add((chunk - first).saturating_mul(u64::from(spc)));
+            per_chunk = u64::from(spc);
+            found = true;
+            break;
+        }
+        let span = next_first.saturating_sub(first);
+        first_sample = first_sample.saturating_add(span.saturating_mul(u64::from(spc)));
+    }
+    if !found {
+        return None;
+    }
+    let uniform = be32(stsz, 4)?;
+    if uniform != 0 {
+        return Some(per_chunk.saturating_mul(u64::from(uniform)));
+    }
+    let count = u64::from(be32(stsz, 8)?);
+    let mut size = 0u64;
+    for s in first_sample..first_sample.saturating_add(per_chunk).min(count) {
+        let at = usize::try_from(s).ok()?.checked_mul(4)?.checked_add(12)?;
+        size = size.saturating_add(u64::from(be32(stsz, at)?));
+    }
+    Some(size)
+}
+
+/// The first sample entry: its fourcc, and the picture size or the sample rate.
+fn parse_stsd(stsd: &[u8], t: &mut Track) {
+    // version/flags, entry_count, then entries as boxes.
+    let Some(entries) = stsd.get(8..) else { return };
+    let Some((kind, entry)) = boxes(entries).next() else {
+        // The raw fourcc, if the box is cut short.
+        t.entry = fourcc(stsd, 12);
+        return;
+    };
+    t.entry = Some(kind);
+    match &t.handler {
+        b"vide" => {
+            if let (Some(w), Some(h)) = (be16(entry, 24), be16(entry, 26)) {
+                t.coded = Some((u32::from(w), u32::from(h)));
+            }
+            if let Some(ext) = entry.get(78..)
+                && let Some(p) = child(ext, b"pasp")
+                && let (Some(h), Some(v)) = (be32(p, 0), be32(p, 4))
+            {
+                t.pasp = Some((h, v));
+            }
+        }
+        b"soun" => {
+            let version = be16(entry, 8).unwrap_or(0);
+            t.sample_rate = if version == 2 {
+                // QuickTime v2: a 64-bit float after sizeOfStructOnly.
+                be64(entry, 32)
+                    .map(f64::from_bits)
+                    .filter(|r| r.is_finite() && *r > 0.0 && *r < 10_000_000.0)
+                    .map(|r| r.round() as u32)
+            } else {
+                be32(entry, 24).map(|r| r >> 16)
+            };
+        }
+        _ => {}
+    }
+}
+
+fn add_fragment(movie: &mut Movie, moof: &[u8]) {
+    for (kind, traf) in boxes(moof) {
+        if &kind != b"traf" {
+            continue;
+        }
+        let mut track_index: Option<usize> = None;
+        let mut default_duration = 0u32;
+        for (k, body) in boxes(traf) {
+            match &k {
+                b"tfhd" => {
+                    let flags = be32(body, 0).unwrap_or(0) & 0x00FF_FFFF;
+                    let id = be32(body, 4).unwrap_or(0);
+                    track_index = movie.tracks.iter().position(|t| t.id == id);
+                    default_duration = track_index
+                        .and_then(|i| movie.tracks.get(i))
+                        .map(|t| t.trex_duration)
+                        .unwrap_or(0);
+                    let mut at = 8usize;
+                    if flags & 0x01 != 0 {
+                        at += 8;
+                    }
+                    if flags & 0x02 != 0 {
+                        at += 4;
+                    }
+                    if flags & 0x08 != 0
+                        && let Some(d) = be32(body, at)
+                    {
+                        default_duration = d;
+                    }
+                }
+                b"trun" => {
+                    let Some(t) = track_index.and_then(|i| movie.tracks.get_mut(i)) else {
+                        continue;
+                    };
+                    let flags = be32(body, 0).unwrap_or(0) & 0x00FF_FFFF;
+                    let count = be32(body, 4).unwrap_or(0);
+                    let mut at = 8usize;
+                    if flags & 0x01 != 0 {
+                        at += 4;
+                    }
+                    if flags & 0x04 != 0 {
+                        at += 4;
+                    }
+                    let per_sample = [0x100u32, 0x200, 0x400, 0x800]
+                        .iter()
+                        .filter(|f| flags & **f != 0)
+                        .count()
+                        * 4;
+                    // Never claim more samples than the box can hold.
+                    let room = body.len().saturating_sub(at);
+                    let count = if per_sample > 0 {
+                        (count as usize).min(room / per_sample)
+                    } else {
+                        count as usize
+                    };
+                    t.frag_samples = t.frag_samples.saturating_add(count as u64);
+                    if flags & 0x100 != 0 {
+                        for i in 0..count {
+                            let d = be32(body, at + i * per_sample).unwrap_or(0);
+                            t.frag_duration = t.frag_duration.saturating_add(u64::from(d));
+                        }
+                    } else {
+                        t.frag_duration = t.frag_duration.saturating_add(
+                            (count as u64).saturating_mul(u64::from(default_duration)),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn title_from_udta(udta: &[u8]) -> Option<String> {
+    for (kind, body) in boxes(udta) {
+        match &kind {
+            // QuickTime: 16-bit length, 16-bit language, text.
+            b"\xa9nam" => {
+                let n = usize::from(be16(body, 0)?);
+                let text = body.get(4..4usize.saturating_add(n).min(body.len()))?;
+                let s = String::from_utf8_lossy(text).trim().to_owned();
+                if !s.is_empty() {
+                    return Some(s);
+                }
+            }
+            b"meta" => {
+                if let Some(t) = title_from_meta(body) {
+                    return Some(t);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn title_from_meta(meta: &[u8]) -> Option<String> {
+    // ISO `meta` is a full box (4 bytes of version/flags before its children); QuickTime's
+    // is not. Its first child is `hdlr` either way.
+    let children = if meta.get(4..8) == Some(b"hdlr") {
+        meta
+    } else {
+        meta.get(4..)?
+    };
+    let ilst = child(children, b"ilst")?;
+    let nam = child(ilst, b"\xa9nam")?;
+    let data = child(nam, b"data")?;
+    // type (4), locale (4), value.
+    let s = String::from_utf8_lossy(data.get(8..)?).trim().to_owned();
+    (!s.is_empty()).then_some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(kind);
+        v.extend_from_slice(body);
+        v
+    }
+
+    fn full(kind: &[u8; 4], version: u8, body: &[u8]) -> Vec<u8> {
+        let mut b = vec![version, 0, 0, 0];
+        b.extend_from_slice(body);
+        bx(kind, &b)
+    }
+
+    fn mvhd(timescale: u32, duration: u32) -> Vec<u8> {
+        let mut b = vec![0u8; 8];
+        b.extend_from_slice(&timescale.to_be_bytes());
+        b.extend_from_slice(&duration.to_be_bytes());
+        b.extend_from_slice(&0x0001_0000u32.to_be_bytes()); // rate
+        b.extend_from_slice(&[1, 0]); // volume
+        b.extend_from_slice(&[0u8; 10]);
+        for v in [0x10000i32, 0, 0, 0, 0x10000, 0, 0, 0, 0x4000_0000] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&[0u8; 24]);
+        b.extend_from_slice(&2u32.to_be_bytes());
+        full(b"mvhd", 0, &b)
+    }
+
+    fn tkhd(id: u32, w: u32, h: u32, m: [i32; 4]) -> Vec<u8> {
+        let mut b = vec![0u8; 8];
+        b.extend_from_slice(&id.to_be_bytes());
+        b.extend_from_slice(&[0u8; 4]);
+        b.extend_from_slice(&0u32.to_be_bytes()); // duration
+        b.extend_from_slice(&[0u8; 8]);
+        b.extend_from_slice(&[0u8; 8]); // layer, group, volume, reserved
+        for v in [m[0], m[1], 0, m[2], m[3], 0, 0, 0, 0x4000_0000] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&(w << 16).to_be_bytes());
+        b.extend_from_slice(&(h << 16).to_be_bytes());
+        full(b"tkhd", 0, &b)
+    }
+
+    fn video_trak(w: u16, h: u16, chunk_offset: u32) -> Vec<u8> {
+        let mut mdhd = vec![0u8; 8];
+        mdhd.extend_from_slice(&12800u32.to_be_bytes());
+        mdhd.extend_from_slice(&(12800u32 * 2).to_be_bytes());
+        mdhd.extend_from_slice(&[0x55, 0xC4, 0, 0]);
+        let mut hdlr = vec![0u8; 4];
+        hdlr.extend_from_slice(b"vide");
+        hdlr.extend_from_slice(&[0u8; 12]);
+        hdlr.extend_from_slice(b"v\0");
+        let mut entry = vec![0u8; 6];
+        entry.extend_from_slice(&1u16.to_be_bytes());
+        entry.extend_from_slice(&[0u8; 16]);
+        entry.extend_from_slice(&w.to_be_bytes());
+        entry.extend_from_slice(&h.to_be_bytes());
+        entry.extend_from_slice(&[0u8; 46]);
+        entry.extend_from_slice(&[0, 24, 0xFF, 0xFF]);
+        let mut pasp = 4u32.to_be_bytes().to_vec();
+        pasp.extend_from_slice(&3u32.to_be_bytes());
+        entry.extend(bx(b"pasp", &pasp));
+        let mut stsd = 1u32.to_be_bytes().to_vec();
+        stsd.extend(bx(b"avc1", &entry));
+        let mut stts = 1u32.to_be_bytes().to_vec();
+        stts.extend_from_slice(&50u32.to_be_bytes());
+        stts.extend_from_slice(&512u32.to_be_bytes());
+        let mut stco = 1u32.to_be_bytes().to_vec();
+        stco.extend_from_slice(&chunk_offset.to_be_bytes());
+        let stbl = [
+            full(b"stsd", 0, &stsd),
+            full(b"stts", 0, &stts),
+            full(b"stco", 0, &stco),
+        ]
+        .concat();
+        let minf = bx(b"stbl", &stbl);
+        let mdia = [
+            full(b"mdhd", 0, &mdhd),
+            full(b"hdlr", 0, &hdlr),
+            bx(b"minf", &minf),
+        ]
+        .concat();
+        bx(
+            b"trak",
+            &[tkhd(1, 0, 0, [0x10000, 0, 0, 0x10000]), bx(b"mdia", &mdia)].concat(),
+        )
+    }
+
+    fn run(data: &[u8]) -> MediaFacts {
+        super::super::detect::probe(&mut Cursor::new(data), data.len() as u64)
+    }
+
+    #[test]
+    fn hand_built_movie_with_largesize_mdat() {
+        let ftyp = bx(b"ftyp", b"isom\0\0\x02\0isomiso2avc1mp41");
+        // mdat with a 64-bit size.
+        let mut mdat = 1u32.to_be_bytes().to_vec();
+        mdat.extend_from_slice(b"mdat");
+        mdat.extend_from_slice(&(16u64 + 100).to_be_bytes());
+        mdat.extend_from_slice(&[0u8; 100]);
+        let offset = (ftyp.len() + 16) as u32;
+        let moov = bx(
+            b"moov",
+            &[mvhd(1000, 2000), video_trak(1440, 1080, offset)].concat(),
+        );
+        let file = [ftyp, mdat, moov].concat();
+        let f = run(&file);
+        assert_eq!(f.container, "mp4");
+        assert_eq!(f.kind, MediaKind::Video);
+        assert_eq!(f.duration_s, Some(2.0));
+        assert_eq!((f.width, f.height), (Some(1440), Some(1080)));
+        assert_eq!(f.pixel_aspect, Some((4, 3)));
+        // tkhd size is zero: coded size × pasp.
+        assert_eq!(
+            (f.display_width, f.display_height),
+            (Some(1920), Some(1080))
+        );
+        assert_eq!(f.video_codec.as_deref(), Some("avc1"));
+        assert_eq!(f.frame_rate, Some(25.0));
+        assert!(f.complete, "{:?}", f.problems);
+
+        // The same with the chunk offset beyond the end.
+        let moov = bx(
+            b"moov",
+            &[mvhd(1000, 2000), video_trak(1440, 1080, 99_999)].concat(),
+        );
+        let ftyp = bx(b"ftyp", b"qt  \0\0\x02\0qt  ");
+        let f = run(&[ftyp, moov].concat());
+        assert_eq!(f.container, "mov");
+        assert!(!f.complete);
+        assert!(f.problems[0].contains("截断"), "{:?}", f.problems);
+    }
+
+    #[test]
+    fn missing_moov() {
+        let ftyp = bx(b"ftyp", b"isom\0\0\x02\0isom");
+        let f = run(&[ftyp, bx(b"mdat", &[1, 2, 3])].concat());
+        assert_eq!(f.kind, MediaKind::Other);
+        assert_eq!(f.problems[0], PROBLEM_NO_MOOV);
+    }
+
+    #[test]
+    fn zero_and_tiny_sizes_terminate() {
+        // size 0 = to the end of the file: one box, then done.
+        let mut data = b"\0\0\0\0mdat".to_vec();
+        data.extend_from_slice(&[0u8; 64]);
+        assert_eq!(run(&data).problems[0], PROBLEM_NO_MOOV);
+        // size 4 (< header) must not loop.
+        let mut data = bx(b"ftyp", b"isom\0\0\0\0");
+        data.extend_from_slice(b"\0\0\0\x04free\0\0\0\x04free");
+        let f = run(&data);
+        assert_eq!(f.kind, MediaKind::Other);
+        // A largesize of 0 or 8 (< 16) also stops.
+        let mut data = bx(b"ftyp", b"isom\0\0\0\0");
+        data.extend_from_slice(b"\0\0\0\x01mdat\0\0\0\0\0\0\0\x08");
+        assert_eq!(run(&data).kind, MediaKind::Other);
+        // Nested zero-size boxes inside moov.
+        let mut moov_body = b"\0\0\0\0trak".to_vec();
+        moov_body.extend_from_slice(b"\0\0\0\x00mdia");
+        let data = [bx(b"ftyp", b"isom\0\0\0\0"), bx(b"moov", &moov_body)].concat();
+        let _ = run(&data);
+    }
+
+    #[test]
+    fn largesize_beyond_end_is_truncated() {
+        let mut data = bx(b"ftyp", b"isom\0\0\0\0");
+        data.extend_from_slice(b"\0\0\0\x01mdat");
+        data.extend_from_slice(&u64::MAX.to_be_bytes());
+        let f = run(&data);
+        assert!(!f.complete);
+        assert!(f.problems.iter().any(|p| p.contains("截断")));
+    }
+
+    #[test]
+    fn rotation_matrix() {
+        let one = 0x10000;
+        assert_eq!(rotation_cw([0, one, -one, 0]), 90);
+        assert_eq!(rotation_cw([-one, 0, 0, -one]), 180);
+        assert_eq!(rotation_cw([0, -one, one, 0]), 270);
+        assert_eq!(rotation_cw([one, 0, 0, one]), 0);
+    }
+
+    #[test]
+    fn chunk_size_from_tables() {
+        // stsc: chunks 1.. have 2 samples; stsz: sizes 10, 20, 30, 40.
+        let mut stsc = vec![0u8; 4];
+        stsc.extend_from_slice(&1u32.to_be_bytes());
+        stsc.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1]);
+        let mut stsz = vec![0u8; 4];
+        stsz.extend_from_slice(&0u32.to_be_bytes());
+        stsz.extend_from_slice(&4u32.to_be_bytes());
+        for s in [10u32, 20, 30, 40] {
+            stsz.extend_from_slice(&s.to_be_bytes());
+        }
+        assert_eq!(chunk_size(0, Some(&stsc), Some(&stsz)), Some(30));
+        assert_eq!(chunk_size(1, Some(&stsc), Some(&stsz)), Some(70));
+        assert_eq!(chunk_size(5, Some(&stsc), Some(&stsz)), Some(0));
+    }
+}
