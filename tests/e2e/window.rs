@@ -229,31 +229,34 @@ impl Clerk {
         Ok(())
     }
 
-    /// Opens an el-select and clicks the visible option with exactly `label`.
+    /// Opens an el-select and clicks the visible option with exactly `label`. The select is
+    /// clicked again if its list does not open (a closing drawer can swallow the first click).
     async fn choose(&self, testid: &str, label: &str) -> Res {
-        self.click(testid).await?;
         let xpath = format!(
             "//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='{label}']"
         );
-        let deadline = Instant::now() + WAIT;
-        loop {
-            for option in self.c.find_all(Locator::XPath(&xpath)).await? {
-                if option.is_displayed().await.unwrap_or(false) {
-                    if let Err(e) = option.click().await {
-                        self.shot(&format!("failed-option-{testid}")).await;
-                        return Err(
-                            format!("clicking option “{label}” of {testid} failed: {e}").into()
-                        );
+        for _attempt in 0..4 {
+            self.click(testid).await?;
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                for option in self.c.find_all(Locator::XPath(&xpath)).await? {
+                    if option.is_displayed().await.unwrap_or(false) {
+                        if let Err(e) = option.click().await {
+                            self.shot(&format!("failed-option-{testid}")).await;
+                            return Err(format!(
+                                "clicking option “{label}” of {testid} failed: {e}"
+                            )
+                            .into());
+                        }
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                        return Ok(());
                     }
-                    tokio::time::sleep(Duration::from_millis(300)).await;
-                    return Ok(());
                 }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            if Instant::now() > deadline {
-                return Err(format!("option “{label}” of {testid} never showed").into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        self.shot(&format!("failed-choose-{testid}")).await;
+        Err(format!("option “{label}” of {testid} never showed").into())
     }
 
     async fn text(&self, testid: &str) -> Res<String> {
@@ -301,11 +304,57 @@ async fn clerk(driver: &Driver, test: &'static str) -> Res<Clerk> {
     })
 }
 
-/// A small real file to catalog (the file checks issue brings real media made by ffmpeg).
-fn work_file(dir: &Path) -> PathBuf {
-    let path = dir.join("我的祖国-朗诵.mp3");
-    std::fs::write(&path, b"ID3\x03\x00\x00\x00\x00\x00\x00 recitation bytes").expect("work file");
+/// A real media file made by ffmpeg (installed by the test command).
+fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&path)
+        .status()
+        .expect("ffmpeg must be installed (the README's test command installs it)");
+    assert!(status.success(), "ffmpeg failed to make {name}");
     path
+}
+
+/// A two-second recitation, as a worker would send it.
+fn work_file(dir: &Path) -> PathBuf {
+    ffmpeg(
+        dir,
+        "我的祖国-朗诵.mp3",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=2",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+        ],
+    )
+}
+
+/// A 720p micro-video: below the notice's 1920×1080.
+fn low_res_video(dir: &Path) -> PathBuf {
+    ffmpeg(
+        dir,
+        "劳模风采-720p.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=1280x720:rate=25",
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,12 +415,33 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         w.fill("entry-unit", "金平区石炮台街道总工会").await?;
         w.fill("entry-phone", "13800138000").await?;
         w.click("decl-original").await?;
+        // The file's facts and verdict show as soon as it is picked.
+        w.see("MP3 音频").await?;
+        w.see("合格").await?;
         w.shot("entry-filled").await;
         w.click("entry-save").await?;
         w.see("已登记").await?;
         w.see("我的祖国（朗诵）").await?;
         assert!(w.text("entry-count").await?.contains("共 1 件"));
         w.shot("main-one-entry").await;
+
+        // A 720p micro-video is caught with the reason in plain Chinese.
+        let video = low_res_video(&sandbox.path("home"));
+        w.click("add-entry").await?;
+        w.fill("file-path", &video.display().to_string()).await?;
+        w.click("add-path").await?;
+        w.choose("entry-category", "各级劳模、先进人物微视频")
+            .await?;
+        w.see("分辨率为1280×720，低于要求的1920×1080").await?;
+        w.fill("entry-authors", "王五").await?;
+        w.shot("entry-low-res").await;
+        w.click("entry-save").await?;
+        w.see("共 2 件").await?;
+        w.see("不合格").await?;
+        w.choose("filter-verdict", "不合格").await?;
+        w.see("共 1 件").await?;
+        w.see("劳模风采-720p").await?;
+        w.shot("filter-failing").await;
         w.c.clone().close().await?;
     }
 
@@ -379,7 +449,8 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
     {
         let conn = rusqlite::Connection::open(library.join("catalog.sqlite"))?;
         let (title, authors, stored): (String, String, String) = conn.query_row(
-            "SELECT e.title, e.authors, f.stored_path FROM entries e JOIN files f ON f.entry_id = e.id",
+            "SELECT e.title, e.authors, f.stored_path FROM entries e JOIN files f ON f.entry_id = e.id
+             WHERE e.category = 'recitation'",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
@@ -395,10 +466,13 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         w.el("entry-table").await?;
         w.see("我的祖国（朗诵）").await?;
         w.see("张三、李四").await?;
+        w.see("劳模风采-720p").await?;
         assert!(w.text("library-path").await?.contains("报送资料库"));
         w.shot("main-after-restart").await;
 
         // Delete asks first, and can be undone.
+        w.fill("filter-text", "祖国").await?;
+        w.see("共 1 件").await?;
         w.click("delete-entry").await?;
         w.see("确定删除作品").await?;
         w.shot("delete-confirm").await;
