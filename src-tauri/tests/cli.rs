@@ -344,3 +344,175 @@ fn campaign_check_names_the_line_of_a_broken_file() {
         out.explain()
     );
 }
+
+/// A real media file made by ffmpeg (installed by the README's test command).
+fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&path)
+        .status()
+        .expect("ffmpeg must be installed (the README's test command installs it)");
+    assert!(status.success(), "ffmpeg failed to make {name}");
+    path
+}
+
+fn video(dir: &Path, name: &str, size: &str) -> PathBuf {
+    ffmpeg(
+        dir,
+        name,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc2=size={size}:rate=25"),
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    )
+}
+
+#[test]
+fn check_reports_facts_and_verdicts_and_exits_1_on_a_failing_file() {
+    let r = Run::new();
+    let good = video(r.dir.path(), "good.mp4", "1920x1080");
+    let small = video(r.dir.path(), "small.mp4", "1280x720");
+    let out = r.cli_env(
+        &[
+            "check",
+            "--category",
+            "micro-video",
+            "--json",
+            good.to_str().unwrap_or_default(),
+            small.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 1, "{}", out.explain());
+    let reports = out.json();
+    let good_r = &reports[0];
+    assert_eq!(good_r["kind"], "video");
+    assert_eq!(good_r["container"], "mp4");
+    assert_eq!(good_r["width"], 1920);
+    assert_eq!(good_r["display_height"], 1080);
+    assert_eq!(good_r["video_codec"], "avc1");
+    assert_eq!(good_r["complete"], true);
+    assert_eq!(good_r["verdict"], "pass");
+    let d = good_r["duration_s"].as_f64().expect("duration");
+    assert!((d - 1.0).abs() < 0.05, "{d}");
+
+    let small_r = &reports[1];
+    assert_eq!(small_r["verdict"], "fail");
+    assert_eq!(small_r["findings"][0]["rule"], "video-min-resolution");
+    assert_eq!(small_r["findings"][0]["severity"], "error");
+    assert_eq!(small_r["findings"][0]["actual"], "1280×720");
+    assert!(
+        small_r["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("低于要求的1920×1080")),
+        "{small_r}"
+    );
+
+    let only_good = r.cli_env(
+        &[
+            "check",
+            "--category",
+            "micro-video",
+            good.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    let only_good = only_good.ok();
+    assert!(
+        only_good.stdout.contains("[合格]"),
+        "{}",
+        only_good.explain()
+    );
+}
+
+#[test]
+fn check_sees_through_a_wrong_extension() {
+    let r = Run::new();
+    let mkv = video(r.dir.path(), "real.mkv", "1920x1080");
+    let disguised = r.dir.path().join("看起来是MP4.mp4");
+    std::fs::rename(&mkv, &disguised).expect("rename");
+    let out = r.cli_env(
+        &[
+            "check",
+            "--category",
+            "micro-video",
+            "--json",
+            disguised.to_str().unwrap_or_default(),
+        ],
+        &[],
+    );
+    assert_eq!(out.code, 1, "{}", out.explain());
+    let report = &out.json()[0];
+    assert_eq!(report["container"], "matroska");
+    assert!(
+        report["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Matroska")),
+        "{report}"
+    );
+}
+
+#[test]
+fn check_usage_errors_exit_2() {
+    let r = Run::new();
+    let f = r.file("a.mp4", b"x");
+    r.cli_env(
+        &[
+            "check",
+            "--category",
+            "poetry",
+            f.to_str().unwrap_or_default(),
+        ],
+        &[],
+    )
+    .fails_with(2);
+    r.cli_env(&["check", "--category", "micro-video"], &[])
+        .fails_with(2);
+}
+
+#[test]
+fn entry_list_filters_failing_works() {
+    let r = Run::new();
+    r.init();
+    let good = video(r.dir.path(), "good.mp4", "1920x1080");
+    let small = video(r.dir.path(), "small.mp4", "1280x720");
+    for (f, title) in [(&good, "合格作品"), (&small, "低清作品")] {
+        r.cli(&[
+            "entry",
+            "add",
+            f.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+            "--title",
+            title,
+            "--author",
+            "甲",
+        ])
+        .ok();
+    }
+    let failing = r
+        .cli(&["entry", "list", "--verdict", "fail", "--json"])
+        .ok()
+        .json();
+    assert_eq!(failing.as_array().map(Vec::len), Some(1), "{failing}");
+    assert_eq!(failing[0]["title"], "低清作品");
+    assert_eq!(failing[0]["verdict"], "fail");
+    assert_eq!(failing[0]["files"][0]["facts"]["width"], 1280);
+    let passing = r
+        .cli(&["entry", "list", "--verdict", "pass", "--json"])
+        .ok()
+        .json();
+    assert_eq!(passing[0]["title"], "合格作品");
+}
