@@ -485,9 +485,9 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
                 .await?;
         confirm.click().await?;
         w.see("共 0 件").await?;
-        w.see("点击此处撤销").await?;
+        w.see("已移入回收站").await?;
         w.shot("deleted-undo-offer").await;
-        w.c.find(Locator::Css(".undo-note")).await?.click().await?;
+        w.click("undo-delete").await?;
         w.see("已恢复").await?;
         w.see("共 1 件").await?;
         w.c.clone().close().await?;

@@ -47,6 +47,11 @@ enum Command {
     Entry(EntryCommand),
     /// 按活动规则检查作品文件（不需要资料库）
     Check(CheckArgs),
+    /// 只读取文件的实际信息（格式、时长、分辨率等），并报告读取了多少字节
+    Probe {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -304,6 +309,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Campaign(c) => campaign_command(&cli, c)?,
         Command::Check(a) => return check_command(&cli, a),
+        Command::Probe { files } => probe_command(&cli, files)?,
         Command::Entry(e) => entry_command(&cli, e)?,
     }
     Ok(())
@@ -409,6 +415,46 @@ fn check_command(cli: &Cli, a: &CheckArgs) -> Result<(), Failure> {
             code: "check.failed".into(),
             exit: 1,
         });
+    }
+    Ok(())
+}
+
+fn probe_command(cli: &Cli, files: &[PathBuf]) -> Result<(), Failure> {
+    let mut out = Vec::with_capacity(files.len());
+    for path in files {
+        let open = || -> std::io::Result<(media::MediaFacts, u64, u64)> {
+            let file = std::fs::File::open(path)?;
+            let len = file.metadata()?.len();
+            let started = std::time::Instant::now();
+            // Count at the file, under the buffer: what really came off the disk.
+            let mut reader =
+                std::io::BufReader::with_capacity(16 * 1024, media::CountingReader::new(file));
+            let facts = media::probe_reader(&mut reader, len);
+            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            Ok((facts, reader.get_ref().bytes_read, micros))
+        };
+        let (facts, bytes_read, micros) = open().map_err(|e| Failure {
+            message: format!("无法打开“{}”：{}", path.display(), baosong::library::io_reason(&e)),
+            code: "file.read".into(),
+            exit: 2,
+        })?;
+        if cli.json {
+            out.push(serde_json::json!({
+                "path": path.display().to_string(),
+                "facts": facts,
+                "bytes_read": bytes_read,
+                "micros": micros,
+            }));
+        } else {
+            println!(
+                "{}：{}（读取 {bytes_read} 字节，用时 {micros} 微秒）",
+                path.display(),
+                facts.container_label
+            );
+        }
+    }
+    if cli.json {
+        print_json(&out);
     }
     Ok(())
 }
