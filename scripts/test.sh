@@ -20,10 +20,9 @@ cargo fmt --all -- --check
 say "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-say "Building the app for the end-to-end tests"
-cargo build -p baosong --bins --locked
-
 say "Tests"
+# One cargo invocation builds everything with one feature set: the app binary the end-to-end
+# tests start (target/debug/baosong) is built here too, as a binary of the package under test.
 rm -rf test-artifacts/screenshots
 # The end-to-end tests drive real windows, one at a time, on a virtual display.
 xvfb-run -a -s "-screen 0 1400x900x24" \

@@ -434,7 +434,11 @@ fn probe_command(cli: &Cli, files: &[PathBuf]) -> Result<(), Failure> {
             Ok((facts, reader.get_ref().bytes_read, micros))
         };
         let (facts, bytes_read, micros) = open().map_err(|e| Failure {
-            message: format!("无法打开“{}”：{}", path.display(), baosong::library::io_reason(&e)),
+            message: format!(
+                "无法打开“{}”：{}",
+                path.display(),
+                baosong::library::io_reason(&e)
+            ),
             code: "file.read".into(),
             exit: 2,
         })?;

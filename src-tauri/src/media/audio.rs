@@ -222,6 +222,9 @@ pub(super) fn probe_mp3<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
     let limit = start.saturating_add(MAX_SYNC_SEARCH).min(len);
     while pos < limit {
         let b = w.get(r, pos, 4);
+        if b.len() < 4 {
+            break;
+        }
         if let Some(fr) = frame_header(b) {
             let next = pos.saturating_add(u64::from(fr.len));
             let nb = w.get(r, next, 4);
@@ -334,6 +337,9 @@ pub(super) fn probe_mp3<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
         let mut p = pos.saturating_add(1);
         while p < scan_end {
             let b = w.get(r, p, 4);
+            if b.len() < 4 {
+                break;
+            }
             if let Some(fr) = frame_header(b).filter(|fr| same_stream(fr, &first_frame)) {
                 let next = p.saturating_add(u64::from(fr.len));
                 let nb = w.get(r, next, 4);
@@ -443,7 +449,7 @@ pub(super) fn probe_flac<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
         let last = h[0] & 0x80 != 0;
         let kind = h[0] & 0x7F;
         let size = (u64::from(h[1]) << 16) | (u64::from(h[2]) << 8) | u64::from(h[3]);
-        let body = pos + 4;
+        let body = pos.saturating_add(4);
         match kind {
             0 => {
                 let b = read_vec(r, body, size, len, 64);

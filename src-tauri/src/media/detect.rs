@@ -9,6 +9,8 @@ const HEAD_LEN: usize = 4096;
 
 /// The largest block the windowed reader keeps in memory.
 const WINDOW: usize = 64 * 1024;
+/// Bytes kept before the requested position when the window moves.
+const BACK_MARGIN: u64 = 4096;
 
 pub(super) const PROBLEM_UNKNOWN: &str = "无法识别的文件格式";
 pub(super) const PROBLEM_EMPTY: &str = "文件是空的（0 字节）";
@@ -65,6 +67,8 @@ pub(super) fn read_vec<R: Read + Seek>(r: &mut R, pos: u64, n: u64, len: u64, ca
 pub(super) struct Window {
     buf: Vec<u8>,
     start: u64,
+    /// Where the source was found to end, once a read came up short.
+    eof: Option<u64>,
 }
 
 impl Window {
@@ -72,22 +76,34 @@ impl Window {
         Window {
             buf: Vec::new(),
             start: 0,
+            eof: None,
         }
     }
 
     /// `n` (≤ 64 KiB) bytes at `pos`, or fewer at the end of the source.
     pub(super) fn get<R: Read + Seek>(&mut self, r: &mut R, pos: u64, n: usize) -> &[u8] {
         let n = n.min(WINDOW);
-        let in_window = pos >= self.start
-            && pos
-                .checked_add(n as u64)
-                .zip(self.start.checked_add(self.buf.len() as u64))
-                .is_some_and(|(want_end, have_end)| want_end <= have_end);
+        if self.eof.is_some_and(|eof| pos >= eof) {
+            return &[];
+        }
+        let want_end = pos
+            .saturating_add(n as u64)
+            .min(self.eof.unwrap_or(u64::MAX));
+        let have_end = self.start.saturating_add(self.buf.len() as u64);
+        let in_window = pos >= self.start && want_end <= have_end;
         if !in_window {
-            self.buf.resize(WINDOW, 0);
-            let got = read_at(r, pos, &mut self.buf);
+            // Keep a little before `pos` too, so that a scan stepping back a few bytes after
+            // peeking ahead does not make the window ping-pong.
+            let margin = pos.min(BACK_MARGIN);
+            let start = pos - margin;
+            let size = WINDOW + BACK_MARGIN as usize;
+            self.buf.resize(size, 0);
+            let got = read_at(r, start, &mut self.buf);
             self.buf.truncate(got);
-            self.start = pos;
+            self.start = start;
+            if got < size {
+                self.eof = Some(start.saturating_add(got as u64));
+            }
         }
         let off = usize::try_from(pos.saturating_sub(self.start)).unwrap_or(usize::MAX);
         let end = off.saturating_add(n).min(self.buf.len());
@@ -182,7 +198,7 @@ pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
         return image::probe_png(r, len);
     }
     if starts(&[0x1A, 0x45, 0xDF, 0xA3]) {
-        return matroska(h);
+        return matroska(r, len);
     }
     if starts(b"ID3") {
         return audio::probe_mp3(r, len);
@@ -273,29 +289,180 @@ fn is_mpeg_ts(h: &[u8], len: u64) -> bool {
     if h.first() != Some(&0x47) {
         return false;
     }
-    let needed = if len >= 188 * 3 { 3 } else { 1 };
-    (0..needed).all(|i| h.get(i * 188) == Some(&0x47))
+    // Two or three packets in a row, each starting with the sync byte.
+    let needed = usize::try_from((len / 188).min(3)).unwrap_or(3);
+    needed >= 2 && (0..needed).all(|i| h.get(i * 188) == Some(&0x47))
 }
 
-/// Matroska / WebM: the EBML header's DocType tells which.
-fn matroska(h: &[u8]) -> MediaFacts {
-    let doc_type = h
-        .get(..h.len().min(64))
-        .and_then(|s| s.windows(2).position(|w| w == [0x42, 0x82]))
-        .and_then(|at| {
-            let size_byte = *h.get(at + 2)?;
-            // A one-byte EBML size (1xxxxxxx).
-            if size_byte & 0x80 == 0 {
-                return None;
+/// Matroska / WebM: the EBML header's DocType tells which; `Info` and `Tracks` (near the
+/// start in files from common muxers) give the duration, picture size and codecs.
+fn matroska<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
+    let head = read_vec(r, 0, MKV_HEAD, len, MKV_HEAD);
+    let mut doc_type = None;
+    let mut facts = None;
+    for (id, body) in ebml(&head) {
+        match id {
+            0x1A45_DFA3 => {
+                doc_type = ebml(body)
+                    .find(|(i, _)| *i == 0x4282)
+                    .map(|(_, b)| String::from_utf8_lossy(b).trim_end_matches('\0').to_owned());
             }
-            let n = usize::from(size_byte & 0x7F);
-            let s = h.get(at + 3..at + 3 + n)?;
-            Some(String::from_utf8_lossy(s).trim_end_matches('\0').to_owned())
-        });
-    if doc_type.as_deref() == Some("webm") {
-        other(MediaKind::Other, "webm", "WebM 视频", None)
+            0x1853_8067 => {
+                let mut f = if doc_type.as_deref() == Some("webm") {
+                    other(MediaKind::Other, "webm", "WebM 视频", None)
+                } else {
+                    other(MediaKind::Other, "matroska", "Matroska（MKV）视频", None)
+                };
+                read_segment(body, &mut f);
+                facts = Some(f);
+                break;
+            }
+            _ => {}
+        }
+    }
+    facts.unwrap_or_else(|| {
+        if doc_type.as_deref() == Some("webm") {
+            other(MediaKind::Other, "webm", "WebM 视频", None)
+        } else {
+            other(MediaKind::Other, "matroska", "Matroska（MKV）视频", None)
+        }
+    })
+}
+
+/// How much of a Matroska file's head is read for its `Info` and `Tracks`.
+const MKV_HEAD: u64 = 1024 * 1024;
+
+fn read_segment(segment: &[u8], f: &mut MediaFacts) {
+    let mut scale = 1_000_000u64;
+    let mut duration = None;
+    for (id, body) in ebml(segment) {
+        match id {
+            // Info
+            0x1549_A966 => {
+                for (i, b) in ebml(body) {
+                    match i {
+                        0x2A_D7B1 => scale = ebml_uint(b).filter(|s| *s > 0).unwrap_or(scale),
+                        0x4489 => duration = ebml_float(b),
+                        _ => {}
+                    }
+                }
+            }
+            // Tracks
+            0x1654_AE6B => {
+                for (i, entry) in ebml(body) {
+                    if i == 0xAE {
+                        read_track(entry, f);
+                    }
+                }
+            }
+            // Cluster: media data from here on.
+            0x1F43_B675 => break,
+            _ => {}
+        }
+    }
+    if let Some(d) = duration.filter(|d| d.is_finite() && *d > 0.0) {
+        f.duration_s = Some(d * scale as f64 / 1e9);
+    }
+}
+
+fn read_track(entry: &[u8], f: &mut MediaFacts) {
+    let mut kind = 0u64;
+    let mut codec = None;
+    let mut video: Option<&[u8]> = None;
+    let mut audio: Option<&[u8]> = None;
+    for (i, b) in ebml(entry) {
+        match i {
+            0x83 => kind = ebml_uint(b).unwrap_or(0),
+            0x86 => codec = Some(String::from_utf8_lossy(b).trim_end_matches('\0').to_owned()),
+            0xE0 => video = Some(b),
+            0xE1 => audio = Some(b),
+            _ => {}
+        }
+    }
+    if kind == 1 && f.video_codec.is_none() {
+        f.video_codec = codec;
+        let (mut w, mut h, mut dw, mut dh) = (None, None, None, None);
+        for (i, b) in ebml(video.unwrap_or(&[])) {
+            let v = ebml_uint(b).and_then(|v| u32::try_from(v).ok());
+            match i {
+                0xB0 => w = v,
+                0xBA => h = v,
+                0x54B0 => dw = v,
+                0x54BA => dh = v,
+                _ => {}
+            }
+        }
+        f.width = w;
+        f.height = h;
+        f.display_width = dw.or(w);
+        f.display_height = dh.or(h);
+    } else if kind == 2 && f.audio_codec.is_none() {
+        f.audio_codec = codec;
+        f.sample_rate = ebml(audio.unwrap_or(&[]))
+            .find(|(i, _)| *i == 0xB5)
+            .and_then(|(_, b)| ebml_float(b))
+            .filter(|r| r.is_finite() && *r > 0.0 && *r < 10_000_000.0)
+            .map(|r| r.round() as u32);
+    }
+}
+
+/// EBML elements in `data`: (id with its marker bits, body). An unknown size runs to the end.
+fn ebml(data: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
+    let mut pos = 0usize;
+    std::iter::from_fn(move || {
+        let (id, id_len) = vint(data.get(pos..)?, true)?;
+        let size_at = pos.checked_add(id_len)?;
+        let (size, size_len) = vint(data.get(size_at..)?, false)?;
+        let body_at = size_at.checked_add(size_len)?;
+        let end = match size {
+            Some(s) => body_at.saturating_add(usize::try_from(s).unwrap_or(usize::MAX)),
+            None => data.len(),
+        };
+        let body = data.get(body_at..end.min(data.len()))?;
+        pos = end;
+        Some((u32::try_from(id?).ok()?, body))
+    })
+}
+
+/// An EBML variable-length integer: (value, length). For an ID the marker bit is kept; for a
+/// size an all-ones value means "unknown" (`None`).
+fn vint(b: &[u8], is_id: bool) -> Option<(Option<u64>, usize)> {
+    let first = *b.first()?;
+    if first == 0 {
+        return None;
+    }
+    let n = first.leading_zeros() as usize + 1;
+    if is_id && n > 4 {
+        return None;
+    }
+    let bytes = b.get(..n)?;
+    let mut v = if is_id {
+        u64::from(first)
     } else {
-        other(MediaKind::Other, "matroska", "Matroska（MKV）视频", None)
+        u64::from(first) & (0xFF >> n)
+    };
+    for x in bytes.get(1..)? {
+        v = (v << 8) | u64::from(*x);
+    }
+    let all_ones = (1u64 << (7 * n)) - 1;
+    if !is_id && v == all_ones {
+        return Some((None, n));
+    }
+    Some((Some(v), n))
+}
+
+fn ebml_uint(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 8 {
+        return None;
+    }
+    Some(b.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x)))
+}
+
+fn ebml_float(b: &[u8]) -> Option<f64> {
+    match b.len() {
+        4 => be32(b, 0).map(|v| f64::from(f32::from_bits(v))),
+        8 => be64(b, 0).map(f64::from_bits),
+        _ => None,
     }
 }
 
@@ -364,6 +531,41 @@ mod tests {
             (MediaKind::Photo, "HEIC 照片")
         );
         assert_eq!((f.width, f.height), (Some(4032), Some(3024)));
+    }
+
+    /// Every reader gets its magic followed by pseudo-random bytes: no panics, no hangs.
+    #[test]
+    fn magic_then_noise() {
+        let magics: [&[u8]; 12] = [
+            b"\0\0\0\x18ftypisom\0\0\0\0isom",
+            b"\0\0\0\x18ftypqt  \0\0\0\0qt  ",
+            b"\0\0\x01\0moov",
+            b"ID3\x03\0\0\0\0\x01\0",
+            b"\xFF\xFB\x90\0",
+            b"fLaC",
+            b"RIFF\0\0\0\0WAVEfmt ",
+            b"\xFF\xD8\xFF\xE1",
+            b"\x89PNG\r\n\x1a\n",
+            &[0x1A, 0x45, 0xDF, 0xA3],
+            b"\0\0\0\x18ftypheic\0\0\0\0mif1",
+            b"GIF89a",
+        ];
+        let mut x = 0x1234_5678_9ABC_DEF0u64;
+        for magic in magics {
+            for n in [0usize, 1, 7, 100, 3000, 70_000] {
+                let mut data = magic.to_vec();
+                for _ in 0..n {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    data.push(x as u8);
+                }
+                let f = run(&data);
+                assert!(!f.container.is_empty());
+                // A length larger than the data, too.
+                let _ = probe(&mut Cursor::new(&data), data.len() as u64 * 3 + 10);
+            }
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub(super) fn probe_jpeg<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
         if seg_len < 2 {
             break;
         }
-        let body = pos + 4;
+        let body = pos.saturating_add(4);
         match marker {
             0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
                 let s = w.get(r, body, 5).to_vec();

@@ -48,6 +48,8 @@ struct Track {
     trex_size: u32,
     frag_samples: u64,
     frag_duration: u64,
+    /// Fragment sample durations and how many samples had each (a few distinct values).
+    frag_deltas: Vec<(u32, u64)>,
 }
 
 #[derive(Debug, Default)]
@@ -150,7 +152,7 @@ pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
         if end > len {
             truncated_at.get_or_insert(len);
         }
-        let body_pos = pos + header;
+        let body_pos = pos.saturating_add(header);
         let body_len = size - header;
         match &kind {
             b"ftyp" if ftyp.is_none() => {
@@ -165,11 +167,12 @@ pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
                     movie = Some(parse_moov(&body));
                 }
             }
-            b"moof" => {
-                if body_len <= MAX_MOOF && moof_total.saturating_add(body_len) <= MAX_MOOF_TOTAL {
-                    moof_total += body_len;
-                    moofs.push(read_vec(r, body_pos, body_len, len, MAX_MOOF));
-                }
+            b"moof"
+                if body_len <= MAX_MOOF
+                    && moof_total.saturating_add(body_len) <= MAX_MOOF_TOTAL =>
+            {
+                moof_total += body_len;
+                moofs.push(read_vec(r, body_pos, body_len, len, MAX_MOOF));
             }
             _ => {}
         }
@@ -277,7 +280,17 @@ pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
             f.display_width = Some(w);
             f.display_height = Some(h);
         }
-        let (samples, dur) = if v.frag_samples > 0 {
+        // Fragments: the most common sample duration (ffmpeg stretches the first sample of an
+        // `empty_moov` file to cover the audio's priming).
+        let dominant = v
+            .frag_deltas
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(d, _)| u64::from(*d))
+            .filter(|d| *d > 0);
+        let (samples, dur) = if let Some(d) = dominant.filter(|_| v.frag_samples > 0) {
+            (1, d)
+        } else if v.frag_samples > 0 {
             (v.frag_samples, v.frag_duration)
         } else if v.stts_samples > 0 && v.stts_duration > 0 {
             (v.stts_samples, v.stts_duration)
@@ -380,16 +393,8 @@ fn parse_moov(moov: &[u8]) -> Movie {
                     }
                 }
             }
-            b"udta" => {
-                if movie.title.is_none() {
-                    movie.title = title_from_udta(body);
-                }
-            }
-            b"meta" => {
-                if movie.title.is_none() {
-                    movie.title = title_from_meta(body);
-                }
-            }
+            b"udta" if movie.title.is_none() => movie.title = title_from_udta(body),
+            b"meta" if movie.title.is_none() => movie.title = title_from_meta(body),
             _ => {}
         }
     }
@@ -703,18 +708,19 @@ fn add_fragment(movie: &mut Movie, moof: &[u8]) {
                         * 4;
                     // Never claim more samples than the box can hold.
                     let room = body.len().saturating_sub(at);
-                    let count = if per_sample > 0 {
-                        (count as usize).min(room / per_sample)
-                    } else {
-                        count as usize
+                    let count = match room.checked_div(per_sample) {
+                        Some(fit) => (count as usize).min(fit),
+                        None => count as usize,
                     };
                     t.frag_samples = t.frag_samples.saturating_add(count as u64);
                     if flags & 0x100 != 0 {
                         for i in 0..count {
                             let d = be32(body, at + i * per_sample).unwrap_or(0);
                             t.frag_duration = t.frag_duration.saturating_add(u64::from(d));
+                            count_delta(&mut t.frag_deltas, d, 1);
                         }
                     } else {
+                        count_delta(&mut t.frag_deltas, default_duration, count as u64);
                         t.frag_duration = t.frag_duration.saturating_add(
                             (count as u64).saturating_mul(u64::from(default_duration)),
                         );
@@ -723,6 +729,14 @@ fn add_fragment(movie: &mut Movie, moof: &[u8]) {
                 _ => {}
             }
         }
+    }
+}
+
+fn count_delta(deltas: &mut Vec<(u32, u64)>, d: u32, n: u64) {
+    if let Some(e) = deltas.iter_mut().find(|(x, _)| *x == d) {
+        e.1 = e.1.saturating_add(n);
+    } else if deltas.len() < 64 {
+        deltas.push((d, n));
     }
 }
 
@@ -901,6 +915,90 @@ mod tests {
         assert_eq!(f.container, "mov");
         assert!(!f.complete);
         assert!(f.problems[0].contains("截断"), "{:?}", f.problems);
+    }
+
+    fn sound_trak(id: u32, entry_kind: &[u8; 4], entry: &[u8]) -> Vec<u8> {
+        let mut mdhd = vec![0u8; 8];
+        mdhd.extend_from_slice(&48000u32.to_be_bytes());
+        mdhd.extend_from_slice(&0u32.to_be_bytes());
+        mdhd.extend_from_slice(&[0x55, 0xC4, 0, 0]);
+        let mut hdlr = b"mhlrsoun".to_vec();
+        hdlr.extend_from_slice(&[0u8; 12]);
+        hdlr.push(0); // QuickTime: an empty Pascal string.
+        let mut stsd = 1u32.to_be_bytes().to_vec();
+        stsd.extend(bx(entry_kind, entry));
+        let stbl = bx(b"stbl", &full(b"stsd", 0, &stsd));
+        let mdia = [
+            full(b"mdhd", 0, &mdhd),
+            full(b"hdlr", 0, &hdlr),
+            bx(b"minf", &stbl),
+        ]
+        .concat();
+        bx(
+            b"trak",
+            &[tkhd(id, 0, 0, [0x10000, 0, 0, 0x10000]), bx(b"mdia", &mdia)].concat(),
+        )
+    }
+
+    #[test]
+    fn quicktime_v2_sound_entry_and_fragments() {
+        // A QuickTime v2 `lpcm` entry: the rate is a float64 after sizeOfStructOnly.
+        let mut entry = vec![0u8; 6];
+        entry.extend_from_slice(&1u16.to_be_bytes());
+        entry.extend_from_slice(&2u16.to_be_bytes()); // version 2
+        entry.extend_from_slice(&[0u8; 6]);
+        entry.extend_from_slice(&[0, 3, 0, 16, 0xFF, 0xFE, 0, 0]);
+        entry.extend_from_slice(&0x0001_0000u32.to_be_bytes());
+        entry.extend_from_slice(&72u32.to_be_bytes());
+        entry.extend_from_slice(&96000f64.to_bits().to_be_bytes());
+        entry.extend_from_slice(&[0u8; 20]);
+        // mvex/trex: 1024 ticks per sample by default.
+        let mut trex = 1u32.to_be_bytes().to_vec();
+        trex.extend_from_slice(&1u32.to_be_bytes());
+        trex.extend_from_slice(&1024u32.to_be_bytes());
+        trex.extend_from_slice(&[0u8; 8]);
+        let moov = bx(
+            b"moov",
+            &[
+                mvhd(1000, 0),
+                sound_trak(1, b"lpcm", &entry),
+                bx(b"mvex", &full(b"trex", 0, &trex)),
+            ]
+            .concat(),
+        );
+        // Two fragments: 47 samples by default duration, then 3 with explicit durations.
+        let tfhd = full(b"tfhd", 0, &1u32.to_be_bytes());
+        let mut trun1 = 47u32.to_be_bytes().to_vec();
+        trun1.extend_from_slice(&0u32.to_be_bytes());
+        let trun1 = {
+            let mut b = vec![0, 0, 0, 1];
+            b.extend_from_slice(&trun1);
+            bx(b"trun", &b)
+        };
+        let mut trun2 = vec![0, 0, 1, 0];
+        trun2.extend_from_slice(&3u32.to_be_bytes());
+        for d in [1024u32, 1024, 2048] {
+            trun2.extend_from_slice(&d.to_be_bytes());
+        }
+        let trun2 = bx(b"trun", &trun2);
+        let moof1 = bx(b"moof", &bx(b"traf", &[tfhd.clone(), trun1].concat()));
+        let moof2 = bx(b"moof", &bx(b"traf", &[tfhd, trun2].concat()));
+        let file = [
+            bx(b"ftyp", b"qt  \0\0\0\0qt  "),
+            moov,
+            moof1,
+            bx(b"mdat", &[0u8; 32]),
+            moof2,
+            bx(b"mdat", &[0u8; 32]),
+        ]
+        .concat();
+        let f = run(&file);
+        assert_eq!(f.kind, MediaKind::Audio);
+        assert_eq!(f.container, "mov");
+        assert_eq!(f.audio_codec.as_deref(), Some("lpcm"));
+        assert_eq!(f.sample_rate, Some(96000));
+        assert_eq!(f.duration_s, Some((47.0 * 1024.0 + 4096.0) / 48000.0));
+        assert!(f.complete, "{:?}", f.problems);
     }
 
     #[test]
