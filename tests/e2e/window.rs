@@ -259,6 +259,34 @@ impl Clerk {
         Err(format!("option “{label}” of {testid} never showed").into())
     }
 
+    /// Types a file's path into the entry form, as a clerk pastes one, and waits for the
+    /// form to list it.
+    async fn add_path(&self, path: &Path) -> Res {
+        self.fill("file-path", &path.display().to_string()).await?;
+        self.input("file-path").await?.send_keys("\u{E007}").await?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for row in self
+                .c
+                .find_all(Locator::Css(&Self::css("form-file")))
+                .await?
+            {
+                if row.text().await.unwrap_or_default().contains(&name) {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-add-path").await;
+                return Err(format!("{name} was not added to the form").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn text(&self, testid: &str) -> Res<String> {
         Ok(self.el(testid).await?.text().await?)
     }
@@ -281,6 +309,28 @@ impl Clerk {
             if Instant::now() > deadline {
                 self.shot("failed-see").await;
                 return Err(format!("“{needle}” never appeared; the window shows:\n{body}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Waits until the page's visible text no longer contains `needle`.
+    async fn gone(&self, needle: &str) -> Res {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let body = self
+                .c
+                .execute("return document.body.innerText;", vec![])
+                .await?
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if !body.contains(needle) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-gone").await;
+                return Err(format!("“{needle}” is still shown:\n{body}").into());
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
@@ -388,6 +438,7 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         );
 
         w.fill("setup-contact-phone", "0754-88123456").await?;
+        w.gone("电话号码无效").await?;
         w.shot("setup-filled").await;
         w.click("setup-create").await?;
         w.el("entry-table").await?;
@@ -398,9 +449,7 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         // Add an entry with a file; a half-filled form is refused in Chinese and keeps
         // what was typed.
         w.click("add-entry").await?;
-        w.fill("file-path", &work.display().to_string()).await?;
-        w.click("add-path").await?;
-        w.see("我的祖国-朗诵.mp3").await?;
+        w.add_path(&work).await?;
         w.choose("entry-category", "网络正能量诵读作品").await?;
         w.fill("entry-title", "").await?;
         w.fill("entry-phone", "1380013800").await?;
@@ -414,6 +463,10 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         w.fill("entry-authors", "张三、李四").await?;
         w.fill("entry-unit", "金平区石炮台街道总工会").await?;
         w.fill("entry-phone", "13800138000").await?;
+        // Each complaint goes away as soon as its field is fixed.
+        w.gone("请填写作品名称").await?;
+        w.gone("请填写作者").await?;
+        w.gone("电话号码无效").await?;
         w.click("decl-original").await?;
         // The file's facts and verdict show as soon as it is picked.
         w.see("MP3 音频").await?;
@@ -428,8 +481,7 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         // A 720p micro-video is caught with the reason in plain Chinese.
         let video = low_res_video(&sandbox.path("home"));
         w.click("add-entry").await?;
-        w.fill("file-path", &video.display().to_string()).await?;
-        w.click("add-path").await?;
+        w.add_path(&video).await?;
         w.choose("entry-category", "各级劳模、先进人物微视频")
             .await?;
         w.see("分辨率为1280×720，低于要求的1920×1080").await?;
