@@ -67,7 +67,7 @@ pub struct MediaFacts {
 }
 
 impl MediaFacts {
-    fn unreadable(container: &str, label: &str, problem: impl Into<String>) -> Self {
+    pub(crate) fn unreadable(container: &str, label: &str, problem: impl Into<String>) -> Self {
         MediaFacts {
             kind: MediaKind::Other,
             container: container.to_owned(),

@@ -197,22 +197,26 @@ impl Clerk {
 
     async fn click(&self, testid: &str) -> Res {
         let el = self.el(testid).await?;
-        match el.click().await {
-            Ok(()) => Ok(()),
-            // WebKitWebDriver sometimes reports a popper that is fading out as covering the
-            // element; a DOM click is what the clerk's mouse would do once it has gone.
-            Err(fantoccini::error::CmdError::Standard(e))
-                if e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted =>
-            {
-                tokio::time::sleep(Duration::from_millis(400)).await;
-                self.c
-                    .execute("arguments[0].click();", vec![serde_json::to_value(&el)?])
-                    .await?;
-                Ok(())
+        // An element still sliding in (a notification, a drawer) can refuse a click for a
+        // moment; WebKitWebDriver also reports a popper that is fading out as covering it.
+        // Try again briefly, then click through the DOM as the mouse would once it settles.
+        let mut last = String::new();
+        for _ in 0..4 {
+            match el.click().await {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e.to_string(),
             }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        match self
+            .c
+            .execute("arguments[0].click();", vec![serde_json::to_value(&el)?])
+            .await
+        {
+            Ok(_) => Ok(()),
             Err(e) => {
                 self.shot(&format!("failed-click-{testid}")).await;
-                Err(format!("clicking {testid} failed: {e}").into())
+                Err(format!("clicking {testid} failed: {last}; {e}").into())
             }
         }
     }
@@ -291,18 +295,22 @@ impl Clerk {
         Ok(self.el(testid).await?.text().await?)
     }
 
+    /// The page's rendered text (innerText: WebDriver's own text() skips some table cells).
+    async fn body_text(&self) -> Res<String> {
+        Ok(self
+            .c
+            .execute("return document.body.innerText;", vec![])
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
     /// Waits until the page's visible text contains `needle`.
     async fn see(&self, needle: &str) -> Res {
         let deadline = Instant::now() + WAIT;
         loop {
-            // innerText is what is rendered; WebDriver's own text() skips some table cells.
-            let body = self
-                .c
-                .execute("return document.body.innerText;", vec![])
-                .await?
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            let body = self.body_text().await?;
             if body.contains(needle) {
                 return Ok(());
             }
@@ -318,13 +326,7 @@ impl Clerk {
     async fn gone(&self, needle: &str) -> Res {
         let deadline = Instant::now() + WAIT;
         loop {
-            let body = self
-                .c
-                .execute("return document.body.innerText;", vec![])
-                .await?
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            let body = self.body_text().await?;
             if !body.contains(needle) {
                 return Ok(());
             }

@@ -531,13 +531,14 @@ impl Library {
         let facts = match media::probe(&path) {
             Ok(facts) => facts,
             Err(e) => {
-                return Ok(MediaFacts {
-                    problems: vec![format!(
+                return Ok(MediaFacts::unreadable(
+                    "missing",
+                    "文件缺失",
+                    format!(
                         "资料库中的文件无法读取（{}），请重新添加此文件",
                         super::io_reason(&e)
-                    )],
-                    ..missing_facts()
-                });
+                    ),
+                ));
             }
         };
         let json = serde_json::to_string(&facts).unwrap_or_default();
@@ -553,28 +554,6 @@ impl Library {
     /// The absolute path of one of an entry's stored files.
     pub fn file_path(&self, file: &EntryFile) -> PathBuf {
         store::absolute(&self.root, &file.stored_path)
-    }
-}
-
-fn missing_facts() -> MediaFacts {
-    MediaFacts {
-        kind: media::MediaKind::Other,
-        container: "missing".into(),
-        container_label: "文件缺失".into(),
-        duration_s: None,
-        width: None,
-        height: None,
-        display_width: None,
-        display_height: None,
-        rotation_cw: None,
-        pixel_aspect: None,
-        video_codec: None,
-        audio_codec: None,
-        frame_rate: None,
-        sample_rate: None,
-        complete: false,
-        title: None,
-        problems: Vec::new(),
     }
 }
 
