@@ -11,7 +11,7 @@ use crate::campaign::{self, Campaign, CampaignError, Level, Severity};
 use crate::checks::{self, FileCheck, Finding};
 use crate::library::{
     self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, Library, LibraryError,
-    LibraryInfo, OfficeInput, recent,
+    LibraryInfo, OfficeInput, Review, recent,
 };
 use crate::media::{self, MediaFacts};
 
@@ -278,6 +278,10 @@ impl Session {
             .iter()
             .map(|p| check_path(&campaign, category, p))
             .collect())
+    }
+
+    pub fn set_review(&mut self, id: i64, review: &Review) -> Result<Entry, ApiError> {
+        Ok(self.library_mut()?.set_review(id, review)?)
     }
 
     pub fn restore_entry(&mut self, id: i64) -> Result<Entry, ApiError> {

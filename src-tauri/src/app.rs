@@ -43,6 +43,7 @@ pub fn run() {
             commands::delete_entry,
             commands::restore_entry,
             commands::check_files,
+            commands::set_review,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

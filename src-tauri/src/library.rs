@@ -11,6 +11,7 @@
 mod entries;
 mod office;
 pub mod recent;
+mod review;
 mod schema;
 mod store;
 pub mod validate;
@@ -26,6 +27,7 @@ use crate::campaign::{self, Campaign, CampaignError};
 
 pub use entries::{Entry, EntryFile, EntryFilter, EntryInput, EntrySort};
 pub use office::{Office, OfficeInput};
+pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
 pub use validate::FieldError;
 

@@ -516,3 +516,61 @@ fn entry_list_filters_failing_works() {
         .json();
     assert_eq!(passing[0]["title"], "合格作品");
 }
+
+#[test]
+fn entry_update_sets_review_and_refuses_a_failing_recommendation_without_reason() {
+    let r = Run::new();
+    r.init();
+    let small = video(r.dir.path(), "small.mp4", "1280x720");
+    let added = r
+        .cli(&[
+            "entry",
+            "add",
+            small.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+            "--title",
+            "低清作品",
+            "--author",
+            "甲",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let id = added["id"].as_i64().expect("id").to_string();
+    assert_eq!(added["review"]["status"], "pending");
+
+    let out = r
+        .cli(&["entry", "update", &id, "--recommend", "true"])
+        .fails_with(2);
+    assert!(out.stderr.contains("理由"), "{}", out.explain());
+
+    let updated = r
+        .cli(&[
+            "entry",
+            "update",
+            &id,
+            "--status",
+            "approved",
+            "--recommend",
+            "true",
+            "--order",
+            "2",
+            "--override-reason",
+            "报送人承诺补交1080P原片",
+            "--unit",
+            "南澳县总工会",
+            "--declared",
+            "true",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(updated["review"]["status"], "approved");
+    assert_eq!(updated["review"]["recommended"], true);
+    assert_eq!(updated["review"]["order"], 2);
+    assert_eq!(updated["unit"], "南澳县总工会");
+    assert_eq!(updated["declarations"], serde_json::json!(["original"]));
+    r.cli(&["entry", "update", &id, "--status", "done"])
+        .fails_with(2);
+}

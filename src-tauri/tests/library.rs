@@ -340,3 +340,49 @@ fn window_and_cli_share_a_library_and_a_long_write_gives_a_clear_message() {
     cli.add_entry(&entry("等待"), &[f]).expect("after unlock");
     assert_eq!(window.info().expect("info").entry_count, 3);
 }
+
+#[test]
+fn a_failing_entry_is_recommended_only_with_a_written_reason() {
+    use baosong::library::{Review, ReviewStatus};
+    let (tmp, mut lib) = new_library();
+    // Not a media file at all: it fails the checks.
+    let f = work(tmp.path(), "坏文件.mp4", b"definitely not a video");
+    let e = lib.add_entry(&entry("坏文件"), &[f]).expect("add");
+    assert_eq!(e.verdict, baosong::checks::Verdict::Fail);
+    assert_eq!(e.review.status, ReviewStatus::Pending);
+
+    let mut review = Review {
+        status: ReviewStatus::Approved,
+        recommended: true,
+        order: Some(1),
+        override_reason: String::new(),
+    };
+    let err = lib
+        .set_review(e.id, &review)
+        .expect_err("recommended without a reason");
+    assert_eq!(err.code(), "input.invalid");
+    assert!(err.to_string().contains("理由"), "{err}");
+    assert!(
+        !lib.entry(e.id).expect("entry").review.recommended,
+        "state changed"
+    );
+
+    review.override_reason = "原件在报送人处，已约定6月20日前补交".into();
+    let saved = lib.set_review(e.id, &review).expect("with a reason");
+    assert!(saved.review.recommended);
+    assert_eq!(saved.review.order, Some(1));
+    assert_eq!(saved.review.status, ReviewStatus::Approved);
+
+    // Excluded works cannot be recommended; un-recommending clears the order.
+    review.status = ReviewStatus::Excluded;
+    assert_eq!(
+        lib.set_review(e.id, &review).expect_err("excluded").code(),
+        "input.invalid"
+    );
+    review.recommended = false;
+    let saved = lib
+        .set_review(e.id, &review)
+        .expect("excluded, not recommended");
+    assert_eq!(saved.review.order, None);
+    assert_eq!(lib.audit_log(1).expect("log")[0].action, "entry.review");
+}

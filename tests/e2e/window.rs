@@ -291,8 +291,17 @@ impl Clerk {
         }
     }
 
+    /// An element's rendered text (innerText; WebDriver's text() skips some table cells).
     async fn text(&self, testid: &str) -> Res<String> {
-        Ok(self.el(testid).await?.text().await?)
+        let el = self.el(testid).await?;
+        let text = self
+            .c
+            .execute(
+                "return arguments[0].innerText;",
+                vec![serde_json::to_value(&el)?],
+            )
+            .await?;
+        Ok(text.as_str().unwrap_or_default().to_owned())
     }
 
     /// The page's rendered text (innerText: WebDriver's own text() skips some table cells).
@@ -524,8 +533,30 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         assert!(w.text("library-path").await?.contains("报送资料库"));
         w.shot("main-after-restart").await;
 
+        // Review: a work that fails its checks is recommended only with a written reason.
+        w.fill("filter-text", "劳模").await?;
+        w.gone("我的祖国（朗诵）").await?;
+        w.see("共 1 件").await?;
+        w.click("edit-entry").await?;
+        w.see("审核与推荐").await?;
+        w.click("review-approved").await?;
+        w.click("review-recommended").await?;
+        w.click("entry-save").await?;
+        w.see("请写明理由").await?;
+        w.shot("review-needs-reason").await;
+        w.fill("review-reason", "报送人承诺6月20日前补交1080P原片")
+            .await?;
+        w.gone("请写明理由").await?;
+        w.click("entry-save").await?;
+        w.see("已保存").await?;
+        w.see("已通过").await?;
+        assert!(w.text("entry-recommended").await?.contains("推荐"));
+        w.shot("reviewed-recommended").await;
+
         // Delete asks first, and can be undone.
         w.fill("filter-text", "祖国").await?;
+        // The filter applies after a short pause in typing: wait for the other work to go.
+        w.gone("劳模风采-720p").await?;
         w.see("共 1 件").await?;
         w.click("delete-entry").await?;
         w.see("确定删除作品").await?;

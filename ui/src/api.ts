@@ -11,9 +11,11 @@ import type { OfficeInput } from "./bindings/OfficeInput";
 import type { PathCheck } from "./bindings/PathCheck";
 import type { Verdict } from "./bindings/Verdict";
 import type { RecentLibrary } from "./bindings/RecentLibrary";
+import type { Review } from "./bindings/Review";
+import type { ReviewStatus } from "./bindings/ReviewStatus";
 import type { Startup } from "./bindings/Startup";
 
-export type { ApiError, Campaign, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Startup, Verdict };
+export type { ApiError, Campaign, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
 
 /** Whatever a command rejects with, as an ApiError (the core always sends one). */
 export function asApiError(e: unknown): ApiError {
@@ -51,9 +53,21 @@ export const api = {
   attachFiles: (id: number, files: string[]) => call<Entry>("attach_files", { id, files }),
   deleteEntry: (id: number) => call<void>("delete_entry", { id }),
   restoreEntry: (id: number) => call<Entry>("restore_entry", { id }),
+  setReview: (id: number, review: Review) => call<Entry>("set_review", { id, review }),
   checkFiles: (category: string | null, files: string[]) =>
     call<PathCheck[]>("check_files", { category, files }),
 };
+
+export const reviewStatuses: { value: ReviewStatus; label: string }[] = [
+  { value: "pending", label: "待审核" },
+  { value: "approved", label: "已通过" },
+  { value: "needs-fix", label: "需修改" },
+  { value: "excluded", label: "不报送" },
+];
+
+export function reviewLabel(s: ReviewStatus): string {
+  return reviewStatuses.find((x) => x.value === s)?.label ?? s;
+}
 
 export function verdictLabel(v: Verdict): string {
   return { pass: "合格", warn: "有提醒", fail: "不合格" }[v];

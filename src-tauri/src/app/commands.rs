@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use baosong::api::{ApiError, PathCheck, Session, Startup};
 use baosong::campaign::{self, Campaign};
 use baosong::library::recent::RecentLibrary;
-use baosong::library::{Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput};
+use baosong::library::{Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, Review};
 use tauri::State;
 
 use super::SharedSession;
@@ -189,4 +189,9 @@ pub async fn check_files(
         s.check_paths(category.as_deref(), &paths(files))
     })
     .await
+}
+
+#[tauri::command]
+pub async fn set_review(state: State<'_, SharedSession>, id: i64, review: Review) -> Result<Entry> {
+    with_session(state, move |s| s.set_review(id, &review)).await
 }

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use baosong::api::{ApiError, Session};
 use baosong::campaign::{self, Campaign};
 use baosong::checks::{self, FileCheck, Finding, Verdict};
-use baosong::library::{Actor, Entry, EntryFilter, EntryInput, Library, OfficeInput};
+use baosong::library::{
+    Actor, Entry, EntryFilter, EntryInput, Library, OfficeInput, Review, ReviewStatus,
+};
 use baosong::media;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
@@ -126,6 +128,34 @@ enum EntryCommand {
     Delete { id: i64 },
     /// 从回收站恢复一件作品
     Restore { id: i64 },
+    /// 修改作品的审核状态、推荐报送、类别、单位或原创声明
+    Update(UpdateArgs),
+}
+
+#[derive(Args)]
+struct UpdateArgs {
+    id: i64,
+    /// 审核状态：pending（待审核）、approved（已通过）、needs-fix（需修改）、excluded（不报送）
+    #[arg(long, value_parser = parse_status)]
+    status: Option<ReviewStatus>,
+    /// 推荐报送：true 或 false
+    #[arg(long)]
+    recommend: Option<bool>,
+    /// 在本类别推荐作品中的顺序（1 为第一）
+    #[arg(long)]
+    order: Option<i64>,
+    /// 检查不合格仍推荐报送时的理由
+    #[arg(long = "override-reason")]
+    override_reason: Option<String>,
+    /// 类别（子项目）编号
+    #[arg(long)]
+    category: Option<String>,
+    /// 推荐单位
+    #[arg(long)]
+    unit: Option<String>,
+    /// 原创声明已确认：true 或 false
+    #[arg(long)]
+    declared: Option<bool>,
 }
 
 #[derive(Args)]
@@ -644,6 +674,50 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
                 println!("已删除作品 #{id}（可用 entry restore {id} 恢复）");
             }
         }
+        EntryCommand::Update(a) => {
+            let mut entry = session.entry(a.id)?;
+            if a.category.is_some() || a.unit.is_some() || a.declared.is_some() {
+                let mut input = EntryInput {
+                    category: a.category.clone().unwrap_or(entry.category.clone()),
+                    title: entry.title.clone(),
+                    authors: entry.authors.clone(),
+                    unit: a.unit.clone().unwrap_or(entry.unit.clone()),
+                    phone: entry.phone.clone(),
+                    description: entry.description.clone(),
+                    tags: entry.tags.clone(),
+                    declarations: entry.declarations.clone(),
+                    notes: entry.notes.clone(),
+                };
+                if let Some(declared) = a.declared {
+                    input.declarations.retain(|d| d != ORIGINAL_DECLARATION);
+                    if declared {
+                        input.declarations.push(ORIGINAL_DECLARATION.to_owned());
+                    }
+                }
+                entry = session.update_entry(a.id, &input)?;
+            }
+            if a.status.is_some()
+                || a.recommend.is_some()
+                || a.order.is_some()
+                || a.override_reason.is_some()
+            {
+                let review = Review {
+                    status: a.status.unwrap_or(entry.review.status),
+                    recommended: a.recommend.unwrap_or(entry.review.recommended),
+                    order: a.order.or(entry.review.order),
+                    override_reason: a
+                        .override_reason
+                        .clone()
+                        .unwrap_or(entry.review.override_reason.clone()),
+                };
+                entry = session.set_review(a.id, &review)?;
+            }
+            if cli.json {
+                print_json(&entry);
+            } else {
+                print_entry(&entry);
+            }
+        }
         EntryCommand::Restore { id } => {
             let entry = session.restore_entry(*id)?;
             if cli.json {
@@ -654,6 +728,19 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// The campaign declaration `--declared` stands for (原创声明).
+const ORIGINAL_DECLARATION: &str = "original";
+
+fn parse_status(s: &str) -> Result<ReviewStatus, String> {
+    match s {
+        "pending" | "待审核" => Ok(ReviewStatus::Pending),
+        "approved" | "已通过" => Ok(ReviewStatus::Approved),
+        "needs-fix" | "需修改" => Ok(ReviewStatus::NeedsFix),
+        "excluded" | "不报送" => Ok(ReviewStatus::Excluded),
+        _ => Err("应为 pending、approved、needs-fix 或 excluded".into()),
+    }
 }
 
 fn parse_verdict(s: &str) -> Result<Verdict, String> {
@@ -667,6 +754,18 @@ fn parse_verdict(s: &str) -> Result<Verdict, String> {
 
 fn print_entry(e: &Entry) {
     println!("#{} {}  [{}]", e.id, e.title, e.verdict.label());
+    let recommended = if e.review.recommended {
+        match e.review.order {
+            Some(n) => format!("，推荐报送（第{n}位）"),
+            None => "，推荐报送".to_owned(),
+        }
+    } else {
+        String::new()
+    };
+    println!("审核：{}{recommended}", e.review.status.label());
+    if !e.review.override_reason.is_empty() {
+        println!("推荐理由：{}", e.review.override_reason);
+    }
     println!("类别：{}", e.category);
     println!("作者：{}", e.authors.join("、"));
     println!("推荐单位：{}", e.unit);

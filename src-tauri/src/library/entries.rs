@@ -7,6 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::review::{Review, ReviewStatus};
 use super::store::{self, StoredFile};
 use super::validate::{self, FieldError};
 use super::{Library, LibraryError, audit, now};
@@ -32,6 +33,7 @@ pub struct Entry {
     pub declarations: Vec<String>,
     pub notes: String,
     pub files: Vec<EntryFile>,
+    pub review: Review,
     /// The worst verdict of its files against the campaign's current rules (不合格 when it has
     /// no file yet).
     pub verdict: Verdict,
@@ -201,7 +203,8 @@ fn parse_list(s: &str) -> Vec<String> {
 }
 
 const ENTRY_COLUMNS: &str = "id, campaign_id, category, title, authors, unit, phone, description, \
-                             tags, declarations, notes, created_at, updated_at, deleted_at";
+                             tags, declarations, notes, created_at, updated_at, deleted_at, \
+                             status, recommended, recommend_order, override_reason";
 
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
@@ -221,6 +224,12 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
         deleted_at: r.get(13)?,
+        review: Review {
+            status: ReviewStatus::from_db(&r.get::<_, String>(14)?),
+            recommended: r.get(15)?,
+            order: r.get(16)?,
+            override_reason: r.get(17)?,
+        },
     })
 }
 

@@ -72,6 +72,14 @@ const MIGRATIONS: &[&str] = &[
         probed_at      TEXT NOT NULL
     );
     "#,
+    // 2 → 3: review (审核) state and the 推荐报送 mark with its order within the category.
+    r#"
+    ALTER TABLE entries ADD COLUMN status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'approved', 'needs-fix', 'excluded'));
+    ALTER TABLE entries ADD COLUMN recommended INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE entries ADD COLUMN recommend_order INTEGER;
+    ALTER TABLE entries ADD COLUMN override_reason TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// The version this build writes and reads.
