@@ -4,11 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, NaiveDate, Utc};
+
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::campaign::{self, Campaign, CampaignError, Level, Severity};
 use crate::checks::{self, FileCheck, Finding};
+use crate::dashboard::{self, Dashboard};
 use crate::library::{
     self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, Library, LibraryError,
     LibraryInfo, OfficeInput, Review, recent,
@@ -64,6 +67,16 @@ impl ApiError {
             fields: Vec::new(),
         }
     }
+}
+
+/// The clock of the window and the CLI (`BAOSONG_NOW` when set; see
+/// [`dashboard::now_from_env`]).
+pub fn clock() -> Result<DateTime<Utc>, ApiError> {
+    dashboard::now_from_env().map_err(|message| ApiError {
+        code: "input.clock".into(),
+        message,
+        fields: Vec::new(),
+    })
 }
 
 /// A file judged before it is added (the entry form shows this as soon as a file is picked).
@@ -286,5 +299,41 @@ impl Session {
 
     pub fn restore_entry(&mut self, id: i64) -> Result<Entry, ApiError> {
         Ok(self.library_mut()?.restore_entry(id)?)
+    }
+
+    /// The dashboard of the open library at `now`.
+    pub fn dashboard(&self, now: DateTime<Utc>) -> Result<Dashboard, ApiError> {
+        let lib = self.library()?;
+        let office = lib.office()?;
+        let campaign = lib.campaign()?;
+        let entries = lib.entries(&EntryFilter::default(), EntrySort::Newest)?;
+        let marks = lib.deadline_marks()?;
+        Ok(dashboard::compute(&dashboard::Inputs {
+            campaign: &campaign,
+            office: &office,
+            entries: &entries,
+            marks: &marks,
+            now,
+        }))
+    }
+
+    /// Moves the office to another campaign; see [`Library::switch_campaign`].
+    pub fn switch_campaign(
+        &mut self,
+        campaign_id: &str,
+        unit_type: Option<&str>,
+    ) -> Result<LibraryInfo, ApiError> {
+        let lib = self.library_mut()?;
+        lib.switch_campaign(campaign_id, unit_type)?;
+        Ok(lib.info()?)
+    }
+
+    /// Marks a deadline of the active campaign 已报送 on `done_on` (or clears it).
+    pub fn mark_deadline(
+        &mut self,
+        deadline_id: &str,
+        done_on: Option<NaiveDate>,
+    ) -> Result<(), ApiError> {
+        Ok(self.library_mut()?.mark_deadline(deadline_id, done_on)?)
     }
 }

@@ -44,6 +44,9 @@ pub fn run() {
             commands::restore_entry,
             commands::check_files,
             commands::set_review,
+            commands::dashboard,
+            commands::switch_campaign,
+            commands::mark_deadline,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

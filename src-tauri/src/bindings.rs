@@ -27,6 +27,7 @@ fn export_all(dir: &Path) {
     one::<crate::library::EntryFilter>(dir);
     one::<crate::library::AuditRecord>(dir);
     one::<crate::library::recent::RecentLibrary>(dir);
+    one::<crate::dashboard::Dashboard>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

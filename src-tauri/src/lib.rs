@@ -3,12 +3,13 @@
 //! package and send its batch.
 //!
 //! Architecture invariant: no module of this library imports tauri. The desktop shell
-//! (`src/app/`, compiled into the `baosong` binary only) and the CLI (`src/bin/baosong-cli.rs`)
+//! (`src/app/`, compiled into the `baosong` binary only) and the CLI (`src/bin/baosong-cli/`)
 //! are two thin faces of the same services.
 
 pub mod api;
 pub mod campaign;
 pub mod checks;
+pub mod dashboard;
 pub mod library;
 pub mod media;
 

@@ -8,6 +8,7 @@
 //! Architecture invariant: nothing here knows a window exists. Errors carry a stable code and a
 //! Chinese message the clerk can act on.
 
+mod deadlines;
 mod entries;
 mod office;
 pub mod recent;
@@ -304,6 +305,42 @@ impl Library {
         office::validate(input, &campaign).map_err(LibraryError::Invalid)?;
         let tx = self.conn.transaction()?;
         office::save(&tx, input, self.actor)?;
+        tx.commit()?;
+        self.office()
+    }
+
+    /// Moves the office to another campaign (municipal ↔ provincial). The unit type is the one
+    /// given, else the one the office had there before (see [`office::unit_type_for`]); when
+    /// neither is known the clerk is asked for it (a field error on `unit_type`).
+    pub fn switch_campaign(
+        &mut self,
+        campaign_id: &str,
+        unit_type: Option<&str>,
+    ) -> Result<Office, LibraryError> {
+        let current = self.office()?;
+        let campaign = campaign::embedded_by_id(campaign_id.trim())?;
+        let unit_type = match unit_type.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => t.to_owned(),
+            None => {
+                office::unit_type_for(&self.conn, &current.name, &campaign)?.ok_or_else(|| {
+                    LibraryError::Invalid(vec![FieldError::new(
+                        "unit_type",
+                        format!("请选择本单位在“{}”中的单位类型", campaign.short_name),
+                    )])
+                })?
+            }
+        };
+        let input = OfficeInput {
+            name: current.name,
+            unit_type,
+            campaign_id: campaign.id.clone(),
+            contact_name: current.contact_name,
+            contact_title: current.contact_title,
+            contact_phone: current.contact_phone,
+        };
+        office::validate(&input, &campaign).map_err(LibraryError::Invalid)?;
+        let tx = self.conn.transaction()?;
+        office::save(&tx, &input, self.actor)?;
         tx.commit()?;
         self.office()
     }

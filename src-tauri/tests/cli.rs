@@ -574,3 +574,116 @@ fn entry_update_sets_review_and_refuses_a_failing_recommendation_without_reason(
     r.cli(&["entry", "update", &id, "--status", "done"])
         .fails_with(2);
 }
+
+#[test]
+fn status_reports_quotas_blockers_deadlines_and_follows_the_campaign() {
+    let r = Run::new();
+    r.init(); // 南澳县总工会: at least 5 per category in the municipal campaign.
+    let good = video(r.dir.path(), "good.mp4", "1920x1080");
+    let small = video(r.dir.path(), "small.mp4", "1280x720");
+    let add = |file: &Path, title: &str| {
+        r.cli(&[
+            "entry",
+            "add",
+            file.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+            "--title",
+            title,
+            "--author",
+            "甲",
+            "--declare",
+            "original",
+            "--json",
+        ])
+        .ok()
+        .json()["id"]
+            .as_i64()
+            .expect("id")
+            .to_string()
+    };
+    let ok_id = add(&good, "劳模风采");
+    let bad_id = add(&small, "低清作品");
+    r.cli(&["entry", "update", &ok_id, "--recommend", "true"])
+        .ok();
+    r.cli(&[
+        "entry",
+        "update",
+        &bad_id,
+        "--recommend",
+        "true",
+        "--override-reason",
+        "原片在路上",
+    ])
+    .ok();
+
+    let s = r
+        .cli(&["status", "--now", "2023-06-08T11:59:59+08:00", "--json"])
+        .ok()
+        .json();
+    let video_quota = s["quotas"]
+        .as_array()
+        .and_then(|q| q.iter().find(|q| q["category"] == "micro-video"))
+        .expect("micro-video quota")
+        .clone();
+    assert_eq!(video_quota["selected"], 2);
+    assert_eq!(video_quota["passing"], 1);
+    assert_eq!(video_quota["min"], 5);
+    assert_eq!(video_quota["max"], serde_json::Value::Null);
+    assert_eq!(video_quota["missing"], 4);
+    assert_eq!(video_quota["state"], "short");
+    assert_eq!(s["blockers"][0]["entry_id"].to_string(), bad_id);
+    let contact = |s: &serde_json::Value| {
+        s["deadlines"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["id"] == "contact-person"))
+            .expect("contact deadline")
+            .clone()
+    };
+    assert_eq!(contact(&s)["seconds_left"], 1);
+    assert_eq!(contact(&s)["state"], "soon");
+    assert!(
+        s["contact"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("姓名：林晓") && t.contains("单位职务：办公室主任")),
+        "{s}"
+    );
+
+    // The clock can also come from the environment; one second later it has passed.
+    let lib = r.library();
+    let env = [
+        ("BAOSONG_LIBRARY", lib.to_str().unwrap_or("")),
+        ("BAOSONG_NOW", "2023-06-08T04:00:01Z"),
+    ];
+    let late = r.cli_env(&["status", "--json"], &env).ok().json();
+    assert_eq!(contact(&late)["seconds_left"], -1);
+    assert_eq!(contact(&late)["state"], "passed");
+    let text = r.cli_env(&["status"], &env).ok().stdout;
+    assert!(text.contains("已超过截止时间"), "{text}");
+
+    // 已报送 with its date, then the provincial campaign: its caps, not the municipal floors.
+    r.cli_env(&["deadline", "done", "contact-person"], &env)
+        .ok();
+    let done = r.cli_env(&["status", "--json"], &env).ok().json();
+    assert_eq!(contact(&done)["state"], "done");
+    assert_eq!(done["contact"]["submitted_on"], "2023-06-08");
+    r.cli(&["deadline", "done", "nonsense"]).fails_with(2);
+
+    r.cli(&["campaign", "use", "guangdong-2023"]).fails_with(2);
+    r.cli(&[
+        "campaign",
+        "use",
+        "guangdong-2023",
+        "--unit-type",
+        "prefecture-city",
+    ])
+    .ok();
+    let province = r.cli_env(&["status", "--json"], &env).ok().json();
+    assert_eq!(province["campaign_id"], "guangdong-2023");
+    let quotas = province["quotas"].as_array().expect("quotas");
+    assert_eq!(quotas.len(), 4);
+    assert!(quotas.iter().all(|q| q["max"] == 10 && q["min"].is_null()));
+    assert_eq!(province["deadlines"][0]["id"], "portal-open");
+    assert_eq!(province["contact"]["deadline_id"], serde_json::Value::Null);
+    r.cli(&["status", "--now", "明天"]).fails_with(2);
+}

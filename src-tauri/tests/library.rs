@@ -386,3 +386,108 @@ fn a_failing_entry_is_recommended_only_with_a_written_reason() {
     assert_eq!(saved.review.order, None);
     assert_eq!(lib.audit_log(1).expect("log")[0].action, "entry.review");
 }
+
+#[test]
+fn switching_campaigns_remembers_the_unit_type_of_each() {
+    let (_tmp, mut lib) = new_library();
+    // 金平区总工会 is not a unit of the provincial campaign and it has three unit types: ask.
+    let err = lib
+        .switch_campaign("guangdong-2023", None)
+        .expect_err("unit type unknown");
+    assert_eq!(err.code(), "input.invalid");
+    assert!(err.to_string().contains("南粤好网民2023"), "{err}");
+    assert_eq!(lib.office().expect("office").campaign_id, "shantou-2023");
+
+    let bad = lib
+        .switch_campaign("guangdong-2023", Some("district"))
+        .expect_err("not a provincial unit type");
+    assert_eq!(bad.code(), "input.invalid");
+
+    let office = lib
+        .switch_campaign("guangdong-2023", Some("prefecture-city"))
+        .expect("switch");
+    assert_eq!(
+        (office.campaign_id.as_str(), office.unit_type.as_str()),
+        ("guangdong-2023", "prefecture-city")
+    );
+    assert_eq!(lib.campaign().expect("campaign").id, "guangdong-2023");
+    assert_eq!(office.contact_name, "陈晓", "the contact person stays");
+
+    // Back and forth: each campaign's unit type is remembered.
+    let office = lib.switch_campaign("shantou-2023", None).expect("back");
+    assert_eq!(office.unit_type, "district");
+    let office = lib.switch_campaign("guangdong-2023", None).expect("again");
+    assert_eq!(office.unit_type, "prefecture-city");
+
+    let unknown = lib
+        .switch_campaign("shantou-2099", None)
+        .expect_err("no such campaign");
+    assert_eq!(unknown.code(), "campaign.unknown");
+}
+
+#[test]
+fn deadline_marks_belong_to_their_campaign_and_survive_reopen() {
+    let (_tmp, mut lib) = new_library();
+    let day = chrono::NaiveDate::from_ymd_opt(2023, 6, 7).expect("date");
+    lib.mark_deadline("contact-person", Some(day))
+        .expect("mark");
+    let err = lib
+        .mark_deadline("no-such-step", Some(day))
+        .expect_err("unknown deadline");
+    assert!(err.to_string().contains("contact-person"), "{err}");
+
+    let root = lib.root().to_path_buf();
+    drop(lib);
+    let mut lib = Library::open(&root, Actor::Cli).expect("reopen");
+    assert_eq!(
+        lib.deadline_marks().expect("marks").get("contact-person"),
+        Some(&day)
+    );
+
+    lib.switch_campaign("guangdong-2023", Some("prefecture-city"))
+        .expect("switch");
+    assert!(lib.deadline_marks().expect("marks").is_empty());
+    lib.switch_campaign("shantou-2023", None).expect("back");
+    assert_eq!(lib.deadline_marks().expect("marks").len(), 1);
+
+    lib.mark_deadline("contact-person", None).expect("clear");
+    assert!(lib.deadline_marks().expect("marks").is_empty());
+    let actions: Vec<String> = lib
+        .audit_log(10)
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(actions.iter().filter(|a| *a == "deadline.mark").count(), 2);
+}
+
+#[test]
+fn a_version_3_library_is_migrated_with_its_unit_type_remembered() {
+    // A unit the campaign does not list, so only the migrated row can know its unit type.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let setup = OfficeInput {
+        name: "汕头市自来水公司工会".into(),
+        unit_type: "municipal-direct".into(),
+        ..office()
+    };
+    let lib = Library::create(&tmp.path().join("lib"), &setup, Actor::App).expect("create");
+    let root = lib.root().to_path_buf();
+    drop(lib);
+    // Turn the catalog back into what version 3 wrote.
+    {
+        let conn = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("sqlite");
+        conn.execute_batch(
+            "DROP TABLE office_campaigns; DROP TABLE deadline_marks; PRAGMA user_version = 3;",
+        )
+        .expect("downgrade");
+    }
+    let mut lib = Library::open(&root, Actor::App).expect("open migrates");
+    assert_eq!(lib.info().expect("info").schema_version, 4);
+    lib.switch_campaign("guangdong-2023", Some("prefecture-city"))
+        .expect("switch");
+    let office = lib.switch_campaign("shantou-2023", None).expect("back");
+    assert_eq!(
+        office.unit_type, "municipal-direct",
+        "seeded from the version-3 office row"
+    );
+}

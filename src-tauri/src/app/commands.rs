@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use baosong::api::{ApiError, PathCheck, Session, Startup};
 use baosong::campaign::{self, Campaign};
+use baosong::dashboard::Dashboard;
 use baosong::library::recent::RecentLibrary;
 use baosong::library::{Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, Review};
+use chrono::NaiveDate;
 use tauri::State;
 
 use super::SharedSession;
@@ -194,4 +196,34 @@ pub async fn check_files(
 #[tauri::command]
 pub async fn set_review(state: State<'_, SharedSession>, id: i64, review: Review) -> Result<Entry> {
     with_session(state, move |s| s.set_review(id, &review)).await
+}
+
+#[tauri::command]
+pub async fn dashboard(state: State<'_, SharedSession>) -> Result<Dashboard> {
+    with_session(state, |s| s.dashboard(baosong::api::clock()?)).await
+}
+
+#[tauri::command]
+pub async fn switch_campaign(
+    state: State<'_, SharedSession>,
+    campaign_id: String,
+    unit_type: Option<String>,
+) -> Result<LibraryInfo> {
+    with_session(state, move |s| {
+        s.switch_campaign(&campaign_id, unit_type.as_deref())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn mark_deadline(
+    state: State<'_, SharedSession>,
+    deadline_id: String,
+    done_on: Option<NaiveDate>,
+) -> Result<Dashboard> {
+    with_session(state, move |s| {
+        s.mark_deadline(&deadline_id, done_on)?;
+        s.dashboard(baosong::api::clock()?)
+    })
+    .await
 }

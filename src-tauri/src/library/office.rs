@@ -121,6 +121,12 @@ pub fn save(tx: &Transaction<'_>, input: &OfficeInput, actor: Actor) -> Result<(
             at
         ],
     )?;
+    tx.execute(
+        "INSERT INTO office_campaigns (campaign_id, unit_type, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (campaign_id) DO UPDATE SET
+             unit_type = excluded.unit_type, updated_at = excluded.updated_at",
+        rusqlite::params![input.campaign_id.trim(), input.unit_type.trim(), at],
+    )?;
     audit(
         tx,
         actor,
@@ -128,4 +134,39 @@ pub fn save(tx: &Transaction<'_>, input: &OfficeInput, actor: Actor) -> Result<(
         None,
         &serde_json::to_value(input).unwrap_or_default(),
     )
+}
+
+/// The unit type the office last used in `campaign_id`, if it has worked on that campaign.
+pub fn remembered_unit_type(
+    conn: &rusqlite::Connection,
+    campaign_id: &str,
+) -> Result<Option<String>, LibraryError> {
+    Ok(conn
+        .query_row(
+            "SELECT unit_type FROM office_campaigns WHERE campaign_id = ?1",
+            [campaign_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The unit type to use when the office moves to `campaign`: the one it used there before,
+/// else the one the campaign's own list of units gives the office's name, else the only one.
+pub fn unit_type_for(
+    conn: &rusqlite::Connection,
+    office_name: &str,
+    campaign: &Campaign,
+) -> Result<Option<String>, LibraryError> {
+    if let Some(known) = remembered_unit_type(conn, &campaign.id)?
+        && campaign.unit_type(&known).is_some()
+    {
+        return Ok(Some(known));
+    }
+    if let Some(t) = campaign.unit_type_of(office_name.trim()) {
+        return Ok(Some(t.id.clone()));
+    }
+    Ok(match campaign.unit_types.as_slice() {
+        [only] => Some(only.id.clone()),
+        _ => None,
+    })
 }

@@ -80,6 +80,26 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN recommend_order INTEGER;
     ALTER TABLE entries ADD COLUMN override_reason TEXT NOT NULL DEFAULT '';
     "#,
+    // 3 → 4: the office's unit type in each campaign it has worked on (a district union in the
+    // municipal campaign is not a unit type of the provincial one), and the 已报送 marks of
+    // the deadlines the office meets itself (contact person, works).
+    r#"
+    CREATE TABLE office_campaigns (
+        campaign_id  TEXT PRIMARY KEY,
+        unit_type    TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    );
+    INSERT INTO office_campaigns (campaign_id, unit_type, updated_at)
+        SELECT campaign_id, unit_type, updated_at FROM office;
+
+    CREATE TABLE deadline_marks (
+        campaign_id  TEXT NOT NULL,
+        deadline_id  TEXT NOT NULL,
+        done_on      TEXT NOT NULL,                 -- YYYY-MM-DD, the day it was sent
+        marked_at    TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, deadline_id)
+    );
+    "#,
 ];
 
 /// The version this build writes and reads.

@@ -17,6 +17,8 @@ use baosong::media;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+mod status;
+
 #[derive(Parser)]
 #[command(
     name = "baosong-cli",
@@ -47,6 +49,15 @@ enum Command {
     /// 作品登记
     #[command(subcommand)]
     Entry(EntryCommand),
+    /// 本单位进度：各类别配额、截止时间、待处理作品、对接联系人
+    Status {
+        /// 以此时刻计算（RFC 3339，如 2023-06-08T12:00:00+08:00；默认当前时间）
+        #[arg(long, env = "BAOSONG_NOW", value_parser = status::parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// 时间节点标记为已报送（如 contact-person 对接联系人、works 作品）
+    #[command(subcommand)]
+    Deadline(status::DeadlineCommand),
     /// 按活动规则检查作品文件（不需要资料库）
     Check(CheckArgs),
     /// 只读取文件的实际信息（格式、时长、分辨率等），并报告读取了多少字节
@@ -102,6 +113,13 @@ enum CampaignCommand {
     },
     /// 检查一个活动文件（TOML）是否有效
     Check { file: PathBuf },
+    /// 切换本单位所用的活动（如市级 shantou-2023 ↔ 省级 guangdong-2023）
+    Use {
+        campaign: String,
+        /// 本单位在该活动中的单位类型（曾用过或活动名单中有本单位时可省略）
+        #[arg(long = "unit-type")]
+        unit_type: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -341,6 +359,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check(a) => return check_command(&cli, a),
         Command::Probe { files } => probe_command(&cli, files)?,
         Command::Entry(e) => entry_command(&cli, e)?,
+        Command::Status { now } => status::status_command(&cli, *now)?,
+        Command::Deadline(d) => status::deadline_command(&cli, d)?,
     }
     Ok(())
 }
@@ -543,6 +563,18 @@ fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Failure>
                 print_json(&campaign);
             } else {
                 print_campaign(&campaign);
+            }
+        }
+        CampaignCommand::Use {
+            campaign: id,
+            unit_type,
+        } => {
+            let mut session = open_session(cli)?;
+            let info = session.switch_campaign(id, unit_type.as_deref())?;
+            if cli.json {
+                print_json(&info);
+            } else if let Some(o) = &info.office {
+                println!("已切换到活动 {}，单位类型 {}", o.campaign_id, o.unit_type);
             }
         }
         CampaignCommand::Check { file } => {
