@@ -83,6 +83,11 @@ struct Driver {
 
 impl Driver {
     fn start(sandbox: &Sandbox) -> Self {
+        Driver::start_with(sandbox, &[])
+    }
+
+    /// Starts with extra environment for the app (e.g. `BAOSONG_LIBRARY`, `BAOSONG_NOW`).
+    fn start_with(sandbox: &Sandbox, env: &[(&str, &Path)]) -> Self {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "no X display: run the end-to-end tests under xvfb-run (the README's test command does)"
@@ -102,6 +107,8 @@ impl Driver {
             .env("XDG_CACHE_HOME", sandbox.path("cache"))
             .env("BAOSONG_CONFIG_DIR", sandbox.path("baosong-config"))
             .env_remove("BAOSONG_LIBRARY")
+            .env_remove("BAOSONG_NOW")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -452,8 +459,12 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         w.gone("电话号码无效").await?;
         w.shot("setup-filled").await;
         w.click("setup-create").await?;
-        w.el("entry-table").await?;
+        // The first screen is the dashboard: an empty library is short of every quota.
+        w.el("dashboard").await?;
         assert!(w.text("office-name").await?.contains("金平区总工会"));
+        w.see("诵读还差10件").await?;
+        w.shot("dashboard-empty").await;
+        w.click("nav-entries").await?;
         w.see("还没有作品").await?;
         w.shot("main-empty").await;
 
@@ -526,7 +537,8 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
     {
         let driver = Driver::start(&sandbox);
         let w = clerk(&driver, "02-restart").await?;
-        w.el("entry-table").await?;
+        w.el("dashboard").await?;
+        w.click("nav-entries").await?;
         w.see("我的祖国（朗诵）").await?;
         w.see("张三、李四").await?;
         w.see("劳模风采-720p").await?;
@@ -577,5 +589,191 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         w.see("共 1 件").await?;
         w.c.clone().close().await?;
     }
+    Ok(())
+}
+
+/// `baosong-cli`, built next to the app by the same `cargo test --workspace`.
+fn cli(library: &Path, args: &[&str]) -> serde_json::Value {
+    let bin = app_binary().with_file_name("baosong-cli");
+    let out = Command::new(&bin)
+        .arg("--library")
+        .arg(library)
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", bin.display()));
+    assert!(
+        out.status.success(),
+        "baosong-cli {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// A one-second 25 fps video of `size` (a different picture per `seed`, so contents differ).
+fn video(dir: &Path, name: &str, size: &str, seed: u32) -> PathBuf {
+    ffmpeg(
+        dir,
+        name,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc2=size={size}:rate=25,hue=h={seed}"),
+            "-t",
+            "1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+    )
+}
+
+fn tone(dir: &Path, name: &str, hz: u32) -> PathBuf {
+    ffmpeg(
+        dir,
+        name,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency={hz}:duration=1"),
+            "-c:a",
+            "libmp3lame",
+        ],
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_shows_quotas_deadlines_blockers_and_switches_campaign() -> Res {
+    let sandbox = Sandbox::new();
+    let home = sandbox.path("home");
+    let library = home.join("金平资料库");
+    let lib = library.as_path();
+    cli(
+        lib,
+        &[
+            "init",
+            "--office",
+            "金平区总工会",
+            "--unit-type",
+            "district",
+            "--contact-name",
+            "陈晓",
+            "--contact-title",
+            "宣教部干事",
+            "--contact-phone",
+            "0754-88123456",
+        ],
+    );
+    // A partly filled library: three recitations ready, one without its originality
+    // declaration, one good micro-video and one 720p one recommended with a reason.
+    let add = |file: &Path, category: &str, title: &str, declare: bool| -> String {
+        let mut args = vec![
+            "entry",
+            "add",
+            file.to_str().unwrap_or_default(),
+            "--category",
+            category,
+            "--title",
+            title,
+            "--author",
+            "张三",
+        ];
+        if declare {
+            args.extend(["--declare", "original"]);
+        }
+        cli(lib, &args)["id"].to_string()
+    };
+    let mut ids = Vec::new();
+    for (i, hz) in [330, 440, 550].into_iter().enumerate() {
+        let f = tone(&home, &format!("朗诵{i}.mp3"), hz);
+        ids.push(add(&f, "recitation", &format!("经典诵读{}", i + 1), true));
+    }
+    let undeclared = tone(&home, "朗诵-未声明.mp3", 660);
+    ids.push(add(&undeclared, "recitation", "未声明的诵读", false));
+    let good = video(&home, "劳模风采.mp4", "1920x1080", 0);
+    ids.push(add(&good, "micro-video", "劳模风采", true));
+    let small = video(&home, "工匠-720p.mp4", "1280x720", 90);
+    let small_id = add(&small, "micro-video", "工匠技艺（720P）", true);
+    for id in &ids {
+        cli(lib, &["entry", "update", id, "--recommend", "true"]);
+    }
+    cli(
+        lib,
+        &[
+            "entry",
+            "update",
+            &small_id,
+            "--recommend",
+            "true",
+            "--override-reason",
+            "原片在路上",
+        ],
+    );
+
+    // The clerk opens the window the morning before the contact person is due.
+    let now = Path::new("2023-06-07T10:00:00+08:00");
+    let driver = Driver::start_with(&sandbox, &[("BAOSONG_LIBRARY", lib), ("BAOSONG_NOW", now)]);
+    let w = clerk(&driver, "03-dashboard").await?;
+    w.el("dashboard").await?;
+    w.see("诵读还差7件").await?;
+    w.see("微视频还差9件").await?;
+    w.see("2件推荐作品待处理").await?;
+    w.see("还差7件（至少10件，合格的推荐作品3件）").await?;
+    w.see("北京时间 2023-06-07 10:00").await?;
+    w.see("还剩1天2小时").await?;
+    let contact = w.text("contact-text").await?;
+    assert!(
+        contact.contains("姓名：陈晓") && contact.contains("联系电话：0754-88123456"),
+        "{contact}"
+    );
+    let blockers = w.text("blocker-panel").await?;
+    assert!(blockers.contains("未声明的诵读"), "{blockers}");
+    assert!(blockers.contains("未确认原创声明"), "{blockers}");
+    assert!(blockers.contains("分辨率为1280×720"), "{blockers}");
+    w.shot("dashboard").await;
+
+    // 已报送, with its date.
+    w.click("mark-contact-done").await?;
+    w.see("是哪一天报送的").await?;
+    let confirm =
+        w.c.wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(
+                "//div[contains(@class,'el-message-box')]//button[normalize-space(.)='标记']",
+            ))
+            .await?;
+    confirm.click().await?;
+    w.see("已报送 2023-06-07").await?;
+    w.see("已报送（2023-06-07）").await?;
+
+    // A blocker opens its entry.
+    w.click(&format!("blocker-{small_id}")).await?;
+    w.see("审核与推荐").await?;
+    let title = w.input("entry-title").await?.prop("value").await?;
+    assert_eq!(title.as_deref(), Some("工匠技艺（720P）"));
+    w.click("entry-cancel").await?;
+    w.gone("审核与推荐").await?;
+
+    // The province: its unit type is asked once, then its caps and dates are shown.
+    w.choose("campaign-switch", "南粤好网民2023").await?;
+    w.el("unit-type-dialog").await?;
+    w.see("数量要求按单位类型计算").await?;
+    w.choose("unit-type-select", "地级以上市总工会").await?;
+    w.click("unit-type-confirm").await?;
+    w.see("已切换到“南粤好网民2023”").await?;
+    w.see("电脑端报送").await?;
+    w.see("最多 10 件").await?;
+    w.gone("诵读还差7件").await?;
+    w.shot("dashboard-provincial").await;
+    w.c.clone().close().await?;
+
+    let office = cli(lib, &["info"]);
+    assert_eq!(office["office"]["campaign_id"], "guangdong-2023");
+    assert_eq!(office["office"]["unit_type"], "prefecture-city");
     Ok(())
 }

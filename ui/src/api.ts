@@ -14,8 +14,9 @@ import type { RecentLibrary } from "./bindings/RecentLibrary";
 import type { Review } from "./bindings/Review";
 import type { ReviewStatus } from "./bindings/ReviewStatus";
 import type { Startup } from "./bindings/Startup";
+import type { Dashboard } from "./bindings/Dashboard";
 
-export type { ApiError, Campaign, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
+export type { ApiError, Campaign, Dashboard, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
 
 /** Whatever a command rejects with, as an ApiError (the core always sends one). */
 export function asApiError(e: unknown): ApiError {
@@ -56,7 +57,32 @@ export const api = {
   setReview: (id: number, review: Review) => call<Entry>("set_review", { id, review }),
   checkFiles: (category: string | null, files: string[]) =>
     call<PathCheck[]>("check_files", { category, files }),
+  dashboard: () => call<Dashboard>("dashboard"),
+  switchCampaign: (campaignId: string, unitType: string | null) =>
+    call<LibraryInfo>("switch_campaign", { campaignId, unitType }),
+  /** Marks a deadline 已报送 on `doneOn` (YYYY-MM-DD), or clears the mark with null. */
+  markDeadline: (deadlineId: string, doneOn: string | null) =>
+    call<Dashboard>("mark_deadline", { deadlineId, doneOn }),
 };
+
+/** Puts text on the clipboard; false when the system refused. */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Older WebKitGTK builds have no async clipboard; the selection-based copy still works.
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
+  }
+}
 
 export const reviewStatuses: { value: ReviewStatus; label: string }[] = [
   { value: "pending", label: "待审核" },
