@@ -12,6 +12,7 @@ pub mod checks;
 pub mod dashboard;
 pub mod library;
 pub mod media;
+pub mod sheet;
 
 #[cfg(test)]
 mod bindings;

@@ -1,0 +1,2066 @@
+//! Registration sheets (报名表): reading one into rows, and planning its import.
+//!
+//! Grassroots unions send their works with an Excel sheet, and no two offices lay it out
+//! alike. This module reads `.xlsx`, `.xls` (old BIFF files too, GBK / code page 936
+//! included), `.xlsb`, `.ods` and delimited text (`.csv`, `.tsv`, `.txt`; UTF-8 with or
+//! without BOM, UTF-16 with BOM, else GBK). The format is judged by the file's first bytes,
+//! not by its name, so an `.xlsx` renamed `.xls`, or a tab-separated export named `.xls`, still
+//! reads. Only the first visible worksheet is read.
+//!
+//! # Finding the header row
+//!
+//! Offices put a merged title row above the table ("2023年网聚职工正能量作品报名表"), often a
+//! second line ("填报单位：…  日期：…") and blank rows. The header row is the first of the
+//! first [`HEADER_SEARCH_ROWS`] non-empty rows in which at least two cells *are* a known
+//! header. A header cell is compared after [`normalize_header`]: whitespace anywhere (newlines,
+//! full-width spaces) is dropped, full-width letters and punctuation are folded to ASCII, case
+//! is ignored, and decorations are stripped — `*`, `※`, colons, and anything in brackets, so
+//! "作品名称*", "联系电话（必填）" and "作者\n（主创）" all match. The known headers and their
+//! variants are one table, [`HEADER_ALIASES`].
+//!
+//! Only such exact matches decide where the header row is: a title line like
+//! "填报单位：xx区总工会" contains "单位" but must not be taken for the header. Once the row is
+//! found, a header that is not a known variant but *contains* one of three or more characters
+//! ("参赛作品名称", "作者联系电话") fills a field no exact header claimed. When the row below the
+//! header consists only of known headers (a two-level header: "作者信息" merged over
+//! "姓名 | 单位 | 电话"), its cells take the place of those above them.
+//!
+//! Every column with a header or data is kept in [`Sheet::columns`], unknown ones too, so the
+//! window can let the clerk assign them; the detected [`Mapping`] (field → column) is a
+//! suggestion the caller may override before calling [`plan`].
+//!
+//! # Rows
+//!
+//! Row numbers are those Excel shows (1-based), so a message can say "第5行". Blank rows, rows
+//! that hold nothing but a pre-filled 序号, repeated header rows and example rows (示例) are
+//! skipped; a notes row ("注：…", "备注：…", "填表人：…", "合计") ends the table, and the lines
+//! after it are notes too until a row again has a title and another field. Numbers Excel stores
+//! as floats come out as the text a clerk typed: `13800138000`, `1`.
+//!
+//! # Planning
+//!
+//! [`plan`] turns rows into [`EntryInput`]s without touching the catalog, and lists what is
+//! wrong with each row in Chinese. An error (no title, no author, no valid category, a
+//! duplicate of an earlier row) blocks its row; a warning does not, and the row's input is
+//! then one the library accepts (a malformed phone number is moved into the notes, not
+//! imported). The only I/O is listing the folder the works' files are in.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, SheetType, SheetVisible, Sheets, Xls, XlsOptions, Xlsx};
+use encoding_rs::{Encoding, GBK};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::campaign::{Campaign, Category, Severity};
+use crate::library::EntryInput;
+use crate::library::validate::is_phone;
+
+/// How many non-empty rows from the top are searched for the header row.
+pub const HEADER_SEARCH_ROWS: usize = 10;
+
+/// How deep [`plan`] looks into the folder of works for files.
+const MAX_FOLDER_DEPTH: usize = 8;
+/// How many files [`plan`] lists at most, so choosing a whole drive by mistake cannot hang it.
+const MAX_FOLDER_FILES: usize = 50_000;
+
+/// A column of the registration sheet the import understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Field {
+    /// 序号: shown with the row, never imported.
+    Serial,
+    Title,
+    Authors,
+    Unit,
+    Phone,
+    Category,
+    Description,
+    /// 文件名: which file in the works' folder belongs to the row.
+    FileName,
+}
+
+impl Field {
+    /// The column's name as the notice's template prints it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Serial => "序号",
+            Field::Title => "作品名称",
+            Field::Authors => "作者",
+            Field::Unit => "单位",
+            Field::Phone => "联系电话",
+            Field::Category => "类别",
+            Field::Description => "作品简介",
+            Field::FileName => "文件名",
+        }
+    }
+}
+
+/// The header texts each field is known by, compared after [`normalize_header`] (so the
+/// bracketed variants here are documentation as much as data).
+pub const HEADER_ALIASES: &[(Field, &[&str])] = &[
+    (Field::Serial, &["序号", "编号", "No.", "No"]),
+    (
+        Field::Title,
+        &["作品名称", "作品名", "作品标题", "标题", "名称"],
+    ),
+    (
+        Field::Authors,
+        &[
+            "作者",
+            "作者姓名",
+            "姓名",
+            "创作者",
+            "主创人员",
+            "作者（主创）",
+        ],
+    ),
+    (
+        Field::Unit,
+        &[
+            "单位",
+            "作者单位",
+            "所在单位",
+            "推荐单位",
+            "工作单位",
+            "报送单位",
+        ],
+    ),
+    (
+        Field::Phone,
+        &["联系电话", "电话", "手机", "手机号码", "联系方式"],
+    ),
+    (
+        Field::Category,
+        &["类别", "作品类别", "项目", "子项目", "参赛项目", "作品类型"],
+    ),
+    (
+        Field::Description,
+        &["作品简介", "简介", "作品介绍", "内容简介", "创作说明"],
+    ),
+    (
+        Field::FileName,
+        &["文件名", "文件名称", "视频文件名", "附件名称", "附件"],
+    ),
+];
+
+/// A header that contains a known header of at least this many characters is taken for it
+/// when no exact header claimed the field. Two-character headers ("单位", "电话") are left out:
+/// "单位联系人" is not the unit.
+const PARTIAL_MATCH_MIN_CHARS: usize = 3;
+
+/// Which column (0 = A) holds each field. Serialized as `{ "title": 1, "authors": 2, … }`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(transparent)]
+pub struct Mapping(BTreeMap<Field, u32>);
+
+impl Mapping {
+    pub fn get(&self, field: Field) -> Option<u32> {
+        self.0.get(&field).copied()
+    }
+
+    /// Assigns `field` to `column`, or unassigns it with `None`.
+    pub fn set(&mut self, field: Field, column: Option<u32>) {
+        match column {
+            Some(c) => self.0.insert(field, c),
+            None => self.0.remove(&field),
+        };
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Field, u32)> + '_ {
+        self.0.iter().map(|(f, c)| (*f, *c))
+    }
+}
+
+/// One column of the sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Column {
+    /// 0 = column A.
+    pub index: u32,
+    /// The column's letter as Excel shows it (`A`, `AB`).
+    pub letter: String,
+    /// The header as written (trimmed); empty for a column with data but no header.
+    pub header: String,
+    /// What the header was recognised as, if anything. Two columns may be recognised as the
+    /// same field; the [`Mapping`] says which one is used.
+    pub field: Option<Field>,
+}
+
+/// One data row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Row {
+    /// The row number Excel shows (1-based).
+    pub number: u32,
+    /// The cells' text from column A on, trimmed; trailing empty cells are left off.
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    /// The text in `column` (0 = A); empty when the row does not reach it.
+    pub fn cell(&self, column: u32) -> &str {
+        usize::try_from(column)
+            .ok()
+            .and_then(|c| self.cells.get(c))
+            .map_or("", String::as_str)
+    }
+}
+
+/// The kind of file a sheet was read from, judged by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum SheetFormat {
+    Xlsx,
+    Xls,
+    Xlsb,
+    Ods,
+    /// Delimited text: CSV, or tab-separated.
+    Csv,
+}
+
+/// Why a non-empty row below the header was not taken as a work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// 注、备注、说明、填表人、合计 … and the lines after them.
+    Notes,
+    /// A row marked 示例 / 例 in its first cell.
+    Example,
+    /// The header again (sheets printed over several pages repeat it).
+    RepeatedHeader,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SkippedRow {
+    pub row: u32,
+    pub reason: SkipReason,
+    /// The row's non-empty cells, joined by spaces.
+    pub text: String,
+}
+
+/// A registration sheet as read: its header, columns, the suggested mapping and the rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Sheet {
+    pub format: SheetFormat,
+    /// The text encoding, for delimited text (`UTF-8`, `GBK`, `UTF-16LE`).
+    pub encoding: Option<String>,
+    /// The worksheet's name; the file's name for delimited text.
+    pub sheet_name: String,
+    /// The header row's number (the first, for a two-level header).
+    pub header_row: u32,
+    pub columns: Vec<Column>,
+    pub mapping: Mapping,
+    pub rows: Vec<Row>,
+    pub skipped: Vec<SkippedRow>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    #[error("无法读取“{file}”：{reason}。")]
+    Read { file: String, reason: String },
+    #[error(
+        "“{file}”不是能读取的表格文件，或文件已损坏（{reason}）。请用Excel或WPS打开它，另存为 .xlsx 后再导入。"
+    )]
+    Corrupt { file: String, reason: String },
+    #[error("“{file}”设有打开密码，无法读取。请在Excel或WPS中取消密码并另存后再导入。")]
+    Encrypted { file: String },
+    #[error(
+        "“{file}”是网页格式的表格（常见于从网站导出的 .xls），不是真正的Excel文件。请用Excel或WPS打开它，另存为 .xlsx 后再导入。"
+    )]
+    Html { file: String },
+    #[error("“{file}”的第一个工作表是空的。请确认报名表填在第一个工作表中。")]
+    Empty { file: String },
+    #[error(
+        "未找到表头行：请确认表中有“作品名称”“作者”等列（已查看“{file}”第一个工作表的前{HEADER_SEARCH_ROWS}行）"
+    )]
+    NoHeader { file: String },
+}
+
+impl SheetError {
+    /// A stable code for tests and the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SheetError::Read { .. } => "sheet.read",
+            SheetError::Corrupt { .. } => "sheet.corrupt",
+            SheetError::Encrypted { .. } => "sheet.encrypted",
+            SheetError::Html { .. } => "sheet.html",
+            SheetError::Empty { .. } => "sheet.empty",
+            SheetError::NoHeader { .. } => "sheet.no_header",
+        }
+    }
+}
+
+/// Reads the first worksheet of the registration sheet at `path`.
+pub fn read(path: &Path) -> Result<Sheet, SheetError> {
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let bytes = std::fs::read(path).map_err(|e| SheetError::Read {
+        file: file.clone(),
+        reason: match e.kind() {
+            std::io::ErrorKind::NotFound => "文件不存在".to_owned(),
+            std::io::ErrorKind::PermissionDenied => {
+                "没有读取权限，或文件正在Excel等程序中打开，请关闭后重试".to_owned()
+            }
+            std::io::ErrorKind::IsADirectory => "这是一个文件夹，不是文件".to_owned(),
+            _ => e.to_string(),
+        },
+    })?;
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    parse(&bytes, &extension, &file)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: bytes → grid of text.
+
+/// A worksheet as text: `(row number, cells from column A)` for every row that has cells.
+struct Grid {
+    format: SheetFormat,
+    encoding: Option<&'static str>,
+    sheet_name: String,
+    rows: Vec<(u32, Vec<String>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Container {
+    /// ZIP: xlsx, xlsb, ods.
+    Zip,
+    /// OLE compound file: xls (or a password-protected xlsx).
+    Cfb,
+    Other,
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+/// The stream a password-protected xlsx keeps its content in, as its name is stored (UTF-16LE).
+const ENCRYPTED_PACKAGE: &[u8] = b"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0";
+
+fn parse(bytes: &[u8], extension: &str, file: &str) -> Result<Sheet, SheetError> {
+    let container = if bytes.starts_with(ZIP_MAGIC) {
+        Container::Zip
+    } else if bytes.starts_with(CFB_MAGIC) {
+        Container::Cfb
+    } else {
+        Container::Other
+    };
+    let corrupt = |reason: String| SheetError::Corrupt {
+        file: file.to_owned(),
+        reason,
+    };
+    match container {
+        Container::Zip => build_sheet(read_workbook(bytes, container, None, file)?, file),
+        Container::Cfb => {
+            if bytes
+                .windows(ENCRYPTED_PACKAGE.len())
+                .any(|w| w == ENCRYPTED_PACKAGE)
+            {
+                return Err(SheetError::Encrypted {
+                    file: file.to_owned(),
+                });
+            }
+            // Which code page the text is decoded with. A BIFF8 file (Excel 97 and later)
+            // keeps its text as UTF-16, but calamine decodes it with the file's CODEPAGE record,
+            // which some writers set to 1252 or 936 — so Unicode first. Old BIFF5 files keep
+            // 8-bit text in their code page; one without the record is most likely GBK here.
+            // A wrong guess garbles every header, so the first that finds the header wins.
+            let mut first_error = None;
+            for codepage in [Some(1200), None, Some(936)] {
+                match read_workbook(bytes, container, codepage, file)
+                    .and_then(|grid| build_sheet(grid, file))
+                {
+                    Err(e @ SheetError::NoHeader { .. }) => {
+                        first_error.get_or_insert(e);
+                    }
+                    other => return other,
+                }
+            }
+            Err(first_error.unwrap_or(SheetError::NoHeader {
+                file: file.to_owned(),
+            }))
+        }
+        Container::Other => {
+            if matches!(extension, "xlsx" | "xlsm" | "xlsb" | "ods") {
+                return Err(corrupt("文件内容不是Excel格式".to_owned()));
+            }
+            let (text, encoding) = decode_text(bytes);
+            let head: String = text.chars().take(2048).collect::<String>().to_lowercase();
+            // Web systems export HTML tables (and Excel 2003 XML) under the name .xls.
+            let markup = head.trim_start().starts_with('<');
+            if markup
+                && ["<html", "<table", "<?xml"]
+                    .iter()
+                    .any(|t| head.contains(t))
+            {
+                return Err(SheetError::Html {
+                    file: file.to_owned(),
+                });
+            }
+            let is_text_extension = matches!(extension, "csv" | "tsv" | "txt");
+            if !is_text_extension && head.contains('\0') {
+                return Err(corrupt("文件内容不是表格".to_owned()));
+            }
+            let grid = read_delimited(&text, encoding, extension, file).map_err(corrupt)?;
+            build_sheet(grid, file)
+        }
+    }
+}
+
+/// Reads the first worksheet with calamine. A malformed file must never take the app down,
+/// so a panic inside the parser is turned into [`SheetError::Corrupt`].
+fn read_workbook(
+    bytes: &[u8],
+    container: Container,
+    codepage: Option<u16>,
+    file: &str,
+) -> Result<Grid, SheetError> {
+    let corrupt = |reason: String| SheetError::Corrupt {
+        file: file.to_owned(),
+        reason,
+    };
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut workbook = open_workbook(bytes, container, codepage)?;
+        let format = match &workbook {
+            Sheets::Xlsx(_) => SheetFormat::Xlsx,
+            Sheets::Xls(_) => SheetFormat::Xls,
+            Sheets::Xlsb(_) => SheetFormat::Xlsb,
+            Sheets::Ods(_) => SheetFormat::Ods,
+        };
+        let sheets = workbook.sheets_metadata();
+        let worksheets = || sheets.iter().filter(|s| s.typ == SheetType::WorkSheet);
+        let Some(name) = worksheets()
+            .find(|s| s.visible == SheetVisible::Visible)
+            .or_else(|| worksheets().next())
+            .map(|s| s.name.clone())
+        else {
+            return Ok(None);
+        };
+        let range = workbook.worksheet_range(&name)?;
+        let Some((first_row, first_column)) = range.start() else {
+            return Ok(Some(Grid {
+                format,
+                encoding: None,
+                sheet_name: name,
+                rows: Vec::new(),
+            }));
+        };
+        let mut rows = Vec::new();
+        for (i, cells) in range.rows().enumerate() {
+            let mut text = vec![String::new(); usize::try_from(first_column).unwrap_or(0)];
+            text.extend(cells.iter().map(cell_text));
+            while text.last().is_some_and(String::is_empty) {
+                text.pop();
+            }
+            let number = first_row
+                .saturating_add(u32::try_from(i).unwrap_or(u32::MAX))
+                .saturating_add(1);
+            rows.push((number, text));
+        }
+        Ok(Some(Grid {
+            format,
+            encoding: None,
+            sheet_name: name,
+            rows,
+        }))
+    }));
+    match outcome {
+        Ok(Ok(Some(grid))) => Ok(grid),
+        Ok(Ok(None)) => Err(SheetError::Empty {
+            file: file.to_owned(),
+        }),
+        Ok(Err(calamine::Error::Xls(calamine::XlsError::Password)))
+        | Ok(Err(calamine::Error::Ods(calamine::OdsError::Password))) => {
+            Err(SheetError::Encrypted {
+                file: file.to_owned(),
+            })
+        }
+        Ok(Err(e)) => Err(corrupt(e.to_string())),
+        Err(_) => Err(corrupt("文件结构异常".to_owned())),
+    }
+}
+
+fn open_workbook(
+    bytes: &[u8],
+    container: Container,
+    codepage: Option<u16>,
+) -> Result<Sheets<Cursor<&[u8]>>, calamine::Error> {
+    let cursor = Cursor::new(bytes);
+    if container == Container::Cfb {
+        let mut options = XlsOptions::default();
+        options.force_codepage = codepage;
+        return Xls::new_with_options(cursor, options)
+            .map(Sheets::Xls)
+            .map_err(calamine::Error::Xls);
+    }
+    match Xlsx::new(cursor.clone()) {
+        Ok(xlsx) => Ok(Sheets::Xlsx(xlsx)),
+        // Not an xlsx: perhaps an ods or an xlsb. If neither, the xlsx reason is the useful one.
+        Err(xlsx_error) => calamine::open_workbook_auto_from_rs(cursor)
+            .map_err(|_| calamine::Error::Xlsx(xlsx_error)),
+    }
+}
+
+/// A cell as the text a clerk sees in Excel.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => clean_cell(s),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+            if (h, min, s) == (0, 0, 0) {
+                format!("{y:04}-{m:02}-{day:02}")
+            } else {
+                format!("{y:04}-{m:02}-{day:02} {h:02}:{min:02}")
+            }
+        }
+        Data::DateTime(d) => number_text(d.as_f64()),
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+/// Excel keeps every number as a float: 13800138000.0 is the phone number 13800138000.
+fn number_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        // Exact: an integral float below 2^53 converts without loss.
+        format!("{}", f as i64)
+    } else {
+        f.to_string()
+    }
+}
+
+/// Trims whitespace (full-width spaces and zero-width marks included) and Windows line ends.
+fn clean_cell(s: &str) -> String {
+    s.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
+        .replace("\r\n", "\n")
+}
+
+/// Decodes delimited text: a BOM decides; else UTF-8 if the bytes are UTF-8; else GBK, which
+/// is what Excel on a Chinese Windows writes when asked for "CSV".
+fn decode_text(bytes: &[u8]) -> (String, &'static str) {
+    if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
+        let body = bytes.get(bom_length..).unwrap_or_default();
+        let (text, _) = encoding.decode_without_bom_handling(body);
+        return (text.into_owned(), encoding.name());
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), "UTF-8"),
+        // Cut off in the middle of the last character: still UTF-8.
+        Err(e) if e.error_len().is_none() => (String::from_utf8_lossy(bytes).into_owned(), "UTF-8"),
+        Err(_) => {
+            let (text, _) = GBK.decode_without_bom_handling(bytes);
+            (text.into_owned(), GBK.name())
+        }
+    }
+}
+
+/// Tab-separated when the first lines have more tabs than commas, else comma-separated.
+fn guess_delimiter(text: &str, extension: &str) -> u8 {
+    if extension == "tsv" {
+        return b'\t';
+    }
+    let head = text.lines().filter(|l| !l.trim().is_empty()).take(20);
+    let (mut tabs, mut commas, mut semicolons) = (0usize, 0usize, 0usize);
+    for line in head {
+        tabs += line.matches('\t').count();
+        commas += line.matches(',').count();
+        semicolons += line.matches(';').count();
+    }
+    if tabs > commas && tabs >= semicolons {
+        b'\t'
+    } else if semicolons > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+fn read_delimited(
+    text: &str,
+    encoding: &'static str,
+    extension: &str,
+    file: &str,
+) -> Result<Grid, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(guess_delimiter(text, extension))
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    // The reader skips blank lines, which Excel shows as rows, so numbers come from the line a
+    // record starts on, less the line breaks inside earlier quoted cells (which Excel does not
+    // show as rows). A record's position is where the reader stood before skipping blank
+    // lines, so those are counted here.
+    let mut breaks_in_cells: u64 = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("第{}行无法解析：{e}", rows.len() + 1))?;
+        let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
+        let blank_lines = usize::try_from(byte)
+            .ok()
+            .and_then(|b| text.as_bytes().get(b..))
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| matches!(b, b'\r' | b'\n'))
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        let number =
+            u32::try_from((line + blank_lines).saturating_sub(breaks_in_cells)).unwrap_or(u32::MAX);
+        breaks_in_cells += record
+            .iter()
+            .map(|cell| cell.matches('\n').count() as u64)
+            .sum::<u64>();
+        let mut cells: Vec<String> = record.iter().map(clean_cell).collect();
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        rows.push((number, cells));
+    }
+    Ok(Grid {
+        format: SheetFormat::Csv,
+        encoding: Some(encoding),
+        sheet_name: file.to_owned(),
+        rows,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header matching: grid → sheet.
+
+/// A header cell as it is compared with [`HEADER_ALIASES`]: no whitespace, full-width forms
+/// folded, lower case, and `*`, `※`, colons and bracketed remarks ("（必填）") removed.
+pub fn normalize_header(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars().map(fold_width) {
+        match c {
+            '(' | '[' | '【' | '〔' | '<' | '《' => depth += 1,
+            ')' | ']' | '】' | '〕' | '>' | '》' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c if c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}') => {}
+            '*' | '※' | ':' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Folds full-width ASCII forms (Ｎｏ．, （, ：, ＊) to ASCII, and the ideographic space to a space.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        c => c,
+    }
+}
+
+/// The field whose alias the header is, exactly.
+fn exact_field(header: &str) -> Option<Field> {
+    let header = normalize_header(header);
+    if header.is_empty() {
+        return None;
+    }
+    HEADER_ALIASES
+        .iter()
+        .find(|(_, aliases)| aliases.iter().any(|a| normalize_header(a) == header))
+        .map(|(field, _)| *field)
+}
+
+/// The field whose longest alias (of [`PARTIAL_MATCH_MIN_CHARS`] or more) the header contains.
+fn partial_field(header: &str) -> Option<Field> {
+    let header = normalize_header(header);
+    HEADER_ALIASES
+        .iter()
+        .flat_map(|(field, aliases)| aliases.iter().map(move |a| (*field, normalize_header(a))))
+        .filter(|(_, alias)| {
+            alias.chars().count() >= PARTIAL_MATCH_MIN_CHARS && header.contains(alias.as_str())
+        })
+        .max_by_key(|(_, alias)| alias.chars().count())
+        .map(|(field, _)| field)
+}
+
+/// What a header cell is taken for, exactly or by containing a known header.
+pub fn match_header(header: &str) -> Option<Field> {
+    exact_field(header).or_else(|| partial_field(header))
+}
+
+fn exact_matches(cells: &[String]) -> usize {
+    cells.iter().filter(|c| exact_field(c).is_some()).count()
+}
+
+fn is_blank(cells: &[String]) -> bool {
+    cells.iter().all(String::is_empty)
+}
+
+/// Column index → letters: 0 → A, 25 → Z, 26 → AA.
+fn column_letter(index: u32) -> String {
+    let mut n = u64::from(index) + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = u8::try_from((n - 1) % 26).unwrap_or(0);
+        letters.push(char::from(b'A' + rem));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
+fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
+    let rows: Vec<&(u32, Vec<String>)> = grid.rows.iter().filter(|(_, c)| !is_blank(c)).collect();
+    if rows.is_empty() {
+        return Err(SheetError::Empty {
+            file: file.to_owned(),
+        });
+    }
+    let Some(header_at) = rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|(_, cells)| exact_matches(cells) >= 2)
+    else {
+        return Err(SheetError::NoHeader {
+            file: file.to_owned(),
+        });
+    };
+    let (header_row, top) = rows[header_at];
+    let mut header = top.clone();
+    let mut data_from = header_at + 1;
+    // A two-level header: the row below consists only of known headers.
+    if let Some((_, below)) = rows.get(header_at + 1) {
+        let all_known = below
+            .iter()
+            .all(|c| c.is_empty() || exact_field(c).is_some());
+        if all_known && exact_matches(below) >= 1 {
+            if header.len() < below.len() {
+                header.resize(below.len(), String::new());
+            }
+            for (top_cell, below_cell) in header.iter_mut().zip(below) {
+                if !below_cell.is_empty() {
+                    top_cell.clone_from(below_cell);
+                }
+            }
+            data_from += 1;
+        }
+    }
+
+    let data_rows = rows.get(data_from..).unwrap_or_default();
+    let width = data_rows
+        .iter()
+        .map(|(_, c)| c.len())
+        .chain([header.len()])
+        .max()
+        .unwrap_or(0);
+    let mut columns = Vec::new();
+    for i in 0..width {
+        let text = header.get(i).cloned().unwrap_or_default();
+        let has_data = data_rows
+            .iter()
+            .any(|(_, c)| c.get(i).is_some_and(|v| !v.is_empty()));
+        let Ok(index) = u32::try_from(i) else { break };
+        if text.is_empty() && !has_data {
+            continue;
+        }
+        columns.push(Column {
+            index,
+            letter: column_letter(index),
+            field: exact_field(&text),
+            header: text,
+        });
+    }
+    let mut mapping = Mapping::default();
+    for column in &columns {
+        if let Some(field) = column.field
+            && mapping.get(field).is_none()
+        {
+            mapping.set(field, Some(column.index));
+        }
+    }
+    for column in columns.iter_mut().filter(|c| c.field.is_none()) {
+        if let Some(field) = partial_field(&column.header) {
+            column.field = Some(field);
+            if mapping.get(field).is_none() {
+                mapping.set(field, Some(column.index));
+            }
+        }
+    }
+
+    let (rows, skipped) = take_rows(data_rows, &mapping);
+    Ok(Sheet {
+        format: grid.format,
+        encoding: grid.encoding.map(str::to_owned),
+        sheet_name: grid.sheet_name,
+        header_row: *header_row,
+        columns,
+        mapping,
+        rows,
+        skipped,
+    })
+}
+
+/// Words that start a notes or footer line below the table.
+const NOTES_MARKERS: &[&str] = &[
+    "注",
+    "备注",
+    "附注",
+    "说明",
+    "填表说明",
+    "填报说明",
+    "填表人",
+    "制表人",
+    "审核人",
+    "联系人",
+    "负责人",
+    "合计",
+    "总计",
+    "小计",
+];
+
+/// Words that mark a template's example row.
+const EXAMPLE_MARKERS: &[&str] = &["例", "示例", "样例", "范例", "填写示例", "例子"];
+
+/// Whether `text` is `marker`, or starts with it followed by punctuation, a space or a number
+/// ("注：", "注1.", "备注 ") — so a title such as "注视" is not a note.
+fn starts_with_marker(text: &str, marker: &str) -> bool {
+    let Some(rest) = text.strip_prefix(marker) else {
+        return false;
+    };
+    rest.chars().next().is_none_or(|c| {
+        let c = fold_width(c);
+        c.is_whitespace()
+            || c.is_ascii_digit()
+            || matches!(c, ':' | ',' | '.' | ';' | '、' | '。' | '①'..='⑳')
+    })
+}
+
+fn take_rows(data_rows: &[&(u32, Vec<String>)], mapping: &Mapping) -> (Vec<Row>, Vec<SkippedRow>) {
+    let serial = mapping.get(Field::Serial);
+    let title = mapping.get(Field::Title);
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    let mut in_notes = false;
+    for (number, cells) in data_rows {
+        let row = Row {
+            number: *number,
+            cells: cells.clone(),
+        };
+        let filled: Vec<(u32, &str)> = cells
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_empty())
+            .filter_map(|(i, c)| Some((u32::try_from(i).ok()?, c.as_str())))
+            .collect();
+        let Some(&(first_column, first)) = filled.first() else {
+            continue;
+        };
+        let skip = |reason| SkippedRow {
+            row: *number,
+            reason,
+            text: filled.iter().map(|(_, c)| *c).collect::<Vec<_>>().join(" "),
+        };
+        // A template's pre-numbered, unused row.
+        if filled.len() == 1
+            && Some(first_column) == serial
+            && first.chars().all(|c| c.is_ascii_digit() || c == '.')
+        {
+            continue;
+        }
+        let title_filled = title.is_some_and(|t| !row.cell(t).is_empty());
+        let looks_like_work = title_filled && filled.len() >= 2;
+        if in_notes && !looks_like_work {
+            skipped.push(skip(SkipReason::Notes));
+            continue;
+        }
+        in_notes = false;
+        let notes_marker = NOTES_MARKERS.iter().any(|m| starts_with_marker(first, m));
+        if notes_marker && (filled.len() == 1 || !title_filled) {
+            in_notes = true;
+            skipped.push(skip(SkipReason::Notes));
+            continue;
+        }
+        if EXAMPLE_MARKERS.iter().any(|m| starts_with_marker(first, m)) {
+            skipped.push(skip(SkipReason::Example));
+            continue;
+        }
+        if exact_matches(cells) >= 2 {
+            skipped.push(skip(SkipReason::RepeatedHeader));
+            continue;
+        }
+        rows.push(row);
+    }
+    (rows, skipped)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning: rows → entries to create.
+
+/// What is wrong with a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    MissingTitle,
+    MissingAuthors,
+    /// No category in the row, and the campaign has more than one.
+    MissingCategory,
+    UnknownCategory,
+    BadPhone,
+    FileNotFound,
+    /// The same file is matched by several rows.
+    SharedFile,
+    /// Same title and authors as an earlier row.
+    Duplicate,
+}
+
+impl ProblemKind {
+    /// Errors block the row; after a warning the row's input still imports.
+    pub fn severity(self) -> Severity {
+        match self {
+            ProblemKind::MissingTitle
+            | ProblemKind::MissingAuthors
+            | ProblemKind::MissingCategory
+            | ProblemKind::UnknownCategory
+            | ProblemKind::Duplicate => Severity::Error,
+            // The phone is left out of the input (kept in its notes) and the file can be added
+            // to the entry later, so neither stops the row.
+            ProblemKind::BadPhone | ProblemKind::FileNotFound | ProblemKind::SharedFile => {
+                Severity::Warning
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub severity: Severity,
+    /// In Chinese, without the row number (the window shows "第5行" beside it).
+    pub message: String,
+}
+
+impl Problem {
+    fn new(kind: ProblemKind, message: impl Into<String>) -> Self {
+        Problem {
+            kind,
+            severity: kind.severity(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What importing one row would create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RowPlan {
+    /// The row number Excel shows.
+    pub row: u32,
+    /// The 序号 cell, for display.
+    pub serial: String,
+    pub input: EntryInput,
+    /// The work's files found in the folder, sorted.
+    pub files: Vec<PathBuf>,
+    pub problems: Vec<Problem>,
+}
+
+impl RowPlan {
+    /// True when an error stops this row from being imported.
+    pub fn is_blocked(&self) -> bool {
+        self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// Plans the import of `rows` with `mapping` into `campaign`. When `files_dir` is given, each
+/// row's file is looked for there (sub-folders included): by the 文件名 cell, with or without
+/// its extension, else by a file named like the title.
+pub fn plan(
+    rows: &[Row],
+    mapping: &Mapping,
+    campaign: &Campaign,
+    files_dir: Option<&Path>,
+) -> Vec<RowPlan> {
+    let files = files_dir.map(FileIndex::scan);
+    let mut plans: Vec<RowPlan> = rows
+        .iter()
+        .map(|row| plan_row(row, mapping, campaign, files.as_ref()))
+        .collect();
+    mark_shared_files(&mut plans);
+    mark_duplicates(&mut plans);
+    plans
+}
+
+fn plan_row(
+    row: &Row,
+    mapping: &Mapping,
+    campaign: &Campaign,
+    files: Option<&FileIndex>,
+) -> RowPlan {
+    let cell = |field| mapping.get(field).map_or("", |c| row.cell(c));
+    let mut problems = Vec::new();
+    let mut input = EntryInput {
+        title: cell(Field::Title).to_owned(),
+        authors: split_authors(cell(Field::Authors)),
+        unit: cell(Field::Unit).to_owned(),
+        description: cell(Field::Description).to_owned(),
+        ..EntryInput::default()
+    };
+    if input.title.is_empty() {
+        problems.push(Problem::new(ProblemKind::MissingTitle, "缺少作品名称"));
+    }
+    if input.authors.is_empty() {
+        problems.push(Problem::new(ProblemKind::MissingAuthors, "缺少作者"));
+    }
+
+    let category_text = cell(Field::Category);
+    let options = || {
+        campaign
+            .categories
+            .iter()
+            .map(|c| {
+                if c.short_name.is_empty() {
+                    c.name.as_str()
+                } else {
+                    c.short_name.as_str()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    match (category_text.is_empty(), campaign.categories.as_slice()) {
+        (true, [only]) => input.category.clone_from(&only.id),
+        (true, _) => problems.push(Problem::new(
+            ProblemKind::MissingCategory,
+            format!("未填写类别（可选：{}）", options()),
+        )),
+        (false, _) => match resolve_category(campaign, category_text) {
+            Some(category) => input.category.clone_from(&category.id),
+            None => problems.push(Problem::new(
+                ProblemKind::UnknownCategory,
+                format!("未知类别“{category_text}”（可选：{}）", options()),
+            )),
+        },
+    }
+
+    let phone = repair_phone(cell(Field::Phone));
+    if is_phone(&phone) {
+        input.phone = phone;
+    } else if !phone.is_empty() {
+        let original = cell(Field::Phone);
+        problems.push(Problem::new(
+            ProblemKind::BadPhone,
+            format!("联系电话“{original}”格式不正确：导入时不填电话，原内容记入备注"),
+        ));
+        input.notes = format!("报名表中的联系电话：{original}");
+    }
+
+    let mut found = Vec::new();
+    if let Some(files) = files {
+        let wanted = cell(Field::FileName);
+        if wanted.is_empty() {
+            let title = strip_title_marks(&input.title);
+            if !title.is_empty() {
+                found = files.find(title);
+                if found.is_empty() {
+                    problems.push(Problem::new(
+                        ProblemKind::FileNotFound,
+                        format!("找不到文件“{title}”（按作品名称查找）"),
+                    ));
+                }
+            }
+        } else {
+            found = files.find(wanted);
+            if found.is_empty() {
+                // Several files in one cell ("a.mp4、a.jpg").
+                let parts: Vec<&str> = wanted
+                    .split(['、', ',', '，', ';', '；', '\n'])
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                let parts = if parts.len() > 1 { parts } else { vec![wanted] };
+                for part in parts {
+                    let matched = files.find(part);
+                    if matched.is_empty() {
+                        problems.push(Problem::new(
+                            ProblemKind::FileNotFound,
+                            format!("找不到文件“{part}”"),
+                        ));
+                    }
+                    found.extend(matched);
+                }
+            }
+        }
+        found.sort();
+        found.dedup();
+    }
+
+    RowPlan {
+        row: row.number,
+        serial: cell(Field::Serial).to_owned(),
+        input,
+        files: found,
+        problems,
+    }
+}
+
+/// Authors as a clerk lists them: "张三、李四", "张三，李四", "张三 李四".
+fn split_authors(text: &str) -> Vec<String> {
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '、' | ',' | '，' | ';' | '；' | '/' | '／')
+    })
+    .map(str::trim)
+    .filter(|a| !a.is_empty())
+    .map(str::to_owned)
+    .collect()
+}
+
+/// A landline typed into a number cell loses its leading 0 (075488274135 → 75488274135).
+fn repair_phone(text: &str) -> String {
+    let text = text.trim();
+    let with_zero = format!("0{text}");
+    let digits = !text.is_empty() && text.chars().all(|c| c.is_ascii_digit());
+    if digits && !text.starts_with(['0', '1']) && !is_phone(text) && is_phone(&with_zero) {
+        with_zero
+    } else {
+        text.to_owned()
+    }
+}
+
+/// "《光荣劳动者》" → "光荣劳动者": book-title marks are not in file names.
+fn strip_title_marks(title: &str) -> &str {
+    title
+        .trim()
+        .trim_start_matches(['《', '“', '"'])
+        .trim_end_matches(['》', '”', '"'])
+        .trim()
+}
+
+/// A text compared without regard to spaces, width or case.
+fn fold_key(text: &str) -> String {
+    text.chars()
+        .map(fold_width)
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The campaign's category a cell names: by id, name or short name, else the one category
+/// whose short name or name the cell contains, or whose name contains the cell ("诵读",
+/// "微视频类", "劳模微视频"). `None` when nothing or more than one category fits.
+pub fn resolve_category<'a>(campaign: &'a Campaign, text: &str) -> Option<&'a Category> {
+    let key = fold_key(text);
+    if key.is_empty() {
+        return None;
+    }
+    let categories = &campaign.categories;
+    if let Some(exact) = categories.iter().find(|c| {
+        fold_key(&c.id) == key || fold_key(&c.name) == key || fold_key(&c.short_name) == key
+    }) {
+        return Some(exact);
+    }
+    let mut fitting = categories.iter().filter(|c| {
+        let (name, short) = (fold_key(&c.name), fold_key(&c.short_name));
+        (!short.is_empty() && key.contains(&short))
+            || key.contains(&name)
+            || (key.chars().count() >= 2 && name.contains(&key))
+    });
+    match (fitting.next(), fitting.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    }
+}
+
+/// The files of a folder and its sub-folders, for matching by name.
+struct FileIndex {
+    files: Vec<IndexedFile>,
+}
+
+struct IndexedFile {
+    path: PathBuf,
+    /// File name, lower case.
+    name: String,
+    /// File name without its extension, lower case.
+    stem: String,
+}
+
+impl FileIndex {
+    fn scan(dir: &Path) -> Self {
+        let mut files = Vec::new();
+        collect_files(dir, 0, &mut files);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        FileIndex { files }
+    }
+
+    /// Files named `wanted` (a bare name or a path from another PC, with or without its
+    /// extension, any case). A different extension still matches ("a.mp4" finds "a.MOV").
+    fn find(&self, wanted: &str) -> Vec<PathBuf> {
+        let name = wanted.rsplit(['/', '\\']).next().unwrap_or(wanted).trim();
+        let name = name.to_lowercase();
+        if name.is_empty() {
+            return Vec::new();
+        }
+        let pick = |test: &dyn Fn(&IndexedFile) -> bool| -> Vec<PathBuf> {
+            self.files
+                .iter()
+                .filter(|f| test(f))
+                .map(|f| f.path.clone())
+                .collect()
+        };
+        let by_name = pick(&|f| f.name == name);
+        if !by_name.is_empty() {
+            return by_name;
+        }
+        let by_stem = pick(&|f| f.stem == name);
+        if !by_stem.is_empty() {
+            return by_stem;
+        }
+        match name.rsplit_once('.') {
+            Some((stem, ext))
+                if !stem.is_empty()
+                    && (1..=5).contains(&ext.len())
+                    && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                pick(&|f| f.stem == stem)
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn collect_files(dir: &Path, depth: usize, out: &mut Vec<IndexedFile>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if out.len() >= MAX_FOLDER_FILES {
+            return;
+        }
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_lowercase();
+        // Hidden files, Office's lock files (~$报名表.xlsx) and Windows' thumbnails are no works.
+        if name.starts_with('.') || name.starts_with("~$") || name == "thumbs.db" {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        // Symbolic links to folders are not followed, so a loop cannot hang the import.
+        if kind.is_dir() {
+            if depth < MAX_FOLDER_DEPTH {
+                collect_files(&path, depth + 1, out);
+            }
+        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            out.push(IndexedFile { path, name, stem });
+        }
+    }
+}
+
+fn row_list(rows: &[u32]) -> String {
+    rows.iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn mark_shared_files(plans: &mut [RowPlan]) {
+    let mut users: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+    for (i, plan) in plans.iter().enumerate() {
+        for file in &plan.files {
+            users.entry(file.clone()).or_default().push(i);
+        }
+    }
+    let mut shared: Vec<(PathBuf, Vec<usize>)> = users
+        .into_iter()
+        .filter(|(_, rows)| rows.len() > 1)
+        .collect();
+    shared.sort();
+    for (file, indexes) in shared {
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let numbers: Vec<u32> = indexes
+            .iter()
+            .filter_map(|&i| plans.get(i))
+            .map(|p| p.row)
+            .collect();
+        let message = format!("文件“{name}”被多行使用（第{}行）", row_list(&numbers));
+        for i in indexes {
+            if let Some(plan) = plans.get_mut(i) {
+                plan.problems
+                    .push(Problem::new(ProblemKind::SharedFile, message.clone()));
+            }
+        }
+    }
+}
+
+fn mark_duplicates(plans: &mut [RowPlan]) {
+    let mut first_seen: HashMap<(String, Vec<String>), u32> = HashMap::new();
+    for plan in plans.iter_mut() {
+        if plan.input.title.is_empty() || plan.input.authors.is_empty() {
+            continue;
+        }
+        let mut authors: Vec<String> = plan.input.authors.iter().map(|a| fold_key(a)).collect();
+        authors.sort();
+        let key = (fold_key(strip_title_marks(&plan.input.title)), authors);
+        match first_seen.get(&key) {
+            Some(first) => plan.problems.push(Problem::new(
+                ProblemKind::Duplicate,
+                format!("与第{first}行重复（作品名称和作者相同）"),
+            )),
+            None => {
+                first_seen.insert(key, plan.row);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::{DEFAULT_CAMPAIGN_ID, embedded_by_id};
+
+    fn campaign() -> Campaign {
+        embedded_by_id(DEFAULT_CAMPAIGN_ID).expect("the default campaign is embedded")
+    }
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(&path, bytes).expect("write file");
+        path
+    }
+
+    fn read_ok(path: &Path) -> Sheet {
+        read(path).unwrap_or_else(|e| panic!("{} should read: {e} ({})", path.display(), e.code()))
+    }
+
+    fn read_err(path: &Path) -> SheetError {
+        match read(path) {
+            Ok(sheet) => panic!("{} should not read, got {sheet:#?}", path.display()),
+            Err(e) => e,
+        }
+    }
+
+    fn numbers(sheet: &Sheet) -> Vec<u32> {
+        sheet.rows.iter().map(|r| r.number).collect()
+    }
+
+    fn field_cells(sheet: &Sheet, field: Field) -> Vec<&str> {
+        let column = sheet.mapping.get(field).expect("field mapped");
+        sheet.rows.iter().map(|r| r.cell(column)).collect()
+    }
+
+    /// Deterministic noise: the same bytes on every run, so a failure can be replayed.
+    fn noise(len: usize, mut seed: u64) -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (seed >> 56) as u8
+            })
+            .collect()
+    }
+
+    // --- Header matching -------------------------------------------------------------------
+
+    fn check_header(header: &str, expected: Option<Field>) {
+        assert_eq!(match_header(header), expected, "header {header:?}");
+    }
+
+    #[test]
+    fn header_variants_and_decorations_are_recognised() {
+        use Field::*;
+        check_header("序号", Some(Serial));
+        check_header("No.", Some(Serial));
+        check_header("ＮＯ．", Some(Serial));
+        check_header("作品名称*", Some(Title));
+        check_header("＊作品名称（必填）", Some(Title));
+        check_header(" 作 品\n名　称 ", Some(Title));
+        check_header("标题", Some(Title));
+        check_header("作者（主创）", Some(Authors));
+        check_header("作者\r\n姓名", Some(Authors));
+        check_header("主创人员", Some(Authors));
+        check_header("推荐单位（盖章）", Some(Unit));
+        check_header("工作单位：", Some(Unit));
+        check_header("联系电话(手机)", Some(Phone));
+        check_header("手机号码", Some(Phone));
+        check_header("参赛项目", Some(Category));
+        check_header("【作品类型】类别", Some(Category));
+        check_header("内容简介", Some(Description));
+        check_header("视频文件名", Some(FileName));
+        check_header("附件", Some(FileName));
+        // Containing a known header of three or more characters.
+        check_header("参赛作品名称", Some(Title));
+        check_header("作者联系电话", Some(Phone));
+        check_header("作品简介（300字以内）及创作背景", Some(Description));
+        // Not headers of ours.
+        check_header("单位联系人", None);
+        check_header("作者简介", None);
+        check_header("报名日期", None);
+        check_header("（必填）", None);
+        check_header("", None);
+    }
+
+    #[test]
+    fn every_field_has_aliases_and_its_label_is_one_of_them() {
+        for (field, aliases) in HEADER_ALIASES {
+            assert!(
+                aliases.contains(&field.label()),
+                "{field:?}: label {} not among {aliases:?}",
+                field.label()
+            );
+            for alias in *aliases {
+                assert_eq!(exact_field(alias), Some(*field), "alias {alias}");
+            }
+        }
+        assert_eq!(HEADER_ALIASES.len(), 8);
+    }
+
+    #[test]
+    fn column_letters_are_excel_letters() {
+        for (index, letter) in [
+            (0, "A"),
+            (7, "H"),
+            (25, "Z"),
+            (26, "AA"),
+            (27, "AB"),
+            (701, "ZZ"),
+            (702, "AAA"),
+        ] {
+            assert_eq!(column_letter(index), letter);
+        }
+    }
+
+    // --- Reading real files ----------------------------------------------------------------
+
+    #[test]
+    fn xlsx_with_title_rows_blank_rows_numbers_and_notes_reads_the_works() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("龙湖区报名表.xlsx");
+        let mut workbook = Workbook::new();
+        let ws = workbook.add_worksheet();
+        ws.set_name("报名表").expect("sheet name");
+        let plain = Format::new();
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        ws.merge_range(0, 0, 0, 8, "2023年网聚职工正能量作品报名表", &plain)
+            .expect("title row");
+        // A line with "单位" and "联系电话" in it that is not the header.
+        ws.write_string(1, 0, "填报单位：汕头市龙湖区总工会")
+            .expect("cell");
+        ws.write_string(1, 4, "联系电话：0754-88274135")
+            .expect("cell");
+        // Row 3 is blank.
+        let headers = [
+            "序号",
+            "作品名称*",
+            "作者\n（主创）",
+            "所在单位",
+            "手机号码（必填）",
+            "参赛项目",
+            "作品 简介",
+            "视频文件名",
+            "报名日期",
+        ];
+        for (col, text) in headers.iter().enumerate() {
+            ws.write_string(3, col as u16, *text).expect("header");
+        }
+        ws.write_number(4, 0, 1.0).expect("cell");
+        ws.write_string(4, 1, "光荣劳动者").expect("cell");
+        ws.write_string(4, 2, "张三、李四").expect("cell");
+        ws.write_string(4, 3, "汕头港务局").expect("cell");
+        ws.write_number(4, 4, 13_800_138_000.0).expect("cell");
+        ws.write_string(4, 5, "微视频").expect("cell");
+        ws.write_string(4, 6, "  记录港口工人的一天\u{3000}")
+            .expect("cell");
+        ws.write_string(4, 7, "光荣劳动者.mp4").expect("cell");
+        let may_day = ExcelDateTime::from_ymd(2023, 5, 1).expect("date");
+        ws.write_datetime_with_format(4, 8, &may_day, &date)
+            .expect("cell");
+        // Row 6 is blank; row 7 is a second work.
+        ws.write_number(6, 0, 2.0).expect("cell");
+        ws.write_string(6, 1, "红色家书").expect("cell");
+        ws.write_string(6, 2, "王五").expect("cell");
+        ws.write_string(6, 4, "0754-88274135").expect("cell");
+        ws.write_string(6, 5, "诵读").expect("cell");
+        ws.write_number(6, 6, 2.5).expect("cell");
+        // Row 8: the template's next number, never filled in.
+        ws.write_number(7, 0, 3.0).expect("cell");
+        // Notes below the table, over two rows.
+        ws.merge_range(8, 0, 8, 8, "注：1.作品须为原创。", &plain)
+            .expect("notes");
+        ws.write_string(9, 0, "2.每人限报一件。").expect("cell");
+        workbook.save(&path).expect("save xlsx");
+
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.format, SheetFormat::Xlsx);
+        assert_eq!(sheet.encoding, None);
+        assert_eq!(sheet.sheet_name, "报名表");
+        assert_eq!(sheet.header_row, 4);
+        let mapped: Vec<(Field, u32)> = sheet.mapping.iter().collect();
+        assert_eq!(
+            mapped,
+            vec![
+                (Field::Serial, 0),
+                (Field::Title, 1),
+                (Field::Authors, 2),
+                (Field::Unit, 3),
+                (Field::Phone, 4),
+                (Field::Category, 5),
+                (Field::Description, 6),
+                (Field::FileName, 7),
+            ]
+        );
+        let unknown = sheet
+            .columns
+            .iter()
+            .find(|c| c.index == 8)
+            .expect("column I kept");
+        assert_eq!(
+            (
+                unknown.header.as_str(),
+                unknown.letter.as_str(),
+                unknown.field
+            ),
+            ("报名日期", "I", None)
+        );
+        assert_eq!(sheet.columns.len(), 9);
+        assert_eq!(numbers(&sheet), vec![5, 7]);
+        assert_eq!(field_cells(&sheet, Field::Serial), vec!["1", "2"]);
+        assert_eq!(
+            field_cells(&sheet, Field::Phone),
+            vec!["13800138000", "0754-88274135"]
+        );
+        assert_eq!(
+            field_cells(&sheet, Field::Description),
+            vec!["记录港口工人的一天", "2.5"]
+        );
+        assert_eq!(sheet.rows[0].cell(8), "2023-05-01");
+        assert_eq!(sheet.rows[1].cell(8), "");
+        let skipped: Vec<(u32, SkipReason)> =
+            sheet.skipped.iter().map(|s| (s.row, s.reason)).collect();
+        assert_eq!(
+            skipped,
+            vec![(9, SkipReason::Notes), (10, SkipReason::Notes)]
+        );
+        assert_eq!(sheet.skipped[0].text, "注：1.作品须为原创。");
+    }
+
+    #[test]
+    fn xlsx_reads_the_first_visible_worksheet_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("多表.xlsx");
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let hidden = workbook.add_worksheet();
+        hidden.set_name("下拉选项").expect("name");
+        hidden.write_string(0, 0, "作品名称").expect("cell");
+        hidden.write_string(0, 1, "作者").expect("cell");
+        hidden.write_string(1, 0, "不该读到").expect("cell");
+        hidden.write_string(1, 1, "隐藏").expect("cell");
+        hidden.set_hidden(true);
+        let main = workbook.add_worksheet();
+        main.set_name("报名表").expect("name");
+        main.write_string(0, 0, "作品名称").expect("cell");
+        main.write_string(0, 1, "作者").expect("cell");
+        main.write_string(1, 0, "海之歌").expect("cell");
+        main.write_string(1, 1, "陈一").expect("cell");
+        main.set_active(true);
+        let other = workbook.add_worksheet();
+        other.write_string(0, 0, "作品名称").expect("cell");
+        other.write_string(0, 1, "作者").expect("cell");
+        other.write_string(1, 0, "第三张表").expect("cell");
+        workbook.save(&path).expect("save");
+
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.sheet_name, "报名表");
+        assert_eq!(field_cells(&sheet, Field::Title), vec!["海之歌"]);
+    }
+
+    #[test]
+    fn gbk_csv_from_chinese_excel_is_decoded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "作品名称,作者姓名,联系电话,类别\r\n《海风》,陈一 林二,13912345678,诵读\r\n";
+        let (bytes, _, unmappable) = GBK.encode(text);
+        assert!(!unmappable);
+        assert!(
+            std::str::from_utf8(&bytes).is_err(),
+            "the fixture must not be UTF-8"
+        );
+        let path = write(dir.path(), "报名表.csv", &bytes);
+
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.format, SheetFormat::Csv);
+        assert_eq!(sheet.encoding.as_deref(), Some("GBK"));
+        assert_eq!(sheet.header_row, 1);
+        assert_eq!(numbers(&sheet), vec![2]);
+        assert_eq!(field_cells(&sheet, Field::Title), vec!["《海风》"]);
+        assert_eq!(field_cells(&sheet, Field::Authors), vec!["陈一 林二"]);
+        assert_eq!(field_cells(&sheet, Field::Category), vec!["诵读"]);
+    }
+
+    #[test]
+    fn utf8_bom_csv_keeps_excel_row_numbers_across_blank_lines_and_multiline_cells() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "\u{feff}序号,作品名称,作者,作品简介\n1,晨光,赵六,\"第一段\n第二段\"\n\n2,夜航,钱七,短\n";
+        let path = write(dir.path(), "报名表.CSV", text.as_bytes());
+
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.encoding.as_deref(), Some("UTF-8"));
+        // The BOM does not hide the first header.
+        assert_eq!(sheet.mapping.get(Field::Serial), Some(0));
+        // Excel shows: 1 header, 2 晨光 (a two-line cell), 3 blank, 4 夜航.
+        assert_eq!(numbers(&sheet), vec![2, 4]);
+        assert_eq!(
+            field_cells(&sheet, Field::Description),
+            vec!["第一段\n第二段", "短"]
+        );
+    }
+
+    #[test]
+    fn tab_separated_text_named_xls_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "作品名称\t作者\t单位\n春\t孙八\t市一中\n";
+        let path = write(dir.path(), "系统导出.xls", text.as_bytes());
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.format, SheetFormat::Csv);
+        assert_eq!(field_cells(&sheet, Field::Unit), vec!["市一中"]);
+    }
+
+    #[test]
+    fn a_two_level_header_takes_the_lower_cells() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "2023年报名表,,,,\n序号,作品名称,作者信息,,\n,,姓名,单位,电话\n1,春,孙八,市一中,13800000000\n";
+        let path = write(dir.path(), "两级表头.csv", text.as_bytes());
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.header_row, 2);
+        assert_eq!(sheet.mapping.get(Field::Title), Some(1));
+        assert_eq!(sheet.mapping.get(Field::Authors), Some(2));
+        assert_eq!(sheet.mapping.get(Field::Unit), Some(3));
+        assert_eq!(sheet.mapping.get(Field::Phone), Some(4));
+        assert_eq!(numbers(&sheet), vec![4]);
+    }
+
+    #[test]
+    fn example_repeated_header_and_notes_rows_are_skipped_but_later_works_are_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "序号,作品名称,作者\n\
+                    示例,《xx》,张三\n\
+                    1,甲,乙\n\
+                    序号,作品名称,作者\n\
+                    2,注视,丁\n\
+                    注：见通知\n\
+                    另：请附授权书\n\
+                    3,戊,己\n\
+                    合计：3件,,\n";
+        let path = write(dir.path(), "报名表.csv", text.as_bytes());
+        let sheet = read_ok(&path);
+        assert_eq!(field_cells(&sheet, Field::Title), vec!["甲", "注视", "戊"]);
+        assert_eq!(numbers(&sheet), vec![3, 5, 8]);
+        let skipped: Vec<(u32, SkipReason)> =
+            sheet.skipped.iter().map(|s| (s.row, s.reason)).collect();
+        assert_eq!(
+            skipped,
+            vec![
+                (2, SkipReason::Example),
+                (4, SkipReason::RepeatedHeader),
+                (6, SkipReason::Notes),
+                (7, SkipReason::Notes),
+                (9, SkipReason::Notes),
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_and_foreign_files_give_coded_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A real xlsx cut in half, as an interrupted download leaves it.
+        let whole = dir.path().join("whole.xlsx");
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let ws = workbook.add_worksheet();
+        ws.write_string(0, 0, "作品名称").expect("cell");
+        ws.write_string(0, 1, "作者").expect("cell");
+        workbook.save(&whole).expect("save");
+        let bytes = std::fs::read(&whole).expect("read back");
+        let half = bytes.get(..bytes.len() / 2).expect("half");
+
+        let mut encrypted = CFB_MAGIC.to_vec();
+        encrypted.extend(noise(1000, 7));
+        encrypted.extend(ENCRYPTED_PACKAGE);
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("随机.xlsx", noise(4096, 1), "sheet.corrupt"),
+            ("随机.xls", noise(4096, 2), "sheet.corrupt"),
+            (
+                "zip头.xlsx",
+                [ZIP_MAGIC, &noise(4096, 3)].concat(),
+                "sheet.corrupt",
+            ),
+            (
+                "ole头.xls",
+                [CFB_MAGIC, &noise(4096, 4)].concat(),
+                "sheet.corrupt",
+            ),
+            ("半截.xlsx", half.to_vec(), "sheet.corrupt"),
+            ("半截.xls", half.to_vec(), "sheet.corrupt"),
+            ("加密.xlsx", encrypted, "sheet.encrypted"),
+            (
+                "网页.xls",
+                "<html><body><table><tr><td>作品名称</td></tr></table></body></html>".into(),
+                "sheet.html",
+            ),
+            ("空.csv", b"".to_vec(), "sheet.empty"),
+            ("空行.csv", b",,,\n\n , ,\n".to_vec(), "sheet.empty"),
+            (
+                "无表头.csv",
+                "姓名,年龄\n张三,30\n".into(),
+                "sheet.no_header",
+            ),
+            ("随机.csv", noise(4096, 5), "sheet.no_header"),
+        ];
+        for (name, bytes, code) in cases {
+            let path = write(dir.path(), name, &bytes);
+            let error = read_err(&path);
+            assert_eq!(error.code(), code, "{name}: {error}");
+            assert!(
+                error.to_string().contains(name),
+                "{name}: message names the file: {error}"
+            );
+        }
+
+        let missing = read_err(&dir.path().join("不存在.xlsx"));
+        assert_eq!(missing.code(), "sheet.read");
+        assert!(missing.to_string().contains("文件不存在"), "{missing}");
+        assert_eq!(read_err(dir.path()).code(), "sheet.read");
+    }
+
+    #[test]
+    fn no_header_message_tells_the_clerk_what_to_look_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write(dir.path(), "名单.csv", "姓名,年龄\n张三,30\n".as_bytes());
+        let message = read_err(&path).to_string();
+        assert!(
+            message.starts_with("未找到表头行：请确认表中有“作品名称”“作者”等列"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_empty_workbook_is_empty_not_corrupt() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("空表.xlsx");
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        workbook.add_worksheet();
+        workbook.save(&path).expect("save");
+        assert_eq!(read_err(&path).code(), "sheet.empty");
+    }
+
+    #[test]
+    fn numbers_read_as_clerks_typed_them() {
+        for (f, text) in [
+            (1.0, "1"),
+            (13_800_138_000.0, "13800138000"),
+            (-0.0, "0"),
+            (2.5, "2.5"),
+            (1e20, "100000000000000000000"),
+        ] {
+            assert_eq!(number_text(f), text, "{f}");
+        }
+    }
+
+    /// A real .xls from a real writer: perl's Spreadsheet::WriteExcel, which the README's test
+    /// command installs (Debian: libspreadsheet-writeexcel-perl).
+    #[test]
+    fn xls_written_by_spreadsheet_writeexcel_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("旧报名表.xls");
+        let script = r#"
+            use utf8;
+            use Spreadsheet::WriteExcel;
+            my $wb = Spreadsheet::WriteExcel->new($ARGV[0]) or die "cannot create";
+            my $ws = $wb->add_worksheet('报名表');
+            $ws->merge_range(0, 0, 0, 4, '2023年网聚职工正能量作品报名表', $wb->add_format());
+            $ws->write_row(2, 0, ['序号', '作品名称', '作者', '联系电话', '类别']);
+            $ws->write_row(3, 0, [1, '光荣劳动者', '张三、李四', 13800138000, '微视频']);
+            $wb->close() or die "cannot close";
+        "#;
+        let status = std::process::Command::new("perl")
+            .arg("-e")
+            .arg(script)
+            .arg(&path)
+            .status()
+            .expect("run perl");
+        assert!(status.success(), "perl failed: {status}");
+
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.format, SheetFormat::Xls);
+        assert_eq!(sheet.sheet_name, "报名表");
+        assert_eq!(sheet.header_row, 3);
+        assert_eq!(numbers(&sheet), vec![4]);
+        assert_eq!(field_cells(&sheet, Field::Serial), vec!["1"]);
+        assert_eq!(field_cells(&sheet, Field::Title), vec!["光荣劳动者"]);
+        assert_eq!(field_cells(&sheet, Field::Phone), vec!["13800138000"]);
+    }
+
+    // --- Planning --------------------------------------------------------------------------
+
+    #[test]
+    fn categories_are_found_by_id_name_short_name_or_part() {
+        let campaign = campaign();
+        for (text, expected) in [
+            ("micro-video", Some("micro-video")),
+            ("Micro-Video", Some("micro-video")),
+            ("微视频", Some("micro-video")),
+            (" 微 视 频 ", Some("micro-video")),
+            ("劳模微视频", Some("micro-video")),
+            ("视频", Some("micro-video")),
+            ("诵读", Some("recitation")),
+            ("诵读类", Some("recitation")),
+            ("网络正能量诵读作品", Some("recitation")),
+            ("诵读微视频", None),
+            ("书法", None),
+            ("", None),
+        ] {
+            assert_eq!(
+                resolve_category(&campaign, text).map(|c| c.id.as_str()),
+                expected,
+                "{text:?}"
+            );
+        }
+    }
+
+    fn row(number: u32, cells: &[&str]) -> Row {
+        Row {
+            number,
+            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
+
+    fn kinds(plan: &RowPlan) -> Vec<ProblemKind> {
+        plan.problems.iter().map(|p| p.kind).collect()
+    }
+
+    #[test]
+    fn plan_reports_every_kind_of_problem_in_chinese() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let works = dir.path();
+        for name in [
+            "光荣劳动者.MP4",
+            "诵读/红色家书.mp3",
+            "海风.wav",
+            "共用.mp4",
+            "dup.mp4",
+            "~$报名表.xlsx",
+            ".DS_Store",
+        ] {
+            write(works, name, b"x");
+        }
+        let mut mapping = Mapping::default();
+        for (field, column) in [
+            (Field::Serial, 0),
+            (Field::Title, 1),
+            (Field::Authors, 2),
+            (Field::Unit, 3),
+            (Field::Phone, 4),
+            (Field::Category, 5),
+            (Field::FileName, 6),
+        ] {
+            mapping.set(field, Some(column));
+        }
+        use ProblemKind::*;
+        let rows = [
+            row(
+                5,
+                &[
+                    "1",
+                    "光荣劳动者",
+                    "张三、李四",
+                    "港务局",
+                    "13800138000",
+                    "微视频",
+                    "光荣劳动者",
+                ],
+            ),
+            row(
+                6,
+                &[
+                    "2",
+                    "红色家书",
+                    "王五",
+                    "",
+                    "75488274135",
+                    "网络正能量诵读作品",
+                ],
+            ),
+            row(7, &["3", "", "赵六"]),
+            row(8, &["4", "无名", "", "", "", "书法"]),
+            row(
+                9,
+                &[
+                    "5",
+                    "海风",
+                    "陈一",
+                    "",
+                    "12345",
+                    "诵读",
+                    "D:\\作品\\海风.mp4",
+                ],
+            ),
+            row(10, &["6", "缺文件", "林二", "", "", "诵读", "不存在.mp4"]),
+            row(11, &["7", "甲", "孙八", "", "", "诵读", "共用.mp4"]),
+            row(12, &["8", "乙", "周九", "", "", "诵读", "共用"]),
+            row(
+                13,
+                &[
+                    "9",
+                    "《光荣劳动者》",
+                    "李四，张三",
+                    "",
+                    "",
+                    "微视频",
+                    "dup.mp4",
+                ],
+            ),
+            row(
+                14,
+                &["10", "双文件", "吴十", "", "", "诵读", "海风.wav、丢失.jpg"],
+            ),
+        ];
+        let plans = plan(&rows, &mapping, &campaign(), Some(works));
+        assert_eq!(plans.len(), rows.len());
+        let expected: Vec<(u32, Vec<ProblemKind>)> = vec![
+            (5, vec![]),
+            (6, vec![]),
+            (7, vec![MissingTitle, MissingCategory]),
+            (8, vec![MissingAuthors, UnknownCategory, FileNotFound]),
+            (9, vec![BadPhone, SharedFile]),
+            (10, vec![FileNotFound]),
+            (11, vec![SharedFile]),
+            (12, vec![SharedFile]),
+            (13, vec![Duplicate]),
+            (14, vec![FileNotFound, SharedFile]),
+        ];
+        let got: Vec<(u32, Vec<ProblemKind>)> = plans.iter().map(|p| (p.row, kinds(p))).collect();
+        assert_eq!(got, expected);
+
+        let by_row = |n: u32| plans.iter().find(|p| p.row == n).expect("row planned");
+        let message = |n: u32, kind: ProblemKind| {
+            by_row(n)
+                .problems
+                .iter()
+                .find(|p| p.kind == kind)
+                .map(|p| p.message.clone())
+                .expect("problem present")
+        };
+
+        // A clean row: everything parsed, the file found without extension and in any case.
+        let first = by_row(5);
+        assert_eq!(first.serial, "1");
+        assert_eq!(first.input.title, "光荣劳动者");
+        assert_eq!(first.input.authors, vec!["张三", "李四"]);
+        assert_eq!(first.input.unit, "港务局");
+        assert_eq!(first.input.phone, "13800138000");
+        assert_eq!(first.input.category, "micro-video");
+        assert_eq!(first.files, vec![works.join("光荣劳动者.MP4")]);
+        assert!(!first.is_blocked());
+
+        // By title, in a sub-folder; a landline that lost its 0 in a number cell gets it back.
+        let second = by_row(6);
+        assert_eq!(second.files, vec![works.join("诵读").join("红色家书.mp3")]);
+        assert_eq!(second.input.phone, "075488274135");
+        assert_eq!(second.input.category, "recitation");
+
+        assert_eq!(message(7, MissingTitle), "缺少作品名称");
+        assert_eq!(
+            message(7, MissingCategory),
+            "未填写类别（可选：诵读、微视频）"
+        );
+        assert_eq!(message(8, MissingAuthors), "缺少作者");
+        assert_eq!(
+            message(8, UnknownCategory),
+            "未知类别“书法”（可选：诵读、微视频）"
+        );
+        assert_eq!(
+            message(8, FileNotFound),
+            "找不到文件“无名”（按作品名称查找）"
+        );
+        assert!(by_row(7).is_blocked() && by_row(8).is_blocked());
+
+        // A bad phone warns, is left out of the input and kept in its notes; a path from the
+        // sender's PC and another extension still find the file.
+        let bad_phone = by_row(9);
+        assert!(message(9, BadPhone).starts_with("联系电话“12345”格式不正确"));
+        assert_eq!(bad_phone.input.phone, "");
+        assert!(bad_phone.input.notes.contains("12345"));
+        assert_eq!(bad_phone.files, vec![works.join("海风.wav")]);
+        assert!(!bad_phone.is_blocked());
+
+        assert_eq!(message(10, FileNotFound), "找不到文件“不存在.mp4”");
+        assert!(!by_row(10).is_blocked());
+        assert_eq!(
+            message(11, SharedFile),
+            "文件“共用.mp4”被多行使用（第11、12行）"
+        );
+        assert_eq!(message(12, SharedFile), message(11, SharedFile));
+        assert_eq!(message(13, Duplicate), "与第5行重复（作品名称和作者相同）");
+        assert!(by_row(13).is_blocked());
+        assert_eq!(message(14, FileNotFound), "找不到文件“丢失.jpg”");
+        assert_eq!(by_row(14).files, vec![works.join("海风.wav")]);
+
+        for plan in &plans {
+            for problem in &plan.problems {
+                assert_eq!(problem.severity, problem.kind.severity());
+            }
+        }
+    }
+
+    #[test]
+    fn without_a_folder_no_files_are_looked_for() {
+        let mut mapping = Mapping::default();
+        mapping.set(Field::Title, Some(0));
+        mapping.set(Field::Authors, Some(1));
+        mapping.set(Field::FileName, Some(2));
+        let plans = plan(
+            &[row(2, &["春", "孙八", "春.mp4"])],
+            &mapping,
+            &campaign(),
+            None,
+        );
+        assert_eq!(kinds(&plans[0]), vec![ProblemKind::MissingCategory]);
+        assert!(plans[0].files.is_empty());
+    }
+
+    #[test]
+    fn the_callers_mapping_overrides_the_detected_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // "节目" is no header we know; the clerk says it holds the title.
+        let text = "节目,作者,类别\n春,孙八,诵读\n";
+        let path = write(dir.path(), "报名表.csv", text.as_bytes());
+        let sheet = read_ok(&path);
+        assert_eq!(sheet.mapping.get(Field::Title), None);
+        let column = sheet
+            .columns
+            .iter()
+            .find(|c| c.header == "节目")
+            .expect("kept");
+        assert_eq!(column.field, None);
+
+        let detected = plan(&sheet.rows, &sheet.mapping, &campaign(), None);
+        assert_eq!(kinds(&detected[0]), vec![ProblemKind::MissingTitle]);
+
+        let mut mapping = sheet.mapping.clone();
+        mapping.set(Field::Title, Some(column.index));
+        let fixed = plan(&sheet.rows, &mapping, &campaign(), None);
+        assert_eq!(kinds(&fixed[0]), Vec::<ProblemKind>::new());
+        assert_eq!(fixed[0].input.title, "春");
+        assert_eq!(fixed[0].row, 2);
+
+        let json = serde_json::to_string(&mapping).expect("serialize");
+        assert_eq!(json, r#"{"title":0,"authors":1,"category":2}"#);
+    }
+}
