@@ -13,8 +13,8 @@ use crate::campaign::{self, Campaign, CampaignError, Level, Severity};
 use crate::checks::{self, FileCheck, Finding};
 use crate::dashboard::{self, Dashboard};
 use crate::library::{
-    self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, Library, LibraryError,
-    LibraryInfo, OfficeInput, Review, recent,
+    self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, ImportOptions,
+    ImportProgress, ImportReport, Library, LibraryError, LibraryInfo, OfficeInput, Review, recent,
 };
 use crate::media::{self, MediaFacts};
 
@@ -335,5 +335,18 @@ impl Session {
         done_on: Option<NaiveDate>,
     ) -> Result<(), ApiError> {
         Ok(self.library_mut()?.mark_deadline(deadline_id, done_on)?)
+    }
+
+    /// Imports files and folders; see [`Library::import_files`].
+    pub fn import_files(
+        &mut self,
+        paths: &[PathBuf],
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(&ImportProgress),
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<ImportReport, ApiError> {
+        Ok(self
+            .library_mut()?
+            .import_files(paths, options, progress, cancel)?)
     }
 }

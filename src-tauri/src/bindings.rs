@@ -28,6 +28,9 @@ fn export_all(dir: &Path) {
     one::<crate::library::AuditRecord>(dir);
     one::<crate::library::recent::RecentLibrary>(dir);
     one::<crate::dashboard::Dashboard>(dir);
+    one::<crate::library::ImportOptions>(dir);
+    one::<crate::library::ImportProgress>(dir);
+    one::<crate::library::ImportReport>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -8,7 +8,8 @@
 //! Definitions, in the notice's terms:
 //! - *selected* (已推荐): entries marked 推荐报送 in the category;
 //! - *passing* (合格): selected, every file passes the checks (warnings allowed), the
-//!   originality declaration confirmed when the campaign has one, and not sent back (需修改);
+//!   originality declaration confirmed when the campaign has one, authors filled in, and not
+//!   sent back (需修改);
 //! - the floor (不少于) counts passing works, the cap (不超过) counts everything selected: a work
 //!   that goes out counts against the cap whether or not it is ready.
 
@@ -287,6 +288,9 @@ fn problems(e: &Entry, campaign: &Campaign) -> Vec<String> {
     {
         problems.push(format!("未确认{}", d.label));
     }
+    if e.authors.is_empty() {
+        problems.push("未填写作者".to_owned());
+    }
     if e.review.status == ReviewStatus::NeedsFix {
         problems.push("审核状态为“需修改”".to_owned());
     }
@@ -547,6 +551,7 @@ mod tests {
                 added_at: String::new(),
                 facts: None,
                 check: None,
+                also_received: Vec::new(),
             }],
             review: Review {
                 recommended,
@@ -717,6 +722,12 @@ mod tests {
         assert_eq!(d.blockers[1].problems, ["未确认原创声明"]);
         assert_eq!(d.blockers[2].problems, ["审核状态为“需修改”"]);
         assert_eq!(d.blockers[3].problems, ["还没有作品文件"]);
+        // An imported file becomes an entry without authors until the clerk fills them in.
+        let mut anonymous = entry(7, "recitation", true, Verdict::Pass);
+        anonymous.authors.clear();
+        let d2 = board("shantou-2023", "municipal-direct", &[anonymous], BEFORE);
+        assert_eq!(d2.blockers[0].problems, ["未填写作者"]);
+        assert_eq!(quota_of(&d2, "recitation").passing, 0);
         assert_eq!(d.blockers[0].category_name, "诵读");
         assert!(!d.on_track);
         assert!(d.headline.contains("4件推荐作品待处理"), "{}", d.headline);

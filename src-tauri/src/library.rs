@@ -10,6 +10,7 @@
 
 mod deadlines;
 mod entries;
+mod import;
 mod office;
 pub mod recent;
 mod review;
@@ -27,6 +28,10 @@ use ts_rs::TS;
 use crate::campaign::{self, Campaign, CampaignError};
 
 pub use entries::{Entry, EntryFile, EntryFilter, EntryInput, EntrySort};
+pub use import::{
+    ImportItem, ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate,
+    collect_files, human_size,
+};
 pub use office::{Office, OfficeInput};
 pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
@@ -87,6 +92,12 @@ pub enum LibraryError {
     Sqlite(#[source] rusqlite::Error),
     #[error(transparent)]
     Campaign(#[from] CampaignError),
+    #[error("已取消。")]
+    Cancelled,
+    #[error(
+        "磁盘空间不足：这批文件共需 {need}，资料库所在磁盘只剩 {have}。请清理磁盘或把资料库移到更大的磁盘；未复制任何文件。"
+    )]
+    DiskFull { need: String, have: String },
 }
 
 impl LibraryError {
@@ -105,6 +116,8 @@ impl LibraryError {
             LibraryError::Write { .. } => "file.write",
             LibraryError::Sqlite(_) => "library.sqlite",
             LibraryError::Campaign(e) => e.code(),
+            LibraryError::Cancelled => "cancelled",
+            LibraryError::DiskFull { .. } => "disk.full",
         }
     }
 
@@ -264,7 +277,11 @@ impl Library {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&mut conn)?;
-        store::clean_incoming(dir);
+        let referenced: std::collections::HashSet<String> = conn
+            .prepare("SELECT stored_path FROM files")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        store::sweep(dir, &referenced);
         Ok(Library {
             root: dir.to_path_buf(),
             conn,

@@ -687,3 +687,80 @@ fn status_reports_quotas_blockers_deadlines_and_follows_the_campaign() {
     assert_eq!(province["contact"]["deadline_id"], serde_json::Value::Null);
     r.cli(&["status", "--now", "明天"]).fails_with(2);
 }
+
+#[test]
+fn import_takes_a_folder_and_reports_each_file() {
+    let r = Run::new();
+    r.init();
+    let stick = r.dir.path().join("U盘");
+    std::fs::create_dir_all(stick.join("子文件夹")).expect("mkdir");
+    let good = video(&stick, "劳模风采.mp4", "1920x1080");
+    std::fs::copy(&good, stick.join("子文件夹").join("劳模风采-重发.mp4")).expect("copy");
+    video(&stick.join("子文件夹"), "低清.mp4", "1280x720");
+    let out = r
+        .cli(&[
+            "import",
+            stick.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+            "--unit",
+            "南澳县总工会",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        (out["added"].as_u64(), out["duplicates"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let items = out["items"].as_array().expect("items");
+    let by_name = |name: &str| {
+        items
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("{name} not reported: {out}"))
+            .clone()
+    };
+    let first = by_name("U盘/劳模风采.mp4");
+    assert_eq!(first["outcome"]["kind"], "added");
+    assert_eq!(first["outcome"]["verdict"], "pass");
+    assert_eq!(by_name("低清.mp4")["outcome"]["verdict"], "fail");
+    let again = by_name("劳模风采-重发.mp4");
+    assert_eq!(again["outcome"]["kind"], "duplicate");
+    assert_eq!(again["outcome"]["action"], "skip");
+    assert_eq!(
+        again["outcome"]["existing_entry_id"],
+        first["outcome"]["entry_id"]
+    );
+
+    // The hash is the one the municipal office's own tools print.
+    let sum = Command::new("sha256sum")
+        .arg(&good)
+        .output()
+        .expect("sha256sum");
+    let expected = String::from_utf8_lossy(&sum.stdout);
+    assert_eq!(first["sha256"].as_str(), expected.split_whitespace().next());
+
+    // Text mode, an unknown category, and nothing to import.
+    let text = r
+        .cli(&[
+            "import",
+            good.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+        ])
+        .ok()
+        .stdout;
+    assert!(text.contains("内容相同，已跳过"), "{text}");
+    r.cli(&[
+        "import",
+        good.to_str().unwrap_or_default(),
+        "--category",
+        "poetry",
+    ])
+    .fails_with(2);
+    let missing = r
+        .cli(&["import", "/no/such/folder", "--category", "micro-video"])
+        .fails_with(1);
+    assert!(missing.stdout.contains("不存在"), "{}", missing.explain());
+}

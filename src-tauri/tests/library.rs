@@ -477,12 +477,16 @@ fn a_version_3_library_is_migrated_with_its_unit_type_remembered() {
     {
         let conn = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("sqlite");
         conn.execute_batch(
-            "DROP TABLE office_campaigns; DROP TABLE deadline_marks; PRAGMA user_version = 3;",
+            "DROP TABLE file_sources; DROP TABLE office_campaigns; DROP TABLE deadline_marks;
+             PRAGMA user_version = 3;",
         )
         .expect("downgrade");
     }
     let mut lib = Library::open(&root, Actor::App).expect("open migrates");
-    assert_eq!(lib.info().expect("info").schema_version, 4);
+    assert_eq!(
+        lib.info().expect("info").schema_version,
+        baosong::library::SCHEMA_VERSION
+    );
     lib.switch_campaign("guangdong-2023", Some("prefecture-city"))
         .expect("switch");
     let office = lib.switch_campaign("shantou-2023", None).expect("back");
@@ -490,4 +494,253 @@ fn a_version_3_library_is_migrated_with_its_unit_type_remembered() {
         office.unit_type, "municipal-direct",
         "seeded from the version-3 office row"
     );
+}
+
+mod import {
+    use super::*;
+    use baosong::library::{ImportOptions, ImportOutcome, ImportProgress, OnDuplicate};
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn options(on_duplicate: OnDuplicate) -> ImportOptions {
+        ImportOptions {
+            category: "recitation".into(),
+            unit: "金平区总工会".into(),
+            on_duplicate,
+        }
+    }
+
+    /// A USB stick: a folder with a sub-folder, litter, and the same recording twice.
+    fn stick(dir: &Path) -> PathBuf {
+        let root = dir.join("U盘");
+        std::fs::create_dir_all(root.join("第二批")).expect("mkdir");
+        work(&root, "朗诵一.mp3", &vec![1u8; 300_000]);
+        work(&root, "朗诵二.mp3", &vec![2u8; 200_000]);
+        work(&root.join("第二批"), "朗诵三.wav", b"three");
+        work(
+            &root.join("第二批"),
+            "朗诵一（重发）.mp3",
+            &vec![1u8; 300_000],
+        );
+        work(&root, "Thumbs.db", b"litter");
+        work(&root, "~$报名表.xlsx", b"lock");
+        work(&root, ".DS_Store", b"litter");
+        root
+    }
+
+    #[test]
+    fn a_folder_is_imported_recursively_with_progress_and_duplicates_skipped() {
+        let (tmp, mut lib) = new_library();
+        let root = stick(tmp.path());
+        let mut seen: Vec<ImportProgress> = Vec::new();
+        let report = lib
+            .import_files(
+                &[root],
+                &options(OnDuplicate::Skip),
+                &mut |p| seen.push(p.clone()),
+                &AtomicBool::new(false),
+            )
+            .expect("import");
+        assert_eq!(
+            (
+                report.added,
+                report.duplicates,
+                report.failed,
+                report.cancelled
+            ),
+            (3, 1, 0, false),
+            "{report:#?}"
+        );
+        let dup = report
+            .items
+            .iter()
+            .find(|i| i.path.ends_with("朗诵一（重发）.mp3"))
+            .expect("the resent file");
+        let first = report
+            .items
+            .iter()
+            .find(|i| i.path.ends_with("U盘/朗诵一.mp3"))
+            .expect("the first file");
+        let ImportOutcome::Added { entry_id, .. } = first.outcome else {
+            panic!("{first:?}")
+        };
+        assert_eq!(
+            dup.outcome,
+            ImportOutcome::Duplicate {
+                existing_entry_id: entry_id,
+                existing_title: "朗诵一".into(),
+                action: OnDuplicate::Skip,
+                entry_id: None,
+            }
+        );
+        assert_eq!(dup.sha256, first.sha256);
+
+        let entries = lib
+            .entries(&EntryFilter::default(), EntrySort::Title)
+            .expect("list");
+        let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
+        assert_eq!(titles, ["朗诵一", "朗诵三", "朗诵二"]);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.unit == "金平区总工会" && e.authors.is_empty())
+        );
+
+        // Progress only grows and ends with every byte and file counted.
+        let last = seen.last().expect("progress");
+        assert_eq!((last.files_done, last.files_total), (4, 4));
+        assert_eq!(last.bytes_done, last.bytes_total);
+        assert_eq!(last.bytes_total, 300_000 * 2 + 200_000 + 5);
+        assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+    }
+
+    #[test]
+    fn duplicates_can_be_linked_or_kept() {
+        let (tmp, mut lib) = new_library();
+        let first = work(tmp.path(), "原片.mp3", b"same content");
+        let again = work(tmp.path(), "另一单位发来的.mp3", b"same content");
+        let none = AtomicBool::new(false);
+        let r = lib
+            .import_files(&[first], &options(OnDuplicate::Skip), &mut |_| {}, &none)
+            .expect("first");
+        let ImportOutcome::Added { entry_id, .. } = r.items[0].outcome else {
+            panic!("{r:?}")
+        };
+
+        let linked = lib
+            .import_files(
+                std::slice::from_ref(&again),
+                &options(OnDuplicate::Link),
+                &mut |_| {},
+                &none,
+            )
+            .expect("link");
+        assert!(matches!(
+            linked.items[0].outcome,
+            ImportOutcome::Duplicate { action: OnDuplicate::Link, existing_entry_id, entry_id: None, .. }
+                if existing_entry_id == entry_id
+        ));
+        let held = lib.entry(entry_id).expect("entry");
+        assert_eq!(held.files[0].also_received, [again.display().to_string()]);
+
+        let kept = lib
+            .import_files(&[again], &options(OnDuplicate::Keep), &mut |_| {}, &none)
+            .expect("keep");
+        let ImportOutcome::Duplicate {
+            action: OnDuplicate::Keep,
+            entry_id: Some(new_id),
+            ..
+        } = kept.items[0].outcome
+        else {
+            panic!("{kept:?}")
+        };
+        assert_ne!(new_id, entry_id);
+        assert_eq!(lib.info().expect("info").entry_count, 2);
+    }
+
+    #[test]
+    fn cancel_stops_between_chunks_and_keeps_what_was_done() {
+        let (tmp, mut lib) = new_library();
+        let a = work(tmp.path(), "a.mp3", &[1u8; 100]);
+        let b = work(tmp.path(), "b.mp3", &vec![2u8; 5 << 20]);
+        let cancel = AtomicBool::new(false);
+        let report = lib
+            .import_files(
+                &[a, b],
+                &options(OnDuplicate::Skip),
+                &mut |p| {
+                    // The clerk presses 取消 once the big file has started.
+                    if p.current.ends_with("b.mp3") {
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                },
+                &cancel,
+            )
+            .expect("import");
+        assert!(report.cancelled);
+        assert_eq!(report.added, 1);
+        assert_eq!(lib.info().expect("info").entry_count, 1);
+        let incoming = lib.root().join("files/.incoming");
+        let leftovers = std::fs::read_dir(incoming).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(leftovers, 0, "the half copy is removed");
+    }
+
+    #[test]
+    fn unreadable_paths_and_bad_settings_are_reported_in_chinese() {
+        let (tmp, mut lib) = new_library();
+        let good = work(tmp.path(), "好.mp3", b"ok");
+        let none = AtomicBool::new(false);
+        let report = lib
+            .import_files(
+                &[tmp.path().join("不存在.mp3"), good.clone()],
+                &options(OnDuplicate::Skip),
+                &mut |_| {},
+                &none,
+            )
+            .expect("import");
+        assert_eq!((report.added, report.failed), (1, 1));
+        let ImportOutcome::Failed { reason } = &report.items[0].outcome else {
+            panic!("{report:?}")
+        };
+        assert!(reason.contains("不存在"), "{reason}");
+
+        let bad = ImportOptions {
+            category: "poetry".into(),
+            ..options(OnDuplicate::Skip)
+        };
+        let err = lib
+            .import_files(&[good], &bad, &mut |_| {}, &none)
+            .expect_err("unknown category");
+        assert_eq!(err.code(), "input.invalid");
+        assert!(err.to_string().contains("recitation"), "{err}");
+        assert_eq!(lib.info().expect("info").entry_count, 1);
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_import_are_swept_unless_someone_is_importing() {
+        let (tmp, mut lib) = new_library();
+        let kept = work(tmp.path(), "留下.mp3", b"kept");
+        lib.import_files(
+            &[kept],
+            &options(OnDuplicate::Skip),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .expect("import");
+        let root = lib.root().to_path_buf();
+        drop(lib);
+        // What a kill between the rename and the commit leaves: a stored file no row names,
+        // and a half-written temporary.
+        std::fs::create_dir_all(root.join("files/ab")).expect("mkdir");
+        let stray = work(&root.join("files/ab"), "ab12.mp3", b"stray");
+        let temp = work(&root.join("files/.incoming"), "part-x", b"half");
+
+        // Another program importing right now: its files are not leftovers.
+        let held = baosong_import_guard(&root);
+        drop(Library::open(&root, Actor::App).expect("open while importing"));
+        assert!(stray.exists() && temp.exists(), "swept under a live import");
+        drop(held);
+
+        let lib = Library::open(&root, Actor::App).expect("open");
+        assert!(!stray.exists() && !temp.exists(), "leftovers stay");
+        let entries = lib
+            .entries(&EntryFilter::default(), EntrySort::Title)
+            .expect("list");
+        assert_eq!(entries.len(), 1);
+        assert!(
+            lib.file_path(&entries[0].files[0]).exists(),
+            "a real file was swept"
+        );
+    }
+
+    /// Holds the store's import lock as an importing program does.
+    fn baosong_import_guard(root: &Path) -> std::fs::File {
+        let f = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(root.join("files/.import.lock"))
+            .expect("lock file");
+        f.lock_shared().expect("shared lock");
+        f
+    }
 }

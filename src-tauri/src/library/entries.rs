@@ -59,6 +59,8 @@ pub struct EntryFile {
     pub facts: Option<MediaFacts>,
     /// The file judged against the campaign's rules for the entry's category.
     pub check: Option<FileCheck>,
+    /// Where the same content arrived again and was linked here (另经…收到), original paths.
+    pub also_received: Vec<String>,
 }
 
 /// What the entry form (or the CLI) sends to add or change an entry.
@@ -246,6 +248,7 @@ fn file_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, EntryFile)> {
             added_at: r.get(7)?,
             facts: None,
             check: None,
+            also_received: Vec::new(),
         },
     ))
 }
@@ -260,6 +263,7 @@ impl Library {
     ) -> Result<Entry, LibraryError> {
         let campaign = self.campaign()?;
         let Checked { input } = check(input, &campaign)?;
+        let _importing = store::begin_import(&self.root)?;
         let stored: Vec<(PathBuf, StoredFile)> = files
             .iter()
             .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
@@ -267,25 +271,7 @@ impl Library {
 
         let at = now();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO entries (campaign_id, category, title, authors, unit, phone, description,
-                                  tags, declarations, notes, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-            params![
-                campaign.id,
-                input.category,
-                input.title,
-                json_list(&input.authors),
-                input.unit,
-                input.phone,
-                input.description,
-                json_list(&input.tags),
-                json_list(&input.declarations),
-                input.notes,
-                at
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_entry(&tx, &campaign.id, &input, &at)?;
         for (source, s) in &stored {
             insert_file(&tx, id, source, s, &at)?;
         }
@@ -351,6 +337,7 @@ impl Library {
     /// Adds files to an existing entry.
     pub fn attach_files(&mut self, id: i64, files: &[PathBuf]) -> Result<Entry, LibraryError> {
         self.entry(id)?;
+        let _importing = store::begin_import(&self.root)?;
         let stored: Vec<(PathBuf, StoredFile)> = files
             .iter()
             .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
@@ -500,7 +487,13 @@ impl Library {
     /// Attaches facts (probing files not seen yet) and verdicts to an entry's files.
     fn judge(&self, entry: &mut Entry, campaign: &Campaign) -> Result<(), LibraryError> {
         let category = campaign.category(&entry.category);
+        let mut sources = self.conn.prepare_cached(
+            "SELECT original_path FROM file_sources WHERE file_id = ?1 ORDER BY id",
+        )?;
         for f in &mut entry.files {
+            f.also_received = sources
+                .query_map([f.id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             let facts = match self.cached_facts(&f.sha256)? {
                 Some(facts) => facts,
                 None => self.probe_and_cache(&f.sha256, &f.stored_path)?,
@@ -566,7 +559,35 @@ impl Library {
     }
 }
 
-fn insert_file(
+/// Inserts a cleaned entry; returns its id.
+pub(super) fn insert_entry(
+    tx: &rusqlite::Transaction<'_>,
+    campaign_id: &str,
+    input: &EntryInput,
+    at: &str,
+) -> Result<i64, LibraryError> {
+    tx.execute(
+        "INSERT INTO entries (campaign_id, category, title, authors, unit, phone, description,
+                              tags, declarations, notes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        params![
+            campaign_id,
+            input.category,
+            input.title,
+            json_list(&input.authors),
+            input.unit,
+            input.phone,
+            input.description,
+            json_list(&input.tags),
+            json_list(&input.declarations),
+            input.notes,
+            at
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub(super) fn insert_file(
     tx: &rusqlite::Transaction<'_>,
     entry_id: i64,
     source: &Path,

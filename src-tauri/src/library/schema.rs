@@ -100,6 +100,18 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (campaign_id, deadline_id)
     );
     "#,
+    // 4 → 5: the same content received again under another name or from another unit, linked
+    // to the file already held instead of becoming a second entry.
+    r#"
+    CREATE TABLE file_sources (
+        id             INTEGER PRIMARY KEY,
+        file_id        INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+        original_name  TEXT NOT NULL,
+        original_path  TEXT NOT NULL,
+        added_at       TEXT NOT NULL
+    );
+    CREATE INDEX file_sources_file ON file_sources (file_id);
+    "#,
 ];
 
 /// The version this build writes and reads.

@@ -37,6 +37,16 @@ fn safe_extension(original: &Path) -> String {
 
 /// Copies `source` into the store, hashing it in the same read.
 pub fn import(root: &Path, source: &Path) -> Result<StoredFile, LibraryError> {
+    import_with(root, source, &mut |_| true)
+}
+
+/// [`import`], telling `on_chunk` how many bytes each chunk had; when it returns false the
+/// copy stops, its temporary is removed and [`LibraryError::Cancelled`] is returned.
+pub fn import_with(
+    root: &Path,
+    source: &Path,
+    on_chunk: &mut dyn FnMut(u64) -> bool,
+) -> Result<StoredFile, LibraryError> {
     let read_err = |e: io::Error| LibraryError::ReadFile {
         path: source.to_path_buf(),
         reason: io_reason(&e),
@@ -75,6 +85,9 @@ pub fn import(root: &Path, source: &Path) -> Result<StoredFile, LibraryError> {
         temp.write_all(&buf[..n])
             .map_err(|e| write_err(temp.path(), e))?;
         size += n as u64;
+        if !on_chunk(n as u64) {
+            return Err(LibraryError::Cancelled);
+        }
     }
     if size != meta.len() {
         return Err(LibraryError::ReadFile {
@@ -119,14 +132,79 @@ fn sync_dir(dir: &Path) {
     }
 }
 
-/// Removes temporaries left by an import that was interrupted.
-pub fn clean_incoming(root: &Path) {
-    let incoming = root.join(FILES_DIR).join(INCOMING_DIR);
-    if let Ok(list) = fs::read_dir(&incoming) {
+/// Held (shared) by every program while it copies files into the store; taken exclusively,
+/// without waiting, by [`sweep`], so leftovers are only removed when nobody is importing.
+pub struct ImportGuard {
+    _lock: File,
+}
+
+/// Announces an import into the store of `root` (see [`ImportGuard`]).
+pub fn begin_import(root: &Path) -> Result<ImportGuard, LibraryError> {
+    let dir = root.join(FILES_DIR);
+    let path = dir.join(LOCK_FILE);
+    let open = || {
+        fs::create_dir_all(&dir)?;
+        let f = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        f.lock_shared()?;
+        Ok::<File, io::Error>(f)
+    };
+    open()
+        .map(|f| ImportGuard { _lock: f })
+        .map_err(|e| LibraryError::Write {
+            path,
+            reason: io_reason(&e),
+        })
+}
+
+const LOCK_FILE: &str = ".import.lock";
+
+/// Removes what an interrupted import left behind — temporaries in `files/.incoming/` and
+/// stored files no catalog row names (the program died between the rename and the commit) —
+/// but only when no program is importing into this library right now. `referenced` holds the
+/// `stored_path` of every file row. Returns how many files were removed.
+pub fn sweep(root: &Path, referenced: &std::collections::HashSet<String>) -> usize {
+    let files = root.join(FILES_DIR);
+    let Ok(lock) = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(files.join(LOCK_FILE))
+    else {
+        return 0;
+    };
+    if lock.try_lock().is_err() {
+        return 0; // someone is importing; their files are not leftovers
+    }
+    let mut removed = 0;
+    let mut remove = |p: &Path| {
+        if fs::remove_file(p).is_ok() {
+            removed += 1;
+        }
+    };
+    if let Ok(list) = fs::read_dir(files.join(INCOMING_DIR)) {
         for item in list.flatten() {
-            let _ = fs::remove_file(item.path());
+            remove(&item.path());
         }
     }
+    if let Ok(shards) = fs::read_dir(&files) {
+        for shard in shards.flatten() {
+            let name = shard.file_name().to_string_lossy().into_owned();
+            if name.len() != 2 || !shard.path().is_dir() {
+                continue;
+            }
+            for item in fs::read_dir(shard.path()).into_iter().flatten().flatten() {
+                let file = item.file_name().to_string_lossy().into_owned();
+                if !referenced.contains(&format!("{FILES_DIR}/{name}/{file}")) {
+                    remove(&item.path());
+                }
+            }
+        }
+    }
+    removed
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -17,4 +17,8 @@ facts: MediaFacts | null,
 /**
  * The file judged against the campaign's rules for the entry's category.
  */
-check: FileCheck | null, };
+check: FileCheck | null, 
+/**
+ * Where the same content arrived again and was linked here (另经…收到), original paths.
+ */
+also_received: Array<string>, };

@@ -17,6 +17,7 @@ use baosong::media;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+mod import;
 mod status;
 
 #[derive(Parser)]
@@ -49,6 +50,8 @@ enum Command {
     /// 作品登记
     #[command(subcommand)]
     Entry(EntryCommand),
+    /// 导入文件或整个文件夹（含子文件夹），每个文件登记为一件作品
+    Import(import::ImportArgs),
     /// 本单位进度：各类别配额、截止时间、待处理作品、对接联系人
     Status {
         /// 以此时刻计算（RFC 3339，如 2023-06-08T12:00:00+08:00；默认当前时间）
@@ -359,6 +362,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check(a) => return check_command(&cli, a),
         Command::Probe { files } => probe_command(&cli, files)?,
         Command::Entry(e) => entry_command(&cli, e)?,
+        Command::Import(a) => return import::import_command(&cli, a),
         Command::Status { now } => status::status_command(&cli, *now)?,
         Command::Deadline(d) => status::deadline_command(&cli, d)?,
     }

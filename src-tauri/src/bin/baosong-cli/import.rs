@@ -1,0 +1,114 @@
+//! `import`: files and folders into the library, one entry per file.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use baosong::library::{
+    ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate, human_size,
+};
+use clap::Args;
+
+use super::{Cli, Failure, open_session, print_json};
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// 文件或文件夹（可多个；文件夹含子文件夹）
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// 类别（子项目）编号，如 recitation、micro-video
+    #[arg(long)]
+    category: String,
+    /// 推荐单位
+    #[arg(long, default_value = "")]
+    unit: String,
+    /// 资料库中已有相同内容时：skip（跳过）、link（记为同一作品的另一来源）、keep（仍单独登记）
+    #[arg(long = "on-duplicate", default_value = "skip", value_parser = parse_on_duplicate)]
+    on_duplicate: OnDuplicate,
+}
+
+fn parse_on_duplicate(s: &str) -> Result<OnDuplicate, String> {
+    match s {
+        "skip" => Ok(OnDuplicate::Skip),
+        "link" => Ok(OnDuplicate::Link),
+        "keep" => Ok(OnDuplicate::Keep),
+        _ => Err("应为 skip、link 或 keep".into()),
+    }
+}
+
+pub fn import_command(cli: &Cli, a: &ImportArgs) -> Result<(), Failure> {
+    let mut session = open_session(cli)?;
+    let options = ImportOptions {
+        category: a.category.clone(),
+        unit: a.unit.clone(),
+        on_duplicate: a.on_duplicate,
+    };
+    // A progress line on a terminal; nothing on a pipe (scripts read the report).
+    let live = std::io::stderr().is_terminal();
+    let mut show = |p: &ImportProgress| {
+        if live {
+            let left = p
+                .seconds_left
+                .map_or(String::new(), |s| format!("，约剩 {s:.0} 秒"));
+            eprint!(
+                "\r已导入 {}/{} 个文件，{} / {}{left}    ",
+                p.files_done,
+                p.files_total,
+                human_size(p.bytes_done),
+                human_size(p.bytes_total)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let report = session.import_files(&a.paths, &options, &mut show, &AtomicBool::new(false))?;
+    if live {
+        eprintln!();
+    }
+    if cli.json {
+        print_json(&report);
+    } else {
+        print_report(&report);
+    }
+    if report.failed > 0 {
+        return Err(Failure {
+            message: format!("{} 个文件未能导入（见上）", report.failed),
+            code: "import.partial".into(),
+            exit: 1,
+        });
+    }
+    Ok(())
+}
+
+fn print_report(r: &ImportReport) {
+    for item in &r.items {
+        match &item.outcome {
+            ImportOutcome::Added { entry_id, verdict } => {
+                println!("新增 #{entry_id}（{}）：{}", verdict.label(), item.path);
+            }
+            ImportOutcome::Duplicate {
+                existing_entry_id,
+                existing_title,
+                action,
+                entry_id,
+            } => {
+                let done = match (action, entry_id) {
+                    (OnDuplicate::Link, _) => "已记为其另一来源".to_owned(),
+                    (OnDuplicate::Keep, Some(id)) => format!("仍单独登记为 #{id}"),
+                    _ => "已跳过".to_owned(),
+                };
+                println!(
+                    "重复：{} 与 #{existing_entry_id}《{existing_title}》内容相同，{done}",
+                    item.path
+                );
+            }
+            ImportOutcome::Failed { reason } => println!("失败：{}：{reason}", item.path),
+        }
+    }
+    println!(
+        "共新增 {} 件，重复 {} 个，失败 {} 个{}",
+        r.added,
+        r.duplicates,
+        r.failed,
+        if r.cancelled { "（已取消）" } else { "" }
+    );
+}
