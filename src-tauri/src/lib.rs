@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod library;
 pub mod media;
 pub mod sheet;
+pub mod thumbs;
 
 #[cfg(test)]
 mod bindings;
