@@ -337,6 +337,29 @@ impl Session {
         Ok(self.library_mut()?.mark_deadline(deadline_id, done_on)?)
     }
 
+    /// Applies one change to many entries at once; see [`Library::bulk_update`].
+    pub fn bulk_update(
+        &mut self,
+        ids: &[i64],
+        change: &library::BulkChange,
+    ) -> Result<usize, ApiError> {
+        Ok(self.library_mut()?.bulk_update(ids, change)?)
+    }
+
+    /// What a thumbnail needs, taken quickly so the picture is made outside the session:
+    /// (library folder, content hash, stored file).
+    pub fn thumbnail_source(&self, file_id: i64) -> Result<(PathBuf, String, PathBuf), ApiError> {
+        let lib = self.library()?;
+        let (sha, path) = lib.stored_file(file_id)?;
+        Ok((lib.root().to_path_buf(), sha, path))
+    }
+
+    /// The open library's folder (a long import opens its own connection to it, so the
+    /// window keeps working while the files are copied).
+    pub fn library_root(&self) -> Result<PathBuf, ApiError> {
+        Ok(self.library()?.root().to_path_buf())
+    }
+
     /// Imports files and folders; see [`Library::import_files`].
     pub fn import_files(
         &mut self,

@@ -4,6 +4,7 @@
 mod commands;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use baosong::api::Session;
@@ -11,6 +12,10 @@ use baosong::library::{Actor, recent};
 
 /// The window's state: the open library, shared by the commands.
 pub type SharedSession = Arc<Mutex<Session>>;
+
+/// Set by 取消 while an import runs.
+#[derive(Default)]
+pub struct ImportCancel(pub Arc<AtomicBool>);
 
 pub fn run() {
     let mut session = Session::new(Some(recent::config_dir()), Actor::App);
@@ -24,6 +29,7 @@ pub fn run() {
 
     let result = tauri::Builder::default()
         .manage(state)
+        .manage(ImportCancel::default())
         .invoke_handler(tauri::generate_handler![
             commands::startup,
             commands::pick_folder,
@@ -47,6 +53,12 @@ pub fn run() {
             commands::dashboard,
             commands::switch_campaign,
             commands::mark_deadline,
+            commands::import_files,
+            commands::cancel_import,
+            commands::bulk_update,
+            commands::thumbnail,
+            commands::media_path,
+            commands::open_file,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

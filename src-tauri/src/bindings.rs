@@ -31,6 +31,8 @@ fn export_all(dir: &Path) {
     one::<crate::library::ImportOptions>(dir);
     one::<crate::library::ImportProgress>(dir);
     one::<crate::library::ImportReport>(dir);
+    one::<crate::library::BulkChange>(dir);
+    one::<crate::library::ThumbInfo>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

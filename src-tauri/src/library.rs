@@ -8,6 +8,7 @@
 //! Architecture invariant: nothing here knows a window exists. Errors carry a stable code and a
 //! Chinese message the clerk can act on.
 
+mod bulk;
 mod deadlines;
 mod entries;
 mod import;
@@ -16,6 +17,7 @@ pub mod recent;
 mod review;
 mod schema;
 mod store;
+mod thumbcache;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,7 @@ use ts_rs::TS;
 
 use crate::campaign::{self, Campaign, CampaignError};
 
+pub use bulk::BulkChange;
 pub use entries::{Entry, EntryFile, EntryFilter, EntryInput, EntrySort};
 pub use import::{
     ImportItem, ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate,
@@ -35,6 +38,7 @@ pub use import::{
 pub use office::{Office, OfficeInput};
 pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
+pub use thumbcache::{THUMB_SIDE, ThumbInfo, thumbnail_at};
 pub use validate::FieldError;
 
 /// The catalog's file name inside a library folder.

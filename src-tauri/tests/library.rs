@@ -744,3 +744,99 @@ mod import {
         f
     }
 }
+
+#[test]
+fn bulk_edit_changes_all_or_nothing_and_filters_find_the_result() {
+    use baosong::library::{BulkChange, Review, ReviewStatus};
+    let (tmp, mut lib) = new_library();
+    let mut ids = Vec::new();
+    for (i, title) in ["甲", "乙", "丙"].into_iter().enumerate() {
+        let f = work(
+            tmp.path(),
+            &format!("{i}.mp3"),
+            format!("content {i}").as_bytes(),
+        );
+        ids.push(lib.add_entry(&entry(title), &[f]).expect("add").id);
+    }
+    lib.set_review(
+        ids[0],
+        &Review {
+            status: ReviewStatus::Approved,
+            recommended: true,
+            order: Some(1),
+            override_reason: "理由".into(),
+        },
+    )
+    .expect("review");
+
+    // One unknown id: nothing changes at all.
+    let err = lib
+        .bulk_update(
+            &[ids[0], 999],
+            &BulkChange {
+                unit: Some("澄海区总工会".into()),
+                ..BulkChange::default()
+            },
+        )
+        .expect_err("unknown id");
+    assert_eq!(err.code(), "entry.not_found");
+    assert_eq!(
+        lib.entry(ids[0]).expect("entry").unit,
+        "金平区石炮台街道总工会"
+    );
+
+    let nothing = lib
+        .bulk_update(&ids, &BulkChange::default())
+        .expect_err("no change given");
+    assert!(nothing.to_string().contains("至少选择一项"), "{nothing}");
+
+    let n = lib
+        .bulk_update(
+            &ids[..2],
+            &BulkChange {
+                unit: Some("澄海区总工会".into()),
+                status: Some(ReviewStatus::Excluded),
+                add_tags: vec!["工匠精神".into()],
+                remove_tags: vec!["阅读经典好书".into()],
+                ..BulkChange::default()
+            },
+        )
+        .expect("bulk");
+    assert_eq!(n, 2);
+    let first = lib.entry(ids[0]).expect("entry");
+    assert_eq!(first.unit, "澄海区总工会");
+    assert_eq!(first.tags, ["工匠精神"]);
+    assert_eq!(first.review.status, ReviewStatus::Excluded);
+    assert!(
+        !first.review.recommended,
+        "不报送 takes a work out of the batch"
+    );
+
+    let by_unit = lib
+        .entries(
+            &EntryFilter {
+                unit: Some("澄海区总工会".into()),
+                ..EntryFilter::default()
+            },
+            EntrySort::Title,
+        )
+        .expect("filter");
+    assert_eq!(by_unit.len(), 2);
+    let pending = lib
+        .entries(
+            &EntryFilter {
+                status: Some(ReviewStatus::Pending),
+                ..EntryFilter::default()
+            },
+            EntrySort::Title,
+        )
+        .expect("filter");
+    assert_eq!(pending.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[2]]);
+    let bulk_rows = lib
+        .audit_log(20)
+        .expect("audit")
+        .into_iter()
+        .filter(|r| r.action == "entry.bulk")
+        .count();
+    assert_eq!(bulk_rows, 2);
+}

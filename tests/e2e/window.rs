@@ -777,3 +777,147 @@ async fn dashboard_shows_quotas_deadlines_blockers_and_switches_campaign() -> Re
     assert_eq!(office["office"]["unit_type"], "prefecture-city");
     Ok(())
 }
+
+/// How many thumbnails the window has really drawn (loaded through the asset protocol).
+async fn drawn_thumbnails(w: &Clerk) -> Res<u64> {
+    Ok(w.c
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=\"thumb-img\"]')]
+                 .filter(i => i.complete && i.naturalWidth > 0).length;",
+            vec![],
+        )
+        .await?
+        .as_u64()
+        .unwrap_or(0))
+}
+
+/// Ticks the selection box of the table row showing `title`.
+async fn select_row(w: &Clerk, title: &str) -> Res {
+    let xpath = format!(
+        "//tr[contains(@class,'el-table__row')][.//span[@class='entry-title' and normalize-space(.)='{title}']]//label[contains(@class,'el-checkbox')]"
+    );
+    let boxes = w.c.find_all(Locator::XPath(&xpath)).await?;
+    let first = boxes
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("no row “{title}” to select"))?;
+    first.click().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
+    let sandbox = Sandbox::new();
+    let home = sandbox.path("home");
+    let library = home.join("澄海资料库");
+    cli(
+        &library,
+        &[
+            "init",
+            "--office",
+            "澄海区总工会",
+            "--unit-type",
+            "district",
+        ],
+    );
+    // A USB stick from a grassroots union: two good films, a 720p one, and a film sent twice.
+    let stick = home.join("U盘");
+    std::fs::create_dir_all(stick.join("补充"))?;
+    let first = video(&stick, "匠心传承.mp4", "1920x1080", 0);
+    video(&stick, "最美劳动者.mp4", "1920x1080", 120);
+    video(&stick.join("补充"), "手机拍摄-720p.mp4", "1280x720", 240);
+    std::fs::copy(&first, stick.join("补充").join("匠心传承（重发）.mp4"))?;
+
+    let driver = Driver::start_with(&sandbox, &[("BAOSONG_LIBRARY", &library)]);
+    let w = clerk(&driver, "04-import").await?;
+    w.el("dashboard").await?;
+    w.click("nav-entries").await?;
+    w.click("import-open").await?;
+    w.el("import-dialog").await?;
+    w.fill("import-path", &stick.display().to_string()).await?;
+    w.input("import-path").await?.send_keys("\u{E007}").await?;
+    w.see("U盘").await?;
+    w.choose("import-category", "各级劳模、先进人物微视频")
+        .await?;
+    w.shot("import-ready").await;
+    w.click("import-start").await?;
+    w.see("共新增 3 件，重复 1 个，失败 0 个").await?;
+    let report = w.text("import-report").await?;
+    assert!(report.contains("《匠心传承》"), "{report}");
+    assert!(report.contains("内容相同，已跳过"), "{report}");
+    w.shot("import-report").await;
+    // The clerk decides the resent file is the same work from another sender.
+    w.click("dup-link").await?;
+    w.see("已记为同一作品的另一来源").await?;
+    w.see("已记为其另一来源").await?;
+    w.click("import-done").await?;
+    w.see("共 3 件").await?;
+
+    // Thumbnails of the films, made without ffmpeg and served from the library folder only.
+    let deadline = Instant::now() + WAIT;
+    while drawn_thumbnails(&w).await? < 3 {
+        if Instant::now() > deadline {
+            w.shot("failed-thumbnails").await;
+            return Err("the three thumbnails were never drawn".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.shot("list-with-thumbnails").await;
+
+    // Bulk edit: two works get the right unit and 已通过 at once.
+    select_row(&w, "匠心传承").await?;
+    select_row(&w, "最美劳动者").await?;
+    w.click("bulk-open").await?;
+    w.see("批量修改 2 件作品").await?;
+    w.click("bulk-change-unit").await?;
+    w.fill("bulk-unit", "澄海区莲下镇总工会").await?;
+    w.choose("bulk-status", "已通过").await?;
+    w.shot("bulk-edit").await;
+    w.click("bulk-save").await?;
+    w.see("已修改 2 件作品").await?;
+    w.choose("filter-unit", "澄海区莲下镇总工会").await?;
+    w.see("共 2 件").await?;
+    w.gone("手机拍摄-720p").await?;
+
+    // Review one: fill in its author, recommend it; its thumbnail shows in the drawer.
+    w.fill("filter-text", "匠心").await?;
+    w.gone("最美劳动者").await?;
+    w.click("edit-entry").await?;
+    w.see("审核与推荐").await?;
+    w.see("另经以下来源收到相同内容").await?;
+    w.fill("entry-authors", "陈师傅").await?;
+    w.click("decl-original").await?;
+    w.click("review-recommended").await?;
+    w.click("play-file").await?;
+    w.el("viewer").await?;
+    w.shot("viewer").await;
+    w.c.execute(
+        "document.querySelector('[data-testid=\"viewer\"] .el-dialog__headerbtn').click();",
+        vec![],
+    )
+    .await?;
+    w.click("entry-save").await?;
+    w.see("已保存").await?;
+    assert!(w.text("entry-recommended").await?.contains("推荐"));
+
+    // 不合格 finds the 720p film.
+    w.click("filter-reset").await?;
+    w.see("共 3 件").await?;
+    w.choose("filter-verdict", "不合格").await?;
+    w.see("手机拍摄-720p").await?;
+    w.see("共 1 件").await?;
+    w.shot("filter-failing").await;
+    w.c.clone().close().await?;
+
+    // The catalog agrees.
+    let conn = rusqlite::Connection::open(library.join("catalog.sqlite"))?;
+    let units: i64 = conn.query_row(
+        "SELECT count(*) FROM entries WHERE unit = '澄海区莲下镇总工会' AND status = 'approved'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(units, 2);
+    let linked: i64 = conn.query_row("SELECT count(*) FROM file_sources", [], |r| r.get(0))?;
+    assert_eq!(linked, 1);
+    Ok(())
+}

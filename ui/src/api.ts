@@ -1,6 +1,6 @@
 // Typed calls into the Rust core. The shapes come from `bindings/`, generated from the Rust
 // types (ts-rs); a Rust test fails when they are stale, so these signatures cannot drift.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type { ApiError } from "./bindings/ApiError";
 import type { Campaign } from "./bindings/Campaign";
 import type { Entry } from "./bindings/Entry";
@@ -15,7 +15,13 @@ import type { Review } from "./bindings/Review";
 import type { ReviewStatus } from "./bindings/ReviewStatus";
 import type { Startup } from "./bindings/Startup";
 import type { Dashboard } from "./bindings/Dashboard";
+import type { BulkChange } from "./bindings/BulkChange";
+import type { ThumbInfo } from "./bindings/ThumbInfo";
+import type { ImportOptions } from "./bindings/ImportOptions";
+import type { ImportProgress } from "./bindings/ImportProgress";
+import type { ImportReport } from "./bindings/ImportReport";
 
+export type { ImportOptions, ImportProgress, ImportReport };
 export type { ApiError, Campaign, Dashboard, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
 
 /** Whatever a command rejects with, as an ApiError (the core always sends one). */
@@ -58,6 +64,17 @@ export const api = {
   checkFiles: (category: string | null, files: string[]) =>
     call<PathCheck[]>("check_files", { category, files }),
   dashboard: () => call<Dashboard>("dashboard"),
+  /** Imports files and folders; `onProgress` hears how far it has got. */
+  importFiles: (paths: string[], options: ImportOptions, onProgress: (p: ImportProgress) => void) => {
+    const channel = new Channel<ImportProgress>();
+    channel.onmessage = onProgress;
+    return call<ImportReport>("import_files", { files: paths, options, onProgress: channel });
+  },
+  cancelImport: () => call<void>("cancel_import"),
+  bulkUpdate: (ids: number[], change: BulkChange) => call<number>("bulk_update", { ids, change }),
+  thumbnail: (fileId: number) => call<ThumbInfo>("thumbnail", { fileId }),
+  mediaPath: (fileId: number) => call<string>("media_path", { fileId }),
+  openFile: (fileId: number) => call<void>("open_file", { fileId }),
   switchCampaign: (campaignId: string, unitType: string | null) =>
     call<LibraryInfo>("switch_campaign", { campaignId, unitType }),
   /** Marks a deadline 已报送 on `doneOn` (YYYY-MM-DD), or clears the mark with null. */

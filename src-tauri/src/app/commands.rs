@@ -2,16 +2,21 @@
 //! SQLite waits never run on the UI's thread) and returns the core's result unchanged.
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 use baosong::api::{ApiError, PathCheck, Session, Startup};
 use baosong::campaign::{self, Campaign};
 use baosong::dashboard::Dashboard;
 use baosong::library::recent::RecentLibrary;
-use baosong::library::{Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, Review};
+use baosong::library::{
+    Actor, BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,
+    Library, LibraryInfo, OfficeInput, Review, ThumbInfo,
+};
 use chrono::NaiveDate;
-use tauri::State;
+use tauri::ipc::Channel;
+use tauri::{Manager, State};
 
-use super::SharedSession;
+use super::{ImportCancel, SharedSession};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -226,4 +231,95 @@ pub async fn mark_deadline(
         s.dashboard(baosong::api::clock()?)
     })
     .await
+}
+
+/// Imports files and folders, sending progress on `on_progress`. The import runs on its own
+/// connection to the library, so the session (and the window) stays free while it copies.
+#[tauri::command]
+pub async fn import_files(
+    state: State<'_, SharedSession>,
+    cancel: State<'_, ImportCancel>,
+    files: Vec<String>,
+    options: ImportOptions,
+    on_progress: Channel<ImportProgress>,
+) -> Result<ImportReport> {
+    let root = with_session(state, |s| s.library_root()).await?;
+    let cancel = cancel.inner().0.clone();
+    cancel.store(false, Ordering::Relaxed);
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut lib = Library::open(&root, Actor::App)?;
+        let mut send = |p: &ImportProgress| {
+            // A closed window cannot take progress; the import goes on regardless.
+            let _ = on_progress.send(p.clone());
+        };
+        Ok(lib.import_files(&paths(files), &options, &mut send, &cancel)?)
+    })
+    .await
+    .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))?
+}
+
+/// Asks a running import to stop after the current chunk.
+#[tauri::command]
+pub fn cancel_import(cancel: State<'_, ImportCancel>) {
+    cancel.0.store(true, Ordering::Relaxed);
+}
+
+#[tauri::command]
+pub async fn bulk_update(
+    state: State<'_, SharedSession>,
+    ids: Vec<i64>,
+    change: BulkChange,
+) -> Result<usize> {
+    with_session(state, move |s| s.bulk_update(&ids, &change)).await
+}
+
+/// Lets the webview load files of the library at `root` (thumbnails, playback) through the
+/// asset protocol — this folder only; the scope starts empty.
+fn allow_library(app: &tauri::AppHandle, root: &std::path::Path) {
+    if let Err(e) = app.asset_protocol_scope().allow_directory(root, true) {
+        eprintln!("asset scope: {e}");
+    }
+}
+
+/// A stored file's thumbnail, made (once) outside the session so the list stays responsive.
+#[tauri::command]
+pub async fn thumbnail(
+    app: tauri::AppHandle,
+    state: State<'_, SharedSession>,
+    file_id: i64,
+) -> Result<ThumbInfo> {
+    let (root, sha, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
+    allow_library(&app, &root);
+    tauri::async_runtime::spawn_blocking(move || {
+        baosong::library::thumbnail_at(&root, &sha, &stored)
+    })
+    .await
+    .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))
+}
+
+/// The absolute path of a stored file, for playing it in the window; allows its library in
+/// the asset scope.
+#[tauri::command]
+pub async fn media_path(
+    app: tauri::AppHandle,
+    state: State<'_, SharedSession>,
+    file_id: i64,
+) -> Result<String> {
+    let (root, _, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
+    allow_library(&app, &root);
+    Ok(stored.display().to_string())
+}
+
+/// Opens a stored file in the system's own player or viewer.
+#[tauri::command]
+pub async fn open_file(state: State<'_, SharedSession>, file_id: i64) -> Result<()> {
+    let (_, _, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
+    open::that_detached(&stored).map_err(|e| ApiError {
+        code: "file.open".into(),
+        message: format!(
+            "无法用系统程序打开此文件：{e}。可在资料库文件夹中找到它：{}",
+            stored.display()
+        ),
+        fields: Vec::new(),
+    })
 }

@@ -90,6 +90,10 @@ pub struct EntryFilter {
     pub deleted: bool,
     /// Only entries with this verdict (e.g. `fail` for 不合格).
     pub verdict: Option<Verdict>,
+    /// Only entries of this recommending unit (exactly).
+    pub unit: Option<String>,
+    /// Only entries with this review status.
+    pub status: Option<ReviewStatus>,
 }
 
 /// Ways to order a list; the window sorts its table itself, the CLI uses these.
@@ -449,6 +453,8 @@ impl Library {
             .as_deref()
             .map(str::trim)
             .filter(|t| !t.is_empty());
+        let unit = filter.unit.as_deref().map(str::trim);
+        let status = filter.status.map(ReviewStatus::as_db);
         // instr() matches any substring, which is what Chinese text needs (no word breaks).
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM entries
@@ -456,11 +462,13 @@ impl Library {
                AND (?1 IS NULL OR category = ?1)
                AND (?2 IS NULL OR instr(lower(title || char(10) || authors || char(10) || unit
                                               || char(10) || description), lower(?2)) > 0)
+               AND (?3 IS NULL OR unit = ?3)
+               AND (?4 IS NULL OR status = ?4)
              ORDER BY {order}"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let mut entries: Vec<Entry> = stmt
-            .query_map(params![category, text], entry_from_row)?
+            .query_map(params![category, text, unit, status], entry_from_row)?
             .collect::<Result<_, _>>()?;
 
         let mut files: HashMap<i64, Vec<EntryFile>> = HashMap::new();

@@ -36,7 +36,7 @@ impl ReviewStatus {
         }
     }
 
-    fn as_db(self) -> &'static str {
+    pub(super) fn as_db(self) -> &'static str {
         match self {
             ReviewStatus::Pending => "pending",
             ReviewStatus::Approved => "approved",

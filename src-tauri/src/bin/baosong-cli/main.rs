@@ -11,7 +11,7 @@ use baosong::api::{ApiError, Session};
 use baosong::campaign::{self, Campaign};
 use baosong::checks::{self, FileCheck, Finding, Verdict};
 use baosong::library::{
-    Actor, Entry, EntryFilter, EntryInput, Library, OfficeInput, Review, ReviewStatus,
+    Actor, BulkChange, Entry, EntryFilter, EntryInput, Library, OfficeInput, Review, ReviewStatus,
 };
 use baosong::media;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -142,7 +142,15 @@ enum EntryCommand {
         /// 只列出检查结果为此的作品：fail（不合格）、warn（有提醒）、pass（合格）
         #[arg(long, value_parser = parse_verdict)]
         verdict: Option<Verdict>,
+        /// 只列出此推荐单位的作品
+        #[arg(long)]
+        unit: Option<String>,
+        /// 只列出此审核状态的作品：pending、approved、needs-fix、excluded
+        #[arg(long, value_parser = parse_status)]
+        status: Option<ReviewStatus>,
     },
+    /// 批量修改多件作品的类别、推荐单位、审核状态或标签（一次提交，全部成功或全部不改）
+    Bulk(BulkArgs),
     /// 显示一件作品
     Show { id: i64 },
     /// 删除一件作品（移入回收站，可用 restore 恢复）
@@ -151,6 +159,26 @@ enum EntryCommand {
     Restore { id: i64 },
     /// 修改作品的审核状态、推荐报送、类别、单位或原创声明
     Update(UpdateArgs),
+}
+
+#[derive(Args)]
+struct BulkArgs {
+    /// 作品编号，用逗号分隔，如 1,2,5
+    #[arg(long, value_delimiter = ',', required = true)]
+    ids: Vec<i64>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    unit: Option<String>,
+    /// pending、approved、needs-fix、excluded
+    #[arg(long, value_parser = parse_status)]
+    status: Option<ReviewStatus>,
+    /// 添加标签（可重复）
+    #[arg(long = "add-tag")]
+    add_tags: Vec<String>,
+    /// 去掉标签（可重复）
+    #[arg(long = "remove-tag")]
+    remove_tags: Vec<String>,
 }
 
 #[derive(Args)]
@@ -664,17 +692,36 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
                 println!("已登记作品 #{}：{}", entry.id, entry.title);
             }
         }
+        EntryCommand::Bulk(b) => {
+            let change = BulkChange {
+                category: b.category.clone(),
+                unit: b.unit.clone(),
+                status: b.status,
+                add_tags: b.add_tags.clone(),
+                remove_tags: b.remove_tags.clone(),
+            };
+            let n = session.bulk_update(&b.ids, &change)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "changed": n }));
+            } else {
+                println!("已修改 {n} 件作品");
+            }
+        }
         EntryCommand::List {
             category,
             text,
             deleted,
             verdict,
+            unit,
+            status,
         } => {
             let entries = session.entries(&EntryFilter {
                 category: category.clone(),
                 text: text.clone(),
                 deleted: *deleted,
                 verdict: *verdict,
+                unit: unit.clone(),
+                status: *status,
             })?;
             if cli.json {
                 print_json(&entries);
