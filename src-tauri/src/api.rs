@@ -354,6 +354,15 @@ impl Session {
         Ok((lib.root().to_path_buf(), sha, path))
     }
 
+    /// Imports (or, dry, previews) a registration sheet; see [`Library::import_sheet`].
+    pub fn import_sheet(
+        &mut self,
+        path: &Path,
+        options: &library::SheetImportOptions,
+    ) -> Result<library::SheetImport, ApiError> {
+        Ok(self.library_mut()?.import_sheet(path, options)?)
+    }
+
     /// The open library's folder (a long import opens its own connection to it, so the
     /// window keeps working while the files are copied).
     pub fn library_root(&self) -> Result<PathBuf, ApiError> {

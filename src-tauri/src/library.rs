@@ -16,6 +16,7 @@ mod office;
 pub mod recent;
 mod review;
 mod schema;
+mod sheet_import;
 mod store;
 mod thumbcache;
 pub mod validate;
@@ -38,6 +39,7 @@ pub use import::{
 pub use office::{Office, OfficeInput};
 pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
+pub use sheet_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use thumbcache::{THUMB_SIDE, ThumbInfo, thumbnail_at};
 pub use validate::FieldError;
 
@@ -98,6 +100,8 @@ pub enum LibraryError {
     Campaign(#[from] CampaignError),
     #[error("已取消。")]
     Cancelled,
+    #[error(transparent)]
+    Sheet(#[from] crate::sheet::SheetError),
     #[error(
         "磁盘空间不足：这批文件共需 {need}，资料库所在磁盘只剩 {have}。请清理磁盘或把资料库移到更大的磁盘；未复制任何文件。"
     )]
@@ -121,6 +125,7 @@ impl LibraryError {
             LibraryError::Sqlite(_) => "library.sqlite",
             LibraryError::Campaign(e) => e.code(),
             LibraryError::Cancelled => "cancelled",
+            LibraryError::Sheet(e) => e.code(),
             LibraryError::DiskFull { .. } => "disk.full",
         }
     }
@@ -137,6 +142,7 @@ impl LibraryError {
                 | LibraryError::NoSuchEntry(_)
                 | LibraryError::ReadFile { .. }
                 | LibraryError::Campaign(_)
+                | LibraryError::Sheet(_)
         )
     }
 }

@@ -912,6 +912,12 @@ pub enum ProblemKind {
     SharedFile,
     /// Same title and authors as an earlier row.
     Duplicate,
+    /// A field the catalog refuses (too long, unknown declaration …), found on import.
+    Invalid,
+    /// The file was found but could not be copied into the library.
+    FileUnreadable,
+    /// The file's content is already in the library, in another entry.
+    AlreadyInLibrary,
 }
 
 impl ProblemKind {
@@ -922,7 +928,10 @@ impl ProblemKind {
             | ProblemKind::MissingAuthors
             | ProblemKind::MissingCategory
             | ProblemKind::UnknownCategory
-            | ProblemKind::Duplicate => Severity::Error,
+            | ProblemKind::Duplicate
+            | ProblemKind::Invalid
+            | ProblemKind::FileUnreadable
+            | ProblemKind::AlreadyInLibrary => Severity::Error,
             // The phone is left out of the input (kept in its notes) and the file can be added
             // to the entry later, so neither stops the row.
             ProblemKind::BadPhone | ProblemKind::FileNotFound | ProblemKind::SharedFile => {
@@ -941,7 +950,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(kind: ProblemKind, message: impl Into<String>) -> Self {
+    pub fn new(kind: ProblemKind, message: impl Into<String>) -> Self {
         Problem {
             kind,
             severity: kind.severity(),

@@ -764,3 +764,57 @@ fn import_takes_a_folder_and_reports_each_file() {
         .fails_with(1);
     assert!(missing.stdout.contains("不存在"), "{}", missing.explain());
 }
+
+#[test]
+fn import_sheet_reads_a_gbk_csv_dry_then_for_real() {
+    let r = Run::new();
+    r.init();
+    let files = r.dir.path().join("作品");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    video(&files, "光荣劳动者.mp4", "1920x1080");
+    let csv = "南澳县总工会作品报名表,,,,\n序号,作品名称,作者,联系电话,文件名\n1,光荣劳动者,张三,13800138000,光荣劳动者.mp4\n2,,李四,13800138000,\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+    let sheet = r.file("报名表.csv", &gbk);
+    let sheet = sheet.to_str().unwrap_or_default();
+    let dir = files.to_str().unwrap_or_default();
+
+    let dry = r
+        .cli(&[
+            "import-sheet",
+            sheet,
+            "--files",
+            dir,
+            "--category",
+            "micro-video",
+            "--dry-run",
+            "--json",
+        ])
+        .json();
+    assert_eq!(dry["encoding"], "GBK");
+    assert_eq!(dry["created"], 1);
+    assert_eq!(dry["blocked"], 1);
+    assert_eq!(dry["rows"][0]["plan"]["input"]["title"], "光荣劳动者");
+    assert_eq!(dry["rows"][0]["entry_id"], serde_json::Value::Null);
+    let none = r.cli(&["entry", "list", "--json"]).ok().json();
+    assert_eq!(none.as_array().map(Vec::len), Some(0), "dry run wrote");
+
+    let done = r
+        .cli(&[
+            "import-sheet",
+            sheet,
+            "--files",
+            dir,
+            "--category",
+            "micro-video",
+        ])
+        .fails_with(1);
+    assert!(done.stdout.contains("已登记 #"), "{}", done.explain());
+    assert!(done.stdout.contains("缺少作品名称"), "{}", done.explain());
+    let list = r.cli(&["entry", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["title"], "光荣劳动者");
+    assert_eq!(list[0]["verdict"], "pass");
+
+    let bad = r.file("坏表.xlsx", b"definitely not a spreadsheet");
+    r.cli(&["import-sheet", bad.to_str().unwrap_or_default()])
+        .fails_with(2);
+}

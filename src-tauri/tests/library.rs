@@ -840,3 +840,183 @@ fn bulk_edit_changes_all_or_nothing_and_filters_find_the_result() {
         .count();
     assert_eq!(bulk_rows, 2);
 }
+
+mod sheets {
+    use super::*;
+    use baosong::library::SheetImportOptions;
+
+    /// A sheet as offices send them: a merged title row above Chinese headers.
+    fn sheet(dir: &Path) -> PathBuf {
+        let path = dir.join("金平区报名表.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let plain = rust_xlsxwriter::Format::new();
+        ws.merge_range(0, 0, 0, 6, "2023年网聚职工正能量作品报名表", &plain)
+            .expect("title");
+        let header = [
+            "序号",
+            "作品名称",
+            "作者姓名",
+            "所在单位",
+            "联系电话",
+            "参赛项目",
+            "视频文件名",
+        ];
+        for (c, h) in header.iter().enumerate() {
+            ws.write_string(2, c as u16, *h).expect("header");
+        }
+        let rows: [[&str; 7]; 4] = [
+            [
+                "1",
+                "我的祖国",
+                "张三、李四",
+                "石炮台街道总工会",
+                "13800138000",
+                "诵读",
+                "祖国.mp3",
+            ],
+            [
+                "2",
+                "工匠之光",
+                "王五",
+                "金平区总工会",
+                "0754-88123456",
+                "微视频",
+                "工匠之光.mp4",
+            ],
+            ["3", "", "赵六", "金平区总工会", "13800138000", "微视频", ""],
+            [
+                "4",
+                "海风",
+                "钱七",
+                "金平区总工会",
+                "123",
+                "诵读",
+                "海风.wav",
+            ],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(3 + r as u32, c as u16, *v).expect("cell");
+            }
+        }
+        wb.save(&path).expect("save xlsx");
+        path
+    }
+
+    #[test]
+    fn a_sheet_previews_then_imports_in_one_go_with_its_files() {
+        let (tmp, mut lib) = new_library();
+        let files = tmp.path().join("作品");
+        std::fs::create_dir_all(files.join("视频")).expect("mkdir");
+        work(&files, "祖国.mp3", b"recitation");
+        work(&files.join("视频"), "工匠之光.mp4", b"video bytes");
+        let path = sheet(tmp.path());
+        let options = SheetImportOptions {
+            files_dir: Some(files.display().to_string()),
+            dry_run: true,
+            ..SheetImportOptions::default()
+        };
+
+        let preview = lib.import_sheet(&path, &options).expect("preview");
+        assert_eq!(preview.header_row, 3);
+        assert_eq!((preview.created, preview.blocked), (3, 1));
+        assert_eq!(
+            lib.info().expect("info").entry_count,
+            0,
+            "a dry run writes nothing"
+        );
+        let row = |n: u32| {
+            preview
+                .rows
+                .iter()
+                .find(|r| r.plan.row == n)
+                .unwrap_or_else(|| panic!("row {n}"))
+        };
+        assert!(!row(6).importable, "no title");
+        assert!(
+            row(7)
+                .plan
+                .problems
+                .iter()
+                .any(|p| p.message.contains("海风"))
+        );
+        assert_eq!(row(5).plan.files.len(), 1);
+
+        let done = lib
+            .import_sheet(
+                &path,
+                &SheetImportOptions {
+                    dry_run: false,
+                    ..options
+                },
+            )
+            .expect("import");
+        assert_eq!(done.created, 3);
+        let ids: Vec<i64> = done.rows.iter().filter_map(|r| r.entry_id).collect();
+        assert_eq!(ids.len(), 3);
+        let first = lib.entry(ids[0]).expect("entry");
+        assert_eq!(first.title, "我的祖国");
+        assert_eq!(first.authors, ["张三", "李四"]);
+        assert_eq!(first.category, "recitation");
+        assert_eq!(first.files.len(), 1);
+        assert_eq!(bytes(&lib.file_path(&first.files[0])), b"recitation");
+        let wind = lib.entry(ids[2]).expect("entry");
+        assert!(
+            wind.files.is_empty(),
+            "its file was not found; it comes later"
+        );
+        assert!(
+            wind.phone.is_empty() && wind.notes.contains("123"),
+            "{wind:?}"
+        );
+
+        // The same sheet again: every file is already in the library, so those rows stay out.
+        let again = lib
+            .import_sheet(
+                &path,
+                &SheetImportOptions {
+                    files_dir: Some(files.display().to_string()),
+                    ..SheetImportOptions::default()
+                },
+            )
+            .expect("again");
+        let known: Vec<u32> = again
+            .rows
+            .iter()
+            .filter(|r| {
+                r.plan
+                    .problems
+                    .iter()
+                    .any(|p| p.message.contains("内容相同"))
+            })
+            .map(|r| r.plan.row)
+            .collect();
+        assert_eq!(known, [4, 5]);
+    }
+
+    #[test]
+    fn a_broken_sheet_is_refused_in_chinese_and_changes_nothing() {
+        let (tmp, mut lib) = new_library();
+        let bad = work(
+            tmp.path(),
+            "报名表.xlsx",
+            b"PK\x03\x04 not really a workbook",
+        );
+        let err = lib
+            .import_sheet(&bad, &SheetImportOptions::default())
+            .expect_err("corrupt");
+        assert!(err.code().starts_with("sheet."), "{}", err.code());
+        assert!(!err.to_string().is_empty());
+        let missing_dir = SheetImportOptions {
+            files_dir: Some(tmp.path().join("没有这个文件夹").display().to_string()),
+            ..SheetImportOptions::default()
+        };
+        let path = sheet(tmp.path());
+        let err = lib
+            .import_sheet(&path, &missing_dir)
+            .expect_err("no folder");
+        assert!(err.to_string().contains("文件夹"), "{err}");
+        assert_eq!(lib.info().expect("info").entry_count, 0);
+    }
+}

@@ -106,11 +106,11 @@ pub enum EntrySort {
 }
 
 /// A cleaned, checked copy of the input.
-struct Checked {
-    input: EntryInput,
+pub(super) struct Checked {
+    pub(super) input: EntryInput,
 }
 
-fn check(input: &EntryInput, campaign: &Campaign) -> Result<Checked, LibraryError> {
+pub(super) fn check(input: &EntryInput, campaign: &Campaign) -> Result<Checked, LibraryError> {
     let mut errors = Vec::new();
     let category = input.category.trim().to_owned();
     if category.is_empty() {

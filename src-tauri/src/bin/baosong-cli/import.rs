@@ -4,8 +4,10 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
+use baosong::campaign::Severity;
 use baosong::library::{
-    ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate, human_size,
+    ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate, SheetImport,
+    SheetImportOptions, human_size,
 };
 use clap::Args;
 
@@ -111,4 +113,76 @@ fn print_report(r: &ImportReport) {
         r.failed,
         if r.cancelled { "（已取消）" } else { "" }
     );
+}
+
+#[derive(Args)]
+pub struct SheetArgs {
+    /// 报名表文件（.xlsx、.xls、.csv）
+    sheet: PathBuf,
+    /// 作品文件所在的文件夹（含子文件夹）
+    #[arg(long)]
+    files: Option<PathBuf>,
+    /// 报名表中没有“类别”列时使用的类别编号
+    #[arg(long)]
+    category: Option<String>,
+    /// 只检查并报告每一行将如何处理，不写入资料库
+    #[arg(long = "dry-run")]
+    dry_run: bool,
+}
+
+pub fn sheet_command(cli: &Cli, a: &SheetArgs) -> Result<(), Failure> {
+    let mut session = open_session(cli)?;
+    let options = SheetImportOptions {
+        files_dir: a.files.as_ref().map(|d| d.display().to_string()),
+        mapping: None,
+        default_category: a.category.clone(),
+        dry_run: a.dry_run,
+    };
+    let result = session.import_sheet(&a.sheet, &options)?;
+    if cli.json {
+        print_json(&result);
+    } else {
+        print_sheet(&result);
+    }
+    if result.blocked > 0 {
+        return Err(Failure {
+            message: format!("{} 行因有错误未导入（见上）", result.blocked),
+            code: "sheet.rows_blocked".into(),
+            exit: 1,
+        });
+    }
+    Ok(())
+}
+
+fn print_sheet(r: &SheetImport) {
+    println!(
+        "表头在第 {} 行（工作表“{}”）；共 {} 行作品",
+        r.header_row,
+        r.sheet_name,
+        r.rows.len()
+    );
+    for row in &r.rows {
+        let what = match (row.importable, row.entry_id, r.dry_run) {
+            (true, Some(id), _) => format!("已登记 #{id}"),
+            (true, None, _) => "将登记".to_owned(),
+            (false, _, _) => "不导入".to_owned(),
+        };
+        println!(
+            "第{}行 {}：{}（{} 个文件）",
+            row.plan.row,
+            row.plan.input.title,
+            what,
+            row.plan.files.len()
+        );
+        for p in &row.plan.problems {
+            let level = if p.severity == Severity::Error {
+                "错误"
+            } else {
+                "提醒"
+            };
+            println!("    {level}：{}", p.message);
+        }
+    }
+    let verb = if r.dry_run { "可导入" } else { "已导入" };
+    println!("{verb} {} 行，{} 行有错误", r.created, r.blocked);
 }

@@ -52,6 +52,9 @@ enum Command {
     Entry(EntryCommand),
     /// 导入文件或整个文件夹（含子文件夹），每个文件登记为一件作品
     Import(import::ImportArgs),
+    /// 导入报名表（xlsx、xls、csv），按文件名或作品名称匹配作品文件
+    #[command(name = "import-sheet")]
+    ImportSheet(import::SheetArgs),
     /// 本单位进度：各类别配额、截止时间、待处理作品、对接联系人
     Status {
         /// 以此时刻计算（RFC 3339，如 2023-06-08T12:00:00+08:00；默认当前时间）
@@ -252,6 +255,7 @@ impl From<ApiError> for Failure {
         let input = e.code.starts_with("input.")
             || e.code.starts_with("entry.")
             || e.code.starts_with("campaign.")
+            || e.code.starts_with("sheet.")
             || e.code.starts_with("file.read")
             || matches!(
                 e.code.as_str(),
@@ -391,6 +395,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Probe { files } => probe_command(&cli, files)?,
         Command::Entry(e) => entry_command(&cli, e)?,
         Command::Import(a) => return import::import_command(&cli, a),
+        Command::ImportSheet(a) => return import::sheet_command(&cli, a),
         Command::Status { now } => status::status_command(&cli, *now)?,
         Command::Deadline(d) => status::deadline_command(&cli, d)?,
     }
