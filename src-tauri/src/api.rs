@@ -363,6 +363,11 @@ impl Session {
         Ok(self.library_mut()?.import_sheet(path, options)?)
     }
 
+    /// Writes the entries `filter` selects to an .xlsx file; returns the row count.
+    pub fn export_xlsx(&self, path: &Path, filter: &EntryFilter) -> Result<usize, ApiError> {
+        Ok(self.library()?.export_xlsx(path, filter)?)
+    }
+
     /// The open library's folder (a long import opens its own connection to it, so the
     /// window keeps working while the files are copied).
     pub fn library_root(&self) -> Result<PathBuf, ApiError> {

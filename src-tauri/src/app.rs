@@ -59,6 +59,10 @@ pub fn run() {
             commands::thumbnail,
             commands::media_path,
             commands::open_file,
+            commands::export_xlsx,
+            commands::export_xlsx_to,
+            commands::pick_sheet,
+            commands::import_sheet,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -33,6 +33,8 @@ fn export_all(dir: &Path) {
     one::<crate::library::ImportReport>(dir);
     one::<crate::library::BulkChange>(dir);
     one::<crate::library::ThumbInfo>(dir);
+    one::<crate::library::SheetImport>(dir);
+    one::<crate::library::SheetImportOptions>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

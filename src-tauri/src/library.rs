@@ -11,6 +11,7 @@
 mod bulk;
 mod deadlines;
 mod entries;
+mod export;
 mod import;
 mod office;
 pub mod recent;

@@ -814,6 +814,28 @@ fn import_sheet_reads_a_gbk_csv_dry_then_for_real() {
     assert_eq!(list[0]["title"], "光荣劳动者");
     assert_eq!(list[0]["verdict"], "pass");
 
+    // And back out: an .xlsx the sheet import itself can read.
+    let out = r.dir.path().join("作品清单.xlsx");
+    let exported = r
+        .cli(&[
+            "export",
+            "--out",
+            out.to_str().unwrap_or_default(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(exported["rows"], 1);
+    let back = r
+        .cli(&[
+            "import-sheet",
+            out.to_str().unwrap_or_default(),
+            "--dry-run",
+            "--json",
+        ])
+        .json();
+    assert_eq!(back["rows"][0]["plan"]["input"]["title"], "光荣劳动者");
+
     let bad = r.file("坏表.xlsx", b"definitely not a spreadsheet");
     r.cli(&["import-sheet", bad.to_str().unwrap_or_default()])
         .fails_with(2);

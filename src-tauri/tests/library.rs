@@ -1020,3 +1020,54 @@ mod sheets {
         assert_eq!(lib.info().expect("info").entry_count, 0);
     }
 }
+
+#[test]
+fn the_catalog_exports_to_xlsx_and_reads_back_as_a_sheet() {
+    let (tmp, mut lib) = new_library();
+    let f = work(tmp.path(), "祖国.mp3", b"recitation");
+    let e = lib.add_entry(&entry("我的祖国"), &[f]).expect("add");
+    lib.add_entry(&entry("海风"), &[]).expect("add");
+    let out = tmp.path().join("导出").join("作品清单.xlsx");
+    std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
+    // An older export is replaced whole.
+    std::fs::write(&out, b"old").expect("old");
+    let n = lib
+        .export_xlsx(&out, &EntryFilter::default())
+        .expect("export");
+    assert_eq!(n, 2);
+
+    let back = baosong::sheet::read(&out).expect("reads back");
+    assert_eq!(back.header_row, 2, "title row above the header");
+    let campaign = lib.campaign().expect("campaign");
+    let plans = baosong::sheet::plan(&back.rows, &back.mapping, &campaign, None);
+    let first = plans
+        .iter()
+        .find(|p| p.input.title == "我的祖国")
+        .expect("row");
+    assert_eq!(first.input.authors, ["张三", "李四"]);
+    assert_eq!(first.input.category, "recitation");
+    assert_eq!(first.input.phone, "13800138000");
+    let sha = back
+        .columns
+        .iter()
+        .position(|c| c.header == "SHA-256")
+        .expect("sha column") as u32;
+    let row = back
+        .rows
+        .iter()
+        .find(|r| r.cells.iter().any(|c| c == "我的祖国"))
+        .expect("row");
+    assert_eq!(row.cell(sha), e.files[0].sha256);
+    let leftovers = std::fs::read_dir(out.parent().expect("dir"))
+        .expect("dir")
+        .count();
+    assert_eq!(leftovers, 1, "no temporary left beside the export");
+
+    let err = lib
+        .export_xlsx(
+            &tmp.path().join("没有/这个/文件夹/x.xlsx"),
+            &EntryFilter::default(),
+        )
+        .expect_err("no folder");
+    assert_eq!(err.code(), "file.write");
+}

@@ -907,6 +907,32 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
     w.see("手机拍摄-720p").await?;
     w.see("共 1 件").await?;
     w.shot("filter-failing").await;
+    w.click("filter-reset").await?;
+
+    // A registration sheet for works already on the stick: the preview shows each row, the
+    // rows whose files are already in the library stay out.
+    let sheet = home.join("报名表.csv");
+    std::fs::write(
+        &sheet,
+        "澄海区作品报名表,,,,\n序号,作品名称,作者,联系电话,文件名\n1,新作品,林八,13800138000,\n2,,无名,13800138000,\n",
+    )?;
+    w.c.execute(
+        "document.querySelector('[data-testid=\"import-open-menu\"] .el-dropdown__caret-button').click();",
+        vec![],
+    )
+    .await?;
+    w.click("sheet-open").await?;
+    w.el("sheet-dialog").await?;
+    w.fill("sheet-path", &sheet.display().to_string()).await?;
+    w.choose("sheet-category", "各级劳模、先进人物微视频")
+        .await?;
+    w.click("sheet-preview").await?;
+    w.see("可导入 1 行，1 行有错误将不导入").await?;
+    w.see("缺少作品名称").await?;
+    w.shot("sheet-preview").await;
+    w.click("sheet-import").await?;
+    w.see("已导入 1 件作品").await?;
+    w.shot("sheet-done").await;
     w.c.clone().close().await?;
 
     // The catalog agrees.
@@ -919,5 +945,11 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
     assert_eq!(units, 2);
     let linked: i64 = conn.query_row("SELECT count(*) FROM file_sources", [], |r| r.get(0))?;
     assert_eq!(linked, 1);
+    let from_sheet: String = conn.query_row(
+        "SELECT authors FROM entries WHERE title = '新作品'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(from_sheet, r#"["林八"]"#);
     Ok(())
 }

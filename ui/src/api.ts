@@ -17,11 +17,13 @@ import type { Startup } from "./bindings/Startup";
 import type { Dashboard } from "./bindings/Dashboard";
 import type { BulkChange } from "./bindings/BulkChange";
 import type { ThumbInfo } from "./bindings/ThumbInfo";
+import type { SheetImport } from "./bindings/SheetImport";
+import type { SheetImportOptions } from "./bindings/SheetImportOptions";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 
-export type { ImportOptions, ImportProgress, ImportReport };
+export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
 export type { ApiError, Campaign, Dashboard, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
 
 /** Whatever a command rejects with, as an ApiError (the core always sends one). */
@@ -75,6 +77,10 @@ export const api = {
   thumbnail: (fileId: number) => call<ThumbInfo>("thumbnail", { fileId }),
   mediaPath: (fileId: number) => call<string>("media_path", { fileId }),
   openFile: (fileId: number) => call<void>("open_file", { fileId }),
+  exportXlsx: (filter: EntryFilter) => call<number | null>("export_xlsx", { filter }),
+  exportXlsxTo: (path: string, filter: EntryFilter) => call<number>("export_xlsx_to", { path, filter }),
+  pickSheet: () => call<string | null>("pick_sheet"),
+  importSheet: (path: string, options: SheetImportOptions) => call<SheetImport>("import_sheet", { path, options }),
   switchCampaign: (campaignId: string, unitType: string | null) =>
     call<LibraryInfo>("switch_campaign", { campaignId, unitType }),
   /** Marks a deadline 已报送 on `doneOn` (YYYY-MM-DD), or clears the mark with null. */

@@ -10,7 +10,7 @@ use baosong::dashboard::Dashboard;
 use baosong::library::recent::RecentLibrary;
 use baosong::library::{
     Actor, BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,
-    Library, LibraryInfo, OfficeInput, Review, ThumbInfo,
+    Library, LibraryInfo, OfficeInput, Review, SheetImport, SheetImportOptions, ThumbInfo,
 };
 use chrono::NaiveDate;
 use tauri::ipc::Channel;
@@ -322,4 +322,63 @@ pub async fn open_file(state: State<'_, SharedSession>, file_id: i64) -> Result<
         ),
         fields: Vec::new(),
     })
+}
+
+/// Asks where to save the catalog and writes it there as .xlsx; None when the clerk cancels.
+#[tauri::command]
+pub async fn export_xlsx(
+    window: tauri::Window,
+    state: State<'_, SharedSession>,
+    filter: EntryFilter,
+) -> Result<Option<usize>> {
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title("导出作品清单")
+        .set_file_name("作品清单.xlsx")
+        .add_filter("Excel 工作簿", &["xlsx"])
+        .set_parent(&window)
+        .save_file()
+        .await;
+    let Some(file) = picked else {
+        return Ok(None);
+    };
+    let path = file.path().to_path_buf();
+    with_session(state, move |s| s.export_xlsx(&path, &filter).map(Some)).await
+}
+
+/// Writes the catalog to a path the window already knows (used by tests and drag-out).
+#[tauri::command]
+pub async fn export_xlsx_to(
+    state: State<'_, SharedSession>,
+    path: String,
+    filter: EntryFilter,
+) -> Result<usize> {
+    with_session(state, move |s| s.export_xlsx(&PathBuf::from(path), &filter)).await
+}
+
+#[tauri::command]
+pub async fn pick_sheet(window: tauri::Window) -> Result<Option<String>> {
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title("选择报名表")
+        .add_filter(
+            "报名表（Excel、CSV）",
+            &["xlsx", "xls", "csv", "xlsm", "et"],
+        )
+        .add_filter("所有文件", &["*"])
+        .set_parent(&window)
+        .pick_file()
+        .await;
+    Ok(picked.map(|f| f.path().display().to_string()))
+}
+
+/// Previews (`options.dry_run`) or imports a registration sheet.
+#[tauri::command]
+pub async fn import_sheet(
+    state: State<'_, SharedSession>,
+    path: String,
+    options: SheetImportOptions,
+) -> Result<SheetImport> {
+    with_session(state, move |s| {
+        s.import_sheet(&PathBuf::from(path), &options)
+    })
+    .await
 }

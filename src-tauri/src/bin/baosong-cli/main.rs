@@ -55,6 +55,15 @@ enum Command {
     /// 导入报名表（xlsx、xls、csv），按文件名或作品名称匹配作品文件
     #[command(name = "import-sheet")]
     ImportSheet(import::SheetArgs),
+    /// 把作品清单导出为 Excel（.xlsx），表头与报名表相同
+    Export {
+        /// 输出文件，如 作品清单.xlsx
+        #[arg(long)]
+        out: PathBuf,
+        /// 只导出此类别
+        #[arg(long)]
+        category: Option<String>,
+    },
     /// 本单位进度：各类别配额、截止时间、待处理作品、对接联系人
     Status {
         /// 以此时刻计算（RFC 3339，如 2023-06-08T12:00:00+08:00；默认当前时间）
@@ -396,6 +405,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Entry(e) => entry_command(&cli, e)?,
         Command::Import(a) => return import::import_command(&cli, a),
         Command::ImportSheet(a) => return import::sheet_command(&cli, a),
+        Command::Export { out, category } => {
+            let session = open_session(&cli)?;
+            let filter = EntryFilter {
+                category: category.clone(),
+                ..EntryFilter::default()
+            };
+            let n = session.export_xlsx(out, &filter)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "rows": n, "path": out.display().to_string() }));
+            } else {
+                println!("已导出 {n} 件作品到 {}", out.display());
+            }
+        }
         Command::Status { now } => status::status_command(&cli, *now)?,
         Command::Deadline(d) => status::deadline_command(&cli, d)?,
     }
