@@ -1071,3 +1071,36 @@ fn the_catalog_exports_to_xlsx_and_reads_back_as_a_sheet() {
         .expect_err("no folder");
     assert_eq!(err.code(), "file.write");
 }
+
+#[test]
+fn an_import_larger_than_the_free_space_copies_nothing() {
+    use baosong::library::{ImportOptions, OnDuplicate};
+    let (tmp, mut lib) = new_library();
+    // A sparse file a gigabyte larger than the disk's free space (it takes no room itself).
+    let free = fs4::available_space(tmp.path()).expect("free space");
+    let huge = tmp.path().join("超大视频.mp4");
+    std::fs::File::create(&huge)
+        .and_then(|f| f.set_len(free + (1 << 30)))
+        .expect("sparse file");
+    let small = work(tmp.path(), "小.mp3", b"small");
+    let err = lib
+        .import_files(
+            &[small, huge],
+            &ImportOptions {
+                category: "recitation".into(),
+                unit: String::new(),
+                on_duplicate: OnDuplicate::Skip,
+            },
+            &mut |_| {},
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .expect_err("no room");
+    assert_eq!(err.code(), "disk.full");
+    assert!(err.to_string().contains("磁盘空间不足"), "{err}");
+    assert!(err.to_string().contains("未复制任何文件"), "{err}");
+    assert_eq!(lib.info().expect("info").entry_count, 0);
+    let stored = std::fs::read_dir(lib.root().join("files"))
+        .map(|d| d.flatten().filter(|e| e.path().is_dir()).count())
+        .unwrap_or(0);
+    assert!(stored <= 1, "only .incoming may exist: nothing was copied");
+}

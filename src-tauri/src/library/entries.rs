@@ -63,6 +63,13 @@ pub struct EntryFile {
     pub also_received: Vec<String>,
 }
 
+/// Facts by content hash and linked sources by file id, loaded once per listing.
+#[derive(Default)]
+struct Known {
+    facts: HashMap<String, MediaFacts>,
+    sources: HashMap<i64, Vec<String>>,
+}
+
 /// What the entry form (or the CLI) sends to add or change an entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -482,9 +489,10 @@ impl Library {
         }
         drop(stmt);
         let campaign = self.campaign()?;
+        let mut known = self.known()?;
         for e in &mut entries {
             e.files = files.remove(&e.id).unwrap_or_default();
-            self.judge(e, &campaign)?;
+            self.judge_with(e, &campaign, &mut known)?;
         }
         if let Some(v) = filter.verdict {
             entries.retain(|e| e.verdict == v);
@@ -494,17 +502,36 @@ impl Library {
 
     /// Attaches facts (probing files not seen yet) and verdicts to an entry's files.
     fn judge(&self, entry: &mut Entry, campaign: &Campaign) -> Result<(), LibraryError> {
+        let ids: Vec<i64> = entry.files.iter().map(|f| f.id).collect();
+        let mut known = Known::default();
+        for &id in &ids {
+            known.sources.insert(id, self.sources_of(id)?);
+        }
+        for f in &entry.files {
+            if let Some(facts) = self.cached_facts(&f.sha256)? {
+                known.facts.insert(f.sha256.clone(), facts);
+            }
+        }
+        self.judge_with(entry, campaign, &mut known)
+    }
+
+    /// [`Library::judge`] with facts and sources already loaded (a whole list at once).
+    fn judge_with(
+        &self,
+        entry: &mut Entry,
+        campaign: &Campaign,
+        known: &mut Known,
+    ) -> Result<(), LibraryError> {
         let category = campaign.category(&entry.category);
-        let mut sources = self.conn.prepare_cached(
-            "SELECT original_path FROM file_sources WHERE file_id = ?1 ORDER BY id",
-        )?;
         for f in &mut entry.files {
-            f.also_received = sources
-                .query_map([f.id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            let facts = match self.cached_facts(&f.sha256)? {
-                Some(facts) => facts,
-                None => self.probe_and_cache(&f.sha256, &f.stored_path)?,
+            f.also_received = known.sources.remove(&f.id).unwrap_or_default();
+            let facts = match known.facts.get(&f.sha256) {
+                Some(facts) => facts.clone(),
+                None => {
+                    let facts = self.probe_and_cache(&f.sha256, &f.stored_path)?;
+                    known.facts.insert(f.sha256.clone(), facts.clone());
+                    facts
+                }
             };
             f.check = Some(checks::check_file(&facts, campaign, category));
             f.facts = Some(facts);
@@ -520,6 +547,40 @@ impl Library {
                 .unwrap_or(Verdict::Fail)
         };
         Ok(())
+    }
+
+    fn sources_of(&self, file_id: i64) -> Result<Vec<String>, LibraryError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT original_path FROM file_sources WHERE file_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([file_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every cached fact and linked source, read in two queries, for listing many entries.
+    fn known(&self) -> Result<Known, LibraryError> {
+        let mut known = Known::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sha256, facts FROM media_facts WHERE probe_version = ?1")?;
+        let rows = stmt.query_map([media::PROBE_VERSION], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (sha, json) = row?;
+            if let Ok(facts) = serde_json::from_str(&json) {
+                known.facts.insert(sha, facts);
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file_id, original_path FROM file_sources ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, path) = row?;
+            known.sources.entry(id).or_default().push(path);
+        }
+        Ok(known)
     }
 
     fn cached_facts(&self, sha256: &str) -> Result<Option<MediaFacts>, LibraryError> {
