@@ -825,7 +825,20 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
     std::fs::create_dir_all(stick.join("补充"))?;
     let first = video(&stick, "匠心传承.mp4", "1920x1080", 0);
     video(&stick, "最美劳动者.mp4", "1920x1080", 120);
-    video(&stick.join("补充"), "手机拍摄-720p.mp4", "1280x720", 240);
+    let phone = video(&stick.join("补充"), "手机拍摄-720p.mp4", "1280x720", 240);
+    // Phone footage is big: pad it with a 160 MB `free` box (still a valid MP4), so the import
+    // takes long enough for its progress to be seen.
+    {
+        use std::io::Write;
+        let pad: u32 = 160 << 20;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&phone)?;
+        f.write_all(&(pad + 8).to_be_bytes())?;
+        f.write_all(b"free")?;
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..160 {
+            f.write_all(&chunk)?;
+        }
+    }
     std::fs::copy(&first, stick.join("补充").join("匠心传承（重发）.mp4"))?;
 
     let driver = Driver::start_with(&sandbox, &[("BAOSONG_LIBRARY", &library)]);
@@ -841,6 +854,9 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
         .await?;
     w.shot("import-ready").await;
     w.click("import-start").await?;
+    // Files, bytes, speed and time left while it copies.
+    w.see("个文件 ·").await?;
+    w.shot("import-progress").await;
     w.see("共新增 3 件，重复 1 个，失败 0 个").await?;
     let report = w.text("import-report").await?;
     assert!(report.contains("《匠心传承》"), "{report}");
