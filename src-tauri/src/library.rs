@@ -168,7 +168,9 @@ pub fn io_reason(e: &std::io::Error) -> String {
         K::ReadOnlyFilesystem => "磁盘是只读的".into(),
         K::IsADirectory => "这是一个文件夹，不是文件".into(),
         K::UnexpectedEof => "文件读到一半中断（U盘是否被拔出？）".into(),
-        _ => format!("{e}"),
+        // EIO and the like: a failing disk or a stick pulled out mid-copy.
+        _ if e.raw_os_error() == Some(5) => "读写出错（磁盘或U盘可能已拔出或损坏）".into(),
+        _ => format!("读写出错：{e}"),
     }
 }
 
