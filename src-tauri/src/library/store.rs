@@ -8,6 +8,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -15,6 +16,10 @@ use super::{LibraryError, io_reason};
 
 const FILES_DIR: &str = "files";
 const INCOMING_DIR: &str = ".incoming";
+/// Bytes read (and hashed, and written) at a time.
+const CHUNK: usize = 1 << 20;
+/// Chunks between early flushes of a large copy.
+const FLUSH_EVERY: u32 = 16;
 
 /// A file now held by the library.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,23 +76,56 @@ pub fn import_with(
         .tempfile_in(&incoming)
         .map_err(|e| write_err(&incoming, e))?;
 
-    let mut hasher = Sha256::new();
+    // Hashing runs on its own thread, fed the same chunks that are written, so the copy and the
+    // SHA-256 overlap instead of adding up (one read of the source either way).
+    let (chunks, hashed) = std::sync::mpsc::sync_channel::<Arc<Vec<u8>>>(4);
+    let hasher = std::thread::spawn(move || {
+        let mut h = Sha256::new();
+        for chunk in hashed {
+            h.update(chunk.as_slice());
+        }
+        h.finalize()
+    });
+    // Writeback starts while the copy goes on: a second handle flushes what has been written
+    // so far every few chunks, so the final fsync only has the tail left to wait for.
+    let (flush, flushes) = std::sync::mpsc::sync_channel::<()>(1);
+    let flusher = temp.as_file().try_clone().ok().map(|file| {
+        std::thread::spawn(move || {
+            for () in flushes {
+                let _ = file.sync_data();
+            }
+        })
+    });
     let mut size = 0u64;
-    let mut buf = vec![0u8; 1 << 20];
+    let mut chunks_written = 0u32;
     loop {
+        let mut buf = vec![0u8; CHUNK];
         let n = match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(read_err(e)),
         };
-        hasher.update(&buf[..n]);
-        temp.write_all(&buf[..n])
+        buf.truncate(n);
+        let chunk = Arc::new(buf);
+        // The hasher only stops early if it panicked; the join below reports that.
+        let _ = chunks.send(Arc::clone(&chunk));
+        temp.write_all(&chunk)
             .map_err(|e| write_err(temp.path(), e))?;
         size += n as u64;
+        chunks_written += 1;
+        if chunks_written.is_multiple_of(FLUSH_EVERY) {
+            // Skipped when the flusher is still busy with the previous one.
+            let _ = flush.try_send(());
+        }
         if !on_chunk(n as u64) {
             return Err(LibraryError::Cancelled);
         }
+    }
+    drop(chunks);
+    drop(flush);
+    if let Some(f) = flusher {
+        let _ = f.join();
     }
     if size != meta.len() {
         return Err(LibraryError::ReadFile {
@@ -98,8 +136,12 @@ pub fn import_with(
     temp.as_file()
         .sync_all()
         .map_err(|e| write_err(temp.path(), e))?;
+    let digest = hasher.join().map_err(|_| LibraryError::Write {
+        path: source.to_path_buf(),
+        reason: "计算文件校验值时出错，请重试".into(),
+    })?;
 
-    let sha256 = hex(&hasher.finalize());
+    let sha256 = hex(&digest);
     let shard = &sha256[..2];
     let name = format!("{sha256}.{}", safe_extension(source));
     let dir = root.join(FILES_DIR).join(shard);
