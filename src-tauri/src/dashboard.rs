@@ -311,10 +311,16 @@ fn quota(
     let missing = min.map_or(0, |m| m.saturating_sub(passing));
     let excess = max.map_or(0, |m| selected.saturating_sub(m));
     let (state, message) = if excess > 0 {
+        // Too many selected can hide too few passing: say both.
+        let short = if missing > 0 {
+            format!("；合格的还差{missing}件")
+        } else {
+            String::new()
+        };
         (
             QuotaState::Over,
             format!(
-                "超出{excess}件（最多{}件，已推荐{selected}件）",
+                "超出{excess}件（最多{}件，已推荐{selected}件）{short}",
                 max.unwrap_or(0)
             ),
         )
@@ -469,6 +475,10 @@ fn headline(quotas: &[Quota], blockers: &[Blocker], deadlines: &[DeadlineStatus]
         .iter()
         .filter_map(|q| match q.state {
             QuotaState::Short => Some(format!("{}还差{}件", q.short_name, q.missing)),
+            QuotaState::Over if q.missing > 0 => Some(format!(
+                "{}超出{}件且合格的还差{}件",
+                q.short_name, q.excess, q.missing
+            )),
             QuotaState::Over => Some(format!("{}超出{}件", q.short_name, q.excess)),
             QuotaState::Met | QuotaState::Open => None,
         })
@@ -879,6 +889,41 @@ mod tests {
             "{}",
             d.headline
         );
+    }
+
+    #[test]
+    fn over_the_cap_and_short_of_passing_works_says_both() {
+        let both = UnitType {
+            id: "both".into(),
+            name: "上下限都有".into(),
+            min_per_category: Some(3),
+            max_per_category: Some(5),
+            source: None,
+        };
+        let q = quota(
+            "song".into(),
+            "歌曲".into(),
+            "歌曲".into(),
+            6,
+            6,
+            2,
+            Some(&both),
+        );
+        assert_eq!((q.state, q.excess, q.missing), (QuotaState::Over, 1, 1));
+        assert_eq!(q.message, "超出1件（最多5件，已推荐6件）；合格的还差1件");
+        let within = quota(
+            "song".into(),
+            "歌曲".into(),
+            "歌曲".into(),
+            4,
+            4,
+            4,
+            Some(&both),
+        );
+        assert_eq!(within.state, QuotaState::Met);
+        assert_eq!(within.message, "已达要求（3至5件，已推荐4件）");
+        let h = headline(&[q], &[], &[]);
+        assert_eq!(h, "歌曲超出1件且合格的还差1件");
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub enum LibraryError {
     Invalid(Vec<FieldError>),
     #[error("找不到编号为 {0} 的作品，可能已被删除。")]
     NoSuchEntry(i64),
+    #[error("找不到这个文件的记录，可能已被删除，请刷新列表。")]
+    NoSuchFile(i64),
     #[error("无法读取文件“{path}”：{reason}")]
     ReadFile { path: PathBuf, reason: String },
     #[error("无法写入“{path}”：{reason}")]
@@ -121,6 +123,7 @@ impl LibraryError {
             LibraryError::NoOffice => "library.no_office",
             LibraryError::Invalid(_) => "input.invalid",
             LibraryError::NoSuchEntry(_) => "entry.not_found",
+            LibraryError::NoSuchFile(_) => "file.not_found",
             LibraryError::ReadFile { .. } => "file.read",
             LibraryError::Write { .. } => "file.write",
             LibraryError::Sqlite(_) => "library.sqlite",
@@ -141,6 +144,7 @@ impl LibraryError {
                 | LibraryError::Foreign(_)
                 | LibraryError::TooNew { .. }
                 | LibraryError::NoSuchEntry(_)
+                | LibraryError::NoSuchFile(_)
                 | LibraryError::ReadFile { .. }
                 | LibraryError::Campaign(_)
                 | LibraryError::Sheet(_)
@@ -290,11 +294,13 @@ impl Library {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&mut conn)?;
-        let referenced: std::collections::HashSet<String> = conn
-            .prepare("SELECT stored_path FROM files")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        store::sweep(dir, &referenced);
+        // The references are read only once the sweep holds the import lock, so a file an
+        // importer commits meanwhile is never taken for a leftover.
+        store::sweep(dir, || {
+            conn.prepare("SELECT stored_path FROM files")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()
+        });
         Ok(Library {
             root: dir.to_path_buf(),
             conn,

@@ -996,6 +996,65 @@ mod sheets {
     }
 
     #[test]
+    fn the_preview_finds_content_already_in_the_library_or_twice_in_the_sheet() {
+        let (tmp, mut lib) = new_library();
+        let files = tmp.path().join("作品");
+        std::fs::create_dir_all(&files).expect("mkdir");
+        let known = work(&files, "祖国.mp3", b"recitation");
+        // The same recording as 工匠之光.mp4 (row 5) under another name? Make row 5's file
+        // equal to row 4's content instead: the second one is flagged, the first is not.
+        work(&files, "工匠之光.mp4", b"recitation");
+        lib.add_entry(&entry("早已登记"), &[known]).expect("add");
+        let path = sheet(tmp.path());
+        let preview = lib
+            .import_sheet(
+                &path,
+                &SheetImportOptions {
+                    files_dir: Some(files.display().to_string()),
+                    dry_run: true,
+                    ..SheetImportOptions::default()
+                },
+            )
+            .expect("preview");
+        let problems = |n: u32| -> String {
+            preview
+                .rows
+                .iter()
+                .find(|r| r.plan.row == n)
+                .map(|r| {
+                    r.plan
+                        .problems
+                        .iter()
+                        .map(|p| p.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("；")
+                })
+                .unwrap_or_default()
+        };
+        assert!(
+            problems(4).contains("《早已登记》内容相同"),
+            "{}",
+            problems(4)
+        );
+        assert!(
+            problems(5).contains("《早已登记》内容相同"),
+            "{}",
+            problems(5)
+        );
+        assert_eq!(
+            lib.info().expect("info").entry_count,
+            1,
+            "a preview writes nothing"
+        );
+        let stored = std::fs::read_dir(lib.root().join("files"))
+            .expect("files")
+            .flatten()
+            .filter(|e| e.file_name().len() == 2)
+            .count();
+        assert_eq!(stored, 1, "a preview copies nothing");
+    }
+
+    #[test]
     fn a_broken_sheet_is_refused_in_chinese_and_changes_nothing() {
         let (tmp, mut lib) = new_library();
         let bad = work(
@@ -1103,4 +1162,76 @@ fn an_import_larger_than_the_free_space_copies_nothing() {
         .map(|d| d.flatten().filter(|e| e.path().is_dir()).count())
         .unwrap_or(0);
     assert!(stored <= 1, "only .incoming may exist: nothing was copied");
+}
+
+#[test]
+fn bulk_edit_counts_each_entry_once_and_keeps_the_review_rule() {
+    use baosong::library::{BulkChange, Review};
+    let (tmp, mut lib) = new_library();
+    // A real recording: passes as a recitation (audio accepted), fails as a micro-video
+    // (video only).
+    let film = tmp.path().join("朗诵.mp3");
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+        ])
+        .args(["-c:a", "libmp3lame"])
+        .arg(&film)
+        .status()
+        .expect("ffmpeg (installed by the test command)");
+    assert!(status.success());
+    let e = lib.add_entry(&entry("朗诵视频"), &[film]).expect("add");
+    assert_ne!(
+        e.verdict,
+        baosong::checks::Verdict::Fail,
+        "{:?}",
+        e.files[0].check
+    );
+    lib.set_review(
+        e.id,
+        &Review {
+            recommended: true,
+            order: Some(1),
+            ..Review::default()
+        },
+    )
+    .expect("recommend");
+
+    let n = lib
+        .bulk_update(
+            &[e.id, e.id],
+            &BulkChange {
+                add_tags: vec!["工匠精神".into()],
+                ..BulkChange::default()
+            },
+        )
+        .expect("bulk");
+    assert_eq!(n, 1, "the same entry twice is one entry");
+
+    let refused = lib
+        .bulk_update(
+            &[e.id],
+            &BulkChange {
+                category: Some("micro-video".into()),
+                ..BulkChange::default()
+            },
+        )
+        .expect_err("would recommend a failing work without a reason");
+    assert!(refused.to_string().contains("写明理由"), "{refused}");
+    let after = lib.entry(e.id).expect("entry");
+    assert_eq!(after.category, "recitation");
+    assert_eq!(after.review.order, Some(1));
+
+    lib.delete_entry(e.id).expect("delete");
+    let more = work(tmp.path(), "补充.mp3", b"more");
+    let err = lib
+        .attach_files(e.id, &[more])
+        .expect_err("no attaching to a deleted work");
+    assert_eq!(err.code(), "entry.not_found");
 }

@@ -273,11 +273,14 @@ pub async fn bulk_update(
     with_session(state, move |s| s.bulk_update(&ids, &change)).await
 }
 
-/// Lets the webview load files of the library at `root` (thumbnails, playback) through the
-/// asset protocol — this folder only; the scope starts empty.
+/// Lets the webview load the stored works and thumbnails of the library at `root` through the
+/// asset protocol — those two folders only (never the catalog); the scope starts empty.
 fn allow_library(app: &tauri::AppHandle, root: &std::path::Path) {
-    if let Err(e) = app.asset_protocol_scope().allow_directory(root, true) {
-        eprintln!("asset scope: {e}");
+    let scope = app.asset_protocol_scope();
+    for sub in ["files", "thumbs"] {
+        if let Err(e) = scope.allow_directory(root.join(sub), true) {
+            eprintln!("asset scope: {e}");
+        }
     }
 }
 

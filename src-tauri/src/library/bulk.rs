@@ -24,6 +24,10 @@ impl Library {
     /// Applies `change` to every entry in `ids`; returns how many changed.
     pub fn bulk_update(&mut self, ids: &[i64], change: &BulkChange) -> Result<usize, LibraryError> {
         let campaign = self.campaign()?;
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = ids.as_slice();
         let mut errors = Vec::new();
         if ids.is_empty() {
             errors.push(FieldError::new("ids", "请先勾选要修改的作品"));
@@ -56,6 +60,26 @@ impl Library {
             && change.remove_tags.is_empty()
         {
             errors.push(FieldError::new("change", "请至少选择一项要修改的内容"));
+        }
+        // The review rule holds in bulk too: a recommended work whose files fail in its new
+        // category needs a written reason, as in the entry form.
+        if let Some(c) = category {
+            for &id in ids {
+                let mut e = self.entry(id)?;
+                if e.review.recommended && e.review.override_reason.is_empty() && e.category != c {
+                    e.category = c.to_owned();
+                    self.judge(&mut e, &campaign)?;
+                    if e.verdict == crate::checks::Verdict::Fail {
+                        errors.push(FieldError::new(
+                            "category",
+                            format!(
+                                "#{id}《{}》已推荐报送，改为此类别后文件检查不合格；请先取消推荐或在作品中写明理由",
+                                e.title
+                            ),
+                        ));
+                    }
+                }
+            }
         }
         if !errors.is_empty() {
             return Err(LibraryError::Invalid(errors));
@@ -93,7 +117,8 @@ impl Library {
             tx.execute(
                 "UPDATE entries SET category = ?2, unit = ?3, status = ?4, tags = ?5,
                         recommended = ?6,
-                        recommend_order = CASE WHEN ?6 THEN recommend_order ELSE NULL END,
+                        recommend_order = CASE WHEN ?6 AND category = ?2 THEN recommend_order
+                                               ELSE NULL END,
                         updated_at = ?7
                  WHERE id = ?1",
                 params![

@@ -347,7 +347,9 @@ impl Library {
 
     /// Adds files to an existing entry.
     pub fn attach_files(&mut self, id: i64, files: &[PathBuf]) -> Result<Entry, LibraryError> {
-        self.entry(id)?;
+        if self.entry(id)?.deleted_at.is_some() {
+            return Err(LibraryError::NoSuchEntry(id));
+        }
         let _importing = store::begin_import(&self.root)?;
         let stored: Vec<(PathBuf, StoredFile)> = files
             .iter()
@@ -358,6 +360,10 @@ impl Library {
         for (source, s) in &stored {
             insert_file(&tx, id, source, s, &at)?;
         }
+        tx.execute(
+            "UPDATE entries SET updated_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
         let detail: Vec<serde_json::Value> = stored
             .iter()
             .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
@@ -501,7 +507,7 @@ impl Library {
     }
 
     /// Attaches facts (probing files not seen yet) and verdicts to an entry's files.
-    fn judge(&self, entry: &mut Entry, campaign: &Campaign) -> Result<(), LibraryError> {
+    pub(super) fn judge(&self, entry: &mut Entry, campaign: &Campaign) -> Result<(), LibraryError> {
         let ids: Vec<i64> = entry.files.iter().map(|f| f.id).collect();
         let mut known = Known::default();
         for &id in &ids {

@@ -128,7 +128,13 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<(PathBuf, u64)>, Vec<ImportItem>
                 Ok(list) => {
                     let mut children: Vec<PathBuf> = list.flatten().map(|e| e.path()).collect();
                     children.sort();
-                    for child in children.iter().filter(|c| !is_litter(c)) {
+                    // A link to a folder inside is not followed: it can point back up and
+                    // loop forever.
+                    let linked_dir = |c: &PathBuf| {
+                        std::fs::symlink_metadata(c).is_ok_and(|m| m.file_type().is_symlink())
+                            && c.is_dir()
+                    };
+                    for child in children.iter().filter(|c| !is_litter(c) && !linked_dir(c)) {
                         walk(child, files, failed);
                     }
                 }
@@ -306,8 +312,13 @@ impl Library {
                     },
                 },
                 Ok(stored) => {
-                    let outcome =
-                        self.take_in(path, &stored, category, &unit, options.on_duplicate)?;
+                    // A catalog error (a long lock by another program) fails this file only;
+                    // the report still lists everything done before and after it.
+                    let outcome = self
+                        .take_in(path, &stored, category, &unit, options.on_duplicate)
+                        .unwrap_or_else(|e| ImportOutcome::Failed {
+                            reason: e.to_string(),
+                        });
                     ImportItem {
                         path: path.display().to_string(),
                         sha256: stored.sha256,
@@ -337,8 +348,14 @@ impl Library {
         unit: &str,
         on_duplicate: OnDuplicate,
     ) -> Result<ImportOutcome, LibraryError> {
-        let existing: Option<(i64, i64, String)> = self
+        let campaign_id = self.office()?.campaign_id;
+        let at = now();
+        // IMMEDIATE: the duplicate check and the insert are one step, so the window and the CLI
+        // importing the same folder at once cannot both add the same content.
+        let tx = self
             .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let existing: Option<(i64, i64, String)> = tx
             .query_row(
                 "SELECT f.id, e.id, e.title FROM files f JOIN entries e ON e.id = f.entry_id
                  WHERE f.sha256 = ?1 AND e.deleted_at IS NULL ORDER BY e.id LIMIT 1",
@@ -346,9 +363,6 @@ impl Library {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let campaign_id = self.office()?.campaign_id;
-        let at = now();
-        let tx = self.conn.transaction()?;
         let outcome = match (existing, on_duplicate) {
             (Some((_, entry_id, title)), OnDuplicate::Skip) => ImportOutcome::Duplicate {
                 existing_entry_id: entry_id,

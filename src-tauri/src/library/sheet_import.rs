@@ -1,6 +1,7 @@
 //! Importing a registration sheet (报名表): every row the sheet module planned becomes an entry
 //! with its files, all in one transaction — a sheet goes in whole or not at all. A dry run
-//! returns the same report without writing anything, for the preview the clerk checks first.
+//! returns the same report without writing anything (it reads the files to find duplicates but
+//! copies nothing), for the preview the clerk checks first.
 
 use std::path::{Path, PathBuf};
 
@@ -120,30 +121,52 @@ impl Library {
         } else {
             Some(store::begin_import(&self.root)?)
         };
+        // Content seen in this sheet so far: hash → (row, path), to catch the same film sent
+        // under two names.
+        let mut seen: std::collections::HashMap<String, (u32, PathBuf)> =
+            std::collections::HashMap::new();
         for (i, p) in plans.iter_mut().enumerate() {
             if p.is_blocked() {
                 continue;
             }
             for f in p.files.clone() {
-                if options.dry_run {
-                    continue;
-                }
-                match store::import(&self.root, &f) {
-                    Ok(s) => {
-                        if let Some((id, title)) = self.entry_with_content(&s.sha256)? {
-                            p.problems.push(Problem::new(
-                                ProblemKind::AlreadyInLibrary,
-                                format!(
-                                    "文件“{}”与资料库中的 #{id}《{title}》内容相同",
-                                    f.display()
-                                ),
-                            ));
-                        }
-                        stored[i].push((f, s));
+                // A dry run reads (hashes) the files without copying them, so the preview
+                // shows the same duplicates the import will find.
+                let sha = if options.dry_run {
+                    store::hash_file(&f)
+                } else {
+                    store::import(&self.root, &f).map(|s| {
+                        let sha = s.sha256.clone();
+                        stored[i].push((f.clone(), s));
+                        sha
+                    })
+                };
+                let sha = match sha {
+                    Ok(sha) => sha,
+                    Err(e) => {
+                        p.problems
+                            .push(Problem::new(ProblemKind::FileUnreadable, e.to_string()));
+                        continue;
                     }
-                    Err(e) => p
-                        .problems
-                        .push(Problem::new(ProblemKind::FileUnreadable, e.to_string())),
+                };
+                if let Some((id, title)) = self.entry_with_content(&sha)? {
+                    p.problems.push(Problem::new(
+                        ProblemKind::AlreadyInLibrary,
+                        format!("文件“{}”与资料库中的 #{id}《{title}》内容相同", f.display()),
+                    ));
+                } else if let Some((row, other)) = seen.get(&sha)
+                    && *other != f
+                {
+                    p.problems.push(Problem::new(
+                        ProblemKind::AlreadyInLibrary,
+                        format!(
+                            "文件“{}”与第{row}行的“{}”内容相同",
+                            f.display(),
+                            other.display()
+                        ),
+                    ));
+                } else {
+                    seen.insert(sha, (p.row, f));
                 }
             }
         }

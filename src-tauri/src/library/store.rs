@@ -145,7 +145,11 @@ pub fn import_with(
     let shard = &sha256[..2];
     let name = format!("{sha256}.{}", safe_extension(source));
     let dir = root.join(FILES_DIR).join(shard);
+    let new_shard = !dir.is_dir();
     fs::create_dir_all(&dir).map_err(|e| write_err(&dir, e))?;
+    if new_shard {
+        sync_dir(&root.join(FILES_DIR));
+    }
     let dest = dir.join(&name);
     if dest.is_file() {
         // Same content already stored: the temporary is dropped (and deleted).
@@ -158,6 +162,26 @@ pub fn import_with(
         size,
         sha256,
     })
+}
+
+/// The SHA-256 of a file, read once and not copied (previews use it to find duplicates).
+pub fn hash_file(source: &Path) -> Result<String, LibraryError> {
+    let read_err = |e: io::Error| LibraryError::ReadFile {
+        path: source.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let mut input = File::open(source).map_err(read_err)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+    Ok(hex(&hasher.finalize()))
 }
 
 /// The absolute path of a stored file.
@@ -206,9 +230,13 @@ const LOCK_FILE: &str = ".import.lock";
 
 /// Removes what an interrupted import left behind — temporaries in `files/.incoming/` and
 /// stored files no catalog row names (the program died between the rename and the commit) —
-/// but only when no program is importing into this library right now. `referenced` holds the
-/// `stored_path` of every file row. Returns how many files were removed.
-pub fn sweep(root: &Path, referenced: &std::collections::HashSet<String>) -> usize {
+/// but only when no program is importing into this library right now. `referenced` is called
+/// once the import lock is held and returns the `stored_path` of every file row. Returns how
+/// many files were removed.
+pub fn sweep(
+    root: &Path,
+    referenced: impl FnOnce() -> rusqlite::Result<std::collections::HashSet<String>>,
+) -> usize {
     let files = root.join(FILES_DIR);
     let Ok(lock) = File::options()
         .create(true)
@@ -221,6 +249,9 @@ pub fn sweep(root: &Path, referenced: &std::collections::HashSet<String>) -> usi
     if lock.try_lock().is_err() {
         return 0; // someone is importing; their files are not leftovers
     }
+    let Ok(referenced) = referenced() else {
+        return 0;
+    };
     let mut removed = 0;
     let mut remove = |p: &Path| {
         if fs::remove_file(p).is_ok() {

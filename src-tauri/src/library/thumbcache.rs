@@ -53,14 +53,14 @@ pub fn thumbnail_at(root: &Path, sha256: &str, stored: &Path) -> ThumbInfo {
                 std::fs::create_dir_all(&dir)?;
                 let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
                 std::io::Write::write_all(&mut tmp, &t.jpeg)?;
-                // A partial picture is shown but not kept: a re-copied file gets a fresh one.
-                if t.complete {
-                    tmp.persist(&cached).map_err(|e| e.error)?;
-                    Ok(cached.clone())
+                // A partial picture is shown under its own name, never taken for the whole one.
+                let target = if t.complete {
+                    cached.clone()
                 } else {
-                    let (_, path) = tmp.keep().map_err(|e| e.error)?;
-                    Ok::<PathBuf, std::io::Error>(path)
-                }
+                    root.join(THUMBS_DIR).join(format!("{sha256}.partial.jpg"))
+                };
+                tmp.persist(&target).map_err(|e| e.error)?;
+                Ok::<PathBuf, std::io::Error>(target)
             })();
             match written {
                 Ok(path) => ThumbInfo {
@@ -118,7 +118,7 @@ impl Library {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let (sha, stored, _) = row.ok_or(LibraryError::NoSuchEntry(file_id))?;
+        let (sha, stored, _) = row.ok_or(LibraryError::NoSuchFile(file_id))?;
         Ok((sha, store::absolute(&self.root, &stored)))
     }
 }
