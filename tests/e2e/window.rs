@@ -801,8 +801,17 @@ async fn select_row(w: &Clerk, title: &str) -> Res {
         .into_iter()
         .next()
         .ok_or_else(|| format!("no row “{title}” to select"))?;
-    first.click().await?;
-    Ok(())
+    // A dialog still fading out can cover the row for a moment.
+    let mut last = String::new();
+    for _ in 0..10 {
+        match first.click().await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    w.shot(&format!("failed-select-{title}")).await;
+    Err(format!("ticking the row “{title}” failed: {last}").into())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -868,6 +877,7 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
     w.see("已记为其另一来源").await?;
     w.click("import-done").await?;
     w.see("共 3 件").await?;
+    w.gone("导入作品文件").await?;
 
     // Thumbnails of the films, made without ffmpeg and served from the library folder only.
     let deadline = Instant::now() + WAIT;
