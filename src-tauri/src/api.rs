@@ -272,6 +272,19 @@ impl Session {
         Ok(self.library_mut()?.update_entry(id, input)?)
     }
 
+    /// The entry drawer's save: data, new files and review in one transaction.
+    pub fn save_entry(
+        &mut self,
+        id: i64,
+        input: &EntryInput,
+        files: &[PathBuf],
+        review: Option<&Review>,
+    ) -> Result<Entry, ApiError> {
+        Ok(self
+            .library_mut()?
+            .save_entry(id, Some(input), files, review)?)
+    }
+
     pub fn attach_files(&mut self, id: i64, files: &[PathBuf]) -> Result<Entry, ApiError> {
         Ok(self.library_mut()?.attach_files(id, files)?)
     }

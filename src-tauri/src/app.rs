@@ -46,6 +46,7 @@ pub fn run() {
             commands::add_entry,
             commands::update_entry,
             commands::attach_files,
+            commands::save_entry,
             commands::delete_entry,
             commands::restore_entry,
             commands::check_files,

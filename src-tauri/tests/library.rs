@@ -1235,3 +1235,91 @@ fn bulk_edit_counts_each_entry_once_and_keeps_the_review_rule() {
         .expect_err("no attaching to a deleted work");
     assert_eq!(err.code(), "entry.not_found");
 }
+
+#[test]
+fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
+    use baosong::library::Review;
+    let (tmp, mut lib) = new_library();
+    let tone = tmp.path().join("朗诵.mp3");
+    let status = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:duration=1",
+        ])
+        .args(["-c:a", "libmp3lame"])
+        .arg(&tone)
+        .status()
+        .expect("ffmpeg (installed by the test command)");
+    assert!(status.success());
+    let e = lib.add_entry(&entry("晨读"), &[tone]).expect("add");
+    let recommended = Review {
+        recommended: true,
+        order: Some(2),
+        ..Review::default()
+    };
+    lib.set_review(e.id, &recommended)
+        .expect("a passing work is recommended");
+
+    // Moving it where an MP3 fails (micro-video takes video only) is refused, nothing changes.
+    let as_video = EntryInput {
+        category: "micro-video".into(),
+        ..entry("晨读")
+    };
+    let err = lib
+        .save_entry(e.id, Some(&as_video), &[], None)
+        .expect_err("would send a failing work without a reason");
+    assert!(err.to_string().contains("请先取消推荐"), "{err}");
+    assert_eq!(lib.entry(e.id).expect("entry").category, "recitation");
+    let err = lib
+        .update_entry(e.id, &as_video)
+        .expect_err("the CLI path has the same rule");
+    assert_eq!(err.code(), "input.invalid");
+
+    // The same save with the recommendation taken back goes through, in one step.
+    let not_recommended = Review::default();
+    let saved = lib
+        .save_entry(
+            e.id,
+            Some(&as_video),
+            &[work(tmp.path(), "补充说明.txt", b"notes")],
+            Some(&not_recommended),
+        )
+        .expect("save");
+    assert_eq!(saved.category, "micro-video");
+    assert!(!saved.review.recommended);
+    assert_eq!(saved.files.len(), 2);
+    let actions: Vec<String> = lib
+        .audit_log(3)
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(actions, ["entry.review", "entry.attach", "entry.update"]);
+
+    // Attaching files keeps unfinished data as it is (an imported work has no authors yet).
+    let imported = lib
+        .import_files(
+            &[work(tmp.path(), "导入.mp3", b"imported")],
+            &baosong::library::ImportOptions {
+                category: "recitation".into(),
+                ..Default::default()
+            },
+            &mut |_| {},
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .expect("import");
+    let id = lib
+        .entries(&EntryFilter::default(), EntrySort::Newest)
+        .expect("list")[0]
+        .id;
+    assert_eq!(imported.added, 1);
+    let more = lib
+        .attach_files(id, &[work(tmp.path(), "另一段.mp3", b"more")])
+        .expect("attach without authors");
+    assert_eq!(more.files.len(), 2);
+}

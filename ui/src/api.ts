@@ -60,6 +60,9 @@ export const api = {
   addEntry: (input: EntryInput, files: string[]) => call<Entry>("add_entry", { input, files }),
   updateEntry: (id: number, input: EntryInput) => call<Entry>("update_entry", { id, input }),
   attachFiles: (id: number, files: string[]) => call<Entry>("attach_files", { id, files }),
+  /** The drawer's save: data, new files and (if changed) the review, in one transaction. */
+  saveEntry: (id: number, input: EntryInput, files: string[], review: Review | null) =>
+    call<Entry>("save_entry", { id, input, files, review }),
   deleteEntry: (id: number) => call<void>("delete_entry", { id }),
   restoreEntry: (id: number) => call<Entry>("restore_entry", { id }),
   setReview: (id: number, review: Review) => call<Entry>("set_review", { id, review }),

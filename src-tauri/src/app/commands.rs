@@ -167,6 +167,21 @@ pub async fn update_entry(
     with_session(state, move |s| s.update_entry(id, &input)).await
 }
 
+/// The entry drawer's save: data, new files and review judged together, one transaction.
+#[tauri::command]
+pub async fn save_entry(
+    state: State<'_, SharedSession>,
+    id: i64,
+    input: EntryInput,
+    files: Vec<String>,
+    review: Option<Review>,
+) -> Result<Entry> {
+    with_session(state, move |s| {
+        s.save_entry(id, &input, &paths(files), review.as_ref())
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn attach_files(
     state: State<'_, SharedSession>,

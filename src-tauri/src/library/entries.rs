@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::review::{Review, ReviewStatus};
+use super::review::{Review, ReviewStatus, check_review};
 use super::store::{self, StoredFile};
 use super::validate::{self, FieldError};
 use super::{Library, LibraryError, audit, now};
@@ -207,6 +207,21 @@ pub(super) fn check(input: &EntryInput, campaign: &Campaign) -> Result<Checked, 
     })
 }
 
+/// An entry's catalog data as the form sends it.
+fn input_of(e: &Entry) -> EntryInput {
+    EntryInput {
+        category: e.category.clone(),
+        title: e.title.clone(),
+        authors: e.authors.clone(),
+        unit: e.unit.clone(),
+        phone: e.phone.clone(),
+        description: e.description.clone(),
+        tags: e.tags.clone(),
+        declarations: e.declarations.clone(),
+        notes: e.notes.clone(),
+    }
+}
+
 fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
@@ -296,13 +311,78 @@ impl Library {
         self.entry(id)
     }
 
-    /// Replaces an entry's catalog data (not its files).
+    /// Replaces an entry's catalog data (not its files). The review rule still holds: a
+    /// recommended work cannot move to a category where its files fail without a reason.
     pub fn update_entry(&mut self, id: i64, input: &EntryInput) -> Result<Entry, LibraryError> {
+        self.save_entry(id, Some(input), &[], None)
+    }
+
+    /// Adds files to an existing entry (its catalog data stays as it is, even unfinished).
+    pub fn attach_files(&mut self, id: i64, files: &[PathBuf]) -> Result<Entry, LibraryError> {
+        self.save_entry(id, None, files, None)
+    }
+
+    /// What the entry drawer saves at once: the catalog data, new files and (if given) the
+    /// review, judged together — the review rule sees the category and files being saved —
+    /// and written in one transaction. The files are copied into the store first.
+    pub fn save_entry(
+        &mut self,
+        id: i64,
+        input: Option<&EntryInput>,
+        files: &[PathBuf],
+        review: Option<&Review>,
+    ) -> Result<Entry, LibraryError> {
         let campaign = self.campaign()?;
-        let Checked { input } = check(input, &campaign)?;
         let before = self.entry(id)?;
+        if before.deleted_at.is_some() {
+            return Err(LibraryError::NoSuchEntry(id));
+        }
+        let input = match input {
+            Some(input) => check(input, &campaign)?.input,
+            None => input_of(&before),
+        };
+        let _importing = store::begin_import(&self.root)?;
+        let stored: Vec<(PathBuf, StoredFile)> = files
+            .iter()
+            .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
+            .collect::<Result<_, _>>()?;
+
+        // The entry as it will be, judged before anything is written.
+        let mut after = before.clone();
+        after.category = input.category.clone();
+        after
+            .files
+            .extend(stored.iter().map(|(source, s)| EntryFile {
+                id: 0,
+                original_name: String::new(),
+                original_path: source.display().to_string(),
+                stored_path: s.stored_path.clone(),
+                size: s.size,
+                sha256: s.sha256.clone(),
+                added_at: String::new(),
+                facts: None,
+                check: None,
+                also_received: Vec::new(),
+            }));
+        self.judge(&mut after, &campaign)?;
+        let review_changed = review.is_some_and(|r| *r != before.review);
+        let review = review.unwrap_or(&before.review);
+        let (reason, order) = check_review(review, after.verdict).map_err(|e| {
+            // Unchanged review, new category or files: say what made it fail.
+            match (e, review_changed) {
+                (LibraryError::Invalid(_), false) if after.category != before.category => {
+                    LibraryError::Invalid(vec![FieldError::new(
+                        "category",
+                        "此作品已推荐报送，改为这个类别后文件检查不合格：请先取消推荐，或在“审核与推荐”中写明理由",
+                    )])
+                }
+                (e, _) => e,
+            }
+        })?;
+
+        let at = now();
         let tx = self.conn.transaction()?;
-        let changed = tx.execute(
+        tx.execute(
             "UPDATE entries SET category = ?2, title = ?3, authors = ?4, unit = ?5, phone = ?6,
                     description = ?7, tags = ?8, declarations = ?9, notes = ?10, updated_at = ?11
              WHERE id = ?1 AND deleted_at IS NULL",
@@ -317,64 +397,50 @@ impl Library {
                 json_list(&input.tags),
                 json_list(&input.declarations),
                 input.notes,
-                now()
+                at
             ],
         )?;
-        if changed == 0 {
-            return Err(LibraryError::NoSuchEntry(id));
+        let before_input = input_of(&before);
+        if before_input != input {
+            audit(
+                &tx,
+                self.actor,
+                "entry.update",
+                Some(id),
+                &serde_json::json!({ "before": before_input, "after": input }),
+            )?;
         }
-        let before_input = EntryInput {
-            category: before.category,
-            title: before.title,
-            authors: before.authors,
-            unit: before.unit,
-            phone: before.phone,
-            description: before.description,
-            tags: before.tags,
-            declarations: before.declarations,
-            notes: before.notes,
-        };
-        audit(
-            &tx,
-            self.actor,
-            "entry.update",
-            Some(id),
-            &serde_json::json!({ "before": before_input, "after": input }),
-        )?;
-        tx.commit()?;
-        self.entry(id)
-    }
-
-    /// Adds files to an existing entry.
-    pub fn attach_files(&mut self, id: i64, files: &[PathBuf]) -> Result<Entry, LibraryError> {
-        if self.entry(id)?.deleted_at.is_some() {
-            return Err(LibraryError::NoSuchEntry(id));
-        }
-        let _importing = store::begin_import(&self.root)?;
-        let stored: Vec<(PathBuf, StoredFile)> = files
-            .iter()
-            .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
-            .collect::<Result<_, _>>()?;
-        let at = now();
-        let tx = self.conn.transaction()?;
         for (source, s) in &stored {
             insert_file(&tx, id, source, s, &at)?;
         }
-        tx.execute(
-            "UPDATE entries SET updated_at = ?2 WHERE id = ?1",
-            params![id, at],
-        )?;
-        let detail: Vec<serde_json::Value> = stored
-            .iter()
-            .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
-            .collect();
-        audit(
-            &tx,
-            self.actor,
-            "entry.attach",
-            Some(id),
-            &serde_json::json!({ "files": detail }),
-        )?;
+        if !stored.is_empty() {
+            let detail: Vec<serde_json::Value> = stored
+                .iter()
+                .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
+                .collect();
+            audit(
+                &tx,
+                self.actor,
+                "entry.attach",
+                Some(id),
+                &serde_json::json!({ "files": detail }),
+            )?;
+        }
+        if review_changed {
+            tx.execute(
+                "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
+                        override_reason = ?5
+                 WHERE id = ?1",
+                params![id, review.status.as_db(), review.recommended, order, reason],
+            )?;
+            audit(
+                &tx,
+                self.actor,
+                "entry.review",
+                Some(id),
+                &serde_json::json!({ "before": before.review, "after": review }),
+            )?;
+        }
         tx.commit()?;
         self.entry(id)
     }

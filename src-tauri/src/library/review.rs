@@ -76,39 +76,7 @@ impl Library {
         if entry.deleted_at.is_some() {
             return Err(LibraryError::NoSuchEntry(id));
         }
-        let mut errors = Vec::new();
-        let reason = validate::optional(
-            &mut errors,
-            "override_reason",
-            "推荐理由",
-            &review.override_reason,
-            500,
-        );
-        if review.recommended && entry.verdict == Verdict::Fail && reason.is_empty() {
-            errors.push(FieldError::new(
-                "override_reason",
-                "此作品的文件检查不合格，如仍要推荐报送，请写明理由",
-            ));
-        }
-        if review.recommended && review.status == ReviewStatus::Excluded {
-            errors.push(FieldError::new(
-                "status",
-                "状态为“不报送”的作品不能推荐报送",
-            ));
-        }
-        if let Some(order) = review.order
-            && !(1..=999).contains(&order)
-        {
-            errors.push(FieldError::new("order", "推荐顺序应为 1 到 999 之间的整数"));
-        }
-        if !errors.is_empty() {
-            return Err(LibraryError::Invalid(errors));
-        }
-        let order = if review.recommended {
-            review.order
-        } else {
-            None
-        };
+        let (reason, order) = check_review(review, entry.verdict)?;
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
@@ -133,4 +101,41 @@ impl Library {
         tx.commit()?;
         self.entry(id)
     }
+}
+
+/// The review rules, for an entry whose files get `verdict`: returns the cleaned override
+/// reason and the order to store (none unless recommended).
+pub(super) fn check_review(
+    review: &Review,
+    verdict: Verdict,
+) -> Result<(String, Option<i64>), LibraryError> {
+    let mut errors = Vec::new();
+    let reason = validate::optional(
+        &mut errors,
+        "override_reason",
+        "推荐理由",
+        &review.override_reason,
+        500,
+    );
+    if review.recommended && verdict == Verdict::Fail && reason.is_empty() {
+        errors.push(FieldError::new(
+            "override_reason",
+            "此作品的文件检查不合格，如仍要推荐报送，请写明理由",
+        ));
+    }
+    if review.recommended && review.status == ReviewStatus::Excluded {
+        errors.push(FieldError::new(
+            "status",
+            "状态为“不报送”的作品不能推荐报送",
+        ));
+    }
+    if let Some(order) = review.order
+        && !(1..=999).contains(&order)
+    {
+        errors.push(FieldError::new("order", "推荐顺序应为 1 到 999 之间的整数"));
+    }
+    if !errors.is_empty() {
+        return Err(LibraryError::Invalid(errors));
+    }
+    Ok((reason, review.order.filter(|_| review.recommended)))
 }
