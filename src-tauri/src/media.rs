@@ -20,6 +20,10 @@ mod detect;
 mod image;
 mod mp4;
 
+// The box and byte readers the thumbnailer shares with the probe.
+pub(crate) use detect::{be32, be64, fourcc};
+pub(crate) use mp4::{boxes, child, decode};
+
 /// What kind of work a file is, by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]

@@ -116,12 +116,12 @@ pub(super) fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([s[0], s[1]]))
 }
 
-pub(super) fn be32(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn be32(b: &[u8], at: usize) -> Option<u32> {
     let s = b.get(at..at.checked_add(4)?)?;
     Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-pub(super) fn be64(b: &[u8], at: usize) -> Option<u64> {
+pub(crate) fn be64(b: &[u8], at: usize) -> Option<u64> {
     let s = b.get(at..at.checked_add(8)?)?;
     let mut a = [0u8; 8];
     a.copy_from_slice(s);
@@ -138,7 +138,7 @@ pub(super) fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-pub(super) fn fourcc(b: &[u8], at: usize) -> Option<[u8; 4]> {
+pub(crate) fn fourcc(b: &[u8], at: usize) -> Option<[u8; 4]> {
     let s = b.get(at..at.checked_add(4)?)?;
     let mut a = [0u8; 4];
     a.copy_from_slice(s);

@@ -63,12 +63,12 @@ struct Movie {
 
 /// Iterates the boxes in `data`: (type, body). A box running past the end yields what is
 /// there and ends the walk; a malformed size ends it too.
-struct Boxes<'a> {
+pub(crate) struct Boxes<'a> {
     data: &'a [u8],
     pos: usize,
 }
 
-fn boxes(data: &[u8]) -> Boxes<'_> {
+pub(crate) fn boxes(data: &[u8]) -> Boxes<'_> {
     Boxes { data, pos: 0 }
 }
 
@@ -103,11 +103,11 @@ impl<'a> Iterator for Boxes<'a> {
     }
 }
 
-fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+pub(crate) fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
     boxes(data).find(|(k, _)| k == kind).map(|(_, b)| b)
 }
 
-fn decode<T: Atom>(mut body: &[u8]) -> Option<T> {
+pub(crate) fn decode<T: Atom>(mut body: &[u8]) -> Option<T> {
     T::decode_body(&mut body).ok()
 }
 

@@ -8,9 +8,10 @@
 
 use std::io::{Read, Seek, SeekFrom};
 
-use mp4_atom::{Atom, Avcc, Co64, Stco, Stsc, Stss, Stsz, StszSamples, Tfhd, Trex, Trun};
+use mp4_atom::{Avcc, Co64, Stco, Stsc, Stss, Stsz, StszSamples, Tfhd, Trex, Trun};
 
 use super::{ThumbError, corrupt};
+use crate::media::{be32, be64, boxes, child, decode, fourcc};
 
 /// The largest `moov` read into memory.
 const MAX_MOOV: u64 = 64 * 1024 * 1024;
@@ -352,67 +353,8 @@ fn fragment_samples(moofs: &[(u64, Vec<u8>)], track_id: u32, trex: Option<&Trex>
         .collect()
 }
 
-/// Iterates the boxes in `data`: (type, body). A box running past the end yields what is
-/// there and ends the walk; a malformed size ends it too.
-struct Boxes<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-fn boxes(data: &[u8]) -> Boxes<'_> {
-    Boxes { data, pos: 0 }
-}
-
-impl<'a> Iterator for Boxes<'a> {
-    type Item = ([u8; 4], &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let start = self.pos;
-        let size32 = be32(self.data, start)?;
-        let kind = fourcc(self.data, start.checked_add(4)?)?;
-        let (header, size) = match size32 {
-            1 => (
-                16usize,
-                usize::try_from(be64(self.data, start.checked_add(8)?)?).ok()?,
-            ),
-            0 => (8, self.data.len().saturating_sub(start)),
-            n => (8, usize::try_from(n).ok()?),
-        };
-        if size < header {
-            self.pos = self.data.len();
-            return None;
-        }
-        let end = start.saturating_add(size).min(self.data.len());
-        let body = self.data.get(start.checked_add(header)?..end)?;
-        self.pos = end;
-        Some((kind, body))
-    }
-}
-
-fn child<'a>(data: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
-    boxes(data).find(|(k, _)| k == kind).map(|(_, b)| b)
-}
-
 fn has_child(data: &[u8], kind: &[u8; 4]) -> bool {
     child(data, kind).is_some()
-}
-
-fn decode<T: Atom>(mut body: &[u8]) -> Option<T> {
-    T::decode_body(&mut body).ok()
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes(s.try_into().ok()?))
-}
-
-fn be64(b: &[u8], at: usize) -> Option<u64> {
-    let s = b.get(at..at.checked_add(8)?)?;
-    Some(u64::from_be_bytes(s.try_into().ok()?))
-}
-
-fn fourcc(b: &[u8], at: usize) -> Option<[u8; 4]> {
-    b.get(at..at.checked_add(4)?)?.try_into().ok()
 }
 
 /// Reads as many bytes as are there at `pos` into `buf` (short only at the end of the file).
