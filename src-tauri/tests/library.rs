@@ -42,6 +42,20 @@ fn new_library() -> (tempfile::TempDir, Library) {
     (tmp, lib)
 }
 
+/// A one-second MP3 made by ffmpeg (installed by the test command): a real recording.
+fn tone(dir: &Path, hz: u32) -> PathBuf {
+    let path = dir.join("朗诵.mp3");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("sine=frequency={hz}:duration=1"))
+        .args(["-c:a", "libmp3lame"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg (installed by the test command)");
+    assert!(status.success(), "ffmpeg failed");
+    path
+}
+
 fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).expect("read")
 }
@@ -1170,22 +1184,7 @@ fn bulk_edit_counts_each_entry_once_and_keeps_the_review_rule() {
     let (tmp, mut lib) = new_library();
     // A real recording: passes as a recitation (audio accepted), fails as a micro-video
     // (video only).
-    let film = tmp.path().join("朗诵.mp3");
-    let status = std::process::Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=440:duration=1",
-        ])
-        .args(["-c:a", "libmp3lame"])
-        .arg(&film)
-        .status()
-        .expect("ffmpeg (installed by the test command)");
-    assert!(status.success());
+    let film = tone(tmp.path(), 440);
     let e = lib.add_entry(&entry("朗诵视频"), &[film]).expect("add");
     assert_ne!(
         e.verdict,
@@ -1240,22 +1239,7 @@ fn bulk_edit_counts_each_entry_once_and_keeps_the_review_rule() {
 fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
     use baosong::library::Review;
     let (tmp, mut lib) = new_library();
-    let tone = tmp.path().join("朗诵.mp3");
-    let status = std::process::Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=330:duration=1",
-        ])
-        .args(["-c:a", "libmp3lame"])
-        .arg(&tone)
-        .status()
-        .expect("ffmpeg (installed by the test command)");
-    assert!(status.success());
+    let tone = tone(tmp.path(), 330);
     let e = lib.add_entry(&entry("晨读"), &[tone]).expect("add");
     let recommended = Review {
         recommended: true,
