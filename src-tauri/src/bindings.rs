@@ -35,6 +35,12 @@ fn export_all(dir: &Path) {
     one::<crate::library::ThumbInfo>(dir);
     one::<crate::library::SheetImport>(dir);
     one::<crate::library::SheetImportOptions>(dir);
+    one::<crate::api::BatchCreated>(dir);
+    one::<crate::batch::BatchSummary>(dir);
+    one::<crate::batch::BatchRequest>(dir);
+    one::<crate::batch::Draft>(dir);
+    one::<crate::batch::package::ExportReport>(dir);
+    one::<crate::jobs::Progress>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -29,7 +29,7 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Finding {
     /// The campaign rule's id, or one of the built-in checks: `file-readable`, `file-kind`,
     /// `file-complete`, `file-missing`.

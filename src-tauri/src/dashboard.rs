@@ -20,11 +20,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::campaign::{Campaign, Deadline, Level, UnitType};
-use crate::checks::Verdict;
-use crate::library::{Entry, Office, ReviewStatus};
+use crate::library::{Entry, Office};
+use crate::selection::{self, Readiness};
 
-/// The declaration whose absence blocks a work (the notice: 作品必须是原创).
-pub const ORIGINALITY: &str = "original";
+pub use crate::selection::ORIGINALITY;
 /// The deadline the contact-person card marks as sent.
 pub const CONTACT_DEADLINE: &str = "contact-person";
 /// A deadline this close is shown as 即将截止.
@@ -49,6 +48,8 @@ pub struct Dashboard {
     pub deadlines: Vec<DeadlineStatus>,
     /// Selected works that cannot go out as they are.
     pub blockers: Vec<Blocker>,
+    /// Selected works whose files fail a check but go out with the clerk's written reason.
+    pub special: Vec<SpecialApproval>,
     pub contact: ContactPerson,
     /// One sentence for the top of the screen.
     pub headline: String,
@@ -140,6 +141,17 @@ pub struct Blocker {
     pub problems: Vec<String>,
 }
 
+/// A work that goes out although its files fail a check (已特批), with the clerk's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SpecialApproval {
+    #[ts(type = "number")]
+    pub entry_id: i64,
+    pub title: String,
+    pub category: String,
+    pub category_name: String,
+    pub reason: String,
+}
+
 /// The contact person the notice asks for, as text ready to paste into 粤政易.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ContactPerson {
@@ -177,49 +189,47 @@ pub fn compute(inputs: &Inputs<'_>) -> Dashboard {
         now,
     } = *inputs;
     let unit_type = campaign.unit_type(&office.unit_type).cloned();
-    let quotas: Vec<Quota> = campaign
-        .categories
+    let unit_type_ref = unit_type.as_ref();
+    let selection = selection::select(campaign, entries, None);
+    let quotas: Vec<Quota> = selection
         .iter()
-        .map(|c| {
-            let in_category = entries.iter().filter(|e| e.category == c.id);
-            let selected: Vec<&Entry> = in_category
-                .clone()
-                .filter(|e| e.review.recommended)
-                .collect();
-            let passing = selected
-                .iter()
-                .filter(|e| problems(e, campaign).is_empty())
-                .count();
+        .map(|s| {
+            let c = s.category;
             quota(
                 c.id.clone(),
                 c.name.clone(),
                 c.short_name.clone(),
-                count(in_category.count()),
-                count(selected.len()),
-                count(passing),
-                unit_type.as_ref(),
+                s.catalogued,
+                count(s.selected.len()),
+                count(s.ready().count()),
+                unit_type_ref,
             )
         })
         .collect();
 
-    let mut blockers: Vec<Blocker> = entries
-        .iter()
-        .filter(|e| e.review.recommended)
-        .filter_map(|e| {
-            let problems = problems(e, campaign);
-            (!problems.is_empty()).then(|| Blocker {
-                entry_id: e.id,
-                title: e.title.clone(),
-                category: e.category.clone(),
-                category_name: campaign
-                    .category(&e.category)
-                    .map(|c| c.short_name.clone())
-                    .unwrap_or_else(|| e.category.clone()),
-                problems,
-            })
-        })
-        .collect();
-    blockers.sort_by(|a, b| (&a.category, a.entry_id).cmp(&(&b.category, b.entry_id)));
+    let mut blockers = Vec::new();
+    let mut special = Vec::new();
+    for cat in &selection {
+        for s in &cat.selected {
+            match &s.readiness {
+                Readiness::Blocked { problems } => blockers.push(Blocker {
+                    entry_id: s.entry.id,
+                    title: s.entry.title.clone(),
+                    category: cat.category.id.clone(),
+                    category_name: cat.category.short_name.clone(),
+                    problems: problems.clone(),
+                }),
+                Readiness::Special { reason } => special.push(SpecialApproval {
+                    entry_id: s.entry.id,
+                    title: s.entry.title.clone(),
+                    category: cat.category.id.clone(),
+                    category_name: cat.category.short_name.clone(),
+                    reason: reason.clone(),
+                }),
+                Readiness::Ready => {}
+            }
+        }
+    }
 
     let deadlines: Vec<DeadlineStatus> = campaign
         .deadlines
@@ -250,6 +260,7 @@ pub fn compute(inputs: &Inputs<'_>) -> Dashboard {
         quotas,
         deadlines,
         blockers,
+        special,
         contact,
         headline,
         on_track,
@@ -258,43 +269,6 @@ pub fn compute(inputs: &Inputs<'_>) -> Dashboard {
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-/// Why a selected entry cannot go out; empty when it is ready.
-fn problems(e: &Entry, campaign: &Campaign) -> Vec<String> {
-    let mut problems = Vec::new();
-    if e.files.is_empty() {
-        problems.push("还没有作品文件".to_owned());
-    } else if e.verdict == Verdict::Fail {
-        let first = e
-            .files
-            .iter()
-            .filter_map(|f| f.check.as_ref())
-            .flat_map(|c| c.findings.iter())
-            .find(|f| f.severity == crate::campaign::Severity::Error)
-            .map(|f| f.message.clone())
-            .unwrap_or_else(|| "文件检查不合格".to_owned());
-        if e.review.override_reason.is_empty() {
-            problems.push(format!("文件检查不合格：{first}"));
-        } else {
-            problems.push(format!(
-                "文件检查不合格：{first}（已写明推荐理由：{}）",
-                e.review.override_reason
-            ));
-        }
-    }
-    if let Some(d) = campaign.declarations.iter().find(|d| d.id == ORIGINALITY)
-        && !e.declarations.iter().any(|x| x == ORIGINALITY)
-    {
-        problems.push(format!("未确认{}", d.label));
-    }
-    if e.authors.is_empty() {
-        problems.push("未填写作者".to_owned());
-    }
-    if e.review.status == ReviewStatus::NeedsFix {
-        problems.push("审核状态为“需修改”".to_owned());
-    }
-    problems
 }
 
 fn quota(
@@ -522,7 +496,8 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
 mod tests {
     use super::*;
     use crate::campaign::embedded_by_id;
-    use crate::library::{EntryFile, Review};
+    use crate::checks::Verdict;
+    use crate::library::{EntryFile, Review, ReviewStatus};
 
     fn office(unit_type: &str, campaign_id: &str) -> Office {
         Office {
@@ -587,10 +562,19 @@ mod tests {
     fn board(campaign: &str, unit_type: &str, entries: &[Entry], now: &str) -> Dashboard {
         let campaign = embedded_by_id(campaign).expect("campaign");
         let office = office(unit_type, &campaign.id);
+        // The entries were catalogued for the campaign the board is for.
+        let entries: Vec<Entry> = entries
+            .iter()
+            .cloned()
+            .map(|mut e| {
+                e.campaign_id = campaign.id.clone();
+                e
+            })
+            .collect();
         compute(&Inputs {
             campaign: &campaign,
             office: &office,
-            entries,
+            entries: &entries,
             marks: &HashMap::new(),
             now: at(now),
         })
@@ -741,6 +725,18 @@ mod tests {
         assert_eq!(d.blockers[0].category_name, "诵读");
         assert!(!d.on_track);
         assert!(d.headline.contains("4件推荐作品待处理"), "{}", d.headline);
+    }
+
+    #[test]
+    fn a_failing_work_with_a_written_reason_counts_as_special_not_as_a_blocker() {
+        let mut special = entry(1, "recitation", true, Verdict::Fail);
+        special.review.override_reason = "原件已损毁，仅存此版本".into();
+        let d = board("shantou-2023", "municipal-direct", &[special], BEFORE);
+        assert!(d.blockers.is_empty(), "{:?}", d.blockers);
+        assert_eq!(d.special.len(), 1);
+        assert_eq!(d.special[0].reason, "原件已损毁，仅存此版本");
+        let q = quota_of(&d, "recitation");
+        assert_eq!((q.selected, q.passing, q.state), (1, 1, QuotaState::Met));
     }
 
     fn deadline<'a>(d: &'a Dashboard, id: &str) -> &'a DeadlineStatus {

@@ -7,11 +7,14 @@
 //! are two thin faces of the same services.
 
 pub mod api;
+pub mod batch;
 pub mod campaign;
 pub mod checks;
 pub mod dashboard;
+pub mod jobs;
 pub mod library;
 pub mod media;
+pub mod selection;
 pub mod sheet;
 pub mod thumbs;
 

@@ -8,6 +8,7 @@
 //! Architecture invariant: nothing here knows a window exists. Errors carry a stable code and a
 //! Chinese message the clerk can act on.
 
+mod batches;
 mod bulk;
 mod deadlines;
 mod entries;
@@ -109,6 +110,16 @@ pub enum LibraryError {
         "磁盘空间不足：这批文件共需 {need}，资料库所在磁盘只剩 {have}。请清理磁盘或把资料库移到更大的磁盘；未复制任何文件。"
     )]
     DiskFull { need: String, have: String },
+    #[error("找不到编号为 {0} 的报送批次，可能已被删除。")]
+    NoSuchBatch(i64),
+    #[error("第{0}批已经发送，不能删除（发送记录是报送的凭证）。")]
+    BatchSent(u32),
+    #[error("报送批次 {0} 的记录已损坏，无法读取。请备份资料库文件夹后联系技术人员。")]
+    DamagedBatch(i64),
+    #[error(transparent)]
+    Draft(#[from] crate::batch::DraftError),
+    #[error(transparent)]
+    Package(#[from] crate::batch::package::PackageError),
 }
 
 impl LibraryError {
@@ -131,6 +142,14 @@ impl LibraryError {
             LibraryError::Cancelled => "cancelled",
             LibraryError::Sheet(e) => e.code(),
             LibraryError::DiskFull { .. } => "disk.full",
+            LibraryError::NoSuchBatch(_) => "batch.not_found",
+            LibraryError::BatchSent(_) => "batch.sent",
+            LibraryError::DamagedBatch(_) => "batch.damaged",
+            LibraryError::Draft(crate::batch::DraftError::UnknownCategory(_)) => {
+                "batch.unknown_category"
+            }
+            LibraryError::Draft(crate::batch::DraftError::Empty(_)) => "batch.empty",
+            LibraryError::Package(e) => e.code(),
         }
     }
 
@@ -148,6 +167,9 @@ impl LibraryError {
                 | LibraryError::ReadFile { .. }
                 | LibraryError::Campaign(_)
                 | LibraryError::Sheet(_)
+                | LibraryError::NoSuchBatch(_)
+                | LibraryError::BatchSent(_)
+                | LibraryError::Draft(_)
         )
     }
 }
@@ -297,7 +319,8 @@ impl Library {
         // The references are read only once the sweep holds the import lock, so a file an
         // importer commits meanwhile is never taken for a leftover.
         store::sweep(dir, || {
-            conn.prepare("SELECT stored_path FROM files")?
+            // A batch's snapshot names stored files too; they are never swept.
+            conn.prepare("SELECT stored_path FROM files UNION SELECT stored_path FROM batch_files")?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()
         });
@@ -421,7 +444,7 @@ pub struct AuditRecord {
 
 /// Appends an audit-log row inside the caller's transaction.
 fn audit(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     actor: Actor,
     action: &str,
     entry_id: Option<i64>,

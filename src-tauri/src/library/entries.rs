@@ -543,11 +543,19 @@ impl Library {
                                               || char(10) || description), lower(?2)) > 0)
                AND (?3 IS NULL OR unit = ?3)
                AND (?4 IS NULL OR status = ?4)
+               AND campaign_id = ?5
              ORDER BY {order}"
         );
+        // Works belong to the campaign they were catalogued for (`entries.campaign_id`): a
+        // list is always of the active campaign, so nothing is judged or counted under rules
+        // it was not entered for.
+        let campaign = self.campaign()?;
         let mut stmt = self.conn.prepare(&sql)?;
         let mut entries: Vec<Entry> = stmt
-            .query_map(params![category, text, unit, status], entry_from_row)?
+            .query_map(
+                params![category, text, unit, status, campaign.id],
+                entry_from_row,
+            )?
             .collect::<Result<_, _>>()?;
 
         let mut files: HashMap<i64, Vec<EntryFile>> = HashMap::new();
@@ -560,7 +568,6 @@ impl Library {
             files.entry(entry_id).or_default().push(f);
         }
         drop(stmt);
-        let campaign = self.campaign()?;
         let mut known = self.known()?;
         for e in &mut entries {
             e.files = files.remove(&e.id).unwrap_or_default();

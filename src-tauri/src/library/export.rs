@@ -2,9 +2,12 @@
 //! file can be read back in), plus what the office adds: the check verdict, the review state
 //! and each file's SHA-256 for the municipal office to verify with `certutil -hashfile`.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
+
+use crate::selection;
 
 use super::{Entry, EntryFilter, EntrySort, Library, LibraryError, io_reason};
 
@@ -42,13 +45,24 @@ impl Library {
     pub fn export_xlsx(&self, path: &Path, filter: &EntryFilter) -> Result<usize, LibraryError> {
         let campaign = self.campaign()?;
         let entries = self.entries(filter, EntrySort::Title)?;
+        // Recommended works first, in the order the batch sends them (one rule: `selection`).
+        let everything = self.entries(&EntryFilter::default(), EntrySort::Title)?;
+        let positions: HashMap<i64, u32> = selection::select(&campaign, &everything, None)
+            .iter()
+            .flat_map(|c| c.selected.iter().map(|s| (s.entry.id, s.position)))
+            .collect();
+        let category_index = |id: &str| {
+            campaign
+                .categories
+                .iter()
+                .position(|c| c.id == id)
+                .unwrap_or(usize::MAX)
+        };
         let mut entries: Vec<&Entry> = entries.iter().collect();
-        // Recommended works first, in their order, as the batch goes out.
         entries.sort_by_key(|e| {
             (
-                e.category.clone(),
-                !e.review.recommended,
-                e.review.order.unwrap_or(i64::MAX),
+                category_index(&e.category),
+                positions.get(&e.id).copied().unwrap_or(u32::MAX),
             )
         });
 
@@ -90,7 +104,10 @@ impl Library {
                 e.verdict.label().to_owned(),
                 e.review.status.label().to_owned(),
                 if e.review.recommended { "是" } else { "" }.to_owned(),
-                e.review.order.map(|o| o.to_string()).unwrap_or_default(),
+                positions
+                    .get(&e.id)
+                    .map(|o| o.to_string())
+                    .unwrap_or_default(),
                 hashes.join("；"),
             ];
             for (c, text) in cells.iter().enumerate() {

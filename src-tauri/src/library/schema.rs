@@ -112,6 +112,53 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX file_sources_file ON file_sources (file_id);
     "#,
+    // 5 → 6: batches (报送批次). A batch is a snapshot: what was sent is frozen here — the
+    // office, contact and quotas in `header`, each work's catalog data, verdict and override
+    // reason in `batch_entries.data`, each file's hash, size and name in the package in
+    // `batch_files` — so later edits of an entry never change a batch already made.
+    r#"
+    CREATE TABLE batches (
+        id           INTEGER PRIMARY KEY,
+        campaign_id  TEXT NOT NULL,
+        number       INTEGER NOT NULL,              -- 第k批 within the campaign
+        supplement   INTEGER NOT NULL DEFAULT 0,    -- 补报
+        created_at   TEXT NOT NULL,
+        header       TEXT NOT NULL,                 -- JSON of batch::BatchHeader
+        exported_at  TEXT,                          -- last export to a folder
+        sent_at      TEXT,                          -- when its last message was accepted
+        UNIQUE (campaign_id, number)
+    );
+    CREATE TABLE batch_entries (
+        batch_id   INTEGER NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+        entry_id   INTEGER NOT NULL REFERENCES entries (id),
+        category   TEXT NOT NULL,
+        seq        INTEGER NOT NULL,                -- 序号 within the category, 1-based
+        data       TEXT NOT NULL,                   -- JSON of batch::BatchEntry without files
+        PRIMARY KEY (batch_id, entry_id),
+        UNIQUE (batch_id, category, seq)
+    );
+    CREATE INDEX batch_entries_entry ON batch_entries (entry_id);
+    CREATE TABLE batch_files (
+        batch_id      INTEGER NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+        entry_id      INTEGER NOT NULL,
+        position      INTEGER NOT NULL,
+        package_path  TEXT NOT NULL,                -- '/'-separated, inside the package
+        stored_path   TEXT NOT NULL,                -- relative to the library folder
+        size          INTEGER NOT NULL,
+        sha256        TEXT NOT NULL,
+        data          TEXT NOT NULL,                -- JSON of batch::BatchFile's facts and check
+        PRIMARY KEY (batch_id, entry_id, position),
+        UNIQUE (batch_id, package_path)
+    );
+    CREATE TABLE batch_exports (
+        id           INTEGER PRIMARY KEY,
+        batch_id     INTEGER NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+        at           TEXT NOT NULL,
+        folder       TEXT NOT NULL,
+        files        INTEGER NOT NULL,
+        bytes        INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The version this build writes and reads.

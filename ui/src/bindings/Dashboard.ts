@@ -4,6 +4,7 @@ import type { ContactPerson } from "./ContactPerson";
 import type { DeadlineStatus } from "./DeadlineStatus";
 import type { Level } from "./Level";
 import type { Quota } from "./Quota";
+import type { SpecialApproval } from "./SpecialApproval";
 import type { UnitType } from "./UnitType";
 
 /**
@@ -25,7 +26,11 @@ unit_type: UnitType | null, quotas: Array<Quota>, deadlines: Array<DeadlineStatu
 /**
  * Selected works that cannot go out as they are.
  */
-blockers: Array<Blocker>, contact: ContactPerson, 
+blockers: Array<Blocker>, 
+/**
+ * Selected works whose files fail a check but go out with the clerk's written reason.
+ */
+special: Array<SpecialApproval>, contact: ContactPerson, 
 /**
  * One sentence for the top of the screen.
  */

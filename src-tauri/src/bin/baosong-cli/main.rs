@@ -17,6 +17,7 @@ use baosong::media;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+mod batch;
 mod import;
 mod status;
 
@@ -73,6 +74,9 @@ enum Command {
     /// 时间节点标记为已报送（如 contact-person 对接联系人、works 作品）
     #[command(subcommand)]
     Deadline(status::DeadlineCommand),
+    /// 报送批次：制作、查看、导出、删除
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
     /// 按活动规则检查作品文件（不需要资料库）
     Check(CheckArgs),
     /// 只读取文件的实际信息（格式、时长、分辨率等），并报告读取了多少字节
@@ -268,6 +272,11 @@ impl From<ApiError> for Failure {
             || e.code.starts_with("file.read")
             || matches!(
                 e.code.as_str(),
+                "batch.not_found" | "batch.sent" | "batch.empty" | "batch.unknown_category"
+            )
+            || e.code == "export.no_destination"
+            || matches!(
+                e.code.as_str(),
                 "library.not_a_library"
                     | "library.already_exists"
                     | "library.foreign"
@@ -420,6 +429,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Status { now } => status::status_command(&cli, *now)?,
         Command::Deadline(d) => status::deadline_command(&cli, d)?,
+        Command::Batch(b) => batch::batch_command(&cli, b)?,
     }
     Ok(())
 }

@@ -1,0 +1,277 @@
+//! `报送汇总表.xlsx`: the batch as the municipal office opens it in Excel or WPS.
+//!
+//! A 汇总 sheet (office, unit type, contact person, per category the count against the quota)
+//! and one sheet per category with a row per work. Column widths are computed for Chinese text
+//! (rust_xlsxwriter's autofit counts a CJK character as one Latin one), the header row is frozen
+//! and repeated on every printed page, and pages are A4 landscape, one page wide. The headers
+//! are an interface (the README lists them): other programs read this file by them.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use super::{Batch, BatchEntry};
+use crate::checks::Verdict;
+
+/// The per-category sheet's headers, in order.
+pub const COLUMNS: &[&str] = &[
+    "序号",
+    "作品名称",
+    "作者",
+    "推荐单位",
+    "联系电话",
+    "时长",
+    "分辨率",
+    "文件名",
+    "SHA-256",
+    "检查结果",
+    "备注",
+];
+
+/// The 汇总 sheet's table headers.
+pub const SUMMARY_COLUMNS: &[&str] = &["类别", "报送件数", "至少", "最多", "情况"];
+
+/// Display width of text in Excel's character units: a CJK or full-width character takes two.
+pub fn text_width(text: &str) -> f64 {
+    text.lines()
+        .map(|line| {
+            line.chars()
+                .map(|c| if is_wide(c) { 2.0 } else { 1.05 })
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max)
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF |
+        0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F |
+        0x20000..=0x3FFFD)
+}
+
+/// `4分32秒`, `58秒`.
+pub fn duration_text(seconds: Option<f64>) -> String {
+    match seconds {
+        Some(s) if s.is_finite() && s >= 0.0 => {
+            let total = s.round() as u64;
+            let (m, s) = (total / 60, total % 60);
+            if m > 0 {
+                format!("{m}分{s:02}秒")
+            } else {
+                format!("{s}秒")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// The check result as the recipient reads it: 合格 / 有提醒 / 已特批.
+pub fn verdict_text(e: &BatchEntry) -> &'static str {
+    match (e.verdict, &e.special_reason) {
+        (Verdict::Fail, Some(_)) => "已特批",
+        (v, _) => v.label(),
+    }
+}
+
+/// The 备注 cell: the special reason and the warnings.
+pub fn remarks(e: &BatchEntry) -> String {
+    let mut parts = Vec::new();
+    if let Some(r) = &e.special_reason {
+        parts.push(format!("特批理由：{r}"));
+    }
+    parts.extend(e.warnings.iter().cloned());
+    parts.join("\n")
+}
+
+fn cells(e: &BatchEntry) -> [String; 11] {
+    let file_names: Vec<&str> = e
+        .files
+        .iter()
+        .map(|f| f.package_path.rsplit('/').next().unwrap_or(&f.package_path))
+        .collect();
+    let durations: Vec<String> = e
+        .files
+        .iter()
+        .map(|f| duration_text(f.facts.as_ref().and_then(|x| x.duration_s)))
+        .filter(|d| !d.is_empty())
+        .collect();
+    let sizes: Vec<String> = e
+        .files
+        .iter()
+        .filter_map(|f| {
+            let x = f.facts.as_ref()?;
+            Some(format!("{}×{}", x.display_width?, x.display_height?))
+        })
+        .collect();
+    [
+        e.seq.to_string(),
+        e.title.clone(),
+        e.authors.join("、"),
+        e.unit.clone(),
+        e.phone.clone(),
+        durations.join("\n"),
+        sizes.join("\n"),
+        file_names.join("\n"),
+        e.files
+            .iter()
+            .map(|f| f.sha256.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        verdict_text(e).to_owned(),
+        remarks(e),
+    ]
+}
+
+/// The workbook's bytes; `local_time` is the batch's time as the office reads it.
+pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color("#E8EEF8")
+        .set_border(FormatBorder::Thin);
+    let cell = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin);
+    let label = Format::new().set_bold();
+    let h = &batch.header;
+
+    let ws = wb.add_worksheet();
+    ws.set_name("汇总")?;
+    page_setup(ws)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{}作品报送汇总表（{}）",
+            h.campaign_short_name,
+            batch.label()
+        ),
+        &title,
+    )?;
+    let facts: [(&str, String); 7] = [
+        ("报送单位", h.office_name.clone()),
+        (
+            "单位类型",
+            h.unit_type_name
+                .clone()
+                .unwrap_or_else(|| h.unit_type.clone()),
+        ),
+        ("活动", h.campaign_name.clone()),
+        (
+            "联系人",
+            format!("{}（{}）", h.contact_name, h.contact_title),
+        ),
+        ("联系电话", h.contact_phone.clone()),
+        (
+            "报送至",
+            match &h.mailbox {
+                Some(m) => format!("{}（{m}）", h.recipient),
+                None => h.recipient.clone(),
+            },
+        ),
+        ("制表时间", local_time.to_owned()),
+    ];
+    for (i, (k, v)) in facts.iter().enumerate() {
+        let row = 2 + i as u32;
+        ws.write_string_with_format(row, 0, *k, &label)?;
+        ws.write_string(row, 1, v)?;
+    }
+    let table = 2 + facts.len() as u32 + 1;
+    let mut widths: Vec<f64> = SUMMARY_COLUMNS.iter().map(|c| text_width(c)).collect();
+    for (c, name) in SUMMARY_COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(table, c as u16, *name, &head)?;
+    }
+    for (i, c) in h.categories.iter().enumerate() {
+        let row = table + 1 + i as u32;
+        let state = match (c.min, c.max) {
+            (Some(min), _) if c.count < min => format!("少于要求的{min}件"),
+            (_, Some(max)) if c.count > max => format!("超过上限{max}件"),
+            (None, None) => "未规定数量".to_owned(),
+            _ => "符合要求".to_owned(),
+        };
+        let row_cells = [
+            c.name.clone(),
+            c.count.to_string(),
+            c.min.map(|m| m.to_string()).unwrap_or_default(),
+            c.max.map(|m| m.to_string()).unwrap_or_default(),
+            state,
+        ];
+        for (col, text) in row_cells.iter().enumerate() {
+            ws.write_string_with_format(row, col as u16, text, &cell)?;
+            widths[col] = widths[col].max(text_width(text));
+        }
+    }
+    let total_row = table + 1 + h.categories.len() as u32;
+    ws.write_string_with_format(total_row, 0, "合计", &head)?;
+    ws.write_string_with_format(total_row, 1, batch.entries.len().to_string(), &head)?;
+    widths[0] = widths[0].max(text_width("报送单位") + 2.0);
+    let value_width = facts
+        .iter()
+        .map(|(_, v)| text_width(v))
+        .fold(0.0, f64::max)
+        .min(60.0);
+    widths[1] = widths[1].max(value_width.min(40.0));
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, (w + 2.0).clamp(6.0, 60.0))?;
+    }
+
+    for c in &h.categories {
+        let ws = wb.add_worksheet();
+        // Sheet names: at most 31 characters, none of []:*?/\ (folder names are already safe).
+        let name: String = c
+            .folder
+            .chars()
+            .filter(|ch| !"[]:*?/\\".contains(*ch))
+            .take(31)
+            .collect();
+        ws.set_name(&name)?;
+        page_setup(ws)?;
+        let last = (COLUMNS.len() - 1) as u16;
+        ws.merge_range(
+            0,
+            0,
+            0,
+            last,
+            &format!("{}（{} {}）", c.name, h.office_name, batch.label()),
+            &title,
+        )?;
+        let mut widths: Vec<f64> = COLUMNS.iter().map(|c| text_width(c)).collect();
+        for (col, name) in COLUMNS.iter().enumerate() {
+            ws.write_string_with_format(1, col as u16, *name, &head)?;
+        }
+        for (i, e) in batch
+            .entries
+            .iter()
+            .filter(|e| e.category == c.id)
+            .enumerate()
+        {
+            let row = 2 + i as u32;
+            for (col, text) in cells(e).iter().enumerate() {
+                ws.write_string_with_format(row, col as u16, text, &cell)?;
+                widths[col] = widths[col].max(text_width(text));
+            }
+        }
+        for (col, w) in widths.iter().enumerate() {
+            // Long titles and notes wrap instead of widening the sheet past a page.
+            let cap = if COLUMNS[col] == "SHA-256" {
+                68.0
+            } else {
+                40.0
+            };
+            ws.set_column_width(col as u16, (w + 2.0).clamp(6.0, cap))?;
+        }
+        ws.set_freeze_panes(2, 0)?;
+        ws.set_repeat_rows(1, 1)?;
+    }
+    wb.save_to_buffer()
+}
+
+fn page_setup(ws: &mut Worksheet) -> Result<(), XlsxError> {
+    ws.set_landscape();
+    ws.set_paper_size(9); // A4
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    Ok(())
+}

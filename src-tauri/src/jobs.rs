@@ -1,0 +1,150 @@
+//! Long work (imports, exports, and next sending and printing): each job runs on its own
+//! connection to the library with its own cancel token and reports progress through a callback,
+//! so neither the window's session lock nor the window waits for it.
+//!
+//! The window keeps one [`Jobs`] registry: a command starts a job (getting its id to cancel by),
+//! runs it on a blocking thread with [`Job::open`], and the job leaves the registry when it is
+//! dropped. The CLI uses the same jobs, one at a time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::library::{Actor, Library, LibraryError};
+
+/// Asks a running job to stop at its next safe point.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> Self {
+        CancelToken::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// The flag itself, for the code that polls an `AtomicBool`.
+    pub fn flag(&self) -> &AtomicBool {
+        &self.0
+    }
+}
+
+/// The jobs running now, by id.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    running: Mutex<HashMap<u64, CancelToken>>,
+    next: AtomicU64,
+}
+
+impl Jobs {
+    pub fn new() -> Arc<Jobs> {
+        Arc::new(Jobs::default())
+    }
+
+    /// Registers a job on the library at `root`.
+    pub fn start(self: &Arc<Self>, root: &Path, actor: Actor) -> Job {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let cancel = CancelToken::new();
+        self.lock().insert(id, cancel.clone());
+        Job {
+            id,
+            cancel,
+            root: root.to_path_buf(),
+            actor,
+            registry: Arc::clone(self),
+        }
+    }
+
+    /// Cancels the job `id`; false when it is not running (finished already, or unknown).
+    pub fn cancel(&self, id: u64) -> bool {
+        match self.lock().get(&id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn running(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, CancelToken>> {
+        // A job that panicked must not stop every later one from registering.
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One running job: its id, its cancel token and the library it works on.
+#[derive(Debug)]
+pub struct Job {
+    pub id: u64,
+    pub cancel: CancelToken,
+    root: PathBuf,
+    actor: Actor,
+    registry: Arc<Jobs>,
+}
+
+impl Job {
+    /// The job's own connection to the library.
+    pub fn open(&self) -> Result<Library, LibraryError> {
+        Library::open(&self.root, self.actor)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.registry.lock().remove(&self.id);
+    }
+}
+
+/// How far a job has got; the window shows bytes, files and the current item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct Progress {
+    /// What is being done: 复制作品, 校验, 写入汇总表 …
+    pub phase: String,
+    #[ts(type = "number")]
+    pub done_bytes: u64,
+    #[ts(type = "number")]
+    pub total_bytes: u64,
+    pub done_files: u32,
+    pub total_files: u32,
+    /// The file being worked on, as the clerk knows it.
+    pub current: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_cancel_by_id_and_leave_when_dropped() {
+        let jobs = Jobs::new();
+        let a = jobs.start(Path::new("/tmp/a"), Actor::Cli);
+        let b = jobs.start(Path::new("/tmp/b"), Actor::Cli);
+        assert_ne!(a.id, b.id);
+        assert_eq!(jobs.running(), 2);
+        assert!(jobs.cancel(b.id));
+        assert!(b.cancel.is_cancelled());
+        assert!(
+            !a.cancel.is_cancelled(),
+            "one job's cancel never stops another"
+        );
+        let id = a.id;
+        drop(a);
+        assert!(!jobs.cancel(id), "a finished job cannot be cancelled");
+        assert_eq!(jobs.running(), 1);
+    }
+}

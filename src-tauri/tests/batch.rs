@@ -1,0 +1,512 @@
+//! Batches (报送批次) through the real `baosong-cli`: made from the ready works as a snapshot,
+//! numbered, 补报, deleted only while unsent, and exported to a folder that the recipient can
+//! open (the 汇总表 read back with calamine), verify (`sha256sum -c`) and read by program
+//! (`manifest.json` against its published JSON Schema).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use support::{Run, ffmpeg, video};
+
+fn audio(dir: &Path, name: &str) -> PathBuf {
+    ffmpeg(
+        dir,
+        name,
+        &["-f", "lavfi", "-i", "sine=frequency=440:duration=1"],
+    )
+}
+
+/// Adds an entry and returns its id.
+fn add(r: &Run, file: &Path, category: &str, title: &str, extra: &[&str]) -> i64 {
+    let mut args = vec![
+        "entry",
+        "add",
+        file.to_str().unwrap_or_default(),
+        "--category",
+        category,
+        "--title",
+        title,
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    r.cli(&args).ok().json()["id"].as_i64().expect("id")
+}
+
+fn recommend(r: &Run, id: i64, extra: &[&str]) {
+    let id = id.to_string();
+    let mut args = vec![
+        "entry",
+        "update",
+        &id,
+        "--status",
+        "approved",
+        "--recommend",
+        "true",
+    ];
+    args.extend_from_slice(extra);
+    r.cli(&args).ok();
+}
+
+/// A library with: a passing 1080p video, a 720p video recommended with a reason (已特批),
+/// a recitation (MP3), and a recommended video without the originality declaration (blocked).
+fn catalog(r: &Run) -> [i64; 4] {
+    r.init();
+    let dir = r.dir.path();
+    let hd = video(dir, "hd.mp4", "1920x1080");
+    let low = video(dir, "low.mp4", "1280x720");
+    let voice = audio(dir, "voice.mp3");
+    let other = video(dir, "other.mp4", "1920x1080");
+    let declared = ["--declare", "original", "--unit", "南澳县后宅镇"];
+    let a = add(
+        r,
+        &hd,
+        "micro-video",
+        "海岛守护者：CON/灯塔",
+        &[&["--author", "王五", "--author", "玥堃"][..], &declared[..]].concat(),
+    );
+    let b = add(
+        r,
+        &low,
+        "micro-video",
+        "老灯塔",
+        &[&["--author", "赵六"][..], &declared[..]].concat(),
+    );
+    let c = add(
+        r,
+        &voice,
+        "recitation",
+        "我的祖国",
+        &[&["--author", "钱七"][..], &declared[..]].concat(),
+    );
+    let d = add(
+        r,
+        &other,
+        "micro-video",
+        "未声明原创",
+        &["--author", "孙八"],
+    );
+    recommend(r, a, &["--order", "1"]);
+    recommend(r, b, &["--override-reason", "老劳模生前唯一影像"]);
+    recommend(r, c, &[]);
+    recommend(r, d, &[]);
+    [a, b, c, d]
+}
+
+fn cell(row: &[Data], i: usize) -> String {
+    row.get(i).map(|d| d.to_string()).unwrap_or_default()
+}
+
+#[test]
+fn a_batch_holds_the_ready_works_and_lists_the_left_out_with_why() {
+    let r = Run::new();
+    let [a, b, c, d] = catalog(&r);
+    let created = r
+        .cli(&[
+            "batch",
+            "create",
+            "--now",
+            "2023-06-20T10:00:00+08:00",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let batch = &created["batch"];
+    assert_eq!(batch["number"], 1);
+    let ids: Vec<i64> = batch["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["entry_id"].as_i64())
+        .collect();
+    // Category order of the campaign (诵读, 微视频), then 推荐顺序.
+    assert_eq!(ids, [c, a, b], "{created}");
+    let left = created["left_out"].as_array().expect("left_out");
+    assert_eq!(left.len(), 1, "{created}");
+    assert_eq!(left[0]["entry_id"], d);
+    assert!(
+        left[0]["problems"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("原创"),
+        "{created}"
+    );
+    // 南澳县 owes at least 5 per category: both short, said as warnings, not refusals.
+    let warnings = created["warnings"].to_string();
+    assert!(
+        warnings.contains("诵读") && warnings.contains("还差"),
+        "{warnings}"
+    );
+    let special = &batch["entries"][2];
+    assert_eq!(special["special_reason"], "老劳模生前唯一影像");
+    assert_eq!(special["verdict"], "fail");
+
+    // The text face says the same.
+    let text = r.cli(&["batch", "list"]).ok().stdout;
+    assert!(text.contains("第1批") && text.contains("3件作品"), "{text}");
+}
+
+#[test]
+fn a_batch_is_a_snapshot_later_edits_do_not_change_it() {
+    let r = Run::new();
+    let [a, ..] = catalog(&r);
+    let id = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"]
+        .as_i64()
+        .expect("id");
+    r.cli(&[
+        "entry",
+        "update",
+        &a.to_string(),
+        "--unit",
+        "改过的单位",
+        "--status",
+        "needs-fix",
+    ])
+    .ok();
+    let shown = r
+        .cli(&["batch", "show", &id.to_string(), "--json"])
+        .ok()
+        .json();
+    let titles: Vec<&str> = shown["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["title"].as_str())
+        .collect();
+    assert!(titles.contains(&"海岛守护者：CON/灯塔"), "{shown}");
+    let units: Vec<&str> = shown["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["unit"].as_str())
+        .collect();
+    assert!(!units.contains(&"改过的单位"), "{shown}");
+    // The work sent back now blocks a new batch, but the first one still holds it.
+    let second = r.cli(&["batch", "create", "--json"]).ok().json();
+    assert_eq!(second["batch"]["number"], 2);
+    assert!(
+        second["left_out"].to_string().contains("需修改"),
+        "{second}"
+    );
+}
+
+#[test]
+fn supplement_takes_only_works_not_already_exported_and_sent_batches_stay() {
+    let r = Run::new();
+    catalog(&r);
+    let first = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"]
+        .as_i64()
+        .expect("id");
+    // Before an export, a 补报 would take everything again.
+    let out = r.dir.path().join("U盘");
+    std::fs::create_dir(&out).expect("mkdir");
+    r.cli(&[
+        "batch",
+        "export",
+        &first.to_string(),
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ])
+    .ok();
+    let nothing = r.cli(&["batch", "create", "--supplement"]).fails_with(2);
+    assert!(
+        nothing.stderr.contains("已在之前的批次"),
+        "{}",
+        nothing.explain()
+    );
+    let late = video(r.dir.path(), "late.mp4", "1920x1080");
+    let e = add(
+        &r,
+        &late,
+        "micro-video",
+        "迟到的作品",
+        &["--author", "周九", "--declare", "original"],
+    );
+    recommend(&r, e, &[]);
+    let sup = r
+        .cli(&["batch", "create", "--supplement", "--json"])
+        .ok()
+        .json();
+    let ids: Vec<i64> = sup["batch"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|x| x["entry_id"].as_i64())
+        .collect();
+    assert_eq!(ids, [e], "{sup}");
+    assert_eq!(sup["batch"]["supplement"], true);
+    assert_eq!(sup["already_sent"].as_array().map(Vec::len), Some(3));
+    let sup_id = sup["batch"]["id"].as_i64().expect("id");
+
+    // An unsent batch can be deleted; a sent one cannot (the send issue sets sent_at).
+    r.cli(&["batch", "delete", &sup_id.to_string()]).ok();
+    r.cli(&["batch", "show", &sup_id.to_string()]).fails_with(2);
+    let db = rusqlite::Connection::open(r.library().join("catalog.sqlite")).expect("db");
+    db.execute(
+        "UPDATE batches SET sent_at = '2023-06-21T02:00:00Z' WHERE id = ?1",
+        [first],
+    )
+    .expect("mark sent");
+    drop(db);
+    let refused = r
+        .cli(&["batch", "delete", &first.to_string()])
+        .fails_with(2);
+    assert!(refused.stderr.contains("已经发送"), "{}", refused.explain());
+}
+
+#[test]
+fn an_exported_package_verifies_opens_in_excel_and_matches_its_schema() {
+    let r = Run::new();
+    catalog(&r);
+    let id = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"]
+        .as_i64()
+        .expect("id");
+    let out = r.dir.path().join("U盘");
+    std::fs::create_dir(&out).expect("mkdir");
+    let report = r
+        .cli(&[
+            "batch",
+            "export",
+            &id.to_string(),
+            "--out",
+            out.to_str().unwrap_or_default(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    let folder = PathBuf::from(report["folder"].as_str().expect("folder"));
+    assert_eq!(
+        folder.file_name().and_then(|n| n.to_str()),
+        Some("南澳县总工会-汕头好网民2023-第1批")
+    );
+    assert_eq!(report["files"], 3);
+
+    // sha256sum -c verifies every line, the work files and the documents.
+    let check = Command::new("sha256sum")
+        .args(["-c", "--strict", "SHA256SUMS.txt"])
+        .current_dir(&folder)
+        .output()
+        .expect("sha256sum");
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{said}");
+    assert_eq!(said.matches(": OK").count(), 5, "{said}");
+    assert!(said.contains("报送汇总表.xlsx: OK"), "{said}");
+
+    // Every work is in its category folder under a safe name; the title stays exact elsewhere.
+    let video_dir = folder.join("02-微视频");
+    let names: Vec<String> = std::fs::read_dir(&video_dir)
+        .expect("folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.iter().all(|n| !n.contains('/') && !n.contains(':')),
+        "{names:?}"
+    );
+    assert!(folder.join("01-诵读").is_dir());
+
+    // 说明.txt: UTF-8 with BOM and CRLF, so Notepad shows it.
+    let readme = std::fs::read(folder.join("说明.txt")).expect("readme");
+    assert!(readme.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8_lossy(&readme);
+    assert!(text.contains("certutil -hashfile"), "{text}");
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+
+    // The 汇总表 read back with calamine: a 汇总 sheet and one per category.
+    let mut wb: Xlsx<_> = open_workbook(folder.join("报送汇总表.xlsx")).expect("xlsx");
+    assert_eq!(wb.sheet_names(), ["汇总", "01-诵读", "02-微视频"]);
+    let summary = wb.worksheet_range("汇总").expect("summary");
+    let all: String = summary
+        .rows()
+        .flat_map(|r| r.iter().map(|c| c.to_string()))
+        .collect::<Vec<_>>()
+        .join("|");
+    assert!(
+        all.contains("南澳县总工会") && all.contains("林晓") && all.contains("0754-86801234"),
+        "{all}"
+    );
+    let videos = wb.worksheet_range("02-微视频").expect("videos");
+    let rows: Vec<&[Data]> = videos.rows().collect();
+    let headers: Vec<String> = (0..11).map(|i| cell(rows[1], i)).collect();
+    assert_eq!(
+        headers,
+        [
+            "序号",
+            "作品名称",
+            "作者",
+            "推荐单位",
+            "联系电话",
+            "时长",
+            "分辨率",
+            "文件名",
+            "SHA-256",
+            "检查结果",
+            "备注"
+        ]
+    );
+    assert_eq!(cell(rows[2], 1), "海岛守护者：CON/灯塔");
+    assert_eq!(cell(rows[2], 2), "王五、玥堃");
+    assert_eq!(cell(rows[2], 6), "1920×1080");
+    assert_eq!(cell(rows[3], 9), "已特批");
+    assert!(cell(rows[3], 10).contains("老劳模生前唯一影像"));
+    let listed = cell(rows[2], 7);
+    assert!(names.contains(&listed), "{listed} not in {names:?}");
+
+    // manifest.json against the published schema (python3-jsonschema, installed by the test
+    // command), and read back: every file with its path, size and hash.
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../assets/schemas/batch-manifest-v1.schema.json");
+    // Debian's python3 (where python3-jsonschema is), not another one earlier on PATH.
+    let python = if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
+    let validate = Command::new(python)
+        .args([
+            "-c",
+            "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+        ])
+        .arg(folder.join("manifest.json"))
+        .arg(&schema)
+        .output()
+        .expect("python3 (installed by the test command)");
+    assert!(
+        validate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["schema"], "baosong-batch-manifest");
+    assert_eq!(manifest["version"], 1);
+    for e in manifest["entries"].as_array().expect("entries") {
+        for f in e["files"].as_array().expect("files") {
+            let path = folder.join(f["path"].as_str().expect("path"));
+            let len = std::fs::metadata(&path).expect("file in package").len();
+            assert_eq!(Some(len), f["size"].as_u64());
+        }
+    }
+    let text = manifest.to_string();
+    assert!(!text.contains("stored_path") && !text.contains("entry_id"));
+
+    // A second export of the same batch lands beside, never over, the first.
+    let again = r
+        .cli(&[
+            "batch",
+            "export",
+            &id.to_string(),
+            "--out",
+            out.to_str().unwrap_or_default(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert!(
+        again["folder"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("（2）"),
+        "{again}"
+    );
+}
+
+#[test]
+fn export_to_a_missing_folder_says_so_and_writes_nothing() {
+    let r = Run::new();
+    catalog(&r);
+    r.cli(&["batch", "create"]).ok();
+    let gone = r.dir.path().join("拔出的U盘");
+    let out = r
+        .cli(&[
+            "batch",
+            "export",
+            "1",
+            "--out",
+            gone.to_str().unwrap_or_default(),
+        ])
+        .fails_with(2);
+    assert!(out.stderr.contains("U盘"), "{}", out.explain());
+    assert!(!gone.exists());
+    let list = r.cli(&["batch", "list", "--json"]).ok().json();
+    assert_eq!(list[0]["exported_at"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_killed_export_never_leaves_a_package_under_its_final_name() {
+    let r = Run::new();
+    catalog(&r);
+    // One large work so the export takes a while (a sparse file reads fast but is copied).
+    let big = r.dir.path().join("big.mp3");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(300 << 20).expect("len");
+    drop(f);
+    let id = add(
+        &r,
+        &big,
+        "recitation",
+        "长篇诵读",
+        &["--author", "吴十", "--declare", "original"],
+    );
+    recommend(&r, id, &["--override-reason", "测试用的大文件"]);
+    let batch = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"]
+        .as_i64()
+        .expect("id");
+    let out = r.dir.path().join("U盘");
+    std::fs::create_dir(&out).expect("mkdir");
+    let final_name = out.join("南澳县总工会-汕头好网民2023-第1批");
+    let lib = r.library();
+    for i in 0..8u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baosong-cli"))
+            .args(["batch", "export", &batch.to_string(), "--out"])
+            .arg(&out)
+            .env("BAOSONG_LIBRARY", &lib)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // Spread the kills over the start, the copy and the end of the export.
+        std::thread::sleep(std::time::Duration::from_millis(40 + i * 60));
+        let _ = child.kill();
+        let status = child.wait().expect("wait");
+        if status.success() {
+            // Finished before the kill: the package is whole; start again without it.
+            assert!(final_name.join("SHA256SUMS.txt").is_file());
+            std::fs::remove_dir_all(&final_name).expect("remove");
+            continue;
+        }
+        assert!(
+            !final_name.exists(),
+            "kill {i}: a package under the final name: {}",
+            r.listing()
+        );
+    }
+    // The next export sweeps what the killed ones left and completes.
+    r.cli(&[
+        "batch",
+        "export",
+        &batch.to_string(),
+        "--out",
+        out.to_str().unwrap_or_default(),
+    ])
+    .ok();
+    let entries: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        entries,
+        ["南澳县总工会-汕头好网民2023-第1批"],
+        "{entries:?}"
+    );
+    let check = Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS.txt"])
+        .current_dir(&final_name)
+        .status()
+        .expect("sha256sum");
+    assert!(check.success());
+}
