@@ -10,10 +10,12 @@ pub mod api;
 pub mod campaign;
 pub mod checks;
 pub mod dashboard;
+pub mod entry;
 pub mod library;
 pub mod media;
-pub mod sheet;
+pub mod registration;
 pub mod thumbs;
+pub mod validate;
 
 #[cfg(test)]
 mod bindings;

@@ -56,8 +56,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::campaign::{Campaign, Category, Severity};
-use crate::library::EntryInput;
-use crate::library::validate::is_phone;
+use crate::entry::EntryInput;
+use crate::validate::is_phone;
 
 /// How many non-empty rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 10;

@@ -1,4 +1,4 @@
-//! Importing a registration sheet (报名表): every row the sheet module planned becomes an entry
+//! Importing a registration sheet (报名表): every row the registration module planned becomes an entry
 //! with its files, all in one transaction — a sheet goes in whole or not at all. A dry run
 //! returns the same report without writing anything (it reads the files to find duplicates but
 //! copies nothing), for the preview the clerk checks first.
@@ -11,7 +11,9 @@ use ts_rs::TS;
 use super::entries::{check, insert_entry, insert_file};
 use super::store::{self, StoredFile};
 use super::{Library, LibraryError, audit, now};
-use crate::sheet::{self, Column, Mapping, Problem, ProblemKind, RowPlan, SheetFormat, SkippedRow};
+use crate::registration::{
+    self, Column, Mapping, Problem, ProblemKind, RowPlan, SheetFormat, SkippedRow,
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -64,7 +66,7 @@ impl Library {
         options: &SheetImportOptions,
     ) -> Result<SheetImport, LibraryError> {
         let campaign = self.campaign()?;
-        let read = sheet::read(path).map_err(LibraryError::Sheet)?;
+        let read = registration::read(path).map_err(LibraryError::Sheet)?;
         let mapping = options
             .mapping
             .clone()
@@ -91,7 +93,7 @@ impl Library {
                 format!("本活动没有“{c}”这个类别"),
             )]));
         }
-        let mut plans = sheet::plan(&read.rows, &mapping, &campaign, files_dir.as_deref());
+        let mut plans = registration::plan(&read.rows, &mapping, &campaign, files_dir.as_deref());
         for p in &mut plans {
             if let Some(c) = default_category
                 && p.problems
