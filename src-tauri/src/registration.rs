@@ -90,6 +90,42 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field, in the order of the notice's template.
+    pub const ALL: [Field; 8] = [
+        Field::Serial,
+        Field::Title,
+        Field::Authors,
+        Field::Unit,
+        Field::Phone,
+        Field::Category,
+        Field::Description,
+        Field::FileName,
+    ];
+
+    /// The id the window and the JSON use (`authors`, `file-name`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Serial => "serial",
+            Field::Title => "title",
+            Field::Authors => "authors",
+            Field::Unit => "unit",
+            Field::Phone => "phone",
+            Field::Category => "category",
+            Field::Description => "description",
+            Field::FileName => "file-name",
+        }
+    }
+
+    /// The field a clerk names: by its id, its label, or any header it is known by
+    /// ("authors", "作者", "姓名").
+    pub fn parse(text: &str) -> Option<Field> {
+        let text = text.trim();
+        Field::ALL
+            .into_iter()
+            .find(|f| f.id().eq_ignore_ascii_case(text))
+            .or_else(|| exact_field(text))
+    }
+
     /// The column's name as the notice's template prints it.
     pub fn label(self) -> &'static str {
         match self {
@@ -182,6 +218,15 @@ impl Mapping {
     pub fn iter(&self) -> impl Iterator<Item = (Field, u32)> + '_ {
         self.0.iter().map(|(f, c)| (*f, *c))
     }
+
+    /// Puts `field` in `column` as the window's column picker does: a field that had the
+    /// column loses it, and `field` leaves the column it had. `None` unassigns `field`.
+    pub fn assign(&mut self, field: Field, column: Option<u32>) {
+        if let Some(column) = column {
+            self.0.retain(|_, c| *c != column);
+        }
+        self.set(field, column);
+    }
 }
 
 /// One column of the sheet.
@@ -265,6 +310,88 @@ pub struct Sheet {
     pub skipped: Vec<SkippedRow>,
 }
 
+impl Sheet {
+    /// The column a clerk names: by its header text ("联系电话", or "姓名" for
+    /// "作者信息/姓名"), by its letter (`D`, `d`), or by its number counted from 1 (`4`).
+    /// Only columns the sheet has (a header or data) are found.
+    pub fn find_column(&self, text: &str) -> Result<&Column, SheetError> {
+        let text = text.trim();
+        let key = normalize_header(text);
+        let by_header: Vec<&Column> = self
+            .columns
+            .iter()
+            .filter(|c| {
+                let sub = c.header.rsplit('/').next().unwrap_or_default();
+                !key.is_empty()
+                    && (normalize_header(&c.header) == key || normalize_header(sub) == key)
+            })
+            .collect();
+        match by_header.as_slice() {
+            [only] => return Ok(only),
+            [] => {}
+            several => {
+                return Err(SheetError::AmbiguousColumn {
+                    column: text.to_owned(),
+                    letters: several
+                        .iter()
+                        .map(|c| c.letter.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                });
+            }
+        }
+        let index = if text.chars().all(|c| c.is_ascii_digit()) {
+            text.parse::<u32>().ok().and_then(|n| n.checked_sub(1))
+        } else {
+            column_index(text)
+        };
+        index
+            .and_then(|i| self.columns.iter().find(|c| c.index == i))
+            .ok_or_else(|| SheetError::UnknownColumn {
+                column: text.to_owned(),
+                known: self
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        if c.header.is_empty() {
+                            format!("{}（无表头）", c.letter)
+                        } else {
+                            format!("{} {}", c.letter, c.header)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            })
+    }
+
+    /// Applies a clerk's correction to `mapping`: the field named `field` (see
+    /// [`Field::parse`]) is taken from the column named `column` (see [`Sheet::find_column`]),
+    /// as the window's column picker does it ([`Mapping::assign`]). An empty `column` leaves
+    /// the field out of the import.
+    pub fn correct_mapping(
+        &self,
+        mapping: &mut Mapping,
+        field: &str,
+        column: &str,
+    ) -> Result<(), SheetError> {
+        let named = Field::parse(field).ok_or_else(|| SheetError::UnknownField {
+            field: field.trim().to_owned(),
+            known: Field::ALL
+                .iter()
+                .map(|f| format!("{}（{}）", f.label(), f.id()))
+                .collect::<Vec<_>>()
+                .join("、"),
+        })?;
+        let index = if column.trim().is_empty() {
+            None
+        } else {
+            Some(self.find_column(column)?.index)
+        };
+        mapping.assign(named, index);
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SheetError {
     #[error("无法读取“{file}”：{reason}。")]
@@ -285,6 +412,14 @@ pub enum SheetError {
         "未找到表头行：请确认表中有“作品名称”“作者”等列（已查看“{file}”第一个工作表的前{HEADER_SEARCH_ROWS}行）"
     )]
     NoHeader { file: String },
+    #[error("没有“{field}”这一项。可对应的项：{known}")]
+    UnknownField { field: String, known: String },
+    #[error(
+        "报名表中没有“{column}”这一列。请写列字母（如 D）、第几列（如 4）或表头文字；表中的列：{known}"
+    )]
+    UnknownColumn { column: String, known: String },
+    #[error("报名表中有几列的表头都是“{column}”（{letters}列），请改用列字母指定")]
+    AmbiguousColumn { column: String, letters: String },
 }
 
 impl SheetError {
@@ -297,6 +432,9 @@ impl SheetError {
             SheetError::Html { .. } => "sheet.html",
             SheetError::Empty { .. } => "sheet.empty",
             SheetError::NoHeader { .. } => "sheet.no_header",
+            SheetError::UnknownField { .. } => "sheet.unknown_field",
+            SheetError::UnknownColumn { .. } => "sheet.unknown_column",
+            SheetError::AmbiguousColumn { .. } => "sheet.ambiguous_column",
         }
     }
 }
@@ -804,6 +942,20 @@ fn combine_header_rows(top: &[String], below: &[String]) -> Vec<HeaderCell> {
             }
         })
         .collect()
+}
+
+/// Letters → column index: A → 0, Z → 25, AA → 26 (any case); `None` for anything else,
+/// and beyond Excel's last column (XFD).
+fn column_index(letters: &str) -> Option<u32> {
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let n = letters
+        .to_ascii_uppercase()
+        .bytes()
+        .fold(0u32, |n, b| n * 26 + u32::from(b - b'A') + 1);
+    (n <= 16_384).then(|| n - 1)
 }
 
 fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {

@@ -120,7 +120,80 @@ fn column_letters_are_excel_letters() {
         (702, "AAA"),
     ] {
         assert_eq!(column_letter(index), letter);
+        assert_eq!(column_index(letter), Some(index));
+        assert_eq!(column_index(&letter.to_lowercase()), Some(index));
     }
+    assert_eq!(column_index("XFD"), Some(16_383));
+    for not_a_column in ["", "XFE", "AAAA", "A1", "作者"] {
+        assert_eq!(column_index(not_a_column), None, "{not_a_column:?}");
+    }
+}
+
+#[test]
+fn fields_are_named_by_id_label_or_header_and_ids_are_the_json_ones() {
+    for field in Field::ALL {
+        let json = serde_json::to_value(field).expect("serializes");
+        assert_eq!(json, field.id(), "{field:?}");
+        assert_eq!(Field::parse(field.id()), Some(field));
+        assert_eq!(Field::parse(field.label()), Some(field));
+    }
+    assert_eq!(Field::parse(" 电话 "), Some(Field::Phone));
+    assert_eq!(Field::parse("FILE-NAME"), Some(Field::FileName));
+    assert_eq!(Field::parse("导演"), None);
+}
+
+#[test]
+fn a_mapping_correction_moves_the_field_as_the_window_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        "序号,作品名称,主创,作者信息,\n,,,姓名,联系电话（必填）\n1,春,孙八,李四,13800000000\n";
+    let path = write(dir.path(), "纠正.csv", text.as_bytes());
+    let sheet = read_ok(&path);
+    assert_eq!(sheet.mapping.get(Field::Authors), Some(3));
+    let corrected = |corrections: &[(&str, &str)]| {
+        let mut mapping = sheet.mapping.clone();
+        for (field, column) in corrections {
+            sheet
+                .correct_mapping(&mut mapping, field, column)
+                .unwrap_or_else(|e| panic!("{field}={column}: {e}"));
+        }
+        mapping
+    };
+    // By letter, number, header text or the sub-header under its group.
+    for column in ["C", "c", "3", "主创"] {
+        assert_eq!(corrected(&[("作者", column)]).get(Field::Authors), Some(2));
+    }
+    assert_eq!(
+        corrected(&[("phone", "联系电话")]).get(Field::Phone),
+        Some(4)
+    );
+    assert_eq!(corrected(&[("作者", "姓名")]).get(Field::Authors), Some(3));
+    // The field that had the column loses it; an empty column unassigns.
+    let moved = corrected(&[("作者", "B")]);
+    assert_eq!(moved.get(Field::Authors), Some(1));
+    assert_eq!(moved.get(Field::Title), None);
+    assert_eq!(corrected(&[("联系电话", "")]).get(Field::Phone), None);
+
+    let mut mapping = sheet.mapping.clone();
+    let unknown_field = sheet
+        .correct_mapping(&mut mapping, "导演", "C")
+        .expect_err("no such field");
+    assert_eq!(unknown_field.code(), "sheet.unknown_field");
+    assert!(
+        unknown_field.to_string().contains("作者（authors）"),
+        "{unknown_field}"
+    );
+    for column in ["Z", "0", "99", "备注"] {
+        let e = sheet
+            .correct_mapping(&mut mapping, "作者", column)
+            .expect_err("no such column");
+        assert_eq!(e.code(), "sheet.unknown_column", "{column}");
+        assert!(e.to_string().contains("C 主创"), "{e}");
+    }
+    assert_eq!(
+        mapping, sheet.mapping,
+        "a failed correction changes nothing"
+    );
 }
 
 // --- Reading real files ----------------------------------------------------------------
