@@ -21,6 +21,7 @@ use crate::library::{
     ImportProgress, ImportReport, Library, LibraryError, LibraryInfo, OfficeInput, Review, recent,
 };
 use crate::media::{self, MediaFacts};
+use crate::registration::{self, Sheet, SheetError};
 
 /// An error as the UI receives it: a stable code for code, a Chinese message for the clerk,
 /// and per-field messages for forms.
@@ -50,6 +51,12 @@ impl From<LibraryError> for ApiError {
             message: e.to_string(),
             fields,
         }
+    }
+}
+
+impl From<SheetError> for ApiError {
+    fn from(e: SheetError) -> Self {
+        LibraryError::Sheet(e).into()
     }
 }
 
@@ -369,6 +376,12 @@ impl Session {
         let lib = self.library()?;
         let (sha, path) = lib.stored_file(file_id)?;
         Ok((lib.root().to_path_buf(), sha, path))
+    }
+
+    /// Reads a registration sheet without planning it: its columns and suggested mapping, for
+    /// a correction before [`Session::import_sheet`]. Needs no library.
+    pub fn read_sheet(&self, path: &Path) -> Result<Sheet, ApiError> {
+        Ok(registration::read(path)?)
     }
 
     /// Imports (or, dry, previews) a registration sheet; see [`Library::import_sheet`].

@@ -11,12 +11,14 @@ pub mod batch;
 pub mod campaign;
 pub mod checks;
 pub mod dashboard;
+pub mod entry;
 pub mod jobs;
 pub mod library;
 pub mod media;
+pub mod registration;
 pub mod selection;
-pub mod sheet;
 pub mod thumbs;
+pub mod validate;
 
 #[cfg(test)]
 mod bindings;

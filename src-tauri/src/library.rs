@@ -16,12 +16,11 @@ mod export;
 mod import;
 mod office;
 pub mod recent;
+mod registration_import;
 mod review;
 mod schema;
-mod sheet_import;
 mod store;
 mod thumbcache;
-pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -31,19 +30,21 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::campaign::{self, Campaign, CampaignError};
+use crate::validate;
 
+pub use crate::entry::EntryInput;
+pub use crate::validate::FieldError;
 pub use bulk::BulkChange;
-pub use entries::{Entry, EntryFile, EntryFilter, EntryInput, EntrySort};
+pub use entries::{Entry, EntryFile, EntryFilter, EntrySort};
 pub use import::{
     ImportItem, ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate,
     collect_files, human_size,
 };
 pub use office::{Office, OfficeInput};
+pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
-pub use sheet_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use thumbcache::{THUMB_SIDE, ThumbInfo, thumbnail_at};
-pub use validate::FieldError;
 
 /// The catalog's file name inside a library folder.
 pub const CATALOG_FILE: &str = "catalog.sqlite";
@@ -105,7 +106,7 @@ pub enum LibraryError {
     #[error("已取消。")]
     Cancelled,
     #[error(transparent)]
-    Sheet(#[from] crate::sheet::SheetError),
+    Sheet(#[from] crate::registration::SheetError),
     #[error(
         "磁盘空间不足：这批文件共需 {need}，资料库所在磁盘只剩 {have}。请清理磁盘或把资料库移到更大的磁盘；未复制任何文件。"
     )]

@@ -475,13 +475,17 @@ fn status_reports_quotas_blockers_deadlines_and_follows_the_campaign() {
         .and_then(|q| q.iter().find(|q| q["category"] == "micro-video"))
         .expect("micro-video quota")
         .clone();
+    // The failing work recommended with a written reason is 已特批: it counts, and it is
+    // listed with its reason instead of as a blocker.
     assert_eq!(video_quota["selected"], 2);
-    assert_eq!(video_quota["passing"], 1);
+    assert_eq!(video_quota["passing"], 2);
     assert_eq!(video_quota["min"], 5);
     assert_eq!(video_quota["max"], serde_json::Value::Null);
-    assert_eq!(video_quota["missing"], 4);
+    assert_eq!(video_quota["missing"], 3);
     assert_eq!(video_quota["state"], "short");
-    assert_eq!(s["blockers"][0]["entry_id"].to_string(), bad_id);
+    assert_eq!(s["blockers"], serde_json::json!([]), "{s}");
+    assert_eq!(s["special"][0]["entry_id"].to_string(), bad_id);
+    assert_eq!(s["special"][0]["reason"], "原片在路上");
     let contact = |s: &serde_json::Value| {
         s["deadlines"]
             .as_array()
@@ -688,4 +692,97 @@ fn import_sheet_reads_a_gbk_csv_dry_then_for_real() {
     let bad = r.file("坏表.xlsx", b"definitely not a spreadsheet");
     r.cli(&["import-sheet", bad.to_str().unwrap_or_default()])
         .fails_with(2);
+}
+
+#[test]
+fn import_sheet_map_corrects_the_column_mapping_as_the_window_does() {
+    let r = Run::new();
+    r.init();
+    // "主创" is no header the reader knows, so without a correction no row has an author.
+    let csv = "序号,作品名称,主创,联系电话,类别\n1,光荣劳动者,张三,13800138000,微视频\n2,红色家书,李四,0754-88274135,诵读\n";
+    let sheet = r.file("报名表.csv", csv.as_bytes());
+    let sheet = sheet.to_str().unwrap_or_default();
+
+    let uncorrected = r
+        .cli(&["import-sheet", sheet, "--dry-run", "--json"])
+        .json();
+    assert_eq!(uncorrected["blocked"], 2);
+
+    for column in ["C", "3", "主创"] {
+        let map = format!("作者={column}");
+        let dry = r
+            .cli(&["import-sheet", sheet, "--map", &map, "--dry-run", "--json"])
+            .ok()
+            .json();
+        assert_eq!(dry["mapping"]["authors"], 2, "--map {map}");
+        assert_eq!(dry["blocked"], 0, "--map {map}");
+        assert_eq!(dry["rows"][1]["plan"]["input"]["authors"][0], "李四");
+    }
+
+    // Repeatable, by id too; a column taken by another field moves, an empty one unassigns.
+    let moved = r
+        .cli(&[
+            "import-sheet",
+            sheet,
+            "--map",
+            "authors=c",
+            "--map",
+            "作品名称=D",
+            "--map",
+            "电话=",
+            "--dry-run",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(moved["mapping"]["title"], 3);
+    assert_eq!(moved["mapping"]["phone"], serde_json::Value::Null);
+    assert_eq!(moved["rows"][0]["plan"]["input"]["title"], "13800138000");
+    assert_eq!(moved["rows"][0]["plan"]["input"]["phone"], "");
+
+    // For real: the corrected mapping is the one imported.
+    let done = r.cli(&["import-sheet", sheet, "--map", "作者=C"]).ok();
+    assert!(done.stdout.contains("已导入 2 行"), "{}", done.explain());
+    let list = r.cli(&["entry", "list", "--json"]).ok().json();
+    let mut authors: Vec<String> = list
+        .as_array()
+        .map(|a| a.iter().map(|e| e["authors"][0].to_string()).collect())
+        .unwrap_or_default();
+    authors.sort();
+    assert_eq!(authors, vec!["\"张三\"", "\"李四\""], "{list}");
+
+    // Wrong corrections: Chinese, exit 2, nothing imported.
+    let before = r.cli(&["entry", "list", "--json"]).ok().json();
+    let field = r
+        .cli(&["import-sheet", sheet, "--map", "导演=C"])
+        .fails_with(2);
+    assert!(
+        field.stderr.contains("没有“导演”这一项"),
+        "{}",
+        field.explain()
+    );
+    assert!(
+        field.stderr.contains("作者（authors）"),
+        "{}",
+        field.explain()
+    );
+    let column = r
+        .cli(&["import-sheet", sheet, "--map", "作者=Z"])
+        .fails_with(2);
+    assert!(
+        column.stderr.contains("报名表中没有“Z”这一列") && column.stderr.contains("C 主创"),
+        "{}",
+        column.explain()
+    );
+    let json = r.cli(&["import-sheet", sheet, "--map", "作者=备注", "--json"]);
+    assert_eq!(json.code, 2, "{}", json.explain());
+    let error: serde_json::Value =
+        serde_json::from_str(&json.stderr).unwrap_or_else(|e| panic!("{e}: {}", json.explain()));
+    assert_eq!(error["error"]["code"], "sheet.unknown_column");
+    let syntax = r
+        .cli(&["import-sheet", sheet, "--map", "作者"])
+        .fails_with(2);
+    assert!(syntax.stderr.contains("项=列"), "{}", syntax.explain());
+    let after = r.cli(&["entry", "list", "--json"]).ok().json();
+    assert_eq!(before, after, "a refused correction imported something");
 }

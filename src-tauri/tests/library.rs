@@ -1109,10 +1109,10 @@ fn the_catalog_exports_to_xlsx_and_reads_back_as_a_sheet() {
         .expect("export");
     assert_eq!(n, 2);
 
-    let back = baosong::sheet::read(&out).expect("reads back");
+    let back = baosong::registration::read(&out).expect("reads back");
     assert_eq!(back.header_row, 2, "title row above the header");
     let campaign = lib.campaign().expect("campaign");
-    let plans = baosong::sheet::plan(&back.rows, &back.mapping, &campaign, None);
+    let plans = baosong::registration::plan(&back.rows, &back.mapping, &campaign, None);
     let first = plans
         .iter()
         .find(|p| p.input.title == "我的祖国")

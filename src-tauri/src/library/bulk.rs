@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::review::ReviewStatus;
-use super::validate::{self, FieldError};
 use super::{Library, LibraryError, audit, now};
+use crate::validate::{self, FieldError};
 
 /// What to change; `None` (or an empty list) leaves that part alone.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rusqlite::params;
 
-use super::validate::FieldError;
 use super::{Library, LibraryError, audit, now};
+use crate::validate::FieldError;
 
 impl Library {
     /// Marks the active campaign's deadline `deadline_id` as done on `done_on`, or clears the

@@ -9,11 +9,12 @@ use ts_rs::TS;
 
 use super::review::{Review, ReviewStatus, check_review};
 use super::store::{self, StoredFile};
-use super::validate::{self, FieldError};
 use super::{Library, LibraryError, audit, now};
 use crate::campaign::Campaign;
 use crate::checks::{self, FileCheck, Verdict};
+use crate::entry::EntryInput;
 use crate::media::{self, MediaFacts};
+use crate::validate::{self, FieldError};
 
 /// A work in the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -68,21 +69,6 @@ pub struct EntryFile {
 struct Known {
     facts: HashMap<String, MediaFacts>,
     sources: HashMap<i64, Vec<String>>,
-}
-
-/// What the entry form (or the CLI) sends to add or change an entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(default)]
-pub struct EntryInput {
-    pub category: String,
-    pub title: String,
-    pub authors: Vec<String>,
-    pub unit: String,
-    pub phone: String,
-    pub description: String,
-    pub tags: Vec<String>,
-    pub declarations: Vec<String>,
-    pub notes: String,
 }
 
 /// Which entries to list.

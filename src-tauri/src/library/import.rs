@@ -18,11 +18,12 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::entries::{EntryInput, insert_entry, insert_file};
+use super::entries::{insert_entry, insert_file};
 use super::store::{self, StoredFile};
-use super::validate::{self, FieldError};
 use super::{Library, LibraryError, audit, io_reason, now};
 use crate::checks::Verdict;
+use crate::entry::EntryInput;
+use crate::validate::{self, FieldError};
 
 /// What to do with a file whose content the library already holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]

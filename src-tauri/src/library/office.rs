@@ -5,9 +5,9 @@ use rusqlite::{OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::validate::{self, FieldError};
 use super::{Actor, LibraryError, audit, now};
 use crate::campaign::Campaign;
+use crate::validate::{self, FieldError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Office {

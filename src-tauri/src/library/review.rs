@@ -8,9 +8,9 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::validate::{self, FieldError};
 use super::{Library, LibraryError, audit, now};
 use crate::checks::Verdict;
+use crate::validate::{self, FieldError};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]

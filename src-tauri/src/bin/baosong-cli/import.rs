@@ -4,11 +4,13 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
+use baosong::api::{ApiError, Session};
 use baosong::campaign::Severity;
 use baosong::library::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate, SheetImport,
     SheetImportOptions, human_size,
 };
+use baosong::registration::Mapping;
 use clap::Args;
 
 use super::{Cli, Failure, open_session, print_json};
@@ -128,13 +130,21 @@ pub struct SheetArgs {
     /// 只检查并报告每一行将如何处理，不写入资料库
     #[arg(long = "dry-run")]
     dry_run: bool,
+    /// 纠正某项取自哪一列（可重复）：作者=D、authors=4、作者=主创人员；列留空则不导入此项
+    #[arg(long = "map", value_name = "项=列")]
+    map: Vec<String>,
 }
 
 pub fn sheet_command(cli: &Cli, a: &SheetArgs) -> Result<(), Failure> {
     let mut session = open_session(cli)?;
+    let mapping = if a.map.is_empty() {
+        None
+    } else {
+        Some(corrected_mapping(&session, a)?)
+    };
     let options = SheetImportOptions {
         files_dir: a.files.as_ref().map(|d| d.display().to_string()),
-        mapping: None,
+        mapping,
         default_category: a.category.clone(),
         dry_run: a.dry_run,
     };
@@ -152,6 +162,29 @@ pub fn sheet_command(cli: &Cli, a: &SheetArgs) -> Result<(), Failure> {
         });
     }
     Ok(())
+}
+
+/// The suggested mapping with every `--map` applied in order, as the window's column picker
+/// applies the clerk's choices.
+fn corrected_mapping(session: &Session, a: &SheetArgs) -> Result<Mapping, Failure> {
+    let sheet = session.read_sheet(&a.sheet)?;
+    let mut mapping = sheet.mapping.clone();
+    for correction in &a.map {
+        let Some((field, column)) = correction
+            .split_once('=')
+            .or_else(|| correction.split_once('＝'))
+        else {
+            return Err(Failure {
+                message: format!("--map 应写成“项=列”，如 --map 作者=D（收到的是“{correction}”）"),
+                code: "usage".into(),
+                exit: 2,
+            });
+        };
+        sheet
+            .correct_mapping(&mut mapping, field, column)
+            .map_err(ApiError::from)?;
+    }
+    Ok(mapping)
 }
 
 fn print_sheet(r: &SheetImport) {

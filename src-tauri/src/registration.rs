@@ -21,9 +21,15 @@
 //! Only such exact matches decide where the header row is: a title line like
 //! "填报单位：xx区总工会" contains "单位" but must not be taken for the header. Once the row is
 //! found, a header that is not a known variant but *contains* one of three or more characters
-//! ("参赛作品名称", "作者联系电话") fills a field no exact header claimed. When the row below the
-//! header consists only of known headers (a two-level header: "作者信息" merged over
-//! "姓名 | 单位 | 电话"), its cells take the place of those above them.
+//! ("参赛作品名称", "作者联系电话") fills a field no exact header claimed.
+//!
+//! Most offices' form has a two-row header: "作者信息" merged over "姓名 | 工作单位及职务 |
+//! 联系电话", while 序号, 作品名称 and 类别 are merged down over both rows (so their second-row
+//! cell is empty). When the row below the header row holds only headers, one of them under a
+//! merged cell or a group name that is no header itself, the two rows are one header: a column
+//! with a sub-header is matched by it and shown under its group ("作者信息/姓名"), the others
+//! keep the upper text. Sub-headers under a group of someone else ("联系人信息") map nothing,
+//! so a contact person's name is never taken for the author.
 //!
 //! Every column with a header or data is kept in [`Sheet::columns`], unknown ones too, so the
 //! window can let the clerk assign them; the detected [`Mapping`] (field → column) is a
@@ -56,8 +62,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::campaign::{Campaign, Category, Severity};
-use crate::library::EntryInput;
-use crate::library::validate::is_phone;
+use crate::entry::EntryInput;
+use crate::validate::is_phone;
 
 /// How many non-empty rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 10;
@@ -84,6 +90,42 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field, in the order of the notice's template.
+    pub const ALL: [Field; 8] = [
+        Field::Serial,
+        Field::Title,
+        Field::Authors,
+        Field::Unit,
+        Field::Phone,
+        Field::Category,
+        Field::Description,
+        Field::FileName,
+    ];
+
+    /// The id the window and the JSON use (`authors`, `file-name`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Field::Serial => "serial",
+            Field::Title => "title",
+            Field::Authors => "authors",
+            Field::Unit => "unit",
+            Field::Phone => "phone",
+            Field::Category => "category",
+            Field::Description => "description",
+            Field::FileName => "file-name",
+        }
+    }
+
+    /// The field a clerk names: by its id, its label, or any header it is known by
+    /// ("authors", "作者", "姓名").
+    pub fn parse(text: &str) -> Option<Field> {
+        let text = text.trim();
+        Field::ALL
+            .into_iter()
+            .find(|f| f.id().eq_ignore_ascii_case(text))
+            .or_else(|| exact_field(text))
+    }
+
     /// The column's name as the notice's template prints it.
     pub fn label(self) -> &'static str {
         match self {
@@ -126,6 +168,9 @@ pub const HEADER_ALIASES: &[(Field, &[&str])] = &[
             "所在单位",
             "推荐单位",
             "工作单位",
+            "工作单位及职务",
+            "单位及职务",
+            "单位职务",
             "报送单位",
         ],
     ),
@@ -172,6 +217,15 @@ impl Mapping {
 
     pub fn iter(&self) -> impl Iterator<Item = (Field, u32)> + '_ {
         self.0.iter().map(|(f, c)| (*f, *c))
+    }
+
+    /// Puts `field` in `column` as the window's column picker does: a field that had the
+    /// column loses it, and `field` leaves the column it had. `None` unassigns `field`.
+    pub fn assign(&mut self, field: Field, column: Option<u32>) {
+        if let Some(column) = column {
+            self.0.retain(|_, c| *c != column);
+        }
+        self.set(field, column);
     }
 }
 
@@ -256,6 +310,88 @@ pub struct Sheet {
     pub skipped: Vec<SkippedRow>,
 }
 
+impl Sheet {
+    /// The column a clerk names: by its header text ("联系电话", or "姓名" for
+    /// "作者信息/姓名"), by its letter (`D`, `d`), or by its number counted from 1 (`4`).
+    /// Only columns the sheet has (a header or data) are found.
+    pub fn find_column(&self, text: &str) -> Result<&Column, SheetError> {
+        let text = text.trim();
+        let key = normalize_header(text);
+        let by_header: Vec<&Column> = self
+            .columns
+            .iter()
+            .filter(|c| {
+                let sub = c.header.rsplit('/').next().unwrap_or_default();
+                !key.is_empty()
+                    && (normalize_header(&c.header) == key || normalize_header(sub) == key)
+            })
+            .collect();
+        match by_header.as_slice() {
+            [only] => return Ok(only),
+            [] => {}
+            several => {
+                return Err(SheetError::AmbiguousColumn {
+                    column: text.to_owned(),
+                    letters: several
+                        .iter()
+                        .map(|c| c.letter.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                });
+            }
+        }
+        let index = if text.chars().all(|c| c.is_ascii_digit()) {
+            text.parse::<u32>().ok().and_then(|n| n.checked_sub(1))
+        } else {
+            column_index(text)
+        };
+        index
+            .and_then(|i| self.columns.iter().find(|c| c.index == i))
+            .ok_or_else(|| SheetError::UnknownColumn {
+                column: text.to_owned(),
+                known: self
+                    .columns
+                    .iter()
+                    .map(|c| {
+                        if c.header.is_empty() {
+                            format!("{}（无表头）", c.letter)
+                        } else {
+                            format!("{} {}", c.letter, c.header)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            })
+    }
+
+    /// Applies a clerk's correction to `mapping`: the field named `field` (see
+    /// [`Field::parse`]) is taken from the column named `column` (see [`Sheet::find_column`]),
+    /// as the window's column picker does it ([`Mapping::assign`]). An empty `column` leaves
+    /// the field out of the import.
+    pub fn correct_mapping(
+        &self,
+        mapping: &mut Mapping,
+        field: &str,
+        column: &str,
+    ) -> Result<(), SheetError> {
+        let named = Field::parse(field).ok_or_else(|| SheetError::UnknownField {
+            field: field.trim().to_owned(),
+            known: Field::ALL
+                .iter()
+                .map(|f| format!("{}（{}）", f.label(), f.id()))
+                .collect::<Vec<_>>()
+                .join("、"),
+        })?;
+        let index = if column.trim().is_empty() {
+            None
+        } else {
+            Some(self.find_column(column)?.index)
+        };
+        mapping.assign(named, index);
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SheetError {
     #[error("无法读取“{file}”：{reason}。")]
@@ -276,6 +412,14 @@ pub enum SheetError {
         "未找到表头行：请确认表中有“作品名称”“作者”等列（已查看“{file}”第一个工作表的前{HEADER_SEARCH_ROWS}行）"
     )]
     NoHeader { file: String },
+    #[error("没有“{field}”这一项。可对应的项：{known}")]
+    UnknownField { field: String, known: String },
+    #[error(
+        "报名表中没有“{column}”这一列。请写列字母（如 D）、第几列（如 4）或表头文字；表中的列：{known}"
+    )]
+    UnknownColumn { column: String, known: String },
+    #[error("报名表中有几列的表头都是“{column}”（{letters}列），请改用列字母指定")]
+    AmbiguousColumn { column: String, letters: String },
 }
 
 impl SheetError {
@@ -288,6 +432,9 @@ impl SheetError {
             SheetError::Html { .. } => "sheet.html",
             SheetError::Empty { .. } => "sheet.empty",
             SheetError::NoHeader { .. } => "sheet.no_header",
+            SheetError::UnknownField { .. } => "sheet.unknown_field",
+            SheetError::UnknownColumn { .. } => "sheet.unknown_column",
+            SheetError::AmbiguousColumn { .. } => "sheet.ambiguous_column",
         }
     }
 }
@@ -710,6 +857,107 @@ fn column_letter(index: u32) -> String {
     letters.iter().rev().collect()
 }
 
+/// One column's header.
+struct HeaderCell {
+    /// As shown to the clerk: the cell, or "作者信息/姓名" for a sub-header under its group.
+    text: String,
+    /// What is matched with [`HEADER_ALIASES`]: the sub-header under a group, else the cell.
+    key: String,
+    /// Under a group that names someone other than the author ("联系人信息"): its 姓名 and
+    /// 电话 are not the author's, so the column is left for the clerk to assign.
+    other_person: bool,
+}
+
+/// Group headers over people who are not the work's author.
+const OTHER_PERSON_GROUPS: &[&str] = &[
+    "联系人",
+    "负责人",
+    "经办人",
+    "填报人",
+    "填表人",
+    "推荐人",
+    "指导",
+    "辅导",
+];
+
+/// Whether `below`, the row under the header row `top`, is the second row of a two-row
+/// header: its cells are all headers (one at least exactly), and one at least stands under a
+/// merged cell (empty in `top`) or under a group name that is no header itself ("作者信息").
+/// A copy of the header right below it stands under headers only, and is not one.
+fn is_sub_header(top: &[String], below: &[String]) -> bool {
+    let filled: Vec<(usize, &String)> = below
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.is_empty())
+        .collect();
+    let under_group = |i: usize| {
+        top.get(i)
+            .is_none_or(|t| t.is_empty() || exact_field(t).is_none())
+    };
+    !filled.is_empty()
+        && filled.iter().all(|(_, c)| match_header(c).is_some())
+        && filled.iter().any(|(_, c)| exact_field(c).is_some())
+        && filled.iter().any(|(i, _)| under_group(*i))
+}
+
+/// The header of a two-row header: a column with a sub-header is named by it under its
+/// group ("作者信息/姓名"); a column merged down over both rows keeps the upper text. The group
+/// of a sub-header is the nearest upper cell at or left of it that has a sub-header too: a
+/// merged group's text is in its first column, while a cell merged down has nothing below.
+fn combine_header_rows(top: &[String], below: &[String]) -> Vec<HeaderCell> {
+    fn at(row: &[String], i: usize) -> &str {
+        row.get(i).map_or("", String::as_str)
+    }
+    let width = top.len().max(below.len());
+    (0..width)
+        .map(|i| {
+            let sub = at(below, i);
+            if sub.is_empty() {
+                let text = at(top, i).to_owned();
+                return HeaderCell {
+                    key: text.clone(),
+                    text,
+                    other_person: false,
+                };
+            }
+            let group = (0..=i)
+                .rev()
+                .find(|&j| !at(top, j).is_empty())
+                .filter(|&j| !at(below, j).is_empty())
+                .map(|j| at(top, j));
+            match group {
+                Some(group) => {
+                    let key = normalize_header(group);
+                    HeaderCell {
+                        text: format!("{group}/{sub}"),
+                        key: sub.to_owned(),
+                        other_person: OTHER_PERSON_GROUPS.iter().any(|g| key.contains(g)),
+                    }
+                }
+                None => HeaderCell {
+                    text: sub.to_owned(),
+                    key: sub.to_owned(),
+                    other_person: false,
+                },
+            }
+        })
+        .collect()
+}
+
+/// Letters → column index: A → 0, Z → 25, AA → 26 (any case); `None` for anything else,
+/// and beyond Excel's last column (XFD).
+fn column_index(letters: &str) -> Option<u32> {
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let n = letters
+        .to_ascii_uppercase()
+        .bytes()
+        .fold(0u32, |n, b| n * 26 + u32::from(b - b'A') + 1);
+    (n <= 16_384).then(|| n - 1)
+}
+
 fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
     let rows: Vec<&(u32, Vec<String>)> = grid.rows.iter().filter(|(_, c)| !is_blank(c)).collect();
     if rows.is_empty() {
@@ -727,25 +975,21 @@ fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
         });
     };
     let (header_row, top) = rows[header_at];
-    let mut header = top.clone();
     let mut data_from = header_at + 1;
-    // A two-level header: the row below consists only of known headers.
-    if let Some((_, below)) = rows.get(header_at + 1) {
-        let all_known = below
-            .iter()
-            .all(|c| c.is_empty() || exact_field(c).is_some());
-        if all_known && exact_matches(below) >= 1 {
-            if header.len() < below.len() {
-                header.resize(below.len(), String::new());
-            }
-            for (top_cell, below_cell) in header.iter_mut().zip(below) {
-                if !below_cell.is_empty() {
-                    top_cell.clone_from(below_cell);
-                }
-            }
+    let header = match rows.get(header_at + 1) {
+        Some((_, below)) if is_sub_header(top, below) => {
             data_from += 1;
+            combine_header_rows(top, below)
         }
-    }
+        _ => top
+            .iter()
+            .map(|text| HeaderCell {
+                text: text.clone(),
+                key: text.clone(),
+                other_person: false,
+            })
+            .collect(),
+    };
 
     let data_rows = rows.get(data_from..).unwrap_or_default();
     let width = data_rows
@@ -754,39 +998,50 @@ fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
         .chain([header.len()])
         .max()
         .unwrap_or(0);
-    let mut columns = Vec::new();
+    // Each column with the text its field is matched by.
+    let mut columns: Vec<(Column, &HeaderCell)> = Vec::new();
+    let none = HeaderCell {
+        text: String::new(),
+        key: String::new(),
+        other_person: false,
+    };
     for i in 0..width {
-        let text = header.get(i).cloned().unwrap_or_default();
+        let cell = header.get(i).unwrap_or(&none);
         let has_data = data_rows
             .iter()
             .any(|(_, c)| c.get(i).is_some_and(|v| !v.is_empty()));
         let Ok(index) = u32::try_from(i) else { break };
-        if text.is_empty() && !has_data {
+        if cell.text.is_empty() && !has_data {
             continue;
         }
-        columns.push(Column {
+        let column = Column {
             index,
             letter: column_letter(index),
-            field: exact_field(&text),
-            header: text,
-        });
+            field: exact_field(&cell.key).filter(|_| !cell.other_person),
+            header: cell.text.clone(),
+        };
+        columns.push((column, cell));
     }
     let mut mapping = Mapping::default();
-    for column in &columns {
+    for (column, _) in &columns {
         if let Some(field) = column.field
             && mapping.get(field).is_none()
         {
             mapping.set(field, Some(column.index));
         }
     }
-    for column in columns.iter_mut().filter(|c| c.field.is_none()) {
-        if let Some(field) = partial_field(&column.header) {
+    for (column, cell) in columns.iter_mut().filter(|(c, _)| c.field.is_none()) {
+        if cell.other_person {
+            continue;
+        }
+        if let Some(field) = partial_field(&cell.key) {
             column.field = Some(field);
             if mapping.get(field).is_none() {
                 mapping.set(field, Some(column.index));
             }
         }
     }
+    let columns: Vec<Column> = columns.into_iter().map(|(c, _)| c).collect();
 
     let (rows, skipped) = take_rows(data_rows, &mapping);
     Ok(Sheet {

@@ -1,4 +1,4 @@
-//! Tests of the sheet reader and planner, on real files made in a temporary folder.
+//! Tests of the 报名表 reader and planner, on real files made in a temporary folder.
 
 use super::*;
 use crate::campaign::{DEFAULT_CAMPAIGN_ID, embedded_by_id};
@@ -69,6 +69,11 @@ fn header_variants_and_decorations_are_recognised() {
     check_header("主创人员", Some(Authors));
     check_header("推荐单位（盖章）", Some(Unit));
     check_header("工作单位：", Some(Unit));
+    check_header("工作单位及职务", Some(Unit));
+    check_header("单位及职务", Some(Unit));
+    check_header("单位职务", Some(Unit));
+    check_header("作者单位", Some(Unit));
+    check_header("所在单位", Some(Unit));
     check_header("联系电话(手机)", Some(Phone));
     check_header("手机号码", Some(Phone));
     check_header("参赛项目", Some(Category));
@@ -115,7 +120,80 @@ fn column_letters_are_excel_letters() {
         (702, "AAA"),
     ] {
         assert_eq!(column_letter(index), letter);
+        assert_eq!(column_index(letter), Some(index));
+        assert_eq!(column_index(&letter.to_lowercase()), Some(index));
     }
+    assert_eq!(column_index("XFD"), Some(16_383));
+    for not_a_column in ["", "XFE", "AAAA", "A1", "作者"] {
+        assert_eq!(column_index(not_a_column), None, "{not_a_column:?}");
+    }
+}
+
+#[test]
+fn fields_are_named_by_id_label_or_header_and_ids_are_the_json_ones() {
+    for field in Field::ALL {
+        let json = serde_json::to_value(field).expect("serializes");
+        assert_eq!(json, field.id(), "{field:?}");
+        assert_eq!(Field::parse(field.id()), Some(field));
+        assert_eq!(Field::parse(field.label()), Some(field));
+    }
+    assert_eq!(Field::parse(" 电话 "), Some(Field::Phone));
+    assert_eq!(Field::parse("FILE-NAME"), Some(Field::FileName));
+    assert_eq!(Field::parse("导演"), None);
+}
+
+#[test]
+fn a_mapping_correction_moves_the_field_as_the_window_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        "序号,作品名称,主创,作者信息,\n,,,姓名,联系电话（必填）\n1,春,孙八,李四,13800000000\n";
+    let path = write(dir.path(), "纠正.csv", text.as_bytes());
+    let sheet = read_ok(&path);
+    assert_eq!(sheet.mapping.get(Field::Authors), Some(3));
+    let corrected = |corrections: &[(&str, &str)]| {
+        let mut mapping = sheet.mapping.clone();
+        for (field, column) in corrections {
+            sheet
+                .correct_mapping(&mut mapping, field, column)
+                .unwrap_or_else(|e| panic!("{field}={column}: {e}"));
+        }
+        mapping
+    };
+    // By letter, number, header text or the sub-header under its group.
+    for column in ["C", "c", "3", "主创"] {
+        assert_eq!(corrected(&[("作者", column)]).get(Field::Authors), Some(2));
+    }
+    assert_eq!(
+        corrected(&[("phone", "联系电话")]).get(Field::Phone),
+        Some(4)
+    );
+    assert_eq!(corrected(&[("作者", "姓名")]).get(Field::Authors), Some(3));
+    // The field that had the column loses it; an empty column unassigns.
+    let moved = corrected(&[("作者", "B")]);
+    assert_eq!(moved.get(Field::Authors), Some(1));
+    assert_eq!(moved.get(Field::Title), None);
+    assert_eq!(corrected(&[("联系电话", "")]).get(Field::Phone), None);
+
+    let mut mapping = sheet.mapping.clone();
+    let unknown_field = sheet
+        .correct_mapping(&mut mapping, "导演", "C")
+        .expect_err("no such field");
+    assert_eq!(unknown_field.code(), "sheet.unknown_field");
+    assert!(
+        unknown_field.to_string().contains("作者（authors）"),
+        "{unknown_field}"
+    );
+    for column in ["Z", "0", "99", "备注"] {
+        let e = sheet
+            .correct_mapping(&mut mapping, "作者", column)
+            .expect_err("no such column");
+        assert_eq!(e.code(), "sheet.unknown_column", "{column}");
+        assert!(e.to_string().contains("C 主创"), "{e}");
+    }
+    assert_eq!(
+        mapping, sheet.mapping,
+        "a failed correction changes nothing"
+    );
 }
 
 // --- Reading real files ----------------------------------------------------------------
@@ -325,6 +403,139 @@ fn a_two_level_header_takes_the_lower_cells() {
     assert_eq!(sheet.mapping.get(Field::Unit), Some(3));
     assert_eq!(sheet.mapping.get(Field::Phone), Some(4));
     assert_eq!(numbers(&sheet), vec![4]);
+}
+
+/// The form most offices use: a merged title, then 作者信息 merged over three sub-columns
+/// while 序号, 作品名称, 类别 and 作品简介 are merged down over both header rows.
+#[test]
+fn xlsx_with_a_merged_two_row_author_header_maps_author_unit_and_phone() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("金平区报名表.xlsx");
+    let mut workbook = Workbook::new();
+    let ws = workbook.add_worksheet();
+    let plain = Format::new();
+    ws.merge_range(0, 0, 0, 6, "2023年网聚职工正能量作品报名表", &plain)
+        .expect("title row");
+    for (col, text) in [(0, "序号"), (1, "作品名称"), (5, "类别"), (6, "作品简介")] {
+        ws.merge_range(1, col, 2, col, text, &plain)
+            .expect("header merged over two rows");
+    }
+    ws.merge_range(1, 2, 1, 4, "作者信息", &plain)
+        .expect("group header");
+    ws.write_string(2, 2, "姓名").expect("cell");
+    ws.write_string(2, 3, "工作单位及职务").expect("cell");
+    ws.write_string(2, 4, "联系电话").expect("cell");
+    // (作品名称, 作者, 工作单位及职务, 联系电话, 类别); Excel keeps a mobile number as a number.
+    let works = [
+        (
+            "光荣劳动者",
+            "张三、李四",
+            "汕头港务局 工会主席",
+            "13800138000",
+            "微视频",
+        ),
+        (
+            "红色家书",
+            "王五",
+            "金平区实验小学 教师",
+            "0754-88274135",
+            "诵读",
+        ),
+        (
+            "港口的早晨",
+            "赵六",
+            "汕头海关 科员",
+            "13912345678",
+            "微视频",
+        ),
+    ];
+    for (i, (title, authors, unit, phone, category)) in works.iter().enumerate() {
+        let r = 3 + i as u32;
+        ws.write_number(r, 0, (i + 1) as f64).expect("cell");
+        ws.write_string(r, 1, *title).expect("cell");
+        ws.write_string(r, 2, *authors).expect("cell");
+        ws.write_string(r, 3, *unit).expect("cell");
+        match phone.parse::<f64>() {
+            Ok(number) => ws.write_number(r, 4, number).expect("cell"),
+            Err(_) => ws.write_string(r, 4, *phone).expect("cell"),
+        };
+        ws.write_string(r, 5, *category).expect("cell");
+        ws.write_string(r, 6, "记录身边的劳动者").expect("cell");
+    }
+    workbook.save(&path).expect("save xlsx");
+
+    let sheet = read_ok(&path);
+    assert_eq!(sheet.header_row, 2);
+    let mapped: Vec<(Field, u32)> = sheet.mapping.iter().collect();
+    assert_eq!(
+        mapped,
+        vec![
+            (Field::Serial, 0),
+            (Field::Title, 1),
+            (Field::Authors, 2),
+            (Field::Unit, 3),
+            (Field::Phone, 4),
+            (Field::Category, 5),
+            (Field::Description, 6),
+        ]
+    );
+    let headers: Vec<&str> = sheet.columns.iter().map(|c| c.header.as_str()).collect();
+    assert_eq!(
+        headers,
+        vec![
+            "序号",
+            "作品名称",
+            "作者信息/姓名",
+            "作者信息/工作单位及职务",
+            "作者信息/联系电话",
+            "类别",
+            "作品简介",
+        ]
+    );
+    assert_eq!(numbers(&sheet), vec![4, 5, 6]);
+    assert!(
+        sheet.skipped.is_empty(),
+        "nothing skipped: {:?}",
+        sheet.skipped
+    );
+
+    let plans = plan(&sheet.rows, &sheet.mapping, &campaign(), None);
+    assert_eq!(plans.len(), 3);
+    for (p, (title, authors, unit, phone, _)) in plans.iter().zip(&works) {
+        assert!(!p.is_blocked(), "row {} blocked: {:?}", p.row, p.problems);
+        assert!(p.problems.is_empty(), "row {}: {:?}", p.row, p.problems);
+        assert_eq!(p.input.title, *title);
+        assert_eq!(p.input.authors.join("、"), *authors);
+        assert_eq!(p.input.unit, *unit);
+        assert_eq!(p.input.phone, *phone);
+        assert!(!p.input.category.is_empty());
+    }
+}
+
+#[test]
+fn a_sub_header_under_a_contact_persons_group_is_not_taken_for_the_author() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "序号,作品名称,作者,联系人信息,\n,,,姓名,联系电话\n1,春,孙八,李老师,13800000000\n";
+    let path = write(dir.path(), "联系人.csv", text.as_bytes());
+    let sheet = read_ok(&path);
+    assert_eq!(sheet.mapping.get(Field::Authors), Some(2));
+    assert_eq!(sheet.mapping.get(Field::Phone), None);
+    assert_eq!(sheet.columns[3].header, "联系人信息/姓名");
+    assert_eq!(sheet.columns[3].field, None);
+    assert_eq!(numbers(&sheet), vec![3]);
+}
+
+#[test]
+fn a_header_repeated_right_below_is_not_a_second_header_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "序号,作品名称,作者\n序号,作品名称,作者\n1,春,孙八\n";
+    let path = write(dir.path(), "重复表头.csv", text.as_bytes());
+    let sheet = read_ok(&path);
+    assert_eq!(sheet.columns[1].header, "作品名称");
+    assert_eq!(numbers(&sheet), vec![3]);
+    assert_eq!(sheet.skipped.len(), 1);
+    assert_eq!(sheet.skipped[0].reason, SkipReason::RepeatedHeader);
 }
 
 #[test]
@@ -741,4 +952,35 @@ fn the_callers_mapping_overrides_the_detected_one() {
 
     let json = serde_json::to_string(&mapping).expect("serialize");
     assert_eq!(json, r#"{"title":0,"authors":1,"category":2}"#);
+}
+
+// --- Where the reader stands -----------------------------------------------------------
+
+#[test]
+fn the_reader_depends_on_neutral_modules_only_never_on_the_library() {
+    // `library` imports the reader; the reader importing `library` back would make a cycle.
+    const ALLOWED: &[&str] = &["campaign", "checks", "entry", "validate"];
+    let source = include_str!("../registration.rs");
+    let mut used: Vec<&str> = source
+        .match_indices("crate::")
+        .filter_map(|(at, prefix)| source.get(at + prefix.len()..))
+        .map(|rest| {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    assert!(!used.is_empty(), "the reader uses no crate module at all?");
+    let foreign: Vec<&str> = used
+        .iter()
+        .copied()
+        .filter(|m| !ALLOWED.contains(m))
+        .collect();
+    assert!(
+        foreign.is_empty(),
+        "registration.rs uses crate::{foreign:?}; only {ALLOWED:?} are allowed"
+    );
 }
