@@ -471,6 +471,11 @@ impl Session {
     pub fn start_job(&self, jobs: &std::sync::Arc<Jobs>) -> Result<Job, ApiError> {
         Ok(jobs.start(self.library()?.root(), self.actor))
     }
+
+    /// [`Session::start_job`] under an id the window chose, so it can cancel it by that id.
+    pub fn start_job_as(&self, jobs: &std::sync::Arc<Jobs>, id: u64) -> Result<Job, ApiError> {
+        Ok(jobs.start_as(id, self.library()?.root(), self.actor))
+    }
 }
 
 /// A batch just made, with what stayed out and what only warned.

@@ -4,18 +4,17 @@
 mod commands;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use baosong::api::Session;
+use baosong::jobs::Jobs;
 use baosong::library::{Actor, recent};
 
 /// The window's state: the open library, shared by the commands.
 pub type SharedSession = Arc<Mutex<Session>>;
 
-/// Set by 取消 while an import runs.
-#[derive(Default)]
-pub struct ImportCancel(pub Arc<AtomicBool>);
+/// The long jobs running now (imports, exports), each with its own cancel token.
+pub type SharedJobs = Arc<Jobs>;
 
 pub fn run() {
     let mut session = Session::new(Some(recent::config_dir()), Actor::App);
@@ -29,7 +28,7 @@ pub fn run() {
 
     let result = tauri::Builder::default()
         .manage(state)
-        .manage(ImportCancel::default())
+        .manage(Jobs::new())
         .invoke_handler(tauri::generate_handler![
             commands::startup,
             commands::pick_folder,
@@ -55,15 +54,21 @@ pub fn run() {
             commands::switch_campaign,
             commands::mark_deadline,
             commands::import_files,
-            commands::cancel_import,
+            commands::cancel_job,
             commands::bulk_update,
             commands::thumbnail,
             commands::media_path,
             commands::open_file,
             commands::export_xlsx,
-            commands::export_xlsx_to,
             commands::pick_sheet,
             commands::import_sheet,
+            commands::batch_draft,
+            commands::create_batch,
+            commands::list_batches,
+            commands::get_batch,
+            commands::delete_batch,
+            commands::plan_batch,
+            commands::export_batch,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -275,7 +275,7 @@ pub fn draft(inputs: &DraftInputs<'_>) -> Result<Draft, DraftError> {
     let only = (!request.categories.is_empty()).then_some(request.categories.as_slice());
     let chosen = selection::select(campaign, entries, only);
     let unit_type = campaign.unit_type(&office.unit_type);
-    let pattern = naming::DEFAULT_PATTERN;
+    let pattern = campaign.submission.file_pattern.as_str();
 
     let mut out = Vec::new();
     let mut left_out = Vec::new();

@@ -41,6 +41,8 @@ fn export_all(dir: &Path) {
     one::<crate::batch::Draft>(dir);
     one::<crate::batch::package::ExportReport>(dir);
     one::<crate::jobs::Progress>(dir);
+    one::<crate::api::BatchPlan>(dir);
+    one::<crate::batch::parts::PlanOptions>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -87,6 +87,8 @@ pub struct Submission {
     /// Who receives the works (e.g. 汕头市工人文化宫).
     pub recipient: String,
     pub note: Option<String>,
+    /// How files are named in the package (`{序号}-{单位}-{作者}-{作品名}` unless the file says).
+    pub file_pattern: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -43,6 +43,9 @@ pub struct Jobs {
     next: AtomicU64,
 }
 
+/// Ids the window chooses are in the upper half; ids [`Jobs::start`] draws, in the lower.
+const CALLER_IDS: u64 = 1 << 63;
+
 impl Jobs {
     pub fn new() -> Arc<Jobs> {
         Arc::new(Jobs::default())
@@ -50,9 +53,18 @@ impl Jobs {
 
     /// Registers a job on the library at `root`.
     pub fn start(self: &Arc<Self>, root: &Path, actor: Actor) -> Job {
-        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let cancel = CancelToken::new();
-        self.lock().insert(id, cancel.clone());
+        let id = (self.next.fetch_add(1, Ordering::Relaxed) + 1) & !CALLER_IDS;
+        self.register(id, root, actor)
+    }
+
+    /// Registers a job under an id the caller chose (the window picks one before it asks, so
+    /// it can cancel before the first progress report). A cancel that came first is kept.
+    pub fn start_as(self: &Arc<Self>, id: u64, root: &Path, actor: Actor) -> Job {
+        self.register(id | CALLER_IDS, root, actor)
+    }
+
+    fn register(self: &Arc<Self>, id: u64, root: &Path, actor: Actor) -> Job {
+        let cancel = self.lock().entry(id).or_default().clone();
         Job {
             id,
             cancel,
@@ -71,6 +83,12 @@ impl Jobs {
             }
             None => false,
         }
+    }
+
+    /// Cancels the window's job `id`, also when it has not started yet (it then starts
+    /// cancelled and stops at once).
+    pub fn cancel_as(&self, id: u64) {
+        self.lock().entry(id | CALLER_IDS).or_default().cancel();
     }
 
     pub fn running(&self) -> usize {
@@ -146,5 +164,19 @@ mod tests {
         drop(a);
         assert!(!jobs.cancel(id), "a finished job cannot be cancelled");
         assert_eq!(jobs.running(), 1);
+    }
+
+    #[test]
+    fn a_cancel_that_arrives_before_the_start_is_kept() {
+        let jobs = Jobs::new();
+        jobs.cancel_as(7);
+        let job = jobs.start_as(7, Path::new("/tmp/a"), Actor::App);
+        assert!(job.cancel.is_cancelled());
+        drop(job);
+        let again = jobs.start_as(7, Path::new("/tmp/a"), Actor::App);
+        assert!(
+            !again.cancel.is_cancelled(),
+            "a finished job's id starts fresh"
+        );
     }
 }

@@ -510,3 +510,177 @@ fn a_killed_export_never_leaves_a_package_under_its_final_name() {
         .expect("sha256sum");
     assert!(check.success());
 }
+
+/// Reads a zip's entries (name, UTF-8 flag, data) with the zip crate.
+fn zip_entries(path: &Path) -> Vec<(String, bool, Vec<u8>)> {
+    use std::io::Read;
+    let bytes = std::fs::read(path).expect("zip");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).expect("a zip");
+    let mut out = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("entry");
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).expect("read entry");
+        assert_eq!(
+            f.compression(),
+            zip::CompressionMethod::Stored,
+            "media are stored, not deflated"
+        );
+        // General-purpose flag bit 11 of the local header: names are UTF-8.
+        let header = f.header_start() as usize;
+        let flag = u16::from_le_bytes([bytes[header + 6], bytes[header + 7]]);
+        out.push((f.name().to_owned(), flag & 0x0800 != 0, data));
+    }
+    out
+}
+
+#[test]
+fn the_mail_plan_holds_every_file_once_in_zips_and_joinable_volumes() {
+    let r = Run::new();
+    catalog(&r);
+    // A work of ~3 MB, so a 1.5 MB limit must split it into volumes.
+    let long = r.dir.path().join("long.mp3");
+    std::fs::write(
+        &long,
+        (0..3_000_000u32)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .expect("write");
+    let id = add(
+        &r,
+        &long,
+        "recitation",
+        "长篇诵读《春》",
+        &["--author", "吴十", "--declare", "original"],
+    );
+    recommend(&r, id, &["--override-reason", "格式待转换"]);
+    let batch = r.cli(&["batch", "create", "--json"]).ok().json()["batch"].clone();
+    let out = r.dir.path().join("附件");
+    std::fs::create_dir(&out).expect("mkdir");
+    let plan = r
+        .cli(&[
+            "batch",
+            "plan",
+            &batch["id"].to_string(),
+            "--max-message-bytes",
+            "1500000",
+            "--write",
+            out.to_str().unwrap_or_default(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    let messages = plan["messages"].as_array().expect("messages");
+    assert!(plan["volumes"].as_u64().unwrap_or(0) >= 2, "{plan}");
+    for m in messages {
+        assert!(
+            m["encoded_bytes"].as_u64().unwrap_or(u64::MAX) <= 1_500_000,
+            "{m}"
+        );
+    }
+    // Message 1 carries the 汇总表 and 说明 as plain attachments.
+    let first: Vec<&str> = messages[0]["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(
+        first.contains(&"报送汇总表.xlsx") && first.contains(&"说明.txt"),
+        "{first:?}"
+    );
+
+    // Read back what was written: every zip whole, every volume set joined in order.
+    let folder = PathBuf::from(plan["written"]["folder"].as_str().expect("folder"));
+    let mut found: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut volumes: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    for m in messages {
+        let dir = folder.join(format!("第{:02}封", m["index"].as_u64().unwrap_or(0)));
+        for a in m["attachments"].as_array().expect("attachments") {
+            let name = a["name"].as_str().expect("name");
+            let path = dir.join(name);
+            let len = std::fs::metadata(&path).expect("attachment written").len();
+            assert_eq!(Some(len), a["raw_bytes"].as_u64(), "{name}");
+            match a["content"]["kind"].as_str() {
+                Some("zip") => {
+                    let listed = Command::new("unzip")
+                        .arg("-l")
+                        .arg(&path)
+                        .output()
+                        .expect("unzip");
+                    assert!(listed.status.success(), "unzip -l {name}");
+                    for (entry, utf8, data) in zip_entries(&path) {
+                        assert!(utf8, "{entry} without the UTF-8 flag");
+                        found.push((entry, data));
+                    }
+                }
+                Some("volume") => {
+                    let source = a["content"]["source_name"]
+                        .as_str()
+                        .expect("source")
+                        .to_owned();
+                    let joined = volumes.entry(source).or_default();
+                    assert_eq!(Some(joined.len() as u64), a["content"]["offset"].as_u64());
+                    joined.extend(std::fs::read(&path).expect("volume"));
+                }
+                _ => {}
+            }
+        }
+    }
+    for (source, bytes) in &volumes {
+        let joined = folder.join(source);
+        std::fs::write(&joined, bytes).expect("join");
+        let listed = Command::new("unzip")
+            .arg("-l")
+            .arg(&joined)
+            .output()
+            .expect("unzip");
+        assert!(listed.status.success(), "the joined {source} is a zip");
+        for (entry, utf8, data) in zip_entries(&joined) {
+            assert!(utf8);
+            found.push((entry, data));
+        }
+    }
+    // Every work file exactly once, byte for byte (its SHA-256 is the batch's).
+    let mut want: Vec<(String, String)> = Vec::new();
+    for e in batch["entries"].as_array().expect("entries") {
+        for f in e["files"].as_array().expect("files") {
+            want.push((
+                f["package_path"].as_str().unwrap_or_default().to_owned(),
+                f["sha256"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    let works: Vec<&(String, Vec<u8>)> =
+        found.iter().filter(|(n, _)| n != "manifest.json").collect();
+    assert_eq!(
+        works.len(),
+        want.len(),
+        "{:?}",
+        found.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for (path, sha) in &want {
+        let hits: Vec<_> = works.iter().filter(|(n, _)| n == path).collect();
+        assert_eq!(hits.len(), 1, "{path} found {} times", hits.len());
+        let got = sha256_hex(&hits[0].1);
+        assert_eq!(&got, sha, "{path}");
+    }
+    // Each zip's own manifest says which package it is and parses as JSON (padding is spaces).
+    let manifests: Vec<serde_json::Value> = found
+        .iter()
+        .filter(|(n, _)| n == "manifest.json")
+        .map(|(_, d)| serde_json::from_slice(d).expect("part manifest"))
+        .collect();
+    assert!(!manifests.is_empty());
+    let count = manifests[0]["part"]["count"].as_u64().expect("count");
+    assert_eq!(manifests.len() as u64, count);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -22,8 +22,25 @@ import type { SheetImportOptions } from "./bindings/SheetImportOptions";
 import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
+import type { Batch } from "./bindings/Batch";
+import type { BatchCreated } from "./bindings/BatchCreated";
+import type { BatchPlan } from "./bindings/BatchPlan";
+import type { BatchRequest } from "./bindings/BatchRequest";
+import type { BatchSummary } from "./bindings/BatchSummary";
+import type { Draft } from "./bindings/Draft";
+import type { ExportReport } from "./bindings/ExportReport";
+import type { PlanOptions } from "./bindings/PlanOptions";
+import type { Progress } from "./bindings/Progress";
 
 export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
+export type { Batch, BatchCreated, BatchPlan, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
+
+let lastJob = 0;
+/** A fresh id for a long job, chosen before it starts so 取消 works from its first moment. */
+export function newJobId(): number {
+  lastJob = Math.max(lastJob + 1, Date.now());
+  return lastJob;
+}
 export type { ApiError, Campaign, Dashboard, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
 
 /** Whatever a command rejects with, as an ApiError (the core always sends one). */
@@ -70,18 +87,18 @@ export const api = {
     call<PathCheck[]>("check_files", { category, files }),
   dashboard: () => call<Dashboard>("dashboard"),
   /** Imports files and folders; `onProgress` hears how far it has got. */
-  importFiles: (paths: string[], options: ImportOptions, onProgress: (p: ImportProgress) => void) => {
+  importFiles: (job: number, paths: string[], options: ImportOptions, onProgress: (p: ImportProgress) => void) => {
     const channel = new Channel<ImportProgress>();
     channel.onmessage = onProgress;
-    return call<ImportReport>("import_files", { files: paths, options, onProgress: channel });
+    return call<ImportReport>("import_files", { job, files: paths, options, onProgress: channel });
   },
-  cancelImport: () => call<void>("cancel_import"),
+  /** Asks a running (or about to start) import or export to stop. */
+  cancelJob: (job: number) => call<void>("cancel_job", { job }),
   bulkUpdate: (ids: number[], change: BulkChange) => call<number>("bulk_update", { ids, change }),
   thumbnail: (fileId: number) => call<ThumbInfo>("thumbnail", { fileId }),
   mediaPath: (fileId: number) => call<string>("media_path", { fileId }),
   openFile: (fileId: number) => call<void>("open_file", { fileId }),
   exportXlsx: (filter: EntryFilter) => call<number | null>("export_xlsx", { filter }),
-  exportXlsxTo: (path: string, filter: EntryFilter) => call<number>("export_xlsx_to", { path, filter }),
   pickSheet: () => call<string | null>("pick_sheet"),
   importSheet: (path: string, options: SheetImportOptions) => call<SheetImport>("import_sheet", { path, options }),
   switchCampaign: (campaignId: string, unitType: string | null) =>
@@ -89,6 +106,18 @@ export const api = {
   /** Marks a deadline 已报送 on `doneOn` (YYYY-MM-DD), or clears the mark with null. */
   markDeadline: (deadlineId: string, doneOn: string | null) =>
     call<Dashboard>("mark_deadline", { deadlineId, doneOn }),
+  batchDraft: (request: BatchRequest) => call<Draft>("batch_draft", { request }),
+  createBatch: (request: BatchRequest) => call<BatchCreated>("create_batch", { request }),
+  listBatches: () => call<BatchSummary[]>("list_batches"),
+  getBatch: (id: number) => call<Batch>("get_batch", { id }),
+  deleteBatch: (id: number) => call<void>("delete_batch", { id }),
+  planBatch: (id: number, options: PlanOptions) => call<BatchPlan>("plan_batch", { id, options }),
+  /** Exports a batch into the folder `dest` (a USB stick); `onProgress` hears how far it got. */
+  exportBatch: (job: number, id: number, dest: string, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return call<ExportReport>("export_batch", { job, id, dest, onProgress: channel });
+  },
 };
 
 /** Puts text on the clipboard; false when the system refused. */

@@ -2,21 +2,24 @@
 //! SQLite waits never run on the UI's thread) and returns the core's result unchanged.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
-use baosong::api::{ApiError, PathCheck, Session, Startup};
+use baosong::api::{ApiError, BatchCreated, BatchPlan, PathCheck, Session, Startup};
+use baosong::batch::package::ExportReport;
+use baosong::batch::parts::PlanOptions;
+use baosong::batch::{Batch, BatchRequest, BatchSummary, Draft};
 use baosong::campaign::{self, Campaign};
 use baosong::dashboard::Dashboard;
+use baosong::jobs::Progress;
 use baosong::library::recent::RecentLibrary;
 use baosong::library::{
-    Actor, BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,
-    Library, LibraryInfo, OfficeInput, Review, SheetImport, SheetImportOptions, ThumbInfo,
+    BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,
+    LibraryInfo, OfficeInput, Review, SheetImport, SheetImportOptions, ThumbInfo,
 };
 use chrono::NaiveDate;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 
-use super::{ImportCancel, SharedSession};
+use super::{SharedJobs, SharedSession};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -248,35 +251,46 @@ pub async fn mark_deadline(
     .await
 }
 
-/// Imports files and folders, sending progress on `on_progress`. The import runs on its own
-/// connection to the library, so the session (and the window) stays free while it copies.
+/// Imports files and folders, sending progress on `on_progress`. The import is a job with its
+/// own connection to the library (so the session, and the window, stay free while it copies)
+/// and its own cancel token, under the id `job` the window chose.
 #[tauri::command]
 pub async fn import_files(
     state: State<'_, SharedSession>,
-    cancel: State<'_, ImportCancel>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
     files: Vec<String>,
     options: ImportOptions,
     on_progress: Channel<ImportProgress>,
 ) -> Result<ImportReport> {
-    let root = with_session(state, |s| s.library_root()).await?;
-    let cancel = cancel.inner().0.clone();
-    cancel.store(false, Ordering::Relaxed);
-    tauri::async_runtime::spawn_blocking(move || {
-        let mut lib = Library::open(&root, Actor::App)?;
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || {
+        let mut lib = job.open()?;
         let mut send = |p: &ImportProgress| {
             // A closed window cannot take progress; the import goes on regardless.
             let _ = on_progress.send(p.clone());
         };
-        Ok(lib.import_files(&paths(files), &options, &mut send, &cancel)?)
+        Ok(lib.import_files(&paths(files), &options, &mut send, job.cancel.flag())?)
     })
     .await
-    .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))?
 }
 
-/// Asks a running import to stop after the current chunk.
+/// Asks the job `job` (an import, an export) to stop at its next safe point.
 #[tauri::command]
-pub fn cancel_import(cancel: State<'_, ImportCancel>) {
-    cancel.0.store(true, Ordering::Relaxed);
+pub fn cancel_job(jobs: State<'_, SharedJobs>, job: u64) {
+    jobs.cancel_as(job);
+}
+
+/// Runs long work on a blocking thread, without the session.
+async fn blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))?
 }
 
 #[tauri::command]
@@ -363,16 +377,6 @@ pub async fn export_xlsx(
     with_session(state, move |s| s.export_xlsx(&path, &filter).map(Some)).await
 }
 
-/// Writes the catalog to a path the window already knows (used by tests and drag-out).
-#[tauri::command]
-pub async fn export_xlsx_to(
-    state: State<'_, SharedSession>,
-    path: String,
-    filter: EntryFilter,
-) -> Result<usize> {
-    with_session(state, move |s| s.export_xlsx(&PathBuf::from(path), &filter)).await
-}
-
 #[tauri::command]
 pub async fn pick_sheet(window: tauri::Window) -> Result<Option<String>> {
     let picked = rfd::AsyncFileDialog::new()
@@ -388,15 +392,87 @@ pub async fn pick_sheet(window: tauri::Window) -> Result<Option<String>> {
     Ok(picked.map(|f| f.path().display().to_string()))
 }
 
-/// Previews (`options.dry_run`) or imports a registration sheet.
+/// Previews (`options.dry_run`) or imports a registration sheet, as a job on its own
+/// connection: a preview hashes every matched file, which must not freeze the window.
 #[tauri::command]
 pub async fn import_sheet(
     state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
     path: String,
     options: SheetImportOptions,
 ) -> Result<SheetImport> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job(&jobs)).await?;
+    blocking(move || Ok(job.open()?.import_sheet(&PathBuf::from(path), &options)?)).await
+}
+
+#[tauri::command]
+pub async fn batch_draft(state: State<'_, SharedSession>, request: BatchRequest) -> Result<Draft> {
     with_session(state, move |s| {
-        s.import_sheet(&PathBuf::from(path), &options)
+        s.batch_draft(&request, baosong::api::clock()?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn create_batch(
+    state: State<'_, SharedSession>,
+    request: BatchRequest,
+) -> Result<BatchCreated> {
+    with_session(state, move |s| {
+        s.create_batch(&request, baosong::api::clock()?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_batches(state: State<'_, SharedSession>) -> Result<Vec<BatchSummary>> {
+    with_session(state, |s| s.batches()).await
+}
+
+#[tauri::command]
+pub async fn get_batch(state: State<'_, SharedSession>, id: i64) -> Result<Batch> {
+    with_session(state, move |s| s.batch(id)).await
+}
+
+#[tauri::command]
+pub async fn delete_batch(state: State<'_, SharedSession>, id: i64) -> Result<()> {
+    with_session(state, move |s| s.delete_batch(id)).await
+}
+
+#[tauri::command]
+pub async fn plan_batch(
+    state: State<'_, SharedSession>,
+    id: i64,
+    options: PlanOptions,
+) -> Result<BatchPlan> {
+    with_session(state, move |s| s.plan_batch(id, &options)).await
+}
+
+/// Exports batch `id` into the folder `dest` as the job `job`, with progress on `on_progress`.
+#[tauri::command]
+pub async fn export_batch(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
+    id: i64,
+    dest: String,
+    on_progress: Channel<Progress>,
+) -> Result<ExportReport> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || {
+        let mut last = std::time::Instant::now();
+        let mut send = |p: &Progress| {
+            // Ten reports a second are enough for a progress bar.
+            if last.elapsed() >= std::time::Duration::from_millis(100)
+                || p.done_files == p.total_files
+            {
+                last = std::time::Instant::now();
+                let _ = on_progress.send(p.clone());
+            }
+        };
+        baosong::api::export_batch(&job, id, std::path::Path::new(&dest), &mut send)
     })
     .await
 }

@@ -67,6 +67,7 @@ struct RawSubmission {
     mailbox: Option<Spanned<String>>,
     recipient: String,
     note: Option<String>,
+    file_pattern: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -334,6 +335,12 @@ fn validate(ck: &Checker<'_>, raw: RawCampaign) -> Result<Campaign, CampaignErro
         }
     }
 
+    if let Some(p) = &raw.submission.file_pattern
+        && let Err(message) = crate::batch::naming::validate_pattern(p.get_ref())
+    {
+        return Err(ck.err(p.span(), "submission.file_pattern", message));
+    }
+
     unique(ck, "deadlines.id", raw.deadlines.iter().map(|d| &d.id))?;
     let mut deadlines = Vec::with_capacity(raw.deadlines.len());
     for d in raw.deadlines {
@@ -503,6 +510,11 @@ fn validate(ck: &Checker<'_>, raw: RawCampaign) -> Result<Campaign, CampaignErro
             mailbox: raw.submission.mailbox.map(Spanned::into_inner),
             recipient: raw.submission.recipient,
             note: raw.submission.note,
+            file_pattern: raw
+                .submission
+                .file_pattern
+                .map(Spanned::into_inner)
+                .unwrap_or_else(|| crate::batch::naming::DEFAULT_PATTERN.to_owned()),
         },
         deadlines,
         categories,
@@ -557,6 +569,22 @@ mod tests {
             .position(|l| l.contains(needle))
             .map(|i| i + 1)
             .unwrap_or_else(|| panic!("{needle} not in text"))
+    }
+
+    #[test]
+    fn a_file_pattern_with_an_unknown_placeholder_is_refused_on_its_line() {
+        let text = SHANTOU.replacen(
+            "file_pattern = \"{序号}-{单位}-{作者}-{作品名}\"",
+            "file_pattern = \"{序号}-{学校}\"",
+            1,
+        );
+        assert_ne!(text, SHANTOU);
+        let (line, field, message) = invalid(&text);
+        assert_eq!(line, line_of(&text, "{学校}"));
+        assert_eq!(field, "submission.file_pattern");
+        assert!(message.contains("学校"), "{message}");
+        let c = parse_campaign("ok.toml", SHANTOU).expect("loads");
+        assert_eq!(c.submission.file_pattern, "{序号}-{单位}-{作者}-{作品名}");
     }
 
     #[test]
