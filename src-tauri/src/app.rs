@@ -61,7 +61,6 @@ pub fn run() {
             commands::media_path,
             commands::open_file,
             commands::export_xlsx,
-            commands::export_xlsx_to,
             commands::pick_sheet,
             commands::import_sheet,
         ])

@@ -81,7 +81,6 @@ export const api = {
   mediaPath: (fileId: number) => call<string>("media_path", { fileId }),
   openFile: (fileId: number) => call<void>("open_file", { fileId }),
   exportXlsx: (filter: EntryFilter) => call<number | null>("export_xlsx", { filter }),
-  exportXlsxTo: (path: string, filter: EntryFilter) => call<number>("export_xlsx_to", { path, filter }),
   pickSheet: () => call<string | null>("pick_sheet"),
   importSheet: (path: string, options: SheetImportOptions) => call<SheetImport>("import_sheet", { path, options }),
   switchCampaign: (campaignId: string, unitType: string | null) =>

@@ -363,16 +363,6 @@ pub async fn export_xlsx(
     with_session(state, move |s| s.export_xlsx(&path, &filter).map(Some)).await
 }
 
-/// Writes the catalog to a path the window already knows (used by tests and drag-out).
-#[tauri::command]
-pub async fn export_xlsx_to(
-    state: State<'_, SharedSession>,
-    path: String,
-    filter: EntryFilter,
-) -> Result<usize> {
-    with_session(state, move |s| s.export_xlsx(&PathBuf::from(path), &filter)).await
-}
-
 #[tauri::command]
 pub async fn pick_sheet(window: tauri::Window) -> Result<Option<String>> {
     let picked = rfd::AsyncFileDialog::new()
