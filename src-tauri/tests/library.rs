@@ -654,6 +654,47 @@ mod import {
     }
 
     #[test]
+    fn a_file_whose_entry_cannot_be_read_back_after_its_commit_is_reported_imported() {
+        let (tmp, mut lib) = new_library();
+        let root = lib.root().to_path_buf();
+        // A catalog damaged by another program: every new file row gets a size that cannot be
+        // read as a number, so reading the entry back after its commit fails for real.
+        let other = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("open");
+        other
+            .execute_batch(
+                "CREATE TRIGGER damage AFTER INSERT ON files BEGIN
+                     UPDATE files SET size = 'damaged' WHERE id = NEW.id;
+                 END;",
+            )
+            .expect("trigger");
+        let f = work(tmp.path(), "朗诵.mp3", b"a recording");
+        let report = lib
+            .import_files(
+                &[f],
+                &options(OnDuplicate::Skip),
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )
+            .expect("import");
+        assert_eq!((report.added, report.failed), (1, 0), "{report:#?}");
+        let ImportOutcome::Added { entry_id, verdict } = report.items[0].outcome else {
+            panic!("{report:#?}")
+        };
+        assert_eq!(
+            verdict, None,
+            "not judged: the entry could not be read back"
+        );
+
+        // The entry and its file are in the catalog; once repaired it reads normally.
+        other
+            .execute_batch("DROP TRIGGER damage; UPDATE files SET size = 11;")
+            .expect("repair");
+        let entry = lib.entry(entry_id).expect("the imported entry");
+        assert_eq!(entry.title, "朗诵");
+        assert_eq!(entry.files.len(), 1);
+    }
+
+    #[test]
     fn cancel_stops_between_chunks_and_keeps_what_was_done() {
         let (tmp, mut lib) = new_library();
         let a = work(tmp.path(), "a.mp3", &[1u8; 100]);
