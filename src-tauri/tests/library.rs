@@ -1350,3 +1350,62 @@ fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
         .expect("attach without authors");
     assert_eq!(more.files.len(), 2);
 }
+
+#[test]
+fn a_damaged_list_column_is_an_error_naming_the_entry_and_is_never_overwritten() {
+    use baosong::library::BulkChange;
+    let (tmp, mut lib) = new_library();
+    let e = lib
+        .add_entry(&entry("晨读"), &[work(tmp.path(), "a.mp3", b"a")])
+        .expect("add");
+    let root = lib.root().to_path_buf();
+    let other = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("open");
+    let damaged = r#"["张三", 李四"#;
+    other
+        .execute(
+            "UPDATE entries SET authors = ?2, tags = 'not json' WHERE id = ?1",
+            rusqlite::params![e.id, damaged],
+        )
+        .expect("damage");
+
+    let err = lib
+        .entry(e.id)
+        .expect_err("a damaged list is not read as empty");
+    assert_eq!(err.code(), "entry.damaged");
+    let message = err.to_string();
+    assert!(message.contains(&format!("作品 {}", e.id)), "{message}");
+    assert!(message.contains("作者"), "{message}");
+    let err = lib
+        .entries(&EntryFilter::default(), EntrySort::Newest)
+        .expect_err("the list names the damaged entry too");
+    assert_eq!(err.code(), "entry.damaged");
+
+    // Nothing that would write the lists back goes through.
+    let more = work(tmp.path(), "b.mp3", b"b");
+    assert_eq!(
+        lib.attach_files(e.id, &[more]).expect_err("attach").code(),
+        "entry.damaged"
+    );
+    assert_eq!(
+        lib.update_entry(e.id, &entry("晨读（改）"))
+            .expect_err("update")
+            .code(),
+        "entry.damaged"
+    );
+    let bulk = lib.bulk_update(
+        &[e.id],
+        &BulkChange {
+            add_tags: vec!["工匠精神".into()],
+            ..BulkChange::default()
+        },
+    );
+    assert_eq!(bulk.expect_err("bulk tags").code(), "entry.damaged");
+    let (authors, tags): (String, String) = other
+        .query_row(
+            "SELECT authors, tags FROM entries WHERE id = ?1",
+            [e.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("raw");
+    assert_eq!((authors.as_str(), tags.as_str()), (damaged, "not json"));
+}

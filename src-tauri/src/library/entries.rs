@@ -212,8 +212,52 @@ fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-fn parse_list(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
+/// A list column (JSON) of an entry that does not read back as a list. Reading it as empty
+/// would let the next save write the empty list over what is left of the data, so it is an
+/// error instead ([`LibraryError::DamagedEntry`]) and nothing is written.
+#[derive(Debug)]
+pub(super) struct DamagedList {
+    pub(super) entry: i64,
+    /// The field as the clerk knows it (作者、标签、声明).
+    pub(super) field: &'static str,
+}
+
+impl std::fmt::Display for DamagedList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "entry {} has a damaged {} list", self.entry, self.field)
+    }
+}
+
+impl std::error::Error for DamagedList {}
+
+impl From<DamagedList> for LibraryError {
+    fn from(d: DamagedList) -> Self {
+        LibraryError::DamagedEntry {
+            id: d.entry,
+            field: d.field,
+        }
+    }
+}
+
+pub(super) fn parse_list(
+    entry: i64,
+    field: &'static str,
+    text: &str,
+) -> Result<Vec<String>, DamagedList> {
+    serde_json::from_str(text).map_err(|_| DamagedList { entry, field })
+}
+
+/// A list column read inside a row mapping; the error becomes [`LibraryError::DamagedEntry`]
+/// when converted (see `From<rusqlite::Error>`).
+fn list_column(
+    r: &rusqlite::Row<'_>,
+    idx: usize,
+    entry: i64,
+    field: &'static str,
+) -> rusqlite::Result<Vec<String>> {
+    parse_list(entry, field, &r.get::<_, String>(idx)?).map_err(|d| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(d))
+    })
 }
 
 const ENTRY_COLUMNS: &str = "id, campaign_id, category, title, authors, unit, phone, description, \
@@ -221,17 +265,18 @@ const ENTRY_COLUMNS: &str = "id, campaign_id, category, title, authors, unit, ph
                              status, recommended, recommend_order, override_reason";
 
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let id = r.get(0)?;
     Ok(Entry {
-        id: r.get(0)?,
+        id,
         campaign_id: r.get(1)?,
         category: r.get(2)?,
         title: r.get(3)?,
-        authors: parse_list(&r.get::<_, String>(4)?),
+        authors: list_column(r, 4, id, "作者")?,
         unit: r.get(5)?,
         phone: r.get(6)?,
         description: r.get(7)?,
-        tags: parse_list(&r.get::<_, String>(8)?),
-        declarations: parse_list(&r.get::<_, String>(9)?),
+        tags: list_column(r, 8, id, "标签")?,
+        declarations: list_column(r, 9, id, "声明")?,
         notes: r.get(10)?,
         files: Vec::new(),
         verdict: Verdict::Fail,
