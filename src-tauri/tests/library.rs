@@ -1409,3 +1409,105 @@ fn a_damaged_list_column_is_an_error_naming_the_entry_and_is_never_overwritten()
         .expect("raw");
     assert_eq!((authors.as_str(), tags.as_str()), (damaged, "not json"));
 }
+
+/// Another program holds a write open while it changes an entry; `write` runs on `lib` in a
+/// thread meanwhile, and the other program commits half a second later. Returns `lib` and what
+/// `write` said.
+fn while_another_program_writes<T: Send + 'static>(
+    mut lib: Library,
+    change: &str,
+    write: impl FnOnce(&mut Library) -> T + Send + 'static,
+) -> (Library, T) {
+    let other = rusqlite::Connection::open(lib.root().join("catalog.sqlite")).expect("open");
+    other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    other.execute_batch(change).expect("change");
+    let window = std::thread::spawn(move || {
+        let result = write(&mut lib);
+        (lib, result)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    other.execute_batch("COMMIT").expect("commit");
+    window.join().expect("thread")
+}
+
+#[test]
+fn set_review_judges_the_entry_as_it_is_when_the_review_is_written() {
+    use baosong::library::Review;
+    let (tmp, mut lib) = new_library();
+    // A recording passes as a recitation and fails as a micro-video (video only).
+    let e = lib
+        .add_entry(&entry("晨读"), &[tone(tmp.path(), 440)])
+        .expect("add");
+    assert_ne!(e.verdict, baosong::checks::Verdict::Fail);
+    let cli = Library::open(lib.root(), Actor::Cli).expect("second handle");
+
+    // Another program moves it to micro-video while the window recommends it.
+    let (lib, result) = while_another_program_writes(
+        lib,
+        &format!(
+            "UPDATE entries SET category = 'micro-video' WHERE id = {}",
+            e.id
+        ),
+        move |lib| {
+            lib.set_review(
+                e.id,
+                &Review {
+                    recommended: true,
+                    ..Review::default()
+                },
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        },
+    );
+    let err = result.expect_err("a failing work is not recommended without a reason");
+    assert!(err.contains("理由"), "{err}");
+    for handle in [&lib, &cli] {
+        let now = handle.entry(e.id).expect("entry");
+        assert_eq!(now.category, "micro-video");
+        assert!(!now.review.recommended, "recommended against stale files");
+    }
+}
+
+#[test]
+fn save_entry_judges_the_files_as_they_are_when_the_entry_is_written() {
+    use baosong::library::Review;
+    let (tmp, mut lib) = new_library();
+    let good = lib
+        .add_entry(&entry("晨读"), &[tone(tmp.path(), 440)])
+        .expect("add");
+    let bad = lib
+        .add_entry(
+            &entry("坏文件"),
+            &[work(tmp.path(), "坏文件.mp4", b"definitely not a video")],
+        )
+        .expect("add");
+    assert_ne!(good.verdict, baosong::checks::Verdict::Fail);
+    assert_eq!(bad.verdict, baosong::checks::Verdict::Fail);
+
+    // Another program swaps the two works' files while the drawer saves a recommendation.
+    let swap = format!(
+        "UPDATE files SET entry_id = CASE entry_id WHEN {g} THEN {b} ELSE {g} END
+         WHERE entry_id IN ({g}, {b})",
+        g = good.id,
+        b = bad.id
+    );
+    let (lib, result) = while_another_program_writes(lib, &swap, move |lib| {
+        lib.save_entry(
+            good.id,
+            Some(&entry("晨读")),
+            &[],
+            Some(&Review {
+                recommended: true,
+                ..Review::default()
+            }),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    });
+    let err = result.expect_err("judged against the files it has now");
+    assert!(err.contains("理由"), "{err}");
+    let now = lib.entry(good.id).expect("entry");
+    assert_eq!(now.verdict, baosong::checks::Verdict::Fail);
+    assert!(!now.review.recommended, "recommended against stale files");
+}

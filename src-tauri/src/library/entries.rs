@@ -355,7 +355,9 @@ impl Library {
 
     /// What the entry drawer saves at once: the catalog data, new files and (if given) the
     /// review, judged together — the review rule sees the category and files being saved —
-    /// and written in one transaction. The files are copied into the store first.
+    /// and written in one transaction. The files are copied into the store first; the entry is
+    /// then read, judged and written under the write lock, so the rule holds against the
+    /// entry as it is at that moment (another program may have moved it or its files).
     pub fn save_entry(
         &mut self,
         id: i64,
@@ -363,116 +365,126 @@ impl Library {
         files: &[PathBuf],
         review: Option<&Review>,
     ) -> Result<Entry, LibraryError> {
+        // Refused early, before anything is copied: bad input, a deleted entry.
         let campaign = self.campaign()?;
-        let before = self.entry(id)?;
-        if before.deleted_at.is_some() {
+        if let Some(input) = input {
+            check(input, &campaign)?;
+        }
+        if self.entry(id)?.deleted_at.is_some() {
             return Err(LibraryError::NoSuchEntry(id));
         }
-        let input = match input {
-            Some(input) => check(input, &campaign)?.input,
-            None => input_of(&before),
-        };
         let _importing = store::begin_import(&self.root)?;
         let stored: Vec<(PathBuf, StoredFile)> = files
             .iter()
             .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
             .collect::<Result<_, _>>()?;
 
-        // The entry as it will be, judged before anything is written.
-        let mut after = before.clone();
-        after.category = input.category.clone();
-        after
-            .files
-            .extend(stored.iter().map(|(source, s)| EntryFile {
-                id: 0,
-                original_name: String::new(),
-                original_path: source.display().to_string(),
-                stored_path: s.stored_path.clone(),
-                size: s.size,
-                sha256: s.sha256.clone(),
-                added_at: String::new(),
-                facts: None,
-                check: None,
-                also_received: Vec::new(),
-            }));
-        self.judge(&mut after, &campaign)?;
-        let review_changed = review.is_some_and(|r| *r != before.review);
-        let review = review.unwrap_or(&before.review);
-        let (reason, order) = check_review(review, after.verdict).map_err(|e| {
-            // Unchanged review, new category or files: say what made it fail.
-            match (e, review_changed) {
-                (LibraryError::Invalid(_), false) if after.category != before.category => {
-                    LibraryError::Invalid(vec![FieldError::new(
-                        "category",
-                        "此作品已推荐报送，改为这个类别后文件检查不合格：请先取消推荐，或在“审核与推荐”中写明理由",
-                    )])
-                }
-                (e, _) => e,
+        self.immediate(|conn| {
+            let campaign = self.campaign()?;
+            let before = self.entry(id)?;
+            if before.deleted_at.is_some() {
+                return Err(LibraryError::NoSuchEntry(id));
             }
-        })?;
+            let input = match input {
+                Some(input) => check(input, &campaign)?.input,
+                None => input_of(&before),
+            };
 
-        let at = now();
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE entries SET category = ?2, title = ?3, authors = ?4, unit = ?5, phone = ?6,
-                    description = ?7, tags = ?8, declarations = ?9, notes = ?10, updated_at = ?11
-             WHERE id = ?1 AND deleted_at IS NULL",
-            params![
-                id,
-                input.category,
-                input.title,
-                json_list(&input.authors),
-                input.unit,
-                input.phone,
-                input.description,
-                json_list(&input.tags),
-                json_list(&input.declarations),
-                input.notes,
-                at
-            ],
-        )?;
-        let before_input = input_of(&before);
-        if before_input != input {
-            audit(
-                &tx,
-                self.actor,
-                "entry.update",
-                Some(id),
-                &serde_json::json!({ "before": before_input, "after": input }),
+            // The entry as it will be, judged before anything is written.
+            let mut after = before.clone();
+            after.category = input.category.clone();
+            after
+                .files
+                .extend(stored.iter().map(|(source, s)| EntryFile {
+                    id: 0,
+                    original_name: String::new(),
+                    original_path: source.display().to_string(),
+                    stored_path: s.stored_path.clone(),
+                    size: s.size,
+                    sha256: s.sha256.clone(),
+                    added_at: String::new(),
+                    facts: None,
+                    check: None,
+                    also_received: Vec::new(),
+                }));
+            self.judge(&mut after, &campaign)?;
+            let review_changed = review.is_some_and(|r| *r != before.review);
+            let review = review.unwrap_or(&before.review);
+            let (reason, order) = check_review(review, after.verdict).map_err(|e| {
+                // Unchanged review, new category or files: say what made it fail.
+                match (e, review_changed) {
+                    (LibraryError::Invalid(_), false) if after.category != before.category => {
+                        LibraryError::Invalid(vec![FieldError::new(
+                            "category",
+                            "此作品已推荐报送，改为这个类别后文件检查不合格：请先取消推荐，或在“审核与推荐”中写明理由",
+                        )])
+                    }
+                    (e, _) => e,
+                }
+            })?;
+
+            let at = now();
+            conn.execute(
+                "UPDATE entries SET category = ?2, title = ?3, authors = ?4, unit = ?5, phone = ?6,
+                        description = ?7, tags = ?8, declarations = ?9, notes = ?10, updated_at = ?11
+                 WHERE id = ?1 AND deleted_at IS NULL",
+                params![
+                    id,
+                    input.category,
+                    input.title,
+                    json_list(&input.authors),
+                    input.unit,
+                    input.phone,
+                    input.description,
+                    json_list(&input.tags),
+                    json_list(&input.declarations),
+                    input.notes,
+                    at
+                ],
             )?;
-        }
-        for (source, s) in &stored {
-            insert_file(&tx, id, source, s, &at)?;
-        }
-        if !stored.is_empty() {
-            let detail: Vec<serde_json::Value> = stored
-                .iter()
-                .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
-                .collect();
-            audit(
-                &tx,
-                self.actor,
-                "entry.attach",
-                Some(id),
-                &serde_json::json!({ "files": detail }),
-            )?;
-        }
-        if review_changed {
-            tx.execute(
-                "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
-                        override_reason = ?5
-                 WHERE id = ?1",
-                params![id, review.status.as_db(), review.recommended, order, reason],
-            )?;
-            audit(
-                &tx,
-                self.actor,
-                "entry.review",
-                Some(id),
-                &serde_json::json!({ "before": before.review, "after": review }),
-            )?;
-        }
-        tx.commit()?;
+            let before_input = input_of(&before);
+            if before_input != input {
+                audit(
+                    conn,
+                    self.actor,
+                    "entry.update",
+                    Some(id),
+                    &serde_json::json!({ "before": before_input, "after": input }),
+                )?;
+            }
+            for (source, s) in &stored {
+                insert_file(conn, id, source, s, &at)?;
+            }
+            if !stored.is_empty() {
+                let detail: Vec<serde_json::Value> = stored
+                    .iter()
+                    .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
+                    .collect();
+                audit(
+                    conn,
+                    self.actor,
+                    "entry.attach",
+                    Some(id),
+                    &serde_json::json!({ "files": detail }),
+                )?;
+            }
+            if review_changed {
+                conn.execute(
+                    "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
+                            override_reason = ?5
+                     WHERE id = ?1",
+                    params![id, review.status.as_db(), review.recommended, order, reason],
+                )?;
+                audit(
+                    conn,
+                    self.actor,
+                    "entry.review",
+                    Some(id),
+                    &serde_json::json!({ "before": before.review, "after": review }),
+                )?;
+            }
+            Ok(())
+        })?;
         self.entry(id)
     }
 
@@ -767,7 +779,7 @@ pub(super) fn insert_entry(
 }
 
 pub(super) fn insert_file(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     entry_id: i64,
     source: &Path,
     s: &StoredFile,
