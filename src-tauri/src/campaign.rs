@@ -11,6 +11,7 @@
 mod raw;
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -285,27 +286,47 @@ impl Campaign {
     }
 }
 
+/// How many times the embedded files were parsed, for the test that they are parsed once.
+#[cfg(test)]
+static EMBEDDED_PARSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The embedded campaigns, parsed and validated on first use only: every entry read asks
+/// for the campaign, and parsing three TOML files each time showed in long lists.
+fn parsed() -> &'static [Campaign] {
+    static PARSED: OnceLock<Vec<Campaign>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        #[cfg(test)]
+        EMBEDDED_PARSES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        EMBEDDED
+            .iter()
+            .map(|(file, text)| {
+                // The embedded files are tested; a failure here is a build defect, so say
+                // which.
+                parse_campaign(file, text)
+                    .unwrap_or_else(|e| panic!("embedded campaign {file} is invalid: {e}"))
+            })
+            .collect()
+    })
+}
+
 /// All campaigns shipped with the app, in file order.
 pub fn embedded() -> Vec<Campaign> {
-    EMBEDDED
-        .iter()
-        .map(|(file, text)| {
-            // The embedded files are tested; a failure here is a build defect, so say which.
-            parse_campaign(file, text)
-                .unwrap_or_else(|e| panic!("embedded campaign {file} is invalid: {e}"))
-        })
-        .collect()
+    parsed().to_vec()
 }
 
 /// An embedded campaign by id.
 pub fn embedded_by_id(id: &str) -> Result<Campaign, CampaignError> {
-    let all = embedded();
-    let ids: Vec<String> = all.iter().map(|c| c.id.clone()).collect();
-    all.into_iter()
+    let all = parsed();
+    all.iter()
         .find(|c| c.id == id)
+        .cloned()
         .ok_or_else(|| CampaignError::Unknown {
             id: id.to_owned(),
-            available: ids.join("、"),
+            available: all
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
         })
 }
 
@@ -322,6 +343,19 @@ pub fn load_file(path: &Path) -> Result<Campaign, CampaignError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_campaigns_are_parsed_once_and_every_call_gets_the_same() {
+        let first = embedded();
+        assert_eq!(embedded(), first);
+        assert_eq!(
+            embedded_by_id(DEFAULT_CAMPAIGN_ID).expect("default"),
+            embedded_by_id(DEFAULT_CAMPAIGN_ID).expect("default again")
+        );
+        assert_eq!(embedded_by_id("national-2023").expect("national"), first[2]);
+        // Other tests in this process call these too: still one parse in all.
+        assert_eq!(EMBEDDED_PARSES.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn embedded_campaigns_all_load() {

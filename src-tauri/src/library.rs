@@ -117,6 +117,10 @@ pub enum LibraryError {
     BatchSent(u32),
     #[error("报送批次 {0} 的记录已损坏，无法读取。请备份资料库文件夹后联系技术人员。")]
     DamagedBatch(i64),
+    #[error(
+        "作品 {id} 的{field}数据已损坏，无法读取。为免丢失，此作品暂不能修改（资料库未作改动）；请备份资料库文件夹后联系技术人员。"
+    )]
+    DamagedEntry { id: i64, field: &'static str },
     #[error(transparent)]
     Draft(#[from] crate::batch::DraftError),
     #[error(transparent)]
@@ -146,6 +150,7 @@ impl LibraryError {
             LibraryError::NoSuchBatch(_) => "batch.not_found",
             LibraryError::BatchSent(_) => "batch.sent",
             LibraryError::DamagedBatch(_) => "batch.damaged",
+            LibraryError::DamagedEntry { .. } => "entry.damaged",
             LibraryError::Draft(crate::batch::DraftError::UnknownCategory(_)) => {
                 "batch.unknown_category"
             }
@@ -178,6 +183,14 @@ impl LibraryError {
 impl From<rusqlite::Error> for LibraryError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &e
+            && let Some(d) = inner.downcast_ref::<entries::DamagedList>()
+        {
+            return LibraryError::DamagedEntry {
+                id: d.entry,
+                field: d.field,
+            };
+        }
         match e.sqlite_error_code() {
             Some(DatabaseBusy | DatabaseLocked) => LibraryError::Busy,
             _ => LibraryError::Sqlite(e),

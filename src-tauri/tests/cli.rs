@@ -786,3 +786,44 @@ fn import_sheet_map_corrects_the_column_mapping_as_the_window_does() {
     let after = r.cli(&["entry", "list", "--json"]).ok().json();
     assert_eq!(before, after, "a refused correction imported something");
 }
+
+#[test]
+fn entry_update_with_a_refused_recommendation_leaves_the_category_as_it_was() {
+    let r = Run::new();
+    r.init();
+    let broken = r.file("坏文件.mp4", b"definitely not a video");
+    let added = r
+        .cli(&[
+            "entry",
+            "add",
+            broken.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+            "--title",
+            "坏文件",
+            "--author",
+            "甲",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let id = added["id"].as_i64().expect("id").to_string();
+
+    // The data and the review are one change: the recommendation is refused (the file fails
+    // and no reason is written), so the category does not move either.
+    let out = r
+        .cli(&[
+            "entry",
+            "update",
+            &id,
+            "--category",
+            "recitation",
+            "--recommend",
+            "true",
+        ])
+        .fails_with(2);
+    assert!(out.stderr.contains("理由"), "{}", out.explain());
+    let shown = r.cli(&["entry", "show", &id, "--json"]).ok().json();
+    assert_eq!(shown["category"], "micro-video", "{shown:#}");
+    assert_eq!(shown["review"]["recommended"], false);
+}

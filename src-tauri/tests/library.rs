@@ -654,6 +654,47 @@ mod import {
     }
 
     #[test]
+    fn a_file_whose_entry_cannot_be_read_back_after_its_commit_is_reported_imported() {
+        let (tmp, mut lib) = new_library();
+        let root = lib.root().to_path_buf();
+        // A catalog damaged by another program: every new file row gets a size that cannot be
+        // read as a number, so reading the entry back after its commit fails for real.
+        let other = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("open");
+        other
+            .execute_batch(
+                "CREATE TRIGGER damage AFTER INSERT ON files BEGIN
+                     UPDATE files SET size = 'damaged' WHERE id = NEW.id;
+                 END;",
+            )
+            .expect("trigger");
+        let f = work(tmp.path(), "朗诵.mp3", b"a recording");
+        let report = lib
+            .import_files(
+                &[f],
+                &options(OnDuplicate::Skip),
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )
+            .expect("import");
+        assert_eq!((report.added, report.failed), (1, 0), "{report:#?}");
+        let ImportOutcome::Added { entry_id, verdict } = report.items[0].outcome else {
+            panic!("{report:#?}")
+        };
+        assert_eq!(
+            verdict, None,
+            "not judged: the entry could not be read back"
+        );
+
+        // The entry and its file are in the catalog; once repaired it reads normally.
+        other
+            .execute_batch("DROP TRIGGER damage; UPDATE files SET size = 11;")
+            .expect("repair");
+        let entry = lib.entry(entry_id).expect("the imported entry");
+        assert_eq!(entry.title, "朗诵");
+        assert_eq!(entry.files.len(), 1);
+    }
+
+    #[test]
     fn cancel_stops_between_chunks_and_keeps_what_was_done() {
         let (tmp, mut lib) = new_library();
         let a = work(tmp.path(), "a.mp3", &[1u8; 100]);
@@ -1308,4 +1349,165 @@ fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
         .attach_files(id, &[work(tmp.path(), "另一段.mp3", b"more")])
         .expect("attach without authors");
     assert_eq!(more.files.len(), 2);
+}
+
+#[test]
+fn a_damaged_list_column_is_an_error_naming_the_entry_and_is_never_overwritten() {
+    use baosong::library::BulkChange;
+    let (tmp, mut lib) = new_library();
+    let e = lib
+        .add_entry(&entry("晨读"), &[work(tmp.path(), "a.mp3", b"a")])
+        .expect("add");
+    let root = lib.root().to_path_buf();
+    let other = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("open");
+    let damaged = r#"["张三", 李四"#;
+    other
+        .execute(
+            "UPDATE entries SET authors = ?2, tags = 'not json' WHERE id = ?1",
+            rusqlite::params![e.id, damaged],
+        )
+        .expect("damage");
+
+    let err = lib
+        .entry(e.id)
+        .expect_err("a damaged list is not read as empty");
+    assert_eq!(err.code(), "entry.damaged");
+    let message = err.to_string();
+    assert!(message.contains(&format!("作品 {}", e.id)), "{message}");
+    assert!(message.contains("作者"), "{message}");
+    let err = lib
+        .entries(&EntryFilter::default(), EntrySort::Newest)
+        .expect_err("the list names the damaged entry too");
+    assert_eq!(err.code(), "entry.damaged");
+
+    // Nothing that would write the lists back goes through.
+    let more = work(tmp.path(), "b.mp3", b"b");
+    assert_eq!(
+        lib.attach_files(e.id, &[more]).expect_err("attach").code(),
+        "entry.damaged"
+    );
+    assert_eq!(
+        lib.update_entry(e.id, &entry("晨读（改）"))
+            .expect_err("update")
+            .code(),
+        "entry.damaged"
+    );
+    let bulk = lib.bulk_update(
+        &[e.id],
+        &BulkChange {
+            add_tags: vec!["工匠精神".into()],
+            ..BulkChange::default()
+        },
+    );
+    assert_eq!(bulk.expect_err("bulk tags").code(), "entry.damaged");
+    let (authors, tags): (String, String) = other
+        .query_row(
+            "SELECT authors, tags FROM entries WHERE id = ?1",
+            [e.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("raw");
+    assert_eq!((authors.as_str(), tags.as_str()), (damaged, "not json"));
+}
+
+/// Another program holds a write open while it changes an entry; `write` runs on `lib` in a
+/// thread meanwhile, and the other program commits half a second later. Returns `lib` and what
+/// `write` said.
+fn while_another_program_writes<T: Send + 'static>(
+    mut lib: Library,
+    change: &str,
+    write: impl FnOnce(&mut Library) -> T + Send + 'static,
+) -> (Library, T) {
+    let other = rusqlite::Connection::open(lib.root().join("catalog.sqlite")).expect("open");
+    other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    other.execute_batch(change).expect("change");
+    let window = std::thread::spawn(move || {
+        let result = write(&mut lib);
+        (lib, result)
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    other.execute_batch("COMMIT").expect("commit");
+    window.join().expect("thread")
+}
+
+#[test]
+fn set_review_judges_the_entry_as_it_is_when_the_review_is_written() {
+    use baosong::library::Review;
+    let (tmp, mut lib) = new_library();
+    // A recording passes as a recitation and fails as a micro-video (video only).
+    let e = lib
+        .add_entry(&entry("晨读"), &[tone(tmp.path(), 440)])
+        .expect("add");
+    assert_ne!(e.verdict, baosong::checks::Verdict::Fail);
+    let cli = Library::open(lib.root(), Actor::Cli).expect("second handle");
+
+    // Another program moves it to micro-video while the window recommends it.
+    let (lib, result) = while_another_program_writes(
+        lib,
+        &format!(
+            "UPDATE entries SET category = 'micro-video' WHERE id = {}",
+            e.id
+        ),
+        move |lib| {
+            lib.set_review(
+                e.id,
+                &Review {
+                    recommended: true,
+                    ..Review::default()
+                },
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+        },
+    );
+    let err = result.expect_err("a failing work is not recommended without a reason");
+    assert!(err.contains("理由"), "{err}");
+    for handle in [&lib, &cli] {
+        let now = handle.entry(e.id).expect("entry");
+        assert_eq!(now.category, "micro-video");
+        assert!(!now.review.recommended, "recommended against stale files");
+    }
+}
+
+#[test]
+fn save_entry_judges_the_files_as_they_are_when_the_entry_is_written() {
+    use baosong::library::Review;
+    let (tmp, mut lib) = new_library();
+    let good = lib
+        .add_entry(&entry("晨读"), &[tone(tmp.path(), 440)])
+        .expect("add");
+    let bad = lib
+        .add_entry(
+            &entry("坏文件"),
+            &[work(tmp.path(), "坏文件.mp4", b"definitely not a video")],
+        )
+        .expect("add");
+    assert_ne!(good.verdict, baosong::checks::Verdict::Fail);
+    assert_eq!(bad.verdict, baosong::checks::Verdict::Fail);
+
+    // Another program swaps the two works' files while the drawer saves a recommendation.
+    let swap = format!(
+        "UPDATE files SET entry_id = CASE entry_id WHEN {g} THEN {b} ELSE {g} END
+         WHERE entry_id IN ({g}, {b})",
+        g = good.id,
+        b = bad.id
+    );
+    let (lib, result) = while_another_program_writes(lib, &swap, move |lib| {
+        lib.save_entry(
+            good.id,
+            Some(&entry("晨读")),
+            &[],
+            Some(&Review {
+                recommended: true,
+                ..Review::default()
+            }),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    });
+    let err = result.expect_err("judged against the files it has now");
+    assert!(err.contains("理由"), "{err}");
+    let now = lib.entry(good.id).expect("entry");
+    assert_eq!(now.verdict, baosong::checks::Verdict::Fail);
+    assert!(!now.review.recommended, "recommended against stale files");
 }

@@ -99,7 +99,7 @@ impl Library {
             let Some((old_category, old_unit, old_status, old_tags, recommended)) = row else {
                 return Err(LibraryError::NoSuchEntry(id));
             };
-            let mut tags: Vec<String> = serde_json::from_str(&old_tags).unwrap_or_default();
+            let mut tags = super::entries::parse_list(id, "标签", &old_tags)?;
             tags.retain(|t| !change.remove_tags.iter().any(|r| r.trim() == t));
             for t in change.add_tags.iter().map(|t| t.trim().to_owned()) {
                 if !tags.contains(&t) {

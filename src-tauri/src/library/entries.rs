@@ -212,8 +212,52 @@ fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-fn parse_list(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
+/// A list column (JSON) of an entry that does not read back as a list. Reading it as empty
+/// would let the next save write the empty list over what is left of the data, so it is an
+/// error instead ([`LibraryError::DamagedEntry`]) and nothing is written.
+#[derive(Debug)]
+pub(super) struct DamagedList {
+    pub(super) entry: i64,
+    /// The field as the clerk knows it (作者、标签、声明).
+    pub(super) field: &'static str,
+}
+
+impl std::fmt::Display for DamagedList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "entry {} has a damaged {} list", self.entry, self.field)
+    }
+}
+
+impl std::error::Error for DamagedList {}
+
+impl From<DamagedList> for LibraryError {
+    fn from(d: DamagedList) -> Self {
+        LibraryError::DamagedEntry {
+            id: d.entry,
+            field: d.field,
+        }
+    }
+}
+
+pub(super) fn parse_list(
+    entry: i64,
+    field: &'static str,
+    text: &str,
+) -> Result<Vec<String>, DamagedList> {
+    serde_json::from_str(text).map_err(|_| DamagedList { entry, field })
+}
+
+/// A list column read inside a row mapping; the error becomes [`LibraryError::DamagedEntry`]
+/// when converted (see `From<rusqlite::Error>`).
+fn list_column(
+    r: &rusqlite::Row<'_>,
+    idx: usize,
+    entry: i64,
+    field: &'static str,
+) -> rusqlite::Result<Vec<String>> {
+    parse_list(entry, field, &r.get::<_, String>(idx)?).map_err(|d| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(d))
+    })
 }
 
 const ENTRY_COLUMNS: &str = "id, campaign_id, category, title, authors, unit, phone, description, \
@@ -221,17 +265,18 @@ const ENTRY_COLUMNS: &str = "id, campaign_id, category, title, authors, unit, ph
                              status, recommended, recommend_order, override_reason";
 
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let id = r.get(0)?;
     Ok(Entry {
-        id: r.get(0)?,
+        id,
         campaign_id: r.get(1)?,
         category: r.get(2)?,
         title: r.get(3)?,
-        authors: parse_list(&r.get::<_, String>(4)?),
+        authors: list_column(r, 4, id, "作者")?,
         unit: r.get(5)?,
         phone: r.get(6)?,
         description: r.get(7)?,
-        tags: parse_list(&r.get::<_, String>(8)?),
-        declarations: parse_list(&r.get::<_, String>(9)?),
+        tags: list_column(r, 8, id, "标签")?,
+        declarations: list_column(r, 9, id, "声明")?,
         notes: r.get(10)?,
         files: Vec::new(),
         verdict: Verdict::Fail,
@@ -310,7 +355,9 @@ impl Library {
 
     /// What the entry drawer saves at once: the catalog data, new files and (if given) the
     /// review, judged together — the review rule sees the category and files being saved —
-    /// and written in one transaction. The files are copied into the store first.
+    /// and written in one transaction. The files are copied into the store first; the entry is
+    /// then read, judged and written under the write lock, so the rule holds against the
+    /// entry as it is at that moment (another program may have moved it or its files).
     pub fn save_entry(
         &mut self,
         id: i64,
@@ -318,116 +365,126 @@ impl Library {
         files: &[PathBuf],
         review: Option<&Review>,
     ) -> Result<Entry, LibraryError> {
+        // Refused early, before anything is copied: bad input, a deleted entry.
         let campaign = self.campaign()?;
-        let before = self.entry(id)?;
-        if before.deleted_at.is_some() {
+        if let Some(input) = input {
+            check(input, &campaign)?;
+        }
+        if self.entry(id)?.deleted_at.is_some() {
             return Err(LibraryError::NoSuchEntry(id));
         }
-        let input = match input {
-            Some(input) => check(input, &campaign)?.input,
-            None => input_of(&before),
-        };
         let _importing = store::begin_import(&self.root)?;
         let stored: Vec<(PathBuf, StoredFile)> = files
             .iter()
             .map(|f| store::import(&self.root, f).map(|s| (f.clone(), s)))
             .collect::<Result<_, _>>()?;
 
-        // The entry as it will be, judged before anything is written.
-        let mut after = before.clone();
-        after.category = input.category.clone();
-        after
-            .files
-            .extend(stored.iter().map(|(source, s)| EntryFile {
-                id: 0,
-                original_name: String::new(),
-                original_path: source.display().to_string(),
-                stored_path: s.stored_path.clone(),
-                size: s.size,
-                sha256: s.sha256.clone(),
-                added_at: String::new(),
-                facts: None,
-                check: None,
-                also_received: Vec::new(),
-            }));
-        self.judge(&mut after, &campaign)?;
-        let review_changed = review.is_some_and(|r| *r != before.review);
-        let review = review.unwrap_or(&before.review);
-        let (reason, order) = check_review(review, after.verdict).map_err(|e| {
-            // Unchanged review, new category or files: say what made it fail.
-            match (e, review_changed) {
-                (LibraryError::Invalid(_), false) if after.category != before.category => {
-                    LibraryError::Invalid(vec![FieldError::new(
-                        "category",
-                        "此作品已推荐报送，改为这个类别后文件检查不合格：请先取消推荐，或在“审核与推荐”中写明理由",
-                    )])
-                }
-                (e, _) => e,
+        self.immediate(|conn| {
+            let campaign = self.campaign()?;
+            let before = self.entry(id)?;
+            if before.deleted_at.is_some() {
+                return Err(LibraryError::NoSuchEntry(id));
             }
-        })?;
+            let input = match input {
+                Some(input) => check(input, &campaign)?.input,
+                None => input_of(&before),
+            };
 
-        let at = now();
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE entries SET category = ?2, title = ?3, authors = ?4, unit = ?5, phone = ?6,
-                    description = ?7, tags = ?8, declarations = ?9, notes = ?10, updated_at = ?11
-             WHERE id = ?1 AND deleted_at IS NULL",
-            params![
-                id,
-                input.category,
-                input.title,
-                json_list(&input.authors),
-                input.unit,
-                input.phone,
-                input.description,
-                json_list(&input.tags),
-                json_list(&input.declarations),
-                input.notes,
-                at
-            ],
-        )?;
-        let before_input = input_of(&before);
-        if before_input != input {
-            audit(
-                &tx,
-                self.actor,
-                "entry.update",
-                Some(id),
-                &serde_json::json!({ "before": before_input, "after": input }),
+            // The entry as it will be, judged before anything is written.
+            let mut after = before.clone();
+            after.category = input.category.clone();
+            after
+                .files
+                .extend(stored.iter().map(|(source, s)| EntryFile {
+                    id: 0,
+                    original_name: String::new(),
+                    original_path: source.display().to_string(),
+                    stored_path: s.stored_path.clone(),
+                    size: s.size,
+                    sha256: s.sha256.clone(),
+                    added_at: String::new(),
+                    facts: None,
+                    check: None,
+                    also_received: Vec::new(),
+                }));
+            self.judge(&mut after, &campaign)?;
+            let review_changed = review.is_some_and(|r| *r != before.review);
+            let review = review.unwrap_or(&before.review);
+            let (reason, order) = check_review(review, after.verdict).map_err(|e| {
+                // Unchanged review, new category or files: say what made it fail.
+                match (e, review_changed) {
+                    (LibraryError::Invalid(_), false) if after.category != before.category => {
+                        LibraryError::Invalid(vec![FieldError::new(
+                            "category",
+                            "此作品已推荐报送，改为这个类别后文件检查不合格：请先取消推荐，或在“审核与推荐”中写明理由",
+                        )])
+                    }
+                    (e, _) => e,
+                }
+            })?;
+
+            let at = now();
+            conn.execute(
+                "UPDATE entries SET category = ?2, title = ?3, authors = ?4, unit = ?5, phone = ?6,
+                        description = ?7, tags = ?8, declarations = ?9, notes = ?10, updated_at = ?11
+                 WHERE id = ?1 AND deleted_at IS NULL",
+                params![
+                    id,
+                    input.category,
+                    input.title,
+                    json_list(&input.authors),
+                    input.unit,
+                    input.phone,
+                    input.description,
+                    json_list(&input.tags),
+                    json_list(&input.declarations),
+                    input.notes,
+                    at
+                ],
             )?;
-        }
-        for (source, s) in &stored {
-            insert_file(&tx, id, source, s, &at)?;
-        }
-        if !stored.is_empty() {
-            let detail: Vec<serde_json::Value> = stored
-                .iter()
-                .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
-                .collect();
-            audit(
-                &tx,
-                self.actor,
-                "entry.attach",
-                Some(id),
-                &serde_json::json!({ "files": detail }),
-            )?;
-        }
-        if review_changed {
-            tx.execute(
-                "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
-                        override_reason = ?5
-                 WHERE id = ?1",
-                params![id, review.status.as_db(), review.recommended, order, reason],
-            )?;
-            audit(
-                &tx,
-                self.actor,
-                "entry.review",
-                Some(id),
-                &serde_json::json!({ "before": before.review, "after": review }),
-            )?;
-        }
-        tx.commit()?;
+            let before_input = input_of(&before);
+            if before_input != input {
+                audit(
+                    conn,
+                    self.actor,
+                    "entry.update",
+                    Some(id),
+                    &serde_json::json!({ "before": before_input, "after": input }),
+                )?;
+            }
+            for (source, s) in &stored {
+                insert_file(conn, id, source, s, &at)?;
+            }
+            if !stored.is_empty() {
+                let detail: Vec<serde_json::Value> = stored
+                    .iter()
+                    .map(|(p, s)| serde_json::json!({"path": p.display().to_string(), "sha256": s.sha256}))
+                    .collect();
+                audit(
+                    conn,
+                    self.actor,
+                    "entry.attach",
+                    Some(id),
+                    &serde_json::json!({ "files": detail }),
+                )?;
+            }
+            if review_changed {
+                conn.execute(
+                    "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
+                            override_reason = ?5
+                     WHERE id = ?1",
+                    params![id, review.status.as_db(), review.recommended, order, reason],
+                )?;
+                audit(
+                    conn,
+                    self.actor,
+                    "entry.review",
+                    Some(id),
+                    &serde_json::json!({ "before": before.review, "after": review }),
+                )?;
+            }
+            Ok(())
+        })?;
         self.entry(id)
     }
 
@@ -722,7 +779,7 @@ pub(super) fn insert_entry(
 }
 
 pub(super) fn insert_file(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     entry_id: i64,
     source: &Path,
     s: &StoredFile,

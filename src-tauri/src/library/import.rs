@@ -73,7 +73,9 @@ pub enum ImportOutcome {
     Added {
         #[ts(type = "number")]
         entry_id: i64,
-        verdict: Verdict,
+        /// None when the entry committed but could not be read back to judge it: the file is
+        /// imported all the same, and the entry shows its verdict when opened.
+        verdict: Option<Verdict>,
     },
     /// The content is already in entry `existing_entry_id`; `action` says what was done.
     Duplicate {
@@ -418,16 +420,19 @@ impl Library {
                     },
                     None => ImportOutcome::Added {
                         entry_id: id,
-                        verdict: Verdict::Fail, // judged below, after the commit
+                        verdict: None, // judged below, after the commit
                     },
                 }
             }
         };
         tx.commit()?;
+        // From here on the file is imported, whatever happens: a read-back that fails (a
+        // damaged row, a disk error) only leaves its verdict unknown, never reports it failed
+        // (the clerk would import it again and get a duplicate).
         Ok(match outcome {
             ImportOutcome::Added { entry_id, .. } => ImportOutcome::Added {
                 entry_id,
-                verdict: self.entry(entry_id)?.verdict,
+                verdict: self.entry(entry_id).ok().map(|e| e.verdict),
             },
             other => other,
         })

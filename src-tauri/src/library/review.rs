@@ -70,35 +70,37 @@ pub struct Review {
 }
 
 impl Library {
-    /// Sets an entry's review state, enforcing the override rule.
+    /// Sets an entry's review state, enforcing the override rule. The entry is read, judged
+    /// and written under the write lock, so the rule sees its category and files as they are
+    /// when the review lands, not as another program left them a moment before.
     pub fn set_review(&mut self, id: i64, review: &Review) -> Result<super::Entry, LibraryError> {
-        let entry = self.entry(id)?;
-        if entry.deleted_at.is_some() {
-            return Err(LibraryError::NoSuchEntry(id));
-        }
-        let (reason, order) = check_review(review, entry.verdict)?;
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
-                    override_reason = ?5, updated_at = ?6
-             WHERE id = ?1 AND deleted_at IS NULL",
-            params![
-                id,
-                review.status.as_db(),
-                review.recommended,
-                order,
-                reason,
-                now()
-            ],
-        )?;
-        audit(
-            &tx,
-            self.actor,
-            "entry.review",
-            Some(id),
-            &serde_json::json!({ "before": entry.review, "after": review }),
-        )?;
-        tx.commit()?;
+        self.immediate(|conn| {
+            let entry = self.entry(id)?;
+            if entry.deleted_at.is_some() {
+                return Err(LibraryError::NoSuchEntry(id));
+            }
+            let (reason, order) = check_review(review, entry.verdict)?;
+            conn.execute(
+                "UPDATE entries SET status = ?2, recommended = ?3, recommend_order = ?4,
+                        override_reason = ?5, updated_at = ?6
+                 WHERE id = ?1 AND deleted_at IS NULL",
+                params![
+                    id,
+                    review.status.as_db(),
+                    review.recommended,
+                    order,
+                    reason,
+                    now()
+                ],
+            )?;
+            audit(
+                conn,
+                self.actor,
+                "entry.review",
+                Some(id),
+                &serde_json::json!({ "before": entry.review, "after": review }),
+            )
+        })?;
         self.entry(id)
     }
 }

@@ -5,7 +5,12 @@ import type { Verdict } from "./Verdict";
 /**
  * What happened to one file.
  */
-export type ImportOutcome = { "kind": "added", entry_id: number, verdict: Verdict, } | { "kind": "duplicate", existing_entry_id: number, existing_title: string, action: OnDuplicate, 
+export type ImportOutcome = { "kind": "added", entry_id: number, 
+/**
+ * None when the entry committed but could not be read back to judge it: the file is
+ * imported all the same, and the entry shows its verdict when opened.
+ */
+verdict: Verdict | null, } | { "kind": "duplicate", existing_entry_id: number, existing_title: string, action: OnDuplicate, 
 /**
  * The new entry, when the file was kept as its own entry.
  */

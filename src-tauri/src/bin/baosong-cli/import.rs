@@ -87,7 +87,8 @@ fn print_report(r: &ImportReport) {
     for item in &r.items {
         match &item.outcome {
             ImportOutcome::Added { entry_id, verdict } => {
-                println!("新增 #{entry_id}（{}）：{}", verdict.label(), item.path);
+                let verdict = verdict.map_or("未检查，可用 entry show 查看", |v| v.label());
+                println!("新增 #{entry_id}（{verdict}）：{}", item.path);
             }
             ImportOutcome::Duplicate {
                 existing_entry_id,

@@ -795,8 +795,23 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             }
         }
         EntryCommand::Update(a) => {
-            let mut entry = session.entry(a.id)?;
-            if a.category.is_some() || a.unit.is_some() || a.declared.is_some() {
+            let entry = session.entry(a.id)?;
+            let review = (a.status.is_some()
+                || a.recommend.is_some()
+                || a.order.is_some()
+                || a.override_reason.is_some())
+            .then(|| Review {
+                status: a.status.unwrap_or(entry.review.status),
+                recommended: a.recommend.unwrap_or(entry.review.recommended),
+                order: a.order.or(entry.review.order),
+                override_reason: a
+                    .override_reason
+                    .clone()
+                    .unwrap_or(entry.review.override_reason.clone()),
+            });
+            // Data and review are one change (one transaction): a refused review leaves the
+            // category and the unit as they were too.
+            let entry = if a.category.is_some() || a.unit.is_some() || a.declared.is_some() {
                 let mut input = EntryInput {
                     category: a.category.clone().unwrap_or(entry.category.clone()),
                     title: entry.title.clone(),
@@ -814,24 +829,12 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
                         input.declarations.push(ORIGINAL_DECLARATION.to_owned());
                     }
                 }
-                entry = session.update_entry(a.id, &input)?;
-            }
-            if a.status.is_some()
-                || a.recommend.is_some()
-                || a.order.is_some()
-                || a.override_reason.is_some()
-            {
-                let review = Review {
-                    status: a.status.unwrap_or(entry.review.status),
-                    recommended: a.recommend.unwrap_or(entry.review.recommended),
-                    order: a.order.or(entry.review.order),
-                    override_reason: a
-                        .override_reason
-                        .clone()
-                        .unwrap_or(entry.review.override_reason.clone()),
-                };
-                entry = session.set_review(a.id, &review)?;
-            }
+                session.save_entry(a.id, &input, &[], review.as_ref())?
+            } else if let Some(review) = &review {
+                session.set_review(a.id, review)?
+            } else {
+                entry
+            };
             if cli.json {
                 print_json(&entry);
             } else {
