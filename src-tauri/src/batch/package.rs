@@ -323,6 +323,8 @@ fn write_all(
     for c in &batch.header.categories {
         sync_dir(&tmp.join(&c.folder));
     }
+    state.phase = "完成".to_owned();
+    progress(&state);
     Ok(total_files)
 }
 

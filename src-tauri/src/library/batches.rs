@@ -74,7 +74,9 @@ impl Library {
                 [&draft.header.campaign_id],
                 |r| r.get(0),
             )?;
-            let created = now();
+            // The batch's moment is the clock the deadlines were judged at (BAOSONG_NOW in
+            // tests, the system clock otherwise), so its warnings and its time agree.
+            let created = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             conn.execute(
                 "INSERT INTO batches (campaign_id, number, supplement, created_at, header)
                  VALUES (?1, ?2, ?3, ?4, ?5)",

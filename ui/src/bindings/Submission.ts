@@ -9,4 +9,8 @@ mailbox: string | null,
 /**
  * Who receives the works (e.g. 汕头市工人文化宫).
  */
-recipient: string, note: string | null, };
+recipient: string, note: string | null, 
+/**
+ * How files are named in the package (`{序号}-{单位}-{作者}-{作品名}` unless the file says).
+ */
+file_pattern: string, };
