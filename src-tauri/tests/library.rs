@@ -1511,3 +1511,32 @@ fn save_entry_judges_the_files_as_they_are_when_the_entry_is_written() {
     assert_eq!(now.verdict, baosong::checks::Verdict::Fail);
     assert!(!now.review.recommended, "recommended against stale files");
 }
+
+#[test]
+fn works_belong_to_the_campaign_they_were_catalogued_for() {
+    let (tmp, mut lib) = new_library();
+    let f = tone(tmp.path(), 440);
+    let e = lib.add_entry(&entry("我的祖国"), &[f]).expect("add");
+    assert_eq!(e.campaign_id, "shantou-2023");
+    let all = || EntryFilter::default();
+    assert_eq!(
+        lib.entries(&all(), EntrySort::Newest).expect("list").len(),
+        1
+    );
+
+    // In the provincial campaign the municipal work is neither listed nor judged nor counted.
+    lib.switch_campaign("guangdong-2023", Some("prefecture-city"))
+        .expect("switch");
+    assert!(
+        lib.entries(&all(), EntrySort::Newest)
+            .expect("list")
+            .is_empty()
+    );
+    let draft = lib.batch_draft(&Default::default(), chrono::Utc::now());
+    assert!(draft.is_err(), "no work of this campaign to send");
+
+    lib.switch_campaign("shantou-2023", None).expect("back");
+    let listed = lib.entries(&all(), EntrySort::Newest).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].title, "我的祖国");
+}
