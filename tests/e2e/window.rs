@@ -937,10 +937,11 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
     w.click("play-file").await?;
     w.el("viewer").await?;
     w.shot("viewer").await;
-    w.c.execute(
-        "document.querySelector('[data-testid=\"viewer\"] .el-dialog__headerbtn').click();",
-        vec![],
-    )
+    w.c.find(Locator::Css(
+        "[data-testid=\"viewer\"] .el-dialog__headerbtn",
+    ))
+    .await?
+    .click()
     .await?;
     w.click("entry-save").await?;
     w.see("已保存").await?;
@@ -962,10 +963,12 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
         &sheet,
         "澄海区作品报名表,,,,\n序号,作品名称,作者,联系电话,文件名\n1,新作品,林八,13800138000,\n2,,无名,13800138000,\n",
     )?;
-    w.c.execute(
-        "document.querySelector('[data-testid=\"import-open-menu\"] .el-dropdown__caret-button').click();",
-        vec![],
-    )
+    // The arrow beside 导入文件/文件夹 opens its menu (a click, as the clerk's mouse does).
+    w.c.find(Locator::Css(
+        "[data-testid=\"import-open-menu\"] .el-dropdown__caret-button",
+    ))
+    .await?
+    .click()
     .await?;
     w.click("sheet-open").await?;
     w.el("sheet-dialog").await?;
