@@ -25,6 +25,7 @@ pub fn run() {
         .map(PathBuf::from);
     session.resume(preferred.as_deref());
     let state: SharedSession = Arc::new(Mutex::new(session));
+    commands::start_outbox_worker(state.clone());
 
     let result = tauri::Builder::default()
         .manage(state)
@@ -69,6 +70,13 @@ pub fn run() {
             commands::delete_batch,
             commands::plan_batch,
             commands::export_batch,
+            commands::account_view,
+            commands::set_account,
+            commands::test_account,
+            commands::send_batch,
+            commands::list_outbox,
+            commands::flush_outbox,
+            commands::resolve_message,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

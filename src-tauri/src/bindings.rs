@@ -43,6 +43,12 @@ fn export_all(dir: &Path) {
     one::<crate::jobs::Progress>(dir);
     one::<crate::api::BatchPlan>(dir);
     one::<crate::batch::parts::PlanOptions>(dir);
+    one::<crate::api::AccountView>(dir);
+    one::<crate::api::SendReport>(dir);
+    one::<crate::mail::account::AccountInput>(dir);
+    one::<crate::mail::send::SendProgress>(dir);
+    one::<crate::library::OutboxMessage>(dir);
+    one::<crate::library::Resolution>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod entry;
 pub mod jobs;
 pub mod library;
+pub mod mail;
 pub mod media;
 pub mod registration;
 pub mod selection;

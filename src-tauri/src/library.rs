@@ -14,7 +14,9 @@ mod deadlines;
 mod entries;
 mod export;
 mod import;
+mod mailbox;
 mod office;
+mod outbox;
 pub mod recent;
 mod registration_import;
 mod review;
@@ -41,6 +43,7 @@ pub use import::{
     collect_files, human_size,
 };
 pub use office::{Office, OfficeInput};
+pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};
 pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
@@ -125,6 +128,10 @@ pub enum LibraryError {
     Draft(#[from] crate::batch::DraftError),
     #[error(transparent)]
     Package(#[from] crate::batch::package::PackageError),
+    #[error("找不到编号为 {0} 的邮件，请刷新发件箱。")]
+    NoSuchMessage(i64),
+    #[error("第{position}封邮件的状态是“{state}”，只有“待确认”的邮件需要确认。")]
+    NotUncertain { position: u32, state: &'static str },
 }
 
 impl LibraryError {
@@ -156,6 +163,8 @@ impl LibraryError {
             }
             LibraryError::Draft(crate::batch::DraftError::Empty(_)) => "batch.empty",
             LibraryError::Package(e) => e.code(),
+            LibraryError::NoSuchMessage(_) => "outbox.not_found",
+            LibraryError::NotUncertain { .. } => "outbox.not_uncertain",
         }
     }
 
@@ -176,6 +185,8 @@ impl LibraryError {
                 | LibraryError::NoSuchBatch(_)
                 | LibraryError::BatchSent(_)
                 | LibraryError::Draft(_)
+                | LibraryError::NoSuchMessage(_)
+                | LibraryError::NotUncertain { .. }
         )
     }
 }

@@ -16,6 +16,9 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+#[path = "../../src-tauri/tests/support/smtp.rs"]
+mod smtp;
+
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 fn workspace_root() -> PathBuf {
@@ -1120,5 +1123,134 @@ async fn make_a_batch_see_its_names_export_it_and_plan_the_mail() -> Res {
 
     let list = cli(lib, &["batch", "list"]);
     assert!(list[0]["exported_at"].is_string(), "{list}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
+    let sandbox = Sandbox::new();
+    let home = sandbox.path("home");
+    let library = home.join("濠江资料库");
+    let lib = library.as_path();
+    cli(
+        lib,
+        &[
+            "init",
+            "--office",
+            "濠江区总工会",
+            "--unit-type",
+            "district",
+            "--contact-name",
+            "许珺",
+            "--contact-title",
+            "办公室主任",
+            "--contact-phone",
+            "0754-87771234",
+        ],
+    );
+    let f = tone(&home, "诵读.mp3", 520);
+    let id = cli(
+        lib,
+        &[
+            "entry",
+            "add",
+            f.to_str().unwrap_or_default(),
+            "--category",
+            "recitation",
+            "--title",
+            "海湾之歌",
+            "--author",
+            "许珺",
+            "--declare",
+            "original",
+        ],
+    )["id"]
+        .to_string();
+    cli(lib, &["entry", "update", &id, "--recommend", "true"]);
+    cli(lib, &["batch", "create"]);
+
+    // A real SMTP server on loopback, and the account pointed at it (the 授权码 by stdin).
+    smtp::certs(&home);
+    let server = smtp::Server::start(&home, "smtp", "tls", "none", 20_000_000);
+    let secret_env = [
+        ("BAOSONG_SECRET_STORE", "file"),
+        (
+            "BAOSONG_CONFIG_DIR",
+            sandbox.path("baosong-config").to_str().unwrap_or_default(),
+        ),
+    ];
+    let mut set = Command::new(app_binary().with_file_name("baosong-cli"))
+        .arg("--library")
+        .arg(lib)
+        .args([
+            "account",
+            "set",
+            "--preset",
+            "custom",
+            "--address",
+            smtp::ADDRESS,
+            "--host",
+            "localhost",
+        ])
+        .args([
+            "--port",
+            &server.port.to_string(),
+            "--security",
+            "tls",
+            "--password-stdin",
+            "--ca-file",
+        ])
+        .arg(home.join("certs/ca.pem"))
+        .envs(secret_env)
+        .stdin(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = set.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(smtp::SECRET.as_bytes())?;
+    }
+    assert!(set.wait()?.success(), "account set failed");
+
+    let now = Path::new("2023-06-20T10:00:00+08:00");
+    let driver = Driver::start_with(
+        &sandbox,
+        &[
+            ("BAOSONG_LIBRARY", lib),
+            ("BAOSONG_NOW", now),
+            ("BAOSONG_SECRET_STORE", Path::new("file")),
+            ("BAOSONG_SEND_PAUSE_MS", Path::new("0")),
+        ],
+    );
+    let w = clerk(&driver, "06-send").await?;
+    w.el("dashboard").await?;
+    w.click("open-account").await?;
+    w.el("mail-account-dialog").await?;
+    let placeholder = w.input("account-secret").await?.attr("placeholder").await?;
+    assert!(
+        placeholder.unwrap_or_default().contains("已保存"),
+        "the window knows a secret is stored, never what it is"
+    );
+    w.click("account-test").await?;
+    w.el("account-tested").await?;
+    w.see("连接成功").await?;
+    w.shot("account").await;
+    w.click_text("取消").await?;
+
+    w.click("nav-batches").await?;
+    w.click("batch-send").await?;
+    w.see("将从 jinping@localhost.test 发送1封邮件").await?;
+    w.click_text("发送").await?;
+    w.el("outbox-table").await?;
+    w.see("已发送 1 封").await?;
+    let table = w.text("outbox-table").await?;
+    assert!(table.contains("已发送") && table.contains("250"), "{table}");
+    w.shot("outbox").await;
+    w.c.clone().close().await?;
+
+    let arrived = server.arrived(&home.join("arrived"));
+    assert_eq!(arrived.len(), 1);
+    assert_eq!(
+        arrived[0]["subject"].as_str(),
+        Some("濠江区总工会-汕头好网民2023-作品报送（第1封/共1封）")
+    );
     Ok(())
 }

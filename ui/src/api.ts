@@ -31,8 +31,16 @@ import type { Draft } from "./bindings/Draft";
 import type { ExportReport } from "./bindings/ExportReport";
 import type { PlanOptions } from "./bindings/PlanOptions";
 import type { Progress } from "./bindings/Progress";
+import type { AccountInput } from "./bindings/AccountInput";
+import type { AccountView } from "./bindings/AccountView";
+import type { FlushReport } from "./bindings/FlushReport";
+import type { OutboxMessage } from "./bindings/OutboxMessage";
+import type { Resolution } from "./bindings/Resolution";
+import type { SendProgress } from "./bindings/SendProgress";
+import type { SendReport } from "./bindings/SendReport";
 
 export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
+export type { AccountInput, AccountView, FlushReport, OutboxMessage, Resolution, SendProgress, SendReport };
 export type { Batch, BatchCreated, BatchPlan, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
 
 let lastJob = 0;
@@ -118,6 +126,22 @@ export const api = {
     channel.onmessage = onProgress;
     return call<ExportReport>("export_batch", { job, id, dest, onProgress: channel });
   },
+  accountView: () => call<AccountView>("account_view"),
+  /** Saves the sending account; the 授权码 goes in and never comes back out. */
+  setAccount: (input: AccountInput, secret: string | null) => call<AccountView>("set_account", { input, secret }),
+  testAccount: () => call<AccountView>("test_account"),
+  sendBatch: (job: number, id: number, onProgress: (p: SendProgress) => void) => {
+    const channel = new Channel<SendProgress>();
+    channel.onmessage = onProgress;
+    return call<SendReport>("send_batch", { job, id, onProgress: channel });
+  },
+  listOutbox: () => call<OutboxMessage[]>("list_outbox"),
+  flushOutbox: (job: number, onProgress: (p: SendProgress) => void) => {
+    const channel = new Channel<SendProgress>();
+    channel.onmessage = onProgress;
+    return call<FlushReport>("flush_outbox", { job, onProgress: channel });
+  },
+  resolveMessage: (id: number, how: Resolution) => call<OutboxMessage>("resolve_message", { id, how }),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

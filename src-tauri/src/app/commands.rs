@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use baosong::api::{ApiError, BatchCreated, BatchPlan, PathCheck, Session, Startup};
+use baosong::api::{
+    AccountView, ApiError, BatchCreated, BatchPlan, PathCheck, SendReport, Session, Startup,
+};
 use baosong::batch::package::ExportReport;
 use baosong::batch::parts::PlanOptions;
 use baosong::batch::{Batch, BatchRequest, BatchSummary, Draft};
@@ -15,6 +17,9 @@ use baosong::library::{
     BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,
     LibraryInfo, OfficeInput, Review, SheetImport, SheetImportOptions, ThumbInfo,
 };
+use baosong::library::{OutboxMessage, Resolution};
+use baosong::mail::account::AccountInput;
+use baosong::mail::send::{FlushReport, SendProgress};
 use chrono::NaiveDate;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
@@ -475,4 +480,132 @@ pub async fn export_batch(
         baosong::api::export_batch(&job, id, std::path::Path::new(&dest), &mut send)
     })
     .await
+}
+
+#[tauri::command]
+pub async fn account_view(state: State<'_, SharedSession>) -> Result<AccountView> {
+    with_session(state, |s| s.account_view()).await
+}
+
+/// Saves the sending account; `secret` (the 授权码) is write-only: no command returns it.
+#[tauri::command]
+pub async fn set_account(
+    state: State<'_, SharedSession>,
+    input: AccountInput,
+    secret: Option<String>,
+) -> Result<AccountView> {
+    with_session(state, move |s| s.set_account(&input, secret.as_deref())).await
+}
+
+/// 测试连接, on its own connection to the library (a slow server must not freeze the window).
+#[tauri::command]
+pub async fn test_account(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+) -> Result<AccountView> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job(&jobs)).await?;
+    blocking(move || baosong::api::test_account(&job)).await
+}
+
+/// Queues batch `id` and sends it, reporting each message's bytes on `on_progress`.
+#[tauri::command]
+pub async fn send_batch(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
+    id: i64,
+    on_progress: Channel<SendProgress>,
+) -> Result<SendReport> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || {
+        let mut send = throttled(on_progress);
+        baosong::api::send_batch(&job, id, None, None, &mut send)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_outbox(state: State<'_, SharedSession>) -> Result<Vec<OutboxMessage>> {
+    with_session(state, |s| s.outbox()).await
+}
+
+/// 立即重试: sends what is waiting now.
+#[tauri::command]
+pub async fn flush_outbox(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
+    on_progress: Channel<SendProgress>,
+) -> Result<FlushReport> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || {
+        let mut send = throttled(on_progress);
+        baosong::api::flush_outbox(&job, &mut send)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn resolve_message(
+    state: State<'_, SharedSession>,
+    id: i64,
+    how: Resolution,
+) -> Result<OutboxMessage> {
+    with_session(state, move |s| s.resolve_message(id, how)).await
+}
+
+/// Progress at most ten times a second (a 70 MB upload reports every 64 KiB).
+fn throttled(channel: Channel<SendProgress>) -> impl FnMut(&SendProgress) {
+    let mut last: Option<(std::time::Instant, String)> = None;
+    move |p: &SendProgress| {
+        let due = match &last {
+            Some((t, phase)) => {
+                t.elapsed() >= std::time::Duration::from_millis(100) || *phase != p.phase
+            }
+            None => true,
+        };
+        if due || p.bytes_done == p.bytes_total {
+            last = Some((std::time::Instant::now(), p.phase.clone()));
+            let _ = channel.send(p.clone());
+        }
+    }
+}
+
+/// Sends what is due in the background: the outbox goes out when the line is back, without
+/// the clerk having to press anything. Every minute it looks (on its own connection, under
+/// the library's send lock, so it never races the window's own sending).
+pub fn start_outbox_worker(session: SharedSession) {
+    std::thread::spawn(move || {
+        let jobs = baosong::jobs::Jobs::new();
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            let job = {
+                let guard = session.lock().unwrap_or_else(|p| p.into_inner());
+                guard.start_job(&jobs)
+            };
+            let Ok(job) = job else { continue };
+            let due = job
+                .open()
+                .and_then(|lib| {
+                    let now =
+                        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                    Ok(lib.next_due(&now)?.is_some() && lib.auth_failed()?.is_none())
+                })
+                .unwrap_or(false);
+            if due {
+                // Failures are recorded in the outbox, where the window shows them.
+                let _ = job.open().map(|mut lib| {
+                    baosong::mail::send::flush(
+                        &mut lib,
+                        &baosong::api::secrets(),
+                        &mut |_| {},
+                        &job.cancel,
+                    )
+                });
+            }
+        }
+    });
 }

@@ -242,7 +242,18 @@ impl Library {
         match row {
             None => return Err(LibraryError::NoSuchBatch(id)),
             Some((number, Some(_))) => return Err(LibraryError::BatchSent(number)),
-            Some(_) => {}
+            Some((number, None)) => {
+                // Partly sent (or perhaps sent) counts as sent: the record is the proof.
+                let out: i64 = tx.query_row(
+                    "SELECT count(*) FROM outbox WHERE batch_id = ?1
+                       AND state IN ('sent', 'sending', 'uncertain')",
+                    [id],
+                    |r| r.get(0),
+                )?;
+                if out > 0 {
+                    return Err(LibraryError::BatchSent(number));
+                }
+            }
         }
         tx.execute("DELETE FROM batches WHERE id = ?1", [id])?;
         audit(

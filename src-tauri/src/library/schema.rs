@@ -159,6 +159,43 @@ const MIGRATIONS: &[&str] = &[
         bytes        INTEGER NOT NULL
     );
     "#,
+    // 6 → 7: sending by mail. The account (never its secret) and the outbox: one row per
+    // planned message, whose state moves queued → sending → sent | failed | uncertain; the
+    // server's final reply is recorded in the transaction that marks it sent.
+    r#"
+    CREATE TABLE mail_account (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        data        TEXT NOT NULL,                  -- JSON of mail::Account
+        auth_failed TEXT,                           -- the 535 that stops further logins
+        updated_at  TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id            INTEGER PRIMARY KEY,
+        batch_id      INTEGER NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,             -- 第k封
+        count         INTEGER NOT NULL,             -- 共N封
+        sender        TEXT NOT NULL,
+        recipient     TEXT NOT NULL,
+        subject       TEXT NOT NULL,
+        message_id    TEXT NOT NULL UNIQUE,
+        folder        TEXT NOT NULL,                -- its attachments, relative to the library
+        attachments   TEXT NOT NULL,                -- JSON [{name, size, paths}]
+        bytes         INTEGER NOT NULL,             -- the planned encoded size
+        state         TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_try_at   TEXT,
+        error_code    TEXT,
+        error         TEXT,
+        permanent     INTEGER NOT NULL DEFAULT 0,   -- a failure that retrying cannot mend
+        server_reply  TEXT,
+        queued_at     TEXT NOT NULL,
+        sent_at       TEXT,
+        resolved      TEXT,                         -- how an uncertain message was settled
+        updated_at    TEXT NOT NULL,
+        UNIQUE (batch_id, position)
+    );
+    "#,
 ];
 
 /// The version this build writes and reads.

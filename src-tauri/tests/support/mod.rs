@@ -83,6 +83,37 @@ impl Run {
         )
     }
 
+    /// Runs the CLI with `stdin` as its standard input (e.g. a 授权码 for --password-stdin).
+    pub fn cli_stdin(&self, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Result {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baosong-cli"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("BAOSONG_CONFIG_DIR", self.dir.path().join("config"))
+            .env("BAOSONG_LIBRARY", self.library())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run baosong-cli");
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(stdin.as_bytes()).expect("write stdin");
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output().expect("wait for baosong-cli");
+        Result {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            what: format!("baosong-cli {} (with stdin)", args.join(" ")),
+        }
+    }
+
     pub fn cli_env(&self, args: &[&str], env: &[(&str, &str)]) -> Result {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_baosong-cli"));
         cmd.args(args)

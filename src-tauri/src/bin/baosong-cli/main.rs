@@ -19,6 +19,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod batch;
 mod import;
+mod mail;
 mod status;
 
 #[derive(Parser)]
@@ -74,6 +75,25 @@ enum Command {
     /// 时间节点标记为已报送（如 contact-person 对接联系人、works 作品）
     #[command(subcommand)]
     Deadline(status::DeadlineCommand),
+    /// 发件邮箱：设置、查看、测试连接
+    #[command(subcommand)]
+    Account(mail::AccountCommand),
+    /// 把批次按计划逐封发送到活动的接收邮箱（或 --to 指定的地址）
+    Send {
+        /// 批次编号（batch list 中的编号）
+        batch: i64,
+        /// 收件地址（默认活动文件中的接收邮箱）
+        #[arg(long)]
+        to: Option<String>,
+        /// 同时把每封邮件保存为 .eml 文件到此文件夹
+        #[arg(long = "eml-dir")]
+        eml_dir: Option<PathBuf>,
+    },
+    /// 发件箱：列出每封邮件的状态；flush 立即发送；resolve 确认待确认的邮件
+    Outbox {
+        #[command(subcommand)]
+        command: Option<mail::OutboxCommand>,
+    },
     /// 报送批次：制作、查看、导出、删除
     #[command(subcommand)]
     Batch(batch::BatchCommand),
@@ -272,7 +292,15 @@ impl From<ApiError> for Failure {
             || e.code.starts_with("file.read")
             || matches!(
                 e.code.as_str(),
-                "batch.not_found" | "batch.sent" | "batch.empty" | "batch.unknown_category"
+                "batch.not_found"
+                    | "batch.sent"
+                    | "batch.empty"
+                    | "batch.unknown_category"
+                    | "mail.no_account"
+                    | "mail.no_secret"
+                    | "mail.no_recipient"
+                    | "outbox.not_found"
+                    | "outbox.not_uncertain"
             )
             || e.code == "export.no_destination"
             || matches!(
@@ -430,6 +458,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Status { now } => status::status_command(&cli, *now)?,
         Command::Deadline(d) => status::deadline_command(&cli, d)?,
         Command::Batch(b) => batch::batch_command(&cli, b)?,
+        Command::Account(a) => mail::account_command(&cli, a)?,
+        Command::Send { batch, to, eml_dir } => {
+            return mail::send_command(&cli, *batch, to.as_deref(), eml_dir.as_ref());
+        }
+        Command::Outbox { command } => return mail::outbox_command(&cli, command.as_ref()),
     }
     Ok(())
 }

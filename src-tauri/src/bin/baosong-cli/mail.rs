@@ -1,0 +1,346 @@
+//! `account`, `send` and `outbox`: the sending mailbox, sending a batch, and the outbox.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use baosong::api::{self, AccountView};
+use baosong::library::{MessageState, OutboxMessage, Resolution, human_size};
+use baosong::mail::account::{AccountInput, Security};
+use baosong::mail::send::{FlushReport, SendProgress};
+use clap::Subcommand;
+
+use super::{Cli, Failure, open_session, print_json, usage};
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// 设置发件邮箱（授权码从标准输入读取，不会显示或记录）
+    Set {
+        /// qq、163、126、139、sina、exmail、aliyun 或 custom
+        #[arg(long)]
+        preset: String,
+        #[arg(long)]
+        address: String,
+        /// 发件人显示名（默认本单位名称）
+        #[arg(long = "display-name", default_value = "")]
+        display_name: String,
+        /// 自定义服务器地址（custom）
+        #[arg(long, default_value = "")]
+        host: String,
+        #[arg(long)]
+        port: Option<u16>,
+        /// tls（465）或 starttls（587）
+        #[arg(long, value_parser = ["tls", "starttls"])]
+        security: Option<String>,
+        /// 额外信任的根证书（PEM），用于单位自建邮件服务器
+        #[arg(long = "ca-file")]
+        ca_file: Option<PathBuf>,
+        /// 要求已读回执
+        #[arg(long = "read-receipt")]
+        read_receipt: bool,
+        /// 服务器未告知时每封邮件的最大字节数
+        #[arg(long = "max-message-bytes")]
+        max_message_bytes: Option<u64>,
+        /// 从标准输入读取授权码
+        #[arg(long = "password-stdin")]
+        password_stdin: bool,
+    },
+    /// 显示发件邮箱（不显示授权码）
+    Show,
+    /// 测试连接：连接、登录，并报告服务器允许的邮件大小（SIZE）
+    Test,
+}
+
+#[derive(Subcommand)]
+pub enum OutboxCommand {
+    /// 立即发送待发和可重试的邮件
+    Flush,
+    /// 确认一封“待确认”的邮件：已送达，或重新发送
+    Resolve {
+        /// 邮件编号（outbox --json 中的 id）
+        id: i64,
+        #[arg(long, conflicts_with = "resend")]
+        delivered: bool,
+        #[arg(long)]
+        resend: bool,
+    },
+}
+
+pub fn account_command(cli: &Cli, command: &AccountCommand) -> Result<(), Failure> {
+    let mut session = open_session(cli)?;
+    let view = match command {
+        AccountCommand::Set {
+            preset,
+            address,
+            display_name,
+            host,
+            port,
+            security,
+            ca_file,
+            read_receipt,
+            max_message_bytes,
+            password_stdin,
+        } => {
+            let secret = if *password_stdin {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|e| usage(format!("无法读取标准输入：{e}")))?;
+                Some(s.trim().to_owned())
+            } else {
+                None
+            };
+            let input = AccountInput {
+                preset: preset.clone(),
+                address: address.clone(),
+                display_name: display_name.clone(),
+                host: host.clone(),
+                port: *port,
+                security: security.as_deref().map(|s| match s {
+                    "starttls" => Security::Starttls,
+                    _ => Security::Tls,
+                }),
+                ca_file: ca_file.as_ref().map(|p| p.display().to_string()),
+                read_receipt: *read_receipt,
+                manual_size: *max_message_bytes,
+            };
+            let view = session.set_account(&input, secret.as_deref())?;
+            if view.stored_in_file && !cli.json {
+                eprintln!(
+                    "提醒：本机没有可用的系统密码库，授权码已保存在只有当前用户能读取的文件中（配置文件夹 secrets/）。"
+                );
+            }
+            view
+        }
+        AccountCommand::Show => session.account_view()?,
+        AccountCommand::Test => {
+            let jobs = baosong::jobs::Jobs::new();
+            let job = session.start_job(&jobs)?;
+            drop(session);
+            let view = api::test_account(&job)?;
+            if !cli.json {
+                println!(
+                    "连接成功：已登录。服务器允许每封邮件 {}（{}）。",
+                    human_size(view.limit),
+                    match view.account.as_ref().and_then(|a| a.server_size) {
+                        Some(_) => "服务器告知",
+                        None => "服务器未告知，按预设",
+                    }
+                );
+                return Ok(());
+            }
+            view
+        }
+    };
+    if cli.json {
+        print_json(&account_json(&view));
+    } else {
+        print_account(&view);
+    }
+    Ok(())
+}
+
+/// `account show --json`: the account, never the secret.
+fn account_json(v: &AccountView) -> serde_json::Value {
+    let a = v.account.as_ref();
+    serde_json::json!({
+        "configured": a.is_some(),
+        "preset": a.map(|a| a.preset.clone()),
+        "address": a.map(|a| a.address.clone()),
+        "display_name": a.map(|a| a.display_name.clone()),
+        "host": a.map(|a| a.host.clone()),
+        "port": a.map(|a| a.port),
+        "security": a.map(|a| a.security),
+        "ca_file": a.and_then(|a| a.ca_file.clone()),
+        "read_receipt": a.is_some_and(|a| a.read_receipt),
+        "server_size": a.and_then(|a| a.server_size),
+        "size": v.limit,
+        "size_source": v.limit_source,
+        "has_secret": v.has_secret,
+        "auth_failed": v.auth_failed,
+        "secret_help": v.secret_help,
+        "stored_in_file": v.stored_in_file,
+    })
+}
+
+fn print_account(v: &AccountView) {
+    match &v.account {
+        None => println!("还没有设置发件邮箱。用 account set 设置。"),
+        Some(a) => {
+            println!("发件邮箱：{}（{}）", a.address, a.display_name);
+            println!(
+                "服务器：{}:{} {}",
+                a.host,
+                a.port,
+                match a.security {
+                    Security::Tls => "SSL/TLS",
+                    Security::Starttls => "STARTTLS",
+                }
+            );
+            println!(
+                "授权码：{}",
+                if v.has_secret {
+                    "已保存"
+                } else {
+                    "未填写"
+                }
+            );
+            println!("每封邮件上限：{}", human_size(v.limit));
+            if let Some(why) = &v.auth_failed {
+                println!("已停止发送：{why}");
+            }
+        }
+    }
+}
+
+pub fn send_command(
+    cli: &Cli,
+    batch: i64,
+    to: Option<&str>,
+    eml_dir: Option<&PathBuf>,
+) -> Result<(), Failure> {
+    let session = open_session(cli)?;
+    let jobs = baosong::jobs::Jobs::new();
+    let job = session.start_job(&jobs)?;
+    drop(session);
+    let quiet = cli.json;
+    let mut progress = progress_printer(quiet);
+    let report = api::send_batch(
+        &job,
+        batch,
+        to,
+        eml_dir.map(PathBuf::as_path),
+        &mut progress,
+    )?;
+    if cli.json {
+        print_json(&report);
+    } else {
+        for e in &report.emls {
+            println!("已保存 {e}");
+        }
+        print_flush(&report.flush);
+    }
+    exit_for(&report.flush)
+}
+
+pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), Failure> {
+    match command {
+        None => {
+            let session = open_session(cli)?;
+            let list = session.outbox()?;
+            if cli.json {
+                print_json(&list);
+            } else if list.is_empty() {
+                println!("发件箱是空的。");
+            } else {
+                for m in &list {
+                    print_message(m);
+                }
+            }
+            Ok(())
+        }
+        Some(OutboxCommand::Flush) => {
+            let session = open_session(cli)?;
+            let jobs = baosong::jobs::Jobs::new();
+            let job = session.start_job(&jobs)?;
+            drop(session);
+            let mut progress = progress_printer(cli.json);
+            let report = api::flush_outbox(&job, &mut progress)?;
+            if cli.json {
+                print_json(&report);
+            } else {
+                print_flush(&report);
+            }
+            exit_for(&report)
+        }
+        Some(OutboxCommand::Resolve {
+            id,
+            delivered,
+            resend,
+        }) => {
+            let how = match (delivered, resend) {
+                (true, false) => Resolution::Delivered,
+                (false, true) => Resolution::Resend,
+                _ => {
+                    return Err(usage(
+                        "请给出 --delivered（已送达）或 --resend（重新发送）之一",
+                    ));
+                }
+            };
+            let mut session = open_session(cli)?;
+            let m = session.resolve_message(*id, how)?;
+            if cli.json {
+                print_json(&m);
+            } else {
+                print_message(&m);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Exit 1 when something could not be sent (failed or uncertain), so scripts notice.
+fn exit_for(report: &FlushReport) -> Result<(), Failure> {
+    if report.stopped.is_some() && report.stopped_code.as_deref() != Some("cancelled") {
+        return Err(Failure {
+            message: report.stopped.clone().unwrap_or_default(),
+            code: report.stopped_code.clone().unwrap_or_default(),
+            exit: 1,
+        });
+    }
+    Ok(())
+}
+
+fn progress_printer(quiet: bool) -> impl FnMut(&SendProgress) {
+    let mut last = (0i64, String::new(), 0u64);
+    move |p: &SendProgress| {
+        if quiet {
+            return;
+        }
+        let tenth = (p.bytes_done * 10).checked_div(p.bytes_total).unwrap_or(0);
+        if last.0 != p.message || last.1 != p.phase || last.2 != tenth {
+            eprintln!(
+                "  第{}封/共{}封 {} {}%",
+                p.position,
+                p.count,
+                p.phase,
+                tenth * 10
+            );
+            last = (p.message, p.phase.clone(), tenth);
+        }
+    }
+}
+
+fn print_message(m: &OutboxMessage) {
+    let when = match m.state {
+        MessageState::Sent => m.sent_at.clone().unwrap_or_default(),
+        MessageState::Failed if !m.permanent => m
+            .next_try_at
+            .as_ref()
+            .map(|t| format!("将于 {t} 重试"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    println!(
+        "{:>4}  {}  {}  {}  {}",
+        m.id,
+        m.state.label(),
+        m.subject,
+        human_size(m.bytes),
+        when
+    );
+    if let Some(e) = &m.error
+        && m.state != MessageState::Sent
+    {
+        println!("      {e}");
+    }
+}
+
+fn print_flush(r: &FlushReport) {
+    println!(
+        "已发送 {} 封，失败 {} 封，待确认 {} 封，仍在发件箱 {} 封。",
+        r.sent, r.failed, r.uncertain, r.waiting
+    );
+    if let Some(why) = &r.stopped {
+        println!("{why}");
+    }
+}

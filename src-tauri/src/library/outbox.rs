@@ -1,0 +1,421 @@
+//! The outbox: every planned message of a batch, with a state that survives the app closing.
+//!
+//! ```text
+//! queued ──take──▶ sending ──250──▶ sent            (reply recorded in the same transaction)
+//!    ▲                │  ├──4xx, timeout, offline──▶ failed (next try at …) ──due──▶ sending
+//!    │                │  ├──535 / 552 / 550──────────▶ failed (permanent)
+//!    │                │  └──whole message out, no reply──▶ uncertain
+//!    └──────── clerk: 重新发送 ◀── uncertain ──▶ clerk: 已送达 ──▶ sent
+//! ```
+//!
+//! Never twice: a message is taken (`queued`/`failed` → `sending`) by a compare-and-set
+//! update, so two senders cannot both take it; a `sent` row never leaves `sent`; a `sending`
+//! row found by the next sender (the app died mid-send) becomes `uncertain`, never `queued`.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{Library, LibraryError, audit, now};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessageState {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Uncertain,
+}
+
+impl MessageState {
+    fn from_db(s: &str) -> Self {
+        match s {
+            "sending" => MessageState::Sending,
+            "sent" => MessageState::Sent,
+            "failed" => MessageState::Failed,
+            "uncertain" => MessageState::Uncertain,
+            _ => MessageState::Queued,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageState::Queued => "待发送",
+            MessageState::Sending => "正在发送",
+            MessageState::Sent => "已发送",
+            MessageState::Failed => "发送失败",
+            MessageState::Uncertain => "待确认",
+        }
+    }
+}
+
+/// One attachment of a queued message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct QueuedAttachment {
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    /// The package paths of the work files it holds (empty for the 汇总表 and 说明).
+    pub paths: Vec<String>,
+}
+
+/// A message to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub position: u32,
+    pub count: u32,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: String,
+    /// Its attachments' folder, relative to the library.
+    pub folder: String,
+    pub attachments: Vec<QueuedAttachment>,
+    pub bytes: u64,
+}
+
+/// A message in the outbox, as the window and `outbox --json` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct OutboxMessage {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub batch_id: i64,
+    pub position: u32,
+    pub count: u32,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    pub message_id: String,
+    pub folder: String,
+    pub attachments: Vec<QueuedAttachment>,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    pub state: MessageState,
+    pub attempts: u32,
+    /// RFC 3339: when a failed message is tried again.
+    pub next_try_at: Option<String>,
+    pub error_code: Option<String>,
+    /// The last failure, in Chinese, with what to do.
+    pub error: Option<String>,
+    /// A failure that retrying cannot mend (wrong 授权码, too large, address refused).
+    pub permanent: bool,
+    /// The server's final reply (`250 OK: queued as …`).
+    pub server_reply: Option<String>,
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+    /// `clerk` when the clerk confirmed an uncertain message as delivered.
+    pub resolved: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, batch_id, position, count, sender, recipient, subject, message_id, folder,
+    attachments, bytes, state, attempts, next_try_at, error_code, error, permanent, server_reply,
+    queued_at, sent_at, resolved";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: r.get(0)?,
+        batch_id: r.get(1)?,
+        position: r.get(2)?,
+        count: r.get(3)?,
+        sender: r.get(4)?,
+        recipient: r.get(5)?,
+        subject: r.get(6)?,
+        message_id: r.get(7)?,
+        folder: r.get(8)?,
+        attachments: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+        bytes: u64::try_from(r.get::<_, i64>(10)?).unwrap_or(0),
+        state: MessageState::from_db(&r.get::<_, String>(11)?),
+        attempts: r.get(12)?,
+        next_try_at: r.get(13)?,
+        error_code: r.get(14)?,
+        error: r.get(15)?,
+        permanent: r.get(16)?,
+        server_reply: r.get(17)?,
+        queued_at: r.get(18)?,
+        sent_at: r.get(19)?,
+        resolved: r.get(20)?,
+    })
+}
+
+/// How a clerk settles an uncertain message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resolution {
+    /// Found in the mailbox's 已发送: it went out.
+    Delivered,
+    /// Not there: send it again.
+    Resend,
+}
+
+impl Library {
+    /// Queues a batch's messages in one transaction. A batch that already has messages keeps
+    /// them (sending twice never queues twice): they are returned as they are.
+    pub fn queue_messages(
+        &mut self,
+        batch_id: i64,
+        messages: &[NewMessage],
+    ) -> Result<Vec<OutboxMessage>, LibraryError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let existing: i64 = tx.query_row(
+            "SELECT count(*) FROM outbox WHERE batch_id = ?1",
+            [batch_id],
+            |r| r.get(0),
+        )?;
+        if existing == 0 {
+            let at = now();
+            for m in messages {
+                tx.execute(
+                    "INSERT INTO outbox (batch_id, position, count, sender, recipient, subject,
+                        message_id, folder, attachments, bytes, queued_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                    params![
+                        batch_id,
+                        m.position,
+                        m.count,
+                        m.sender,
+                        m.recipient,
+                        m.subject,
+                        m.message_id,
+                        m.folder,
+                        serde_json::to_string(&m.attachments).unwrap_or_default(),
+                        i64::try_from(m.bytes).unwrap_or(i64::MAX),
+                        at
+                    ],
+                )?;
+            }
+            audit(
+                &tx,
+                self.actor,
+                "outbox.queue",
+                None,
+                &serde_json::json!({ "batch": batch_id, "messages": messages.len() }),
+            )?;
+        }
+        tx.commit()?;
+        self.batch_messages(batch_id)
+    }
+
+    /// True when batch `id` already has messages in the outbox.
+    pub fn has_messages(&self, batch_id: i64) -> Result<bool, LibraryError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE batch_id = ?1",
+            [batch_id],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Every message of the outbox, oldest batch first, in order.
+    pub fn outbox(&self) -> Result<Vec<OutboxMessage>, LibraryError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox ORDER BY batch_id, position"
+        ))?;
+        let rows = stmt.query_map([], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn batch_messages(&self, batch_id: i64) -> Result<Vec<OutboxMessage>, LibraryError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE batch_id = ?1 ORDER BY position"
+        ))?;
+        let rows = stmt.query_map([batch_id], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn outbox_message(&self, id: i64) -> Result<OutboxMessage, LibraryError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"),
+                [id],
+                from_row,
+            )
+            .optional()?
+            .ok_or(LibraryError::NoSuchMessage(id))
+    }
+
+    /// The next message to send at `at`: queued ones, and failed ones whose retry is due and
+    /// that retrying can mend — in batch and message order.
+    pub fn next_due(&self, at: &str) -> Result<Option<OutboxMessage>, LibraryError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM outbox
+                     WHERE state = 'queued'
+                        OR (state = 'failed' AND permanent = 0
+                            AND (next_try_at IS NULL OR next_try_at <= ?1))
+                     ORDER BY batch_id, position LIMIT 1"
+                ),
+                [at],
+                from_row,
+            )
+            .optional()?)
+    }
+
+    /// Takes message `id` for sending (queued/failed → sending); false when another sender
+    /// took it first or it is no longer sendable. The gate that makes sending exactly once.
+    pub fn take_message(&mut self, id: i64) -> Result<bool, LibraryError> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2
+             WHERE id = ?1 AND (state = 'queued' OR (state = 'failed' AND permanent = 0))",
+            params![id, now()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records the server's acceptance: sent, with its reply, in one transaction; the batch
+    /// is sent when its last message is.
+    pub fn mark_sent(&mut self, id: i64, reply: &str) -> Result<(), LibraryError> {
+        self.finish(id, "sent", |tx, m| {
+            tx.execute(
+                "UPDATE outbox SET state = 'sent', server_reply = ?2, sent_at = ?3, error = NULL,
+                        error_code = NULL, updated_at = ?3
+                 WHERE id = ?1 AND state = 'sending'",
+                params![m.id, reply, now()],
+            )
+        })
+    }
+
+    /// A failure: temporary ones are tried again at `next_try_at`.
+    pub fn mark_failed(
+        &mut self,
+        id: i64,
+        code: &str,
+        message: &str,
+        permanent: bool,
+        next_try_at: Option<&str>,
+    ) -> Result<(), LibraryError> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'failed', error_code = ?2, error = ?3, permanent = ?4,
+                    next_try_at = ?5, updated_at = ?6
+             WHERE id = ?1 AND state IN ('queued', 'sending', 'failed')",
+            params![id, code, message, permanent, next_try_at, now()],
+        )?;
+        if n == 0 {
+            return Err(LibraryError::NoSuchMessage(id));
+        }
+        Ok(())
+    }
+
+    /// The whole message went out and no reply came: only the clerk can tell.
+    pub fn mark_uncertain(&mut self, id: i64, message: &str) -> Result<(), LibraryError> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'uncertain', error_code = 'mail.uncertain', error = ?2,
+                    updated_at = ?3
+             WHERE id = ?1 AND state = 'sending'",
+            params![id, message, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Messages left `sending` by a sender that died: they become uncertain (the caller holds
+    /// the send lock, so no live sender owns them). Returns how many.
+    pub fn recover_sending(&mut self) -> Result<usize, LibraryError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET state = 'uncertain', error_code = 'mail.uncertain',
+                    error = '发送过程中程序中止，无法确定这封邮件是否已发出。请在发件邮箱的「已发送」中查看是否已发出，再选择“已送达”或“重新发送”。',
+                    updated_at = ?1
+             WHERE state = 'sending'",
+            [now()],
+        )?)
+    }
+
+    /// Makes failed messages due now (`flush`), except those retrying cannot mend.
+    pub fn retry_now(&mut self) -> Result<usize, LibraryError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET next_try_at = NULL WHERE state = 'failed' AND permanent = 0",
+            [],
+        )?)
+    }
+
+    /// Puts permanently failed messages back in the queue (after the clerk fixed the cause,
+    /// e.g. a new 授权码).
+    pub fn requeue_permanent(&mut self, code: &str) -> Result<usize, LibraryError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET state = 'queued', permanent = 0, next_try_at = NULL, updated_at = ?2
+             WHERE state = 'failed' AND permanent = 1 AND error_code = ?1",
+            params![code, now()],
+        )?)
+    }
+
+    /// The clerk settles an uncertain message: 已送达 (sent, as confirmed by hand) or 重新发送.
+    /// Only an uncertain message can be settled; a sent one stays sent whatever is clicked.
+    pub fn resolve_message(&mut self, id: i64, how: Resolution) -> Result<(), LibraryError> {
+        let m = self.outbox_message(id)?;
+        if m.state != MessageState::Uncertain {
+            return Err(LibraryError::NotUncertain {
+                position: m.position,
+                state: m.state.label(),
+            });
+        }
+        match how {
+            Resolution::Delivered => self.finish(id, "resolve.delivered", |tx, m| {
+                tx.execute(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?2, resolved = 'clerk',
+                            server_reply = coalesce(server_reply, '（未收到服务器答复，经办人确认已在已发送中）'),
+                            updated_at = ?2
+                     WHERE id = ?1 AND state = 'uncertain'",
+                    params![m.id, now()],
+                )
+            }),
+            Resolution::Resend => {
+                let tx = self.conn.transaction()?;
+                tx.execute(
+                    "UPDATE outbox SET state = 'queued', next_try_at = NULL, error = NULL,
+                            error_code = NULL, updated_at = ?2
+                     WHERE id = ?1 AND state = 'uncertain'",
+                    params![id, now()],
+                )?;
+                audit(
+                    &tx,
+                    self.actor,
+                    "outbox.resend",
+                    None,
+                    &serde_json::json!({ "message": id, "message_id": m.message_id }),
+                )?;
+                tx.commit()?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Marks a message sent (by `update`), audits it and marks its batch sent when it was the
+    /// last — one transaction.
+    fn finish(
+        &mut self,
+        id: i64,
+        action: &str,
+        update: impl FnOnce(&rusqlite::Transaction<'_>, &OutboxMessage) -> rusqlite::Result<usize>,
+    ) -> Result<(), LibraryError> {
+        let m = self.outbox_message(id)?;
+        let tx = self.conn.transaction()?;
+        if update(&tx, &m)? == 0 {
+            return Err(LibraryError::NoSuchMessage(id));
+        }
+        let unsent: i64 = tx.query_row(
+            "SELECT count(*) FROM outbox WHERE batch_id = ?1 AND state != 'sent'",
+            [m.batch_id],
+            |r| r.get(0),
+        )?;
+        if unsent == 0 {
+            tx.execute(
+                "UPDATE batches SET sent_at = ?2 WHERE id = ?1",
+                params![m.batch_id, now()],
+            )?;
+        }
+        audit(
+            &tx,
+            self.actor,
+            &format!("outbox.{action}"),
+            None,
+            &serde_json::json!({ "message": id, "message_id": m.message_id }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

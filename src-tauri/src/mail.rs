@@ -1,0 +1,11 @@
+//! Sending a batch by mail: the account and its presets, the secret store, the messages'
+//! words and bytes, the SMTP transport, and the sender that works the outbox.
+//!
+//! The outbox itself (states, exactly-once gate) lives in the catalog: `library/outbox.rs`.
+
+pub mod account;
+pub mod compose;
+pub mod message;
+pub mod secret;
+pub mod send;
+pub mod transport;

@@ -1,0 +1,166 @@
+//! A queued message as RFC 5322 bytes: From the account's own address with the office's name,
+//! the recorded Message-ID, the cover letter, and every attachment named twice — RFC 2231
+//! `filename*` on Content-Disposition (what lettre writes) and an RFC 2047 `name="=?UTF-8?B?…?="`
+//! on Content-Type, split into encoded words of at most 75 characters — because QQ Mail and
+//! Outlook show `tcmime.*.bin` or "Untitled attachment" without the second.
+
+use std::path::Path;
+
+use base64::Engine as _;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+
+use super::account::Account;
+use crate::library::OutboxMessage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    #[error("发件地址“{0}”无效，请在“发件邮箱”中改正。")]
+    Sender(String),
+    #[error("收件地址“{0}”无效。")]
+    Recipient(String),
+    #[error("无法读取邮件附件“{name}”：{reason}。请重新发送这个批次。")]
+    Attachment { name: String, reason: String },
+    #[error("无法生成邮件：{0}")]
+    Build(String),
+}
+
+/// RFC 2047 B-encoded words of at most 75 characters, each holding whole characters,
+/// separated by spaces (so the header can be folded between them).
+pub fn encoded_words(s: &str) -> String {
+    // 42 bytes → 56 base64 characters + `=?UTF-8?B?` + `?=` = 68 ≤ 75.
+    const MAX_RAW: usize = 42;
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    for ch in s.chars() {
+        if cur.len() + ch.len_utf8() > MAX_RAW {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.push(ch);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+        .iter()
+        .map(|w| {
+            format!(
+                "=?UTF-8?B?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn mime_of(name: &str) -> &'static str {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "zip" => "application/zip",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "txt" => "text/plain; charset=utf-8",
+        "json" => "application/json",
+        "pdf" => "application/pdf",
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "wav" => "audio/wav",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+/// One attachment with both forms of its name.
+pub fn attachment(name: &str, bytes: Vec<u8>) -> Result<SinglePart, MessageError> {
+    let content_type = ContentType::parse(&format!(
+        "{}; name=\"{}\"",
+        mime_of(name),
+        encoded_words(name)
+    ))
+    .map_err(|e| MessageError::Build(e.to_string()))?;
+    Ok(Attachment::new(name.to_owned()).body(bytes, content_type))
+}
+
+/// The message `m` of the outbox, sent from `account`, with the cover letter `text`;
+/// attachments are read from `library_root/m.folder`.
+pub fn build(
+    account: &Account,
+    m: &OutboxMessage,
+    text: &str,
+    library_root: &Path,
+) -> Result<lettre::Message, MessageError> {
+    let from_addr: lettre::Address = account
+        .address
+        .parse()
+        .map_err(|_| MessageError::Sender(account.address.clone()))?;
+    let to: lettre::Address = m
+        .recipient
+        .parse()
+        .map_err(|_| MessageError::Recipient(m.recipient.clone()))?;
+    let from = Mailbox::new(Some(account.display_name.clone()), from_addr.clone());
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .to(Mailbox::new(None, to))
+        .subject(m.subject.clone())
+        .message_id(Some(m.message_id.clone()))
+        .date_now();
+    if account.read_receipt {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Disposition-Notification-To"),
+            format!("<{from_addr}>"),
+        ));
+    }
+    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text.to_owned()));
+    let folder = library_root.join(&m.folder);
+    for a in &m.attachments {
+        let bytes = std::fs::read(folder.join(&a.name)).map_err(|e| MessageError::Attachment {
+            name: a.name.clone(),
+            reason: crate::library::io_reason(&e),
+        })?;
+        parts = parts.singlepart(attachment(&a.name, bytes)?);
+    }
+    builder
+        .multipart(parts)
+        .map_err(|e| MessageError::Build(e.to_string()))
+}
+
+/// Writes `bytes` as an `.eml` file by temporary name and rename.
+pub fn save_eml(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new().prefix(".eml-").tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_words_are_short_and_whole() {
+        let name = "金平区总工会-汕头好网民2023-第1包-共3包.zip";
+        let words = encoded_words(name);
+        let decoded: String = words
+            .split(' ')
+            .map(|w| {
+                assert!(w.len() <= 75, "{w}");
+                let b64 = w
+                    .strip_prefix("=?UTF-8?B?")
+                    .and_then(|w| w.strip_suffix("?="))
+                    .expect("an encoded word");
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .expect("base64");
+                String::from_utf8(bytes).expect("whole characters in each word")
+            })
+            .collect();
+        assert_eq!(decoded, name);
+        assert!(words.contains(' '), "a long name takes several words");
+    }
+}

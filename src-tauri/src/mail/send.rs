@@ -1,0 +1,430 @@
+//! Queueing a batch's messages and working the outbox.
+//!
+//! [`queue_batch`] plans the batch under the account's limit, writes every message's
+//! attachments into the library (`outbox/batch-<id>/…`), and queues the messages in one
+//! transaction. [`flush`] sends what is due, in order, one connection per message with a pause
+//! between them (QQ limits rates), under an exclusive send lock so two programs never send at
+//! once; a message is marked `sending` right before DATA and `sent` with the server's reply in
+//! one transaction.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use fs4::fs_std::FileExt;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::account::Account;
+use super::secret::SecretStore;
+use super::transport::{self, Outcome};
+use super::{compose, message};
+use crate::batch::parts::{self, PlanOptions};
+use crate::batch::plan::Content;
+use crate::jobs::CancelToken;
+use crate::library::{
+    Library, LibraryError, MessageState, NewMessage, OutboxMessage, QueuedAttachment,
+};
+
+/// The cover letter beside a message's attachments.
+const COVER: &str = ".cover.txt";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("还没有设置发件邮箱。请先在“设置 → 发件邮箱”中填写邮箱和授权码（或用 account set）。")]
+    NoAccount,
+    #[error("还没有保存发件邮箱的授权码。请在“设置 → 发件邮箱”中填写授权码。")]
+    NoSecret,
+    #[error("另一个窗口或命令行正在发送邮件，请等它发完再试。")]
+    Busy,
+    #[error("这个活动没有接收邮箱，请用 --to 指定收件地址。")]
+    NoRecipient,
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    #[error(transparent)]
+    Secret(#[from] super::secret::SecretError),
+    #[error(transparent)]
+    Message(#[from] message::MessageError),
+    #[error("{0}")]
+    Plan(String),
+    #[error("无法写入发件箱文件：{0}")]
+    Write(String),
+}
+
+impl SendError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SendError::NoAccount => "mail.no_account",
+            SendError::NoSecret => "mail.no_secret",
+            SendError::Busy => "mail.busy_sender",
+            SendError::NoRecipient => "mail.no_recipient",
+            SendError::Library(e) => e.code(),
+            SendError::Secret(_) => "mail.secret",
+            SendError::Message(_) => "mail.message",
+            SendError::Plan(_) => "plan.too_small",
+            SendError::Write(_) => "file.write",
+        }
+    }
+}
+
+/// How the sender is doing, for the window's 发件箱.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct SendProgress {
+    #[ts(type = "number")]
+    pub message: i64,
+    pub position: u32,
+    pub count: u32,
+    pub subject: String,
+    /// 连接 / 发送 / 等待 …
+    pub phase: String,
+    #[ts(type = "number")]
+    pub bytes_done: u64,
+    #[ts(type = "number")]
+    pub bytes_total: u64,
+}
+
+/// What a flush did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct FlushReport {
+    pub sent: u32,
+    pub failed: u32,
+    pub uncertain: u32,
+    /// Messages still waiting (queued, or failed with a retry ahead).
+    pub waiting: u32,
+    /// Why sending stopped before the outbox was empty (offline, wrong 授权码 …).
+    pub stopped: Option<String>,
+    pub stopped_code: Option<String>,
+    pub messages: Vec<OutboxMessage>,
+}
+
+/// Where a batch's messages live in the library.
+fn batch_dir(batch_id: i64) -> String {
+    format!("outbox/batch-{batch_id}")
+}
+
+/// Plans batch `id` under the account's limit, writes the attachments and queues the
+/// messages. A batch already in the outbox is left as it is (never queued twice).
+pub fn queue_batch(
+    lib: &mut Library,
+    batch_id: i64,
+    to: Option<&str>,
+    cancel: &CancelToken,
+) -> Result<Vec<OutboxMessage>, SendError> {
+    if lib.has_messages(batch_id)? {
+        return Ok(lib.batch_messages(batch_id)?);
+    }
+    let account = lib.mail_account()?.ok_or(SendError::NoAccount)?;
+    let batch = lib.batch(batch_id)?;
+    let recipient = match to.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t.to_owned(),
+        None => batch.header.mailbox.clone().ok_or(SendError::NoRecipient)?,
+    };
+    if !super::account::is_address(&recipient) {
+        return Err(message::MessageError::Recipient(recipient).into());
+    }
+    let zone = lib.campaign()?.zone();
+    let local = crate::batch::local_time(&batch.created_at, zone);
+    let extras = parts::first_extras(&batch, &local).map_err(|e| SendError::Plan(e.to_string()))?;
+    let options = PlanOptions {
+        max_message_bytes: Some(account.message_limit().0),
+        ..PlanOptions::default()
+    };
+    let plan =
+        parts::plan_batch(&batch, &options, &extras).map_err(|e| SendError::Plan(e.to_string()))?;
+    let dest = lib.root().join(batch_dir(batch_id));
+    std::fs::create_dir_all(&dest).map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+    let (folder, _) = parts::write_attachments(
+        lib.root(),
+        &parts::Attachments {
+            batch: &batch,
+            plan: &plan,
+            packing: options.packing,
+            extras: &extras,
+        },
+        &dest,
+        &mut |_| {},
+        cancel,
+    )
+    .map_err(|e| SendError::Write(e.to_string()))?;
+    let count = u32::try_from(plan.messages.len()).unwrap_or(u32::MAX);
+    let relative = |p: &Path| -> String {
+        p.strip_prefix(lib.root())
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    let mut new = Vec::new();
+    for m in &plan.messages {
+        let dir = folder.join(parts::message_folder(m.index));
+        std::fs::write(dir.join(COVER), compose::body(&batch, &plan, m))
+            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+        new.push(NewMessage {
+            position: m.index,
+            count,
+            sender: account.address.clone(),
+            recipient: recipient.clone(),
+            subject: compose::subject(&batch, m.index, count),
+            message_id: compose::message_id(&batch, m.index, &account.address),
+            folder: relative(&dir),
+            attachments: m
+                .attachments
+                .iter()
+                .map(|a| QueuedAttachment {
+                    name: a.name.clone(),
+                    size: a.raw_bytes,
+                    paths: match &a.content {
+                        Content::File { path } if path.contains('/') => vec![path.clone()],
+                        Content::File { .. } => Vec::new(),
+                        Content::Zip { paths } | Content::Volume { paths, .. } => paths.clone(),
+                    },
+                })
+                .collect(),
+            bytes: m.encoded_bytes,
+        });
+    }
+    Ok(lib.queue_messages(batch_id, &new)?)
+}
+
+/// The message's RFC 5322 bytes, as sent and as saved to `.eml`.
+pub fn formatted(
+    lib: &Library,
+    account: &Account,
+    m: &OutboxMessage,
+) -> Result<Vec<u8>, SendError> {
+    let cover = std::fs::read_to_string(lib.root().join(&m.folder).join(COVER))
+        .unwrap_or_else(|_| format!("{}\r\n", m.subject));
+    Ok(message::build(account, m, &cover, lib.root())?.formatted())
+}
+
+/// Saves every message of batch `id` as `.eml` files in `dir` (for webmail or Foxmail).
+pub fn save_emls(lib: &Library, batch_id: i64, dir: &Path) -> Result<Vec<PathBuf>, SendError> {
+    let account = lib.mail_account()?.ok_or(SendError::NoAccount)?;
+    let mut out = Vec::new();
+    for m in lib.batch_messages(batch_id)? {
+        let name = crate::batch::naming::safe_component(&format!("{}.eml", m.subject), 120);
+        let path = dir.join(name);
+        message::save_eml(&path, &formatted(lib, &account, &m)?)
+            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+        out.push(path);
+    }
+    Ok(out)
+}
+
+/// Seconds before a temporary failure is tried again, by attempt.
+fn backoff(attempts: u32) -> i64 {
+    match attempts {
+        0 | 1 => 60,
+        2 => 120,
+        3 => 300,
+        4 => 600,
+        5 => 1800,
+        _ => 3600,
+    }
+}
+
+/// The pause between two messages (QQ limits how fast one account sends).
+fn pause() -> Duration {
+    std::env::var("BAOSONG_SEND_PAUSE_MS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(Duration::from_secs(3), Duration::from_millis)
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Takes the exclusive send lock of the library, or says someone else is sending.
+fn send_lock(root: &Path) -> Result<std::fs::File, SendError> {
+    let dir = root.join("outbox");
+    std::fs::create_dir_all(&dir).map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".send.lock"))
+        .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+    match file.try_lock_exclusive() {
+        Ok(true) => Ok(file),
+        Ok(false) | Err(_) => Err(SendError::Busy),
+    }
+}
+
+/// Sends every message that is due, in order, until the outbox is empty, the line fails,
+/// or `cancel` is set (between messages). Never logs in after a refused 授权码.
+pub fn flush(
+    lib: &mut Library,
+    secrets: &SecretStore,
+    progress: &mut dyn FnMut(&SendProgress),
+    cancel: &CancelToken,
+) -> Result<FlushReport, SendError> {
+    let _lock = send_lock(lib.root())?;
+    lib.recover_sending()?;
+    let mut report = FlushReport::default();
+    let account = lib.mail_account()?.ok_or(SendError::NoAccount)?;
+    let finish = |lib: &Library, mut report: FlushReport| -> Result<FlushReport, SendError> {
+        report.messages = lib.outbox()?;
+        report.waiting = report
+            .messages
+            .iter()
+            .filter(|m| {
+                m.state == MessageState::Queued || (m.state == MessageState::Failed && !m.permanent)
+            })
+            .count() as u32;
+        Ok(report)
+    };
+    if let Some(why) = lib.auth_failed()? {
+        report.stopped = Some(why);
+        report.stopped_code = Some("mail.auth".into());
+        return finish(lib, report);
+    }
+    let secret = secrets
+        .get(&account.secret_key())?
+        .ok_or(SendError::NoSecret)?;
+    let from: lettre::Address = account
+        .address
+        .parse()
+        .map_err(|_| message::MessageError::Sender(account.address.clone()))?;
+    let mut first = true;
+    while let Some(m) = lib.next_due(&rfc3339(Utc::now()))? {
+        if cancel.is_cancelled() {
+            report.stopped = Some("已暂停发送。".into());
+            report.stopped_code = Some("cancelled".into());
+            break;
+        }
+        if !first {
+            std::thread::sleep(pause());
+        }
+        first = false;
+        let bytes = formatted(lib, &account, &m)?;
+        let to: lettre::Address = m
+            .recipient
+            .parse()
+            .map_err(|_| message::MessageError::Recipient(m.recipient.clone()))?;
+        let mut state = SendProgress {
+            message: m.id,
+            position: m.position,
+            count: m.count,
+            subject: m.subject.clone(),
+            phase: "连接发件服务器".into(),
+            bytes_done: 0,
+            bytes_total: bytes.len() as u64,
+        };
+        progress(&state);
+        let next_try =
+            |attempts: u32| rfc3339(Utc::now() + chrono::Duration::seconds(backoff(attempts)));
+        let mut session = match transport::open(&account, &secret) {
+            Ok(s) => s,
+            Err(f) => {
+                let attempts = m.attempts + 1;
+                if f.code == "mail.auth" {
+                    lib.set_auth_failed(Some(&f.message))?;
+                }
+                lib.mark_failed(
+                    m.id,
+                    f.code,
+                    &f.message,
+                    !f.temporary,
+                    f.temporary.then(|| next_try(attempts)).as_deref(),
+                )?;
+                report.failed += 1;
+                report.stopped = Some(f.message.clone());
+                report.stopped_code = Some(f.code.to_owned());
+                // The line or the login fails the same way for every message: stop here.
+                break;
+            }
+        };
+        if let Some(size) = session.size_limit
+            && account.server_size != Some(size)
+        {
+            lib.set_server_size(Some(size))?;
+        }
+        state.phase = "发送".into();
+        progress(&state);
+        let id = m.id;
+        let outcome = {
+            let lib_ref = &mut *lib;
+            let mut before_data = || lib_ref.take_message(id).unwrap_or(false);
+            let total = state.bytes_total;
+            let mut on_bytes = |done: u64| {
+                progress(&SendProgress {
+                    bytes_done: done,
+                    bytes_total: total,
+                    ..state.clone()
+                });
+            };
+            session.send(&from, &to, &bytes, &mut before_data, &mut on_bytes)
+        };
+        match outcome {
+            Outcome::Accepted(reply) => {
+                lib.mark_sent(id, &reply)?;
+                report.sent += 1;
+                session.quit();
+            }
+            Outcome::Uncertain(why) => {
+                lib.mark_uncertain(id, &why)?;
+                report.uncertain += 1;
+            }
+            Outcome::Failed(f) if f.code == "mail.taken" => session.quit(),
+            Outcome::Failed(f) => {
+                let current = lib.outbox_message(id)?;
+                lib.mark_failed(
+                    id,
+                    f.code,
+                    &f.message,
+                    !f.temporary,
+                    f.temporary
+                        .then(|| next_try(current.attempts.max(1)))
+                        .as_deref(),
+                )?;
+                report.failed += 1;
+                session.quit();
+                report.stopped = Some(f.message.clone());
+                report.stopped_code = Some(f.code.to_owned());
+                // Too large is this message's own problem (the next may be smaller); anything
+                // else would fail the next message the same way.
+                if f.code != "mail.too_large" {
+                    break;
+                }
+            }
+        }
+    }
+    finish(lib, report)
+}
+
+/// 测试连接: connect, EHLO, AUTH; returns the server's `SIZE` (and remembers it).
+pub fn test_account(lib: &mut Library, secrets: &SecretStore) -> Result<Option<u64>, TestError> {
+    let account = lib
+        .mail_account()
+        .map_err(|e| TestError::Send(e.into()))?
+        .ok_or(TestError::Send(SendError::NoAccount))?;
+    let secret = secrets
+        .get(&account.secret_key())
+        .map_err(|e| TestError::Send(e.into()))?
+        .ok_or(TestError::Send(SendError::NoSecret))?;
+    match transport::open(&account, &secret) {
+        Ok(session) => {
+            let size = session.size_limit;
+            session.quit();
+            lib.set_server_size(size)
+                .map_err(|e| TestError::Send(e.into()))?;
+            lib.set_auth_failed(None)
+                .map_err(|e| TestError::Send(e.into()))?;
+            Ok(size)
+        }
+        Err(f) => {
+            if f.code == "mail.auth" {
+                let _ = lib.set_auth_failed(Some(&f.message));
+            }
+            Err(TestError::Failed(f))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TestError {
+    #[error(transparent)]
+    Send(SendError),
+    #[error("{0}")]
+    Failed(transport::Failure),
+}

@@ -1,0 +1,675 @@
+//! Sending batches through a real SMTP server on loopback (aiosmtpd, `tests/smtp/
+//! smtp_server.py`, with implicit TLS or STARTTLS, AUTH, a SIZE limit and a Maildir), driven by
+//! the real `baosong-cli`; what arrived is read back from the Maildir (`read_maildir.py`):
+//! subjects, Message-IDs, both forms of the attachment names, sizes, every file once.
+
+#[path = "support/smtp.rs"]
+mod smtp;
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use smtp::{ADDRESS, SECRET, Server, certs};
+use support::{Run, ffmpeg, video};
+
+/// The environment every mail command runs with: the file secret store (no D-Bus here),
+/// no pause between messages, short socket timeouts.
+fn env(r: &Run) -> Vec<(&'static str, String)> {
+    vec![
+        ("BAOSONG_LIBRARY", r.library().display().to_string()),
+        ("BAOSONG_SECRET_STORE", "file".into()),
+        ("BAOSONG_SEND_PAUSE_MS", "0".into()),
+        ("BAOSONG_SMTP_TIMEOUT_S", "3".into()),
+    ]
+}
+
+fn mail(r: &Run, args: &[&str]) -> support::Result {
+    let e = env(r);
+    let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    r.cli_env(args, &pairs)
+}
+
+fn set_account(
+    r: &Run,
+    server: &Server,
+    mode: &str,
+    secret: &str,
+    extra: &[&str],
+) -> support::Result {
+    let e = env(r);
+    let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ca = r.dir.path().join("certs/ca.pem");
+    let port = server.port.to_string();
+    let mut args = vec![
+        "account",
+        "set",
+        "--preset",
+        "custom",
+        "--address",
+        ADDRESS,
+        "--host",
+        "localhost",
+        "--port",
+        &port,
+        "--security",
+        mode,
+        "--ca-file",
+        ca.to_str().unwrap_or_default(),
+        "--password-stdin",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    r.cli_stdin(&args, &pairs, secret)
+}
+
+/// A library with three ready works (two recitations, one 1080p video) and a batch of them;
+/// the video is padded to ~1.2 MB so a small limit splits it. Returns the batch JSON.
+fn make_batch(r: &Run) -> serde_json::Value {
+    r.init();
+    let dir = r.dir.path();
+    let mut ids = Vec::new();
+    for (i, hz) in [330, 440].into_iter().enumerate() {
+        let f = ffmpeg(
+            dir,
+            &format!("诵读{i}.mp3"),
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("sine=frequency={hz}:duration=1"),
+            ],
+        );
+        let title = format!("读经典《春》第{}篇", i + 1);
+        let id = r
+            .cli(&[
+                "entry",
+                "add",
+                f.to_str().unwrap_or_default(),
+                "--category",
+                "recitation",
+                "--title",
+                &title,
+                "--author",
+                "林堃",
+                "--declare",
+                "original",
+                "--json",
+            ])
+            .ok()
+            .json()["id"]
+            .to_string();
+        ids.push(id);
+    }
+    let v = video(dir, "工匠.mp4", "1920x1080");
+    // Pad with a free box so the video is large enough to need volumes.
+    let mut bytes = std::fs::read(&v).expect("video");
+    let pad = 1_200_000u32;
+    bytes.extend_from_slice(&(pad + 8).to_be_bytes());
+    bytes.extend_from_slice(b"free");
+    bytes.extend((0..pad).map(|i| (i % 251) as u8));
+    std::fs::write(&v, bytes).expect("pad");
+    let id = r
+        .cli(&[
+            "entry",
+            "add",
+            v.to_str().unwrap_or_default(),
+            "--category",
+            "micro-video",
+            "--title",
+            "工匠：精神/传承",
+            "--author",
+            "郑玥",
+            "--declare",
+            "original",
+            "--json",
+        ])
+        .ok()
+        .json()["id"]
+        .to_string();
+    ids.push(id);
+    for id in &ids {
+        r.cli(&[
+            "entry",
+            "update",
+            id,
+            "--status",
+            "approved",
+            "--recommend",
+            "true",
+        ])
+        .ok();
+    }
+    r.cli(&["batch", "create", "--json"]).ok().json()["batch"].clone()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every work file of `batch` found exactly once, byte for byte, in what arrived: zips
+/// unpacked, volumes joined in order.
+fn assert_every_file_once(batch: &serde_json::Value, arrived: &[serde_json::Value], work: &Path) {
+    use std::io::Read;
+    let mut found: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut volumes: BTreeMap<String, Vec<(u32, Vec<u8>)>> = BTreeMap::new();
+    let unzip = |bytes: Vec<u8>, found: &mut Vec<(String, Vec<u8>)>| {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).expect("entry");
+            let name = f.name().expect("utf-8 name").into_owned();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).expect("read");
+            if name != "manifest.json" {
+                found.push((name, data));
+            }
+        }
+    };
+    for m in arrived {
+        for a in m["attachments"].as_array().expect("attachments") {
+            let name = a["filename"].as_str().expect("filename");
+            let data = std::fs::read(a["path"].as_str().expect("path")).expect("saved");
+            if let Some((source, n)) = name.rsplit_once(".zip.")
+                && let Ok(n) = n.parse::<u32>()
+            {
+                volumes
+                    .entry(format!("{source}.zip"))
+                    .or_default()
+                    .push((n, data));
+            } else if name.ends_with(".zip") {
+                unzip(data, &mut found);
+            }
+        }
+    }
+    for (source, mut parts) in volumes {
+        parts.sort_by_key(|(n, _)| *n);
+        let numbers: Vec<u32> = parts.iter().map(|(n, _)| *n).collect();
+        assert_eq!(
+            numbers,
+            (1..=parts.len() as u32).collect::<Vec<_>>(),
+            "{source}"
+        );
+        let joined: Vec<u8> = parts.into_iter().flat_map(|(_, d)| d).collect();
+        std::fs::write(work.join(&source), &joined).expect("join");
+        unzip(joined, &mut found);
+    }
+    let mut want = 0;
+    for e in batch["entries"].as_array().expect("entries") {
+        for f in e["files"].as_array().expect("files") {
+            want += 1;
+            let path = f["package_path"].as_str().expect("path");
+            let hits: Vec<_> = found.iter().filter(|(n, _)| n == path).collect();
+            assert_eq!(hits.len(), 1, "{path}: {} copies", hits.len());
+            assert_eq!(
+                Some(sha256_hex(&hits[0].1).as_str()),
+                f["sha256"].as_str(),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(found.len(), want, "no stray files");
+}
+
+#[test]
+fn a_batch_arrives_complete_numbered_and_named_both_ways_within_the_size() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "tls", "tls", "none", 1_000_000);
+    set_account(&r, &server, "tls", SECRET, &["--read-receipt"]).ok();
+    // 测试连接 reads the server's SIZE; the plan then uses it.
+    let tested = mail(&r, &["account", "test", "--json"]).ok().json();
+    assert_eq!(tested["server_size"], 1_000_000, "{tested}");
+    assert_eq!(tested["size_source"], "server");
+    assert_eq!(tested["has_secret"], true);
+
+    let sent = mail(&r, &["send", &batch["id"].to_string(), "--json"])
+        .ok()
+        .json();
+    let flush = &sent["flush"];
+    let messages = flush["messages"].as_array().expect("messages");
+    let n = messages.len();
+    assert!(n >= 3, "a 1 MB limit needs several messages: {sent}");
+    assert_eq!(flush["sent"], n as u64, "{sent}");
+    assert!(messages.iter().all(|m| m["state"] == "sent"), "{sent}");
+    assert!(
+        messages.iter().all(|m| m["server_reply"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("250"))),
+        "{sent}"
+    );
+
+    let out = r.dir.path().join("arrived");
+    let arrived = server.arrived(&out);
+    assert_eq!(arrived.len(), n, "every message arrived once");
+    let mut subjects: Vec<String> = arrived
+        .iter()
+        .filter_map(|m| m["subject"].as_str().map(str::to_owned))
+        .collect();
+    subjects.sort();
+    for k in 1..=n {
+        let want = format!("南澳县总工会-汕头好网民2023-作品报送（第{k}封/共{n}封）");
+        assert!(subjects.contains(&want), "{want} not in {subjects:?}");
+    }
+    let logged: Vec<&str> = messages
+        .iter()
+        .filter_map(|m| m["message_id"].as_str())
+        .collect();
+    for m in &arrived {
+        assert!(
+            m["size"].as_u64().unwrap_or(u64::MAX) <= 1_000_000,
+            "{}",
+            m["size"]
+        );
+        assert!(logged.contains(&m["message_id"].as_str().unwrap_or_default()));
+        assert!(
+            m["from"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("南澳县总工会"),
+            "{}",
+            m["from"]
+        );
+        assert!(
+            m["options"].as_str().unwrap_or_default().contains("SIZE="),
+            "{}",
+            m["options"]
+        );
+        assert_eq!(m["receipt"].as_str(), Some(format!("<{ADDRESS}>").as_str()));
+        for a in m["attachments"].as_array().expect("attachments") {
+            // RFC 2231 and RFC 2047 give the same Chinese name.
+            assert_eq!(a["filename"], a["name"], "{a}");
+        }
+    }
+    let first = arrived
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap_or_default().contains("第1封"))
+        .expect("message 1");
+    let names: Vec<&str> = first["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .filter_map(|a| a["filename"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"报送汇总表.xlsx") && names.contains(&"说明.txt"),
+        "{names:?}"
+    );
+    assert_every_file_once(&batch, &arrived, r.dir.path());
+
+    // Sending the same batch again sends nothing twice.
+    let again = mail(&r, &["send", &batch["id"].to_string(), "--json"])
+        .ok()
+        .json();
+    assert_eq!(again["flush"]["sent"], 0, "{again}");
+    assert_eq!(server.arrived(&r.dir.path().join("again")).len(), n);
+    let list = r.cli(&["batch", "list", "--json"]).ok().json();
+    assert!(list[0]["sent_at"].is_string(), "{list}");
+    let refused = r
+        .cli(&["batch", "delete", &batch["id"].to_string()])
+        .fails_with(2);
+    assert!(refused.stderr.contains("已经发送"), "{}", refused.explain());
+}
+
+#[test]
+fn starttls_and_eml_copies() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "starttls", "starttls", "none", 50_000_000);
+    set_account(&r, &server, "starttls", SECRET, &[]).ok();
+    let emls = r.dir.path().join("eml");
+    let sent = mail(
+        &r,
+        &[
+            "send",
+            &batch["id"].to_string(),
+            "--eml-dir",
+            emls.to_str().unwrap_or_default(),
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(sent["flush"]["sent"], 1, "{sent}");
+    let saved = sent["emls"].as_array().expect("emls");
+    assert_eq!(saved.len(), 1);
+    let eml = std::fs::read(saved[0].as_str().expect("path")).expect("eml");
+    let text = String::from_utf8_lossy(&eml);
+    assert!(
+        text.contains("Message-ID: <baosong."),
+        "the .eml is the message"
+    );
+    assert!(text.contains("\r\n"), "CRLF line ends");
+    assert_every_file_once(
+        &batch,
+        &server.arrived(&r.dir.path().join("arrived")),
+        r.dir.path(),
+    );
+}
+
+#[test]
+fn offline_then_back_queues_and_delivers_on_flush() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "down", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    drop(server); // the line is down: connection refused
+    let out = mail(&r, &["send", &batch["id"].to_string()]).fails_with(1);
+    assert!(
+        out.stdout.contains("无法连接发件服务器") || out.stderr.contains("无法连接发件服务器"),
+        "{}",
+        out.explain()
+    );
+    let outbox = mail(&r, &["outbox", "--json"]).ok().json();
+    let states: Vec<&str> = outbox
+        .as_array()
+        .expect("outbox")
+        .iter()
+        .filter_map(|m| m["state"].as_str())
+        .collect();
+    assert!(
+        states.iter().all(|s| *s == "queued" || *s == "failed"),
+        "{states:?}"
+    );
+    assert!(
+        outbox[0]["next_try_at"].is_string(),
+        "a retry is scheduled: {outbox}"
+    );
+
+    // Back up (a new server; the clerk points the account at it): flush delivers everything.
+    let server = Server::start(r.dir.path(), "up", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let flushed = mail(&r, &["outbox", "flush", "--json"]).ok().json();
+    assert_eq!(flushed["waiting"], 0, "{flushed}");
+    assert_every_file_once(
+        &batch,
+        &server.arrived(&r.dir.path().join("arrived")),
+        r.dir.path(),
+    );
+}
+
+#[test]
+fn a_wrong_secret_is_said_in_chinese_and_never_retried() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "auth", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", "wrong-secret-000", &[]).ok();
+    let out = mail(&r, &["send", &batch["id"].to_string()]).fails_with(1);
+    assert!(out.stdout.contains("授权码不正确"), "{}", out.explain());
+    assert_eq!(
+        server.logins(),
+        1,
+        "{}",
+        std::fs::read_to_string(&server.log).unwrap_or_default()
+    );
+    // A flush does not log in again (a retry storm locks QQ accounts).
+    let again = mail(&r, &["outbox", "flush"]).fails_with(1);
+    assert!(again.stdout.contains("授权码不正确"), "{}", again.explain());
+    assert_eq!(server.logins(), 1, "no second login with the wrong 授权码");
+    // A new 授权码 lifts the stop; the messages go.
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    mail(&r, &["outbox", "flush"]).ok();
+    assert_every_file_once(
+        &batch,
+        &server.arrived(&r.dir.path().join("arrived")),
+        r.dir.path(),
+    );
+}
+
+#[test]
+fn a_451_is_retried_once_and_a_552_is_too_large() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "busy", "tls", "451-once", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let out = mail(&r, &["send", &batch["id"].to_string()]).fails_with(1);
+    assert!(out.stdout.contains("暂时无法处理"), "{}", out.explain());
+    let flushed = mail(&r, &["outbox", "flush", "--json"]).ok().json();
+    assert_eq!(flushed["waiting"], 0, "{flushed}");
+    let arrived = server.arrived(&r.dir.path().join("arrived"));
+    assert_eq!(arrived.len(), 1, "delivered once after the 451");
+
+    // A server whose limit is below what the account claims: 552, permanent, said plainly.
+    let r2 = Run::new();
+    let batch2 = make_batch(&r2);
+    certs(r2.dir.path());
+    let small = Server::start(r2.dir.path(), "small", "tls", "none", 200_000);
+    set_account(
+        &r2,
+        &small,
+        "tls",
+        SECRET,
+        &["--max-message-bytes", "5000000"],
+    )
+    .ok();
+    let out = mail(&r2, &["send", &batch2["id"].to_string()]).fails_with(1);
+    assert!(
+        out.stdout.contains("超过了发件服务器允许的大小"),
+        "{}",
+        out.explain()
+    );
+    let outbox = mail(&r2, &["outbox", "--json"]).ok().json();
+    assert!(
+        outbox
+            .as_array()
+            .expect("outbox")
+            .iter()
+            .any(|m| m["permanent"] == true && m["error_code"] == "mail.too_large"),
+        "{outbox}"
+    );
+}
+
+#[test]
+fn a_reply_lost_after_the_whole_message_is_uncertain_and_never_resent_by_itself() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "drop", "tls", "drop-after-data", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let sent = mail(&r, &["send", &batch["id"].to_string(), "--json"]).json();
+    assert_eq!(sent["flush"]["uncertain"], 1, "{sent}");
+    let m = &sent["flush"]["messages"][0];
+    assert_eq!(m["state"], "uncertain");
+    assert!(
+        m["error"].as_str().unwrap_or_default().contains("已发送"),
+        "{m}"
+    );
+    server.set_fault("none");
+    let flushed = mail(&r, &["outbox", "flush", "--json"]).ok().json();
+    assert_eq!(
+        flushed["sent"], 0,
+        "an uncertain message is not resent: {flushed}"
+    );
+    assert_eq!(server.arrived(&r.dir.path().join("a")).len(), 1);
+    // The clerk finds it in 已发送 and marks it delivered; it can never go out again.
+    let id = m["id"].to_string();
+    let resolved = mail(&r, &["outbox", "resolve", &id, "--delivered", "--json"])
+        .ok()
+        .json();
+    assert_eq!(resolved["state"], "sent");
+    mail(&r, &["outbox", "resolve", &id, "--resend"]).fails_with(2);
+    mail(&r, &["outbox", "flush"]).ok();
+    assert_eq!(
+        server.arrived(&r.dir.path().join("b")).len(),
+        1,
+        "never twice"
+    );
+}
+
+#[test]
+fn a_mute_server_times_out_with_a_chinese_message() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "mute", "tls", "mute", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let t = Instant::now();
+    let out = mail(&r, &["send", &batch["id"].to_string()]).fails_with(1);
+    assert!(
+        out.stdout.contains("超时") || out.stdout.contains("没有回应"),
+        "{}",
+        out.explain()
+    );
+    assert!(
+        t.elapsed() < Duration::from_secs(60),
+        "bounded: {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn the_secret_is_never_in_the_library_the_logs_or_any_output() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "secret", "tls", "none", 1_000_000);
+    let mut outputs = Vec::new();
+    let set = set_account(&r, &server, "tls", SECRET, &[]).ok();
+    outputs.push(set.stdout + &set.stderr);
+    for args in [
+        vec!["account", "show", "--json"],
+        vec!["account", "show"],
+        vec!["account", "test", "--json"],
+    ] {
+        let o = mail(&r, &args).ok();
+        outputs.push(o.stdout + &o.stderr);
+    }
+    let o = mail(&r, &["send", &batch["id"].to_string(), "--json"]).ok();
+    outputs.push(o.stdout + &o.stderr);
+    let o = mail(&r, &["outbox", "--json"]).ok();
+    outputs.push(o.stdout + &o.stderr);
+    for out in &outputs {
+        assert!(!out.contains(SECRET), "the secret in an output: {out}");
+    }
+    fn walk(dir: &Path, hits: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, hits);
+            } else if let Ok(bytes) = std::fs::read(&p)
+                && bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes())
+            {
+                hits.push(p);
+            }
+        }
+    }
+    let mut hits = Vec::new();
+    walk(&r.library(), &mut hits);
+    assert!(hits.is_empty(), "the secret is in {hits:?}");
+    // Only the private file store (0600) holds it here, where no system store answers.
+    let mut stored = Vec::new();
+    walk(&r.dir.path().join("config"), &mut stored);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(
+        !std::fs::read_to_string(&server.log)
+            .unwrap_or_default()
+            .contains(SECRET)
+    );
+}
+
+#[test]
+fn a_send_killed_at_random_moments_loses_nothing_and_sends_nothing_twice() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "kill", "tls", "none", 400_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    mail(&r, &["account", "test"]).ok();
+    let id = batch["id"].to_string();
+    let e = env(&r);
+    let mut seed = 0x2545_f491_u64;
+    let mut total = None;
+    for round in 0..20 {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baosong-cli"));
+        cmd.args(["send", &id])
+            .env("BAOSONG_CONFIG_DIR", r.dir.path().join("config"))
+            .env("BAOSONG_SEND_PAUSE_MS", "120")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in &e {
+            if *k != "BAOSONG_SEND_PAUSE_MS" {
+                cmd.env(k, v);
+            }
+        }
+        let mut child = cmd.spawn().expect("spawn");
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(20 + seed % 900));
+        let _ = child.kill();
+        let _ = child.wait();
+        let outbox = mail(&r, &["outbox", "--json"]).ok().json();
+        let list = outbox.as_array().expect("outbox");
+        if list.is_empty() {
+            continue; // killed before the messages were queued
+        }
+        let n = *total.get_or_insert(list.len());
+        assert_eq!(list.len(), n, "round {round}: no message lost or added");
+        for m in list {
+            let s = m["state"].as_str().unwrap_or_default();
+            assert!(
+                ["queued", "sending", "sent", "failed", "uncertain"].contains(&s),
+                "round {round}: {m}"
+            );
+        }
+        let arrived = server.arrived(&r.dir.path().join(format!("k{round}")));
+        let mut ids: Vec<&str> = arrived
+            .iter()
+            .filter_map(|m| m["message_id"].as_str())
+            .collect();
+        let before = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), before, "round {round}: a message arrived twice");
+    }
+    // Finish: what is still due goes; the uncertain ones are checked against the mailbox as a
+    // clerk would (in 已发送 → delivered, else resend), then everything is there exactly once.
+    mail(&r, &["outbox", "flush"]);
+    let arrived = server.arrived(&r.dir.path().join("final"));
+    let arrived_ids: Vec<String> = arrived
+        .iter()
+        .filter_map(|m| m["message_id"].as_str().map(str::to_owned))
+        .collect();
+    for m in mail(&r, &["outbox", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .expect("outbox")
+    {
+        if m["state"] == "uncertain" {
+            let how = if arrived_ids.iter().any(|a| m["message_id"] == a.as_str()) {
+                "--delivered"
+            } else {
+                "--resend"
+            };
+            mail(&r, &["outbox", "resolve", &m["id"].to_string(), how]).ok();
+        }
+    }
+    mail(&r, &["outbox", "flush"]).ok();
+    let outbox = mail(&r, &["outbox", "--json"]).ok().json();
+    assert!(
+        outbox
+            .as_array()
+            .expect("outbox")
+            .iter()
+            .all(|m| m["state"] == "sent"),
+        "{outbox}"
+    );
+    let arrived = server.arrived(&r.dir.path().join("done"));
+    assert_eq!(
+        arrived.len(),
+        total.unwrap_or(0),
+        "each message exactly once"
+    );
+    assert_every_file_once(&batch, &arrived, r.dir.path());
+}
