@@ -1172,12 +1172,10 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
     // A real SMTP server on loopback, and the account pointed at it (the 授权码 by stdin).
     smtp::certs(&home);
     let server = smtp::Server::start(&home, "smtp", "tls", "none", 20_000_000);
+    let config = sandbox.path("baosong-config");
     let secret_env = [
-        ("BAOSONG_SECRET_STORE", "file"),
-        (
-            "BAOSONG_CONFIG_DIR",
-            sandbox.path("baosong-config").to_str().unwrap_or_default(),
-        ),
+        ("BAOSONG_SECRET_STORE", Path::new("file")),
+        ("BAOSONG_CONFIG_DIR", config.as_path()),
     ];
     let mut set = Command::new(app_binary().with_file_name("baosong-cli"))
         .arg("--library")
