@@ -1241,6 +1241,7 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
     w.see("已发送 1 封").await?;
     let table = w.text("outbox-table").await?;
     assert!(table.contains("已发送") && table.contains("250"), "{table}");
+    w.gone("将从 jinping@localhost.test").await?;
     w.shot("outbox").await;
     w.c.clone().close().await?;
 
