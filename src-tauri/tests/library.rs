@@ -491,7 +491,8 @@ fn a_version_3_library_is_migrated_with_its_unit_type_remembered() {
     {
         let conn = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("sqlite");
         conn.execute_batch(
-            "DROP TABLE batch_exports; DROP TABLE batch_files; DROP TABLE batch_entries;
+            "DROP TABLE outbox; DROP TABLE mail_account;
+             DROP TABLE batch_exports; DROP TABLE batch_files; DROP TABLE batch_entries;
              DROP TABLE batches;
              DROP TABLE file_sources; DROP TABLE office_campaigns; DROP TABLE deadline_marks;
              PRAGMA user_version = 3;",
