@@ -690,6 +690,27 @@ impl Session {
         Ok(view)
     }
 
+    /// Writes batch `id`'s sent log (发送记录) as .xlsx to `path` (temporary file + rename).
+    pub fn export_sent_log(&self, id: i64, path: &Path) -> Result<usize, ApiError> {
+        let lib = self.library()?;
+        let batch = lib.batch(id)?;
+        let messages = lib.batch_messages(id)?;
+        let zone = lib.campaign()?.zone();
+        let local = |t: &str| crate::batch::local_time(t, zone);
+        let bytes = crate::mail::log::xlsx(&batch, &messages, &local).map_err(|e| ApiError {
+            code: "file.write".into(),
+            message: format!("无法生成发送记录：{e}"),
+            fields: Vec::new(),
+        })?;
+        crate::mail::message::save_eml(path, &bytes).map_err(|e| {
+            ApiError::from(LibraryError::Write {
+                path: path.to_path_buf(),
+                reason: library::io_reason(&e),
+            })
+        })?;
+        Ok(messages.len())
+    }
+
     pub fn outbox(&self) -> Result<Vec<crate::library::OutboxMessage>, ApiError> {
         Ok(self.library()?.outbox()?)
     }

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod compose;
+pub mod log;
 pub mod message;
 pub mod secret;
 pub mod send;

@@ -686,3 +686,38 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[test]
+fn a_damaged_stored_file_stops_the_export_and_says_which_side() {
+    let r = Run::new();
+    catalog(&r);
+    let batch = r.cli(&["batch", "create", "--json"]).ok().json()["batch"].clone();
+    // Damage one stored work file behind the catalog's back (a failing disk, a bad copy).
+    let stored = batch["entries"][0]["files"][0]["stored_path"]
+        .as_str()
+        .expect("stored path")
+        .to_owned();
+    let path = r.library().join(&stored);
+    let mut bytes = std::fs::read(&path).expect("stored file");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    std::fs::write(&path, bytes).expect("damage");
+    let out = r.dir.path().join("U盘");
+    std::fs::create_dir(&out).expect("mkdir");
+    let failed = r
+        .cli(&[
+            "batch",
+            "export",
+            &batch["id"].to_string(),
+            "--out",
+            out.to_str().unwrap_or_default(),
+        ])
+        .fails_with(1);
+    assert!(
+        failed.stderr.contains("与制作批次时不一致"),
+        "{}",
+        failed.explain()
+    );
+    let left: Vec<_> = std::fs::read_dir(&out).expect("out").flatten().collect();
+    assert!(left.is_empty(), "nothing left behind: {}", r.listing());
+}

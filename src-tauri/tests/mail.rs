@@ -303,6 +303,43 @@ fn a_batch_arrives_complete_numbered_and_named_both_ways_within_the_size() {
     );
     assert_every_file_once(&batch, &arrived, r.dir.path());
 
+    // The sent log as .xlsx, read back: one row per message with its Message-ID and reply.
+    let log = r.dir.path().join("发送记录.xlsx");
+    mail(
+        &r,
+        &[
+            "outbox",
+            "export",
+            "--batch",
+            &batch["id"].to_string(),
+            "--out",
+            log.to_str().unwrap_or_default(),
+        ],
+    )
+    .ok();
+    {
+        use calamine::{Reader, Xlsx, open_workbook};
+        let mut wb: Xlsx<_> = open_workbook(&log).expect("xlsx");
+        let sheet = wb.worksheet_range("发送记录").expect("sheet");
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[1][0], "邮件");
+        assert_eq!(rows.len(), 2 + n, "{rows:?}");
+        for id in &logged {
+            assert!(
+                rows.iter().any(|r| r.iter().any(|c| c == id)),
+                "{id} not in the log"
+            );
+        }
+        assert!(
+            rows[2].iter().any(|c| c.starts_with("250")),
+            "{:?}",
+            rows[2]
+        );
+    }
+
     // Sending the same batch again sends nothing twice.
     let again = mail(&r, &["send", &batch["id"].to_string(), "--json"])
         .ok()

@@ -292,17 +292,21 @@ fn write_all(
         state.current = f.package_path.clone();
         progress(&state);
         let from = library_root.join(&f.stored_path);
-        let copied = copy_hashed(&from, &to, &f.original_name, &mut state, progress, cancel)?;
-        if copied != f.sha256 {
-            return Err(PackageError::SourceChanged {
-                name: f.original_name.clone(),
-            });
-        }
+        copy_file(&from, &to, &f.original_name, &mut state, progress, cancel)?;
+        // One hash per file: the copy read back from where it landed. Only when that differs is
+        // the library's own file hashed, to say which side is damaged.
         state.phase = "校验".to_owned();
         progress(&state);
         if hash_file(&to).map_err(|e| write_err(&to, e))? != f.sha256 {
-            return Err(PackageError::Mismatch {
-                name: f.package_path.clone(),
+            let source_ok = hash_file(&from).is_ok_and(|h| h == f.sha256);
+            return Err(if source_ok {
+                PackageError::Mismatch {
+                    name: f.package_path.clone(),
+                }
+            } else {
+                PackageError::SourceChanged {
+                    name: f.original_name.clone(),
+                }
             });
         }
         state.phase = "复制作品".to_owned();
@@ -328,15 +332,15 @@ fn write_all(
     Ok(total_files)
 }
 
-/// Copies `from` to `to` (new file), hashing what it reads; fsyncs the copy.
-fn copy_hashed(
+/// Copies `from` to `to` (a new file) in chunks, with progress and cancel; fsyncs the copy.
+fn copy_file(
     from: &Path,
     to: &Path,
     name: &str,
     state: &mut Progress,
     progress: &mut dyn FnMut(&Progress),
     cancel: &CancelToken,
-) -> Result<String, PackageError> {
+) -> Result<(), PackageError> {
     let read_err = |e: std::io::Error| PackageError::Read {
         name: name.to_owned(),
         reason: io_reason(&e),
@@ -351,7 +355,6 @@ fn copy_hashed(
         .create_new(true)
         .open(to)
         .map_err(write_err)?;
-    let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
     loop {
         if cancel.is_cancelled() {
@@ -361,13 +364,11 @@ fn copy_hashed(
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
         output.write_all(&buf[..n]).map_err(write_err)?;
         state.done_bytes += n as u64;
         progress(state);
     }
-    output.sync_all().map_err(write_err)?;
-    Ok(hex(&hasher.finalize()))
+    output.sync_all().map_err(write_err)
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

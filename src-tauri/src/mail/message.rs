@@ -126,7 +126,7 @@ pub fn build(
         .map_err(|e| MessageError::Build(e.to_string()))
 }
 
-/// Writes `bytes` as an `.eml` file by temporary name and rename.
+/// Writes `bytes` to `path` (an `.eml`, or any small document) by temporary name and rename.
 pub fn save_eml(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));

@@ -54,6 +54,13 @@ pub enum AccountCommand {
 pub enum OutboxCommand {
     /// 立即发送待发和可重试的邮件
     Flush,
+    /// 把一个批次的发送记录导出为 Excel（.xlsx），作为报送凭证
+    Export {
+        #[arg(long)]
+        batch: i64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// 确认一封“待确认”的邮件：已送达，或重新发送
     Resolve {
         /// 邮件编号（outbox --json 中的 id）
@@ -251,6 +258,18 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
                 print_flush(&report);
             }
             exit_for(&report)
+        }
+        Some(OutboxCommand::Export { batch, out }) => {
+            let session = open_session(cli)?;
+            let n = session.export_sent_log(*batch, out)?;
+            if cli.json {
+                print_json(
+                    &serde_json::json!({ "messages": n, "path": out.display().to_string() }),
+                );
+            } else {
+                println!("已导出 {n} 封邮件的发送记录到 {}", out.display());
+            }
+            Ok(())
         }
         Some(OutboxCommand::Resolve {
             id,
