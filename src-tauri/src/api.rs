@@ -702,7 +702,7 @@ impl Session {
             message: format!("无法生成发送记录：{e}"),
             fields: Vec::new(),
         })?;
-        crate::mail::message::save_eml(path, &bytes).map_err(|e| {
+        library::write_atomic(path, &bytes).map_err(|e| {
             ApiError::from(LibraryError::Write {
                 path: path.to_path_buf(),
                 reason: library::io_reason(&e),
@@ -794,4 +794,89 @@ pub fn flush_outbox(
         progress,
         &job.cancel,
     )?)
+}
+
+/// Makes a printed document and writes it to `path` (temporary file + rename).
+pub fn print_document(
+    session: &Session,
+    document: &PrintRequest,
+    path: &Path,
+) -> Result<PrintReport, ApiError> {
+    use crate::print::documents::{self, SheetSource};
+    let lib = session.library()?;
+    let doc_err = |e: documents::DocumentError| match e {
+        documents::DocumentError::Library(e) => ApiError::from(e),
+        other => ApiError {
+            code: other.code().to_owned(),
+            message: other.to_string(),
+            fields: Vec::new(),
+        },
+    };
+    let bytes = match document {
+        PrintRequest::ContactSheet {
+            batch,
+            category,
+            all,
+            layout,
+        } => {
+            let source = match batch {
+                Some(id) => SheetSource::Batch(*id),
+                None => SheetSource::Catalog {
+                    category: category.as_deref(),
+                    all: *all,
+                },
+            };
+            let layout = if layout == "4x5" {
+                crate::print::Layout::Grid4x5
+            } else {
+                crate::print::Layout::Grid3x4
+            };
+            documents::contact_sheet(lib, &source, layout).map_err(doc_err)?
+        }
+        PrintRequest::Summary { batch } => documents::summary(lib, *batch).map_err(doc_err)?,
+        PrintRequest::SentLog { batch } => documents::sent_log(lib, *batch).map_err(doc_err)?,
+    };
+    library::write_atomic(path, &bytes).map_err(|e| {
+        ApiError::from(LibraryError::Write {
+            path: path.to_path_buf(),
+            reason: library::io_reason(&e),
+        })
+    })?;
+    Ok(PrintReport {
+        path: path.display().to_string(),
+        bytes: bytes.len() as u64,
+    })
+}
+
+/// Which document to print.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum PrintRequest {
+    /// 作品小样: a batch's works, or the catalog's selected works (one category or all;
+    /// `all` also takes works not recommended).
+    ContactSheet {
+        #[ts(type = "number | null")]
+        batch: Option<i64>,
+        category: Option<String>,
+        all: bool,
+        /// `3x4` or `4x5`.
+        layout: String,
+    },
+    /// 报送汇总表 of a batch.
+    Summary {
+        #[ts(type = "number")]
+        batch: i64,
+    },
+    /// 发送记录 of a batch.
+    SentLog {
+        #[ts(type = "number")]
+        batch: i64,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PrintReport {
+    pub path: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
 }

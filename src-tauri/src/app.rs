@@ -77,6 +77,7 @@ pub fn run() {
             commands::list_outbox,
             commands::flush_outbox,
             commands::resolve_message,
+            commands::print_document,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

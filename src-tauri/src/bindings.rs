@@ -49,6 +49,8 @@ fn export_all(dir: &Path) {
     one::<crate::mail::send::SendProgress>(dir);
     one::<crate::library::OutboxMessage>(dir);
     one::<crate::library::Resolution>(dir);
+    one::<crate::api::PrintRequest>(dir);
+    one::<crate::api::PrintReport>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod library;
 pub mod mail;
 pub mod media;
+pub mod print;
 pub mod registration;
 pub mod selection;
 pub mod thumbs;

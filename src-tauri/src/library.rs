@@ -225,6 +225,24 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, fsynced, renamed
+/// over the target (a document, an `.eml`, a log the clerk saves).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".baosong-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Summary shown in the window's title bar and the CLI's `info`.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct LibraryInfo {

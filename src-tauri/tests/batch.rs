@@ -721,3 +721,157 @@ fn a_damaged_stored_file_stops_the_export_and_says_which_side() {
     let left: Vec<_> = std::fs::read_dir(&out).expect("out").flatten().collect();
     assert!(left.is_empty(), "nothing left behind: {}", r.listing());
 }
+
+/// A poppler tool's output (poppler-utils is installed by the test command).
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_printed_documents_are_a4_searchable_with_subset_fonts_and_jpeg_thumbnails() {
+    let r = Run::new();
+    catalog(&r);
+    let batch = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"].to_string();
+    let sheet = r.dir.path().join("作品小样.pdf");
+    let made = r
+        .cli(&[
+            "print",
+            "contact-sheet",
+            "--batch",
+            &batch,
+            "--out",
+            sheet.to_str().unwrap_or_default(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert!(made["bytes"].as_u64().unwrap_or(0) > 1000, "{made}");
+    let info = poppler("pdfinfo", &[], &sheet);
+    assert!(
+        info.contains("(A4)") && info.contains("595.276 x 841.89"),
+        "A4 portrait: {info}"
+    );
+    assert!(info.contains("Pages:           1"), "{info}");
+    let text = poppler("pdftotext", &[], &sheet);
+    for needle in [
+        "海岛守护者",
+        "玥堃",
+        "我的祖国",
+        "老灯塔",
+        "已特批",
+        "经办人",
+        "审核人",
+        "盖章",
+        "第1页/共1页",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle} not in the contact sheet:\n{text}"
+        );
+    }
+    let fonts = poppler("pdffonts", &[], &sheet);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{fonts}");
+    for row in &rows {
+        assert!(row.contains('+'), "subset name: {row}");
+        assert!(row.contains(" yes yes "), "embedded and subset: {row}");
+    }
+    // One picture per video work (the recitation has none), embedded as JPEG unchanged.
+    let images = poppler("pdfimages", &["-list"], &sheet);
+    let jpegs = images.lines().filter(|l| l.contains(" jpeg ")).count();
+    assert_eq!(jpegs, 2, "{images}");
+
+    // A category of the catalog, 4×5.
+    let cat = r.dir.path().join("诵读.pdf");
+    r.cli(&[
+        "print",
+        "contact-sheet",
+        "--category",
+        "recitation",
+        "--layout",
+        "4x5",
+        "--out",
+        cat.to_str().unwrap_or_default(),
+    ])
+    .ok();
+    let text = poppler("pdftotext", &[], &cat);
+    assert!(
+        text.contains("我的祖国") && !text.contains("老灯塔"),
+        "{text}"
+    );
+
+    // The 报送汇总表 in landscape with the same rows as the xlsx, and the sent log.
+    let summary = r.dir.path().join("汇总表.pdf");
+    r.cli(&[
+        "print",
+        "summary",
+        "--batch",
+        &batch,
+        "--out",
+        summary.to_str().unwrap_or_default(),
+    ])
+    .ok();
+    assert!(
+        poppler("pdfinfo", &[], &summary).contains("841.89 x 595.276"),
+        "A4 landscape"
+    );
+    let text = poppler("pdftotext", &[], &summary);
+    for needle in [
+        "报送汇总表",
+        "林晓",
+        "海岛守护者",
+        "老灯塔",
+        "特批理由",
+        "序号",
+        "作品名称",
+        "检查结果",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle} not in the summary:\n{text}"
+        );
+    }
+    let log = r.dir.path().join("发送记录.pdf");
+    r.cli(&[
+        "print",
+        "sent-log",
+        "--batch",
+        &batch,
+        "--out",
+        log.to_str().unwrap_or_default(),
+    ])
+    .ok();
+    let text = poppler("pdftotext", &[], &log);
+    assert!(
+        text.contains("发送记录") && text.contains("尚未通过邮件发送"),
+        "{text}"
+    );
+
+    // Nothing to print is said, and no file is written.
+    let none = r.dir.path().join("空.pdf");
+    r.cli(&[
+        "print",
+        "contact-sheet",
+        "--category",
+        "no-such",
+        "--out",
+        none.to_str().unwrap_or_default(),
+    ])
+    .fails_with(2);
+    assert!(!none.exists());
+}

@@ -38,6 +38,8 @@ import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { Resolution } from "./bindings/Resolution";
 import type { SendProgress } from "./bindings/SendProgress";
 import type { SendReport } from "./bindings/SendReport";
+import type { PrintRequest } from "./bindings/PrintRequest";
+import type { PrintReport } from "./bindings/PrintReport";
 
 export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
 export type { AccountInput, AccountView, FlushReport, OutboxMessage, Resolution, SendProgress, SendReport };
@@ -142,6 +144,8 @@ export const api = {
     return call<FlushReport>("flush_outbox", { job, onProgress: channel });
   },
   resolveMessage: (id: number, how: Resolution) => call<OutboxMessage>("resolve_message", { id, how }),
+  /** Makes a PDF in the library's prints/ folder and opens it in the system viewer. */
+  printDocument: (request: PrintRequest, name: string) => call<PrintReport>("print_document", { request, name }),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use baosong::api::{
     AccountView, ApiError, BatchCreated, BatchPlan, PathCheck, SendReport, Session, Startup,
 };
+use baosong::api::{PrintReport, PrintRequest};
 use baosong::batch::package::ExportReport;
 use baosong::batch::parts::PlanOptions;
 use baosong::batch::{Batch, BatchRequest, BatchSummary, Draft};
@@ -608,4 +609,29 @@ pub fn start_outbox_worker(session: SharedSession) {
             }
         }
     });
+}
+
+/// Makes a printed document into the library's `prints/` folder and opens it in the system's
+/// PDF viewer, which prints (Tauri has no print API; the webview would print its own URL).
+#[tauri::command]
+pub async fn print_document(
+    state: State<'_, SharedSession>,
+    request: PrintRequest,
+    name: String,
+) -> Result<PrintReport> {
+    let report = with_session(state, move |s| {
+        let file = baosong::batch::naming::safe_component(&name, 80);
+        let path = s.library_root()?.join("prints").join(format!("{file}.pdf"));
+        baosong::api::print_document(s, &request, &path)
+    })
+    .await?;
+    open::that_detached(&report.path).map_err(|e| ApiError {
+        code: "file.open".into(),
+        message: format!(
+            "文件已生成，但无法用系统程序打开：{e}。可在资料库文件夹中找到它：{}",
+            report.path
+        ),
+        fields: Vec::new(),
+    })?;
+    Ok(report)
 }

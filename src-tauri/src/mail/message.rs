@@ -126,16 +126,9 @@ pub fn build(
         .map_err(|e| MessageError::Build(e.to_string()))
 }
 
-/// Writes `bytes` to `path` (an `.eml`, or any small document) by temporary name and rename.
+/// Writes an `.eml` file by temporary name and rename.
 pub fn save_eml(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".eml-").tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::library::write_atomic(path, bytes)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 mod batch;
 mod import;
 mod mail;
+mod print;
 mod status;
 
 #[derive(Parser)]
@@ -94,6 +95,9 @@ enum Command {
         #[command(subcommand)]
         command: Option<mail::OutboxCommand>,
     },
+    /// 打印文件（PDF）：作品小样、报送汇总表、发送记录
+    #[command(subcommand)]
+    Print(print::PrintCommand),
     /// 报送批次：制作、查看、导出、删除
     #[command(subcommand)]
     Batch(batch::BatchCommand),
@@ -300,6 +304,8 @@ impl From<ApiError> for Failure {
                     | "mail.no_secret"
                     | "mail.no_recipient"
                     | "outbox.not_found"
+                    | "print.empty"
+                    | "print.unknown_category"
                     | "outbox.not_uncertain"
             )
             || e.code == "export.no_destination"
@@ -459,6 +465,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Deadline(d) => status::deadline_command(&cli, d)?,
         Command::Batch(b) => batch::batch_command(&cli, b)?,
         Command::Account(a) => mail::account_command(&cli, a)?,
+        Command::Print(p) => print::print_command(&cli, p)?,
         Command::Send { batch, to, eml_dir } => {
             return mail::send_command(&cli, *batch, to.as_deref(), eml_dir.as_ref());
         }

@@ -1,0 +1,352 @@
+//! The clerk's printed documents, made from the library: the contact sheet (作品小样) of a
+//! batch, a category or the whole catalog; the 报送汇总表 of a batch; its sent log (发送记录).
+//! Layout and fonts are in the sibling modules; this one only gathers what each page shows.
+
+use std::path::Path;
+
+use super::{Cell, Layout, Picture, SheetHeader, Table, Verdict};
+use crate::batch::Batch;
+use crate::batch::summary::{duration_text, remarks, verdict_text};
+use crate::library::{Entry, Library, LibraryError, OutboxMessage, human_size, thumbnail_at};
+use crate::media::MediaFacts;
+use crate::selection;
+
+/// What a contact sheet shows.
+pub enum SheetSource<'a> {
+    /// The works of a batch, as frozen in it.
+    Batch(i64),
+    /// The selected works of the active campaign (one category, or all), in selection order;
+    /// with `all`, every catalogued work of the category, recommended or not.
+    Catalog {
+        category: Option<&'a str>,
+        all: bool,
+    },
+}
+
+fn facts_line(facts: Option<&MediaFacts>) -> String {
+    let Some(f) = facts else { return String::new() };
+    let mut parts = Vec::new();
+    let d = duration_text(f.duration_s);
+    if !d.is_empty() {
+        parts.push(d);
+    }
+    if let (Some(w), Some(h)) = (f.display_width, f.display_height) {
+        parts.push(format!("{w}×{h}"));
+    }
+    parts.join(" · ")
+}
+
+fn picture(root: &Path, sha256: &str, stored: &Path) -> Picture {
+    let thumb = thumbnail_at(root, sha256, stored);
+    match thumb.path.and_then(|p| std::fs::read(p).ok()) {
+        Some(bytes) => Picture::Jpeg(bytes),
+        None => Picture::None,
+    }
+}
+
+fn verdict_of(v: crate::checks::Verdict, special: bool) -> Verdict {
+    match (v, special) {
+        (crate::checks::Verdict::Fail, true) => Verdict::Special,
+        (crate::checks::Verdict::Fail, false) => Verdict::Fail,
+        (crate::checks::Verdict::Warn, _) => Verdict::Warn,
+        (crate::checks::Verdict::Pass, _) => Verdict::Pass,
+    }
+}
+
+/// Today in the campaign's zone, as printed: 2026年12月1日.
+fn print_date(lib: &Library) -> Result<String, LibraryError> {
+    let zone = lib.campaign()?.zone();
+    Ok(crate::api::clock()
+        .unwrap_or_else(|_| chrono::Utc::now())
+        .with_timezone(&zone)
+        .format("%Y年%-m月%-d日")
+        .to_string())
+}
+
+/// The contact sheet PDF of `source`.
+pub fn contact_sheet(
+    lib: &Library,
+    source: &SheetSource<'_>,
+    layout: Layout,
+) -> Result<Vec<u8>, DocumentError> {
+    let root = lib.root();
+    let campaign = lib.campaign()?;
+    let office = lib.office()?;
+    let (category_label, cells): (String, Vec<Cell>) = match source {
+        SheetSource::Batch(id) => {
+            let batch = lib.batch(*id)?;
+            let cells = batch
+                .entries
+                .iter()
+                .map(|e| {
+                    let f = e.files.first();
+                    Cell {
+                        seq: format!("{}-{:02}", e.category_name, e.seq),
+                        title: e.title.clone(),
+                        authors: e.authors.join("、"),
+                        unit: e.unit.clone(),
+                        facts: facts_line(f.and_then(|f| f.facts.as_ref())),
+                        verdict: verdict_of(e.verdict, e.special_reason.is_some()),
+                        picture: f.map_or(Picture::None, |f| {
+                            picture(root, &f.sha256, &root.join(&f.stored_path))
+                        }),
+                    }
+                })
+                .collect();
+            let label = batch
+                .header
+                .categories
+                .iter()
+                .map(|c| c.short_name.as_str())
+                .collect::<Vec<_>>()
+                .join("、");
+            (format!("{label}（{}）", batch.label()), cells)
+        }
+        SheetSource::Catalog { category, all } => {
+            let entries = lib.entries(
+                &crate::library::EntryFilter::default(),
+                crate::library::EntrySort::Title,
+            )?;
+            let only: Option<Vec<String>> = category.map(|c| vec![c.to_owned()]);
+            if let Some(c) = category
+                && campaign.category(c).is_none()
+            {
+                return Err(DocumentError::UnknownCategory((*c).to_owned()));
+            }
+            let chosen = selection::select(&campaign, &entries, only.as_deref());
+            let mut cells = Vec::new();
+            for cat in &chosen {
+                let works: Vec<(&Entry, String, bool)> = if *all {
+                    entries
+                        .iter()
+                        .filter(|e| e.category == cat.category.id)
+                        .map(|e| {
+                            (
+                                e,
+                                format!("#{}", e.id),
+                                !e.review.override_reason.is_empty(),
+                            )
+                        })
+                        .collect()
+                } else {
+                    cat.selected
+                        .iter()
+                        .map(|s| {
+                            (
+                                s.entry,
+                                format!("{}-{:02}", cat.category.short_name, s.position),
+                                matches!(s.readiness, selection::Readiness::Special { .. }),
+                            )
+                        })
+                        .collect()
+                };
+                for (e, seq, special) in works {
+                    let f = e.files.first();
+                    cells.push(Cell {
+                        seq,
+                        title: e.title.clone(),
+                        authors: e.authors.join("、"),
+                        unit: e.unit.clone(),
+                        facts: facts_line(f.and_then(|f| f.facts.as_ref())),
+                        verdict: verdict_of(e.verdict, special),
+                        picture: f.map_or(Picture::None, |f| {
+                            picture(root, &f.sha256, &lib.file_path(f))
+                        }),
+                    });
+                }
+            }
+            let label = match category.and_then(|c| campaign.category(c)) {
+                Some(c) => c.name.clone(),
+                None => "全部类别".to_owned(),
+            };
+            (label, cells)
+        }
+    };
+    if cells.is_empty() {
+        return Err(DocumentError::Empty);
+    }
+    let header = SheetHeader {
+        campaign: campaign.name.clone(),
+        office: office.name.clone(),
+        category: category_label,
+        date: print_date(lib)?,
+    };
+    Ok(super::contact_sheet(&header, &cells, layout)?)
+}
+
+/// The 报送汇总表 of a batch: the same rows as the .xlsx, A4 landscape.
+pub fn summary(lib: &Library, batch_id: i64) -> Result<Vec<u8>, DocumentError> {
+    let batch = lib.batch(batch_id)?;
+    let h = &batch.header;
+    let mut lines = vec![
+        format!(
+            "报送单位：{}（{}）　　联系人：{} {} {}",
+            h.office_name,
+            h.unit_type_name
+                .clone()
+                .unwrap_or_else(|| h.unit_type.clone()),
+            h.contact_name,
+            h.contact_title,
+            h.contact_phone
+        ),
+        format!("活动：{}　　报送至：{}", h.campaign_name, h.recipient),
+    ];
+    let totals: Vec<String> = h
+        .categories
+        .iter()
+        .map(|c| {
+            let quota = match (c.min, c.max) {
+                (Some(min), Some(max)) => format!("（{min}至{max}件）"),
+                (Some(min), None) => format!("（至少{min}件）"),
+                (None, Some(max)) => format!("（最多{max}件）"),
+                (None, None) => String::new(),
+            };
+            format!("{} {}件{quota}", c.short_name, c.count)
+        })
+        .collect();
+    lines.push(format!(
+        "合计{}件：{}",
+        batch.entries.len(),
+        totals.join("；")
+    ));
+    let columns: Vec<(String, f32)> = [
+        ("类别", 1.0),
+        ("序号", 0.6),
+        ("作品名称", 2.6),
+        ("作者", 1.4),
+        ("推荐单位", 1.8),
+        ("联系电话", 1.4),
+        ("时长", 0.9),
+        ("分辨率", 1.4),
+        ("文件名", 2.6),
+        ("检查结果", 1.3),
+        ("备注", 2.0),
+    ]
+    .into_iter()
+    .map(|(n, w)| (n.to_owned(), w))
+    .collect();
+    let rows = batch
+        .entries
+        .iter()
+        .map(|e| {
+            let f = e.files.first();
+            vec![
+                e.category_name.clone(),
+                e.seq.to_string(),
+                e.title.clone(),
+                e.authors.join("、"),
+                e.unit.clone(),
+                e.phone.clone(),
+                duration_text(f.and_then(|f| f.facts.as_ref()).and_then(|x| x.duration_s)),
+                f.and_then(|f| f.facts.as_ref())
+                    .and_then(|x| Some(format!("{}×{}", x.display_width?, x.display_height?)))
+                    .unwrap_or_default(),
+                e.files
+                    .iter()
+                    .map(|f| f.package_path.rsplit('/').next().unwrap_or(&f.package_path))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                verdict_text(e).to_owned(),
+                remarks(e),
+            ]
+        })
+        .collect();
+    Ok(super::table(&Table {
+        title: format!(
+            "{}作品报送汇总表（{}）",
+            h.campaign_short_name,
+            batch.label()
+        ),
+        subtitle_lines: lines,
+        columns,
+        rows,
+    })?)
+}
+
+/// The sent log of a batch (until it is sent: its export record).
+pub fn sent_log(lib: &Library, batch_id: i64) -> Result<Vec<u8>, DocumentError> {
+    let batch: Batch = lib.batch(batch_id)?;
+    let messages: Vec<OutboxMessage> = lib.batch_messages(batch_id)?;
+    let zone = lib.campaign()?.zone();
+    let local = |t: &str| crate::batch::local_time(t, zone);
+    let mut lines = vec![format!(
+        "报送单位：{}　　收件：{}",
+        batch.header.office_name,
+        batch
+            .header
+            .mailbox
+            .clone()
+            .unwrap_or_else(|| batch.header.recipient.clone())
+    )];
+    if let Some(t) = &batch.exported_at {
+        lines.push(format!("已导出报送包：{}", local(t)));
+    }
+    if messages.is_empty() {
+        lines.push("本批次尚未通过邮件发送。".to_owned());
+    }
+    let columns: Vec<(String, f32)> = [
+        ("邮件", 1.0),
+        ("状态", 0.8),
+        ("发送时间", 1.3),
+        ("Message-ID", 2.6),
+        ("服务器答复", 1.8),
+        ("附件与作品文件", 4.0),
+    ]
+    .into_iter()
+    .map(|(n, w)| (n.to_owned(), w))
+    .collect();
+    let rows = messages
+        .iter()
+        .map(|m| {
+            let mut files: Vec<String> = Vec::new();
+            for a in &m.attachments {
+                files.push(format!("{}（{}）", a.name, human_size(a.size)));
+                files.extend(a.paths.iter().map(|p| format!("　{p}")));
+            }
+            vec![
+                format!("第{}封/共{}封", m.position, m.count),
+                m.state.label().to_owned(),
+                m.sent_at.as_deref().map(local).unwrap_or_default(),
+                m.message_id.clone(),
+                m.server_reply
+                    .clone()
+                    .or_else(|| m.error.clone())
+                    .unwrap_or_default(),
+                files.join("\n"),
+            ]
+        })
+        .collect();
+    Ok(super::table(&Table {
+        title: format!(
+            "{}发送记录（{}）",
+            batch.header.campaign_short_name,
+            batch.label()
+        ),
+        subtitle_lines: lines,
+        columns,
+        rows,
+    })?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error(transparent)]
+    Library(#[from] LibraryError),
+    #[error(transparent)]
+    Print(#[from] super::PrintError),
+    #[error("本活动没有“{0}”这个类别。")]
+    UnknownCategory(String),
+    #[error("没有可打印的作品：请先推荐报送作品，或选择其他类别或批次。")]
+    Empty,
+}
+
+impl DocumentError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocumentError::Library(e) => e.code(),
+            DocumentError::Print(_) => "print.failed",
+            DocumentError::UnknownCategory(_) => "print.unknown_category",
+            DocumentError::Empty => "print.empty",
+        }
+    }
+}
