@@ -458,7 +458,7 @@ impl Session {
         let lib = self.library()?;
         let batch = lib.batch(id)?;
         let local = crate::batch::local_time(&batch.created_at, lib.campaign()?.zone());
-        let extras = parts::first_extras(&batch, &local).map_err(package_error)?;
+        let extras = parts::first_extras(lib.root(), &batch, &local).map_err(package_error)?;
         let plan = parts::plan_batch(&batch, options, &extras).map_err(|e| ApiError {
             code: "plan.too_small".into(),
             message: e.to_string(),
@@ -547,7 +547,7 @@ pub fn write_attachments(
     let lib = job.open()?;
     let batch = lib.batch(id)?;
     let local = crate::batch::local_time(&batch.created_at, lib.campaign()?.zone());
-    let extras = parts::first_extras(&batch, &local).map_err(package_error)?;
+    let extras = parts::first_extras(job.root(), &batch, &local).map_err(package_error)?;
     let plan = parts::plan_batch(&batch, options, &extras).map_err(|e| ApiError {
         code: "plan.too_small".into(),
         message: e.to_string(),

@@ -291,7 +291,11 @@ fn an_exported_package_verifies_opens_in_excel_and_matches_its_schema() {
         .expect("sha256sum");
     let said = String::from_utf8_lossy(&check.stdout);
     assert!(check.status.success(), "{said}");
-    assert_eq!(said.matches(": OK").count(), 5, "{said}");
+    assert_eq!(said.matches(": OK").count(), 7, "{said}");
+    assert!(
+        said.contains("作品小样.pdf: OK") && said.contains("报送汇总表.pdf: OK"),
+        "{said}"
+    );
     assert!(said.contains("报送汇总表.xlsx: OK"), "{said}");
 
     // Every work is in its category folder under a safe name; the title stays exact elsewhere.

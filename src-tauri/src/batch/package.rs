@@ -26,6 +26,8 @@ pub const SUMMARY_FILE: &str = "报送汇总表.xlsx";
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const SUMS_FILE: &str = "SHA256SUMS.txt";
 pub const README_FILE: &str = "说明.txt";
+pub const SHEET_PDF: &str = "作品小样.pdf";
+pub const SUMMARY_PDF: &str = "报送汇总表.pdf";
 
 const CHUNK: usize = 1 << 20;
 
@@ -84,15 +86,49 @@ pub struct ExportReport {
     pub bytes: u64,
 }
 
-/// The small files every package carries, made in memory: (name, bytes).
-pub fn documents(batch: &Batch, local_time: &str) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
+/// The small files every package carries, made in memory: (name, bytes). `library_root`
+/// holds the thumbnails the contact sheet prints.
+pub fn documents(
+    library_root: &Path,
+    batch: &Batch,
+    local_time: &str,
+) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
     let xlsx =
         summary::build(batch, local_time).map_err(|e| PackageError::Summary(e.to_string()))?;
     let manifest = manifest::to_bytes(&manifest::build(batch, None, &|_| true));
-    Ok(vec![
+    let mut out = vec![
         (SUMMARY_FILE.to_owned(), xlsx),
         (MANIFEST_FILE.to_owned(), manifest),
         (README_FILE.to_owned(), readme(batch, local_time, false)),
+    ];
+    out.extend(pdfs(library_root, batch, local_time)?);
+    Ok(out)
+}
+
+/// The printable 作品小样 and 报送汇总表 that go with the package and the first message.
+pub fn pdfs(
+    library_root: &Path,
+    batch: &Batch,
+    local_time: &str,
+) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
+    use crate::print::documents;
+    let date = local_time.split(' ').next().unwrap_or(local_time);
+    let pdf_err = |e: documents::DocumentError| PackageError::Summary(e.to_string());
+    Ok(vec![
+        (
+            SHEET_PDF.to_owned(),
+            documents::batch_contact_sheet(
+                library_root,
+                batch,
+                date,
+                crate::print::Layout::Grid3x4,
+            )
+            .map_err(pdf_err)?,
+        ),
+        (
+            SUMMARY_PDF.to_owned(),
+            documents::batch_summary(batch).map_err(pdf_err)?,
+        ),
     ])
 }
 
@@ -124,6 +160,7 @@ pub fn readme(batch: &Batch, local_time: &str, volumes: bool) -> Vec<u8> {
     }
     lines.extend([
         format!("  {SUMMARY_FILE}：作品汇总表，可用 Excel 或 WPS 打开；作品名称、作者以此表为准。"),
+        format!("  {SUMMARY_PDF}、{SHEET_PDF}：可直接打印的汇总表与作品小样（PDF）。"),
         format!("  {MANIFEST_FILE}：供程序读取的清单（含每个文件的 SHA-256）。"),
         format!("  {SUMS_FILE}：每个文件的 SHA-256 校验值。"),
         String::new(),
@@ -191,7 +228,7 @@ pub fn export(
     let target = free_name(dest, &name);
     sweep_partials(dest, &name);
 
-    let docs = documents(batch, local_time)?;
+    let docs = documents(library_root, batch, local_time)?;
     let total_bytes = batch.total_bytes();
     let need = total_bytes + docs.iter().map(|(_, b)| b.len() as u64).sum::<u64>() + (1 << 20);
     if let Ok(have) = fs4::available_space(dest)

@@ -39,21 +39,27 @@ pub struct PlanOptions {
     pub oversize: OversizeRoute,
 }
 
-/// The small files message 1 carries as plain attachments: (name, bytes).
+/// The small files message 1 carries as plain attachments: (name, bytes). `library_root`
+/// holds the thumbnails the contact sheet prints.
 pub fn first_extras(
+    library_root: &Path,
     batch: &Batch,
     local_time: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
     let xlsx =
         summary::build(batch, local_time).map_err(|e| PackageError::Summary(e.to_string()))?;
-    Ok(vec![
+    let pdfs = super::package::pdfs(library_root, batch, local_time)?;
+    Ok([
         (SUMMARY_FILE.to_owned(), xlsx),
         (README_FILE.to_owned(), readme(batch, local_time, true)),
         (
             MANIFEST_FILE.to_owned(),
             manifest::to_bytes(&manifest::build(batch, None, &|_| true)),
         ),
-    ])
+    ]
+    .into_iter()
+    .chain(pdfs)
+    .collect())
 }
 
 /// The zips' base name: `金平区总工会-汕头好网民2023`.

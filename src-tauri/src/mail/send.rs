@@ -124,7 +124,8 @@ pub fn queue_batch(
     }
     let zone = lib.campaign()?.zone();
     let local = crate::batch::local_time(&batch.created_at, zone);
-    let extras = parts::first_extras(&batch, &local).map_err(|e| SendError::Plan(e.to_string()))?;
+    let extras = parts::first_extras(lib.root(), &batch, &local)
+        .map_err(|e| SendError::Plan(e.to_string()))?;
     let options = PlanOptions {
         max_message_bytes: Some(account.message_limit().0),
         ..PlanOptions::default()

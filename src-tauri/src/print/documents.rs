@@ -75,32 +75,7 @@ pub fn contact_sheet(
     let (category_label, cells): (String, Vec<Cell>) = match source {
         SheetSource::Batch(id) => {
             let batch = lib.batch(*id)?;
-            let cells = batch
-                .entries
-                .iter()
-                .map(|e| {
-                    let f = e.files.first();
-                    Cell {
-                        seq: format!("{}-{:02}", e.category_name, e.seq),
-                        title: e.title.clone(),
-                        authors: e.authors.join("、"),
-                        unit: e.unit.clone(),
-                        facts: facts_line(f.and_then(|f| f.facts.as_ref())),
-                        verdict: verdict_of(e.verdict, e.special_reason.is_some()),
-                        picture: f.map_or(Picture::None, |f| {
-                            picture(root, &f.sha256, &root.join(&f.stored_path))
-                        }),
-                    }
-                })
-                .collect();
-            let label = batch
-                .header
-                .categories
-                .iter()
-                .map(|c| c.short_name.as_str())
-                .collect::<Vec<_>>()
-                .join("、");
-            (format!("{label}（{}）", batch.label()), cells)
+            return batch_contact_sheet(root, &batch, &print_date(lib)?, layout);
         }
         SheetSource::Catalog { category, all } => {
             let entries = lib.entries(
@@ -174,9 +149,57 @@ pub fn contact_sheet(
     Ok(super::contact_sheet(&header, &cells, layout)?)
 }
 
+/// The contact sheet of a batch's works, as frozen in it (thumbnails from `root`).
+pub fn batch_contact_sheet(
+    root: &Path,
+    batch: &Batch,
+    date: &str,
+    layout: Layout,
+) -> Result<Vec<u8>, DocumentError> {
+    let cells: Vec<Cell> = batch
+        .entries
+        .iter()
+        .map(|e| {
+            let f = e.files.first();
+            Cell {
+                seq: format!("{}-{:02}", e.category_name, e.seq),
+                title: e.title.clone(),
+                authors: e.authors.join("、"),
+                unit: e.unit.clone(),
+                facts: facts_line(f.and_then(|f| f.facts.as_ref())),
+                verdict: verdict_of(e.verdict, e.special_reason.is_some()),
+                picture: f.map_or(Picture::None, |f| {
+                    picture(root, &f.sha256, &root.join(&f.stored_path))
+                }),
+            }
+        })
+        .collect();
+    if cells.is_empty() {
+        return Err(DocumentError::Empty);
+    }
+    let label = batch
+        .header
+        .categories
+        .iter()
+        .map(|c| c.short_name.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
+    let header = SheetHeader {
+        campaign: batch.header.campaign_name.clone(),
+        office: batch.header.office_name.clone(),
+        category: format!("{label}（{}）", batch.label()),
+        date: date.to_owned(),
+    };
+    Ok(super::contact_sheet(&header, &cells, layout)?)
+}
+
 /// The 报送汇总表 of a batch: the same rows as the .xlsx, A4 landscape.
 pub fn summary(lib: &Library, batch_id: i64) -> Result<Vec<u8>, DocumentError> {
-    let batch = lib.batch(batch_id)?;
+    batch_summary(&lib.batch(batch_id)?)
+}
+
+/// [`summary`] of a batch already loaded.
+pub fn batch_summary(batch: &Batch) -> Result<Vec<u8>, DocumentError> {
     let h = &batch.header;
     let mut lines = vec![
         format!(
