@@ -1119,6 +1119,18 @@ async fn make_a_batch_see_its_names_export_it_and_plan_the_mail() -> Res {
     w.see("第1封").await?;
     w.see("报送汇总表.xlsx").await?;
     w.shot("plan").await;
+
+    // 打印小样 from the works list: the PDF lands in the library's prints/ folder (and opens in
+    // the system viewer where there is one; the message names the file either way).
+    w.click("nav-entries").await?;
+    w.click("print-entries").await?;
+    w.see("作品小样-全部类别.pdf").await?;
+    let pdf = lib.join("prints/作品小样-全部类别.pdf");
+    assert!(
+        std::fs::read(&pdf).is_ok_and(|b| b.starts_with(b"%PDF")),
+        "{} is a PDF",
+        pdf.display()
+    );
     w.c.clone().close().await?;
 
     let list = cli(lib, &["batch", "list"]);
