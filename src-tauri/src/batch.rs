@@ -412,48 +412,38 @@ pub fn local_time(rfc3339: &str, zone: chrono_tz::Tz) -> String {
 
 /// Gives every file of one category's works its name in the package.
 fn name_files(pattern: &str, folder: &str, works: &mut [BatchEntry]) {
-    let fields: Vec<(usize, usize, naming::NameFields<'_>)> = works
+    // Names come back in the order the files are given: every file of every work, in order.
+    let fields: Vec<naming::NameFields<'_>> = works
         .iter()
-        .enumerate()
-        .flat_map(|(wi, w)| {
+        .flat_map(|w| {
             let several = w.files.len() > 1;
-            w.files.iter().enumerate().map(move |(fi, f)| {
-                let ext = f
-                    .facts
-                    .as_ref()
-                    .and_then(|facts| extension_for(&facts.container))
-                    .or_else(|| {
-                        std::path::Path::new(&f.original_name)
-                            .extension()
-                            .and_then(|x| x.to_str())
-                    })
-                    .unwrap_or("");
-                (
-                    wi,
-                    fi,
-                    naming::NameFields {
-                        seq: w.seq,
-                        unit: &w.unit,
-                        authors: &w.authors,
-                        title: &w.title,
-                        category: &w.category_name,
-                        ext,
-                        part: several.then(|| u32::try_from(fi + 1).unwrap_or(u32::MAX)),
-                    },
-                )
-            })
+            w.files
+                .iter()
+                .enumerate()
+                .map(move |(i, f)| naming::NameFields {
+                    seq: w.seq,
+                    unit: &w.unit,
+                    authors: &w.authors,
+                    title: &w.title,
+                    category: &w.category_name,
+                    ext: f
+                        .facts
+                        .as_ref()
+                        .and_then(|facts| extension_for(&facts.container))
+                        .or_else(|| {
+                            std::path::Path::new(&f.original_name)
+                                .extension()
+                                .and_then(|x| x.to_str())
+                        })
+                        .unwrap_or(""),
+                    part: several.then(|| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                })
         })
         .collect();
-    let only: Vec<naming::NameFields<'_>> = fields
-        .iter()
-        .map(|(_, _, f)| naming::NameFields { ..*f })
-        .collect();
-    let names = naming::name_files(pattern, folder, &only, MAX_PACKAGE_PATH);
-    let places: Vec<(usize, usize)> = fields.iter().map(|(w, f, _)| (*w, *f)).collect();
-    drop(only);
-    drop(fields);
-    for ((wi, fi), name) in places.into_iter().zip(names) {
-        works[wi].files[fi].package_path = format!("{folder}/{name}");
+    let mut names = naming::name_files(pattern, folder, &fields, MAX_PACKAGE_PATH).into_iter();
+    for f in works.iter_mut().flat_map(|w| w.files.iter_mut()) {
+        let name = names.next().unwrap_or_default();
+        f.package_path = format!("{folder}/{name}");
     }
 }
 

@@ -57,6 +57,10 @@ pub enum PackageError {
     Mismatch { name: String },
     #[error("无法生成报送汇总表：{0}")]
     Summary(String),
+    #[error(
+        "无法生成邮件附件：{0}。请重新发送这个批次；如反复出现，请导出报送包后用网页邮箱手动发送。"
+    )]
+    Attachments(String),
     #[error("已取消导出，未留下不完整的报送包。")]
     Cancelled,
 }
@@ -71,6 +75,7 @@ impl PackageError {
             PackageError::SourceChanged { .. } => "export.source_changed",
             PackageError::Mismatch { .. } => "export.mismatch",
             PackageError::Summary(_) => "export.summary",
+            PackageError::Attachments(_) => "export.attachments",
             PackageError::Cancelled => "cancelled",
         }
     }

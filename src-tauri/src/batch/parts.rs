@@ -279,7 +279,7 @@ impl Writer<'_> {
                                 match &source {
                                     Some((n, p)) if n == source_name => p.clone(),
                                     _ => {
-                                        return Err(PackageError::Summary(
+                                        return Err(PackageError::Attachments(
                                             "分卷顺序有误".to_owned(),
                                         ));
                                     }
@@ -297,7 +297,7 @@ impl Writer<'_> {
                 }
                 let size = fs::metadata(&to).map_err(|e| write_err(&to, e))?.len();
                 if size != a.raw_bytes {
-                    return Err(PackageError::Summary(format!(
+                    return Err(PackageError::Attachments(format!(
                         "附件“{}”的大小（{size}）与计划（{}）不符",
                         a.name, a.raw_bytes
                     )));
@@ -320,7 +320,9 @@ impl Writer<'_> {
         match (self.packing, paths.first()) {
             (Packing::Zip, _) => Ok(VolumeSource::Zip),
             (Packing::Attachments, Some(path)) => Ok(VolumeSource::Raw(self.stored(path)?)),
-            (Packing::Attachments, None) => Err(PackageError::Summary("分卷没有文件".to_owned())),
+            (Packing::Attachments, None) => {
+                Err(PackageError::Attachments("分卷没有文件".to_owned()))
+            }
         }
     }
 
@@ -329,7 +331,7 @@ impl Writer<'_> {
             .files()
             .find(|(_, f)| f.package_path == package_path)
             .map(|(_, f)| self.library_root.join(&f.stored_path))
-            .ok_or_else(|| PackageError::Summary(format!("批次中没有“{package_path}”")))
+            .ok_or_else(|| PackageError::Attachments(format!("批次中没有“{package_path}”")))
     }
 
     /// A stored zip of `paths` and its part manifest, exactly `planned` bytes long.
@@ -354,7 +356,7 @@ impl Writer<'_> {
                 .batch
                 .files()
                 .find(|(_, f)| &f.package_path == path)
-                .ok_or_else(|| PackageError::Summary(format!("批次中没有“{path}”")))?;
+                .ok_or_else(|| PackageError::Attachments(format!("批次中没有“{path}”")))?;
             let options = SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
                 .large_file(f.size >= 0xFFFF_FFFF)
@@ -395,7 +397,7 @@ impl Writer<'_> {
         let mut bytes = serde_json::to_vec(&m).unwrap_or_default();
         let budget = plan::part_manifest_budget(budgeted) as usize;
         if bytes.len() > budget {
-            return Err(PackageError::Summary(format!(
+            return Err(PackageError::Attachments(format!(
                 "分包清单超出预留大小（{} > {budget}）",
                 bytes.len()
             )));
@@ -412,7 +414,7 @@ impl Writer<'_> {
         file.sync_all().map_err(|e| write_err(to, e))?;
         let size = file.metadata().map_err(|e| write_err(to, e))?.len();
         if size != planned {
-            return Err(PackageError::Summary(format!(
+            return Err(PackageError::Attachments(format!(
                 "压缩包“{}”的大小（{size}）与计划（{planned}）不符",
                 to.display()
             )));
