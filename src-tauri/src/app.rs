@@ -77,7 +77,9 @@ pub fn run() {
             commands::list_outbox,
             commands::flush_outbox,
             commands::resolve_message,
-            commands::print_document,
+            commands::prepare_print,
+            commands::open_print,
+            commands::save_print,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

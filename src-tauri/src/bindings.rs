@@ -51,6 +51,7 @@ fn export_all(dir: &Path) {
     one::<crate::library::Resolution>(dir);
     one::<crate::api::PrintRequest>(dir);
     one::<crate::api::PrintReport>(dir);
+    one::<crate::api::PrintPreview>(dir);
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

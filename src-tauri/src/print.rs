@@ -17,6 +17,7 @@ pub mod documents;
 mod draw;
 mod font;
 mod linebreak;
+pub mod preview;
 mod sheet;
 mod table;
 
@@ -53,6 +54,9 @@ pub enum PrintError {
     /// krilla refused to write the PDF.
     #[error("PDF 生成失败：{0}")]
     Pdf(String),
+    /// The finished PDF could not be rendered for the window's preview.
+    #[error("无法生成预览：{0}")]
+    Preview(String),
 }
 
 /// A new document; tagging is off because we build no structure tree, and no date is written,

@@ -879,3 +879,246 @@ fn the_printed_documents_are_a4_searchable_with_subset_fonts_and_jpeg_thumbnails
     .fails_with(2);
     assert!(!none.exists());
 }
+
+/// Mean of each 16×16 block of a page image in grey, so two renderers' anti-aliasing cancels
+/// out and only where ink is matters.
+fn ink_blocks(img: &image::GrayImage, w: u32, h: u32) -> Vec<f64> {
+    let mut blocks = Vec::new();
+    for by in (0..h - 15).step_by(16) {
+        for bx in (0..w - 15).step_by(16) {
+            let mut sum = 0u32;
+            for y in by..by + 16 {
+                for x in bx..bx + 16 {
+                    sum += u32::from(img.get_pixel(x, y).0[0]);
+                }
+            }
+            blocks.push(f64::from(sum) / 256.0);
+        }
+    }
+    blocks
+}
+
+#[test]
+fn contact_sheets_follow_the_works_list_filter_and_the_preview_is_the_first_page() {
+    let r = Run::new();
+    let [_a, _b, _c, d] = catalog(&r);
+    r.cli(&["entry", "update", &d.to_string(), "--unit", "澄海区莲下镇"])
+        .ok();
+    let dir = r.dir.path();
+
+    // Every work of one unit, recommended or not: what the works list shows.
+    let unit = dir.join("单位.pdf");
+    let png = dir.join("单位.png");
+    r.cli(&[
+        "print",
+        "contact-sheet",
+        "--all",
+        "--unit",
+        "澄海区莲下镇",
+        "--out",
+        unit.to_str().unwrap_or_default(),
+        "--preview",
+        png.to_str().unwrap_or_default(),
+    ])
+    .ok();
+    let text = poppler("pdftotext", &[], &unit);
+    assert!(text.contains("未声明原创"), "{text}");
+    assert!(
+        text.contains("单位：澄海区莲下镇"),
+        "the filter in the header: {text}"
+    );
+    for other in ["老灯塔", "海岛守护者", "我的祖国"] {
+        assert!(!text.contains(other), "{other} is of another unit: {text}");
+    }
+
+    // Only the selected works among the filtered, numbered as among all selected works.
+    let found = dir.join("关键词.pdf");
+    r.cli(&[
+        "print",
+        "contact-sheet",
+        "--category",
+        "micro-video",
+        "--text",
+        "老灯塔",
+        "--out",
+        found.to_str().unwrap_or_default(),
+    ])
+    .ok();
+    let text = poppler("pdftotext", &[], &found);
+    assert!(
+        text.contains("老灯塔") && !text.contains("海岛守护者"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-02"),
+        "老灯塔 is the second selected video: {text}"
+    );
+    assert!(text.contains("关键词：老灯塔"), "{text}");
+
+    // A filter that matches nothing: said, and no file.
+    let none = dir.join("无.pdf");
+    let failed = r
+        .cli(&[
+            "print",
+            "contact-sheet",
+            "--unit",
+            "没有这个单位",
+            "--out",
+            none.to_str().unwrap_or_default(),
+        ])
+        .fails_with(2);
+    assert!(
+        failed.stderr.contains("没有可打印的作品"),
+        "{}",
+        failed.explain()
+    );
+    assert!(!none.exists());
+    // A batch is printed as it is; a filter on it is refused before anything is made.
+    r.cli(&[
+        "print",
+        "contact-sheet",
+        "--batch",
+        "1",
+        "--unit",
+        "x",
+        "--out",
+        none.to_str().unwrap_or_default(),
+    ])
+    .fails_with(2);
+
+    // The preview is page 1 as another renderer (poppler) draws it.
+    let ours = image::open(&png).expect("preview png").to_luma8();
+    let theirs_base = dir.join("poppler");
+    let made = Command::new("pdftoppm")
+        .args(["-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&unit)
+        .arg(&theirs_base)
+        .status()
+        .expect("pdftoppm");
+    assert!(made.success());
+    let theirs = image::open(theirs_base.with_extension("png"))
+        .expect("poppler png")
+        .to_luma8();
+    assert!(
+        ours.width().abs_diff(theirs.width()) <= 1 && ours.height().abs_diff(theirs.height()) <= 1,
+        "A4 at 100 dpi: ours {}×{}, poppler {}×{}",
+        ours.width(),
+        ours.height(),
+        theirs.width(),
+        theirs.height()
+    );
+    let (w, h) = (
+        ours.width().min(theirs.width()),
+        ours.height().min(theirs.height()),
+    );
+    let (a, b) = (ink_blocks(&ours, w, h), ink_blocks(&theirs, w, h));
+    let inked = b.iter().filter(|v| **v < 250.0).count();
+    assert!(inked > 100, "poppler's page has ink: {inked} blocks");
+    let ours_inked = a.iter().filter(|v| **v < 250.0).count();
+    assert!(
+        ours_inked.abs_diff(inked) * 10 <= inked,
+        "inked blocks: ours {ours_inked}, poppler {inked}"
+    );
+    let mean = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len() as f64;
+    let worst = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    eprintln!("preview vs poppler: mean block difference {mean:.2}, worst {worst:.1}");
+    assert!(
+        mean < 3.0 && worst < 80.0,
+        "mean {mean:.2}, worst {worst:.1}"
+    );
+}
+
+#[test]
+fn the_window_print_step_is_a_job_that_previews_saves_and_cancels() {
+    use baosong::api::{self, PrintRequest};
+    use baosong::jobs::Jobs;
+    use baosong::library::{Actor, EntryFilter};
+    use base64::Engine as _;
+
+    let r = Run::new();
+    catalog(&r);
+    let root = r.library();
+    let jobs = Jobs::new();
+    let request = PrintRequest::ContactSheet {
+        batch: None,
+        filter: EntryFilter {
+            category: Some("micro-video".into()),
+            ..EntryFilter::default()
+        },
+        all: false,
+        layout: "4x5".into(),
+    };
+    let job = jobs.start(&root, Actor::Cli);
+    let mut seen = Vec::new();
+    let preview = api::prepare_print(
+        &job,
+        &request,
+        "作品小样/微视频: 全部",
+        600,
+        &mut |p| seen.push(p.clone()),
+    )
+    .expect("prepare");
+    drop(job);
+    assert!(
+        !preview.name.contains('/') && !preview.name.contains(':'),
+        "a safe file name: {}",
+        preview.name
+    );
+    let made = Path::new(&preview.path);
+    assert_eq!(made.parent(), Some(root.join("prints").as_path()));
+    let pdf = std::fs::read(made).expect("the PDF in prints/");
+    assert_eq!(pdf.len() as u64, preview.bytes);
+    assert_eq!(preview.pages, 1);
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(
+            preview
+                .image
+                .strip_prefix("data:image/png;base64,")
+                .expect("a PNG data URL"),
+        )
+        .expect("base64");
+    let img = image::load_from_memory(&png).expect("png");
+    assert_eq!((img.width(), img.height()), (preview.width, preview.height));
+    assert_eq!(img.width(), 600);
+    // Three recommended videos (one blocked, still on the sheet): each was counted off.
+    let counts: Vec<(u32, u32)> = seen
+        .iter()
+        .filter(|p| p.phase == "准备缩略图")
+        .map(|p| (p.done_files, p.total_files))
+        .collect();
+    assert_eq!(counts, [(0, 3), (1, 3), (2, 3), (3, 3)], "{seen:?}");
+
+    // 另存为 into a folder that does not exist yet: the same bytes.
+    let dest = r.dir.path().join("给审核会").join("微视频小样.pdf");
+    let saved = api::save_print(&root, &preview.name, &dest).expect("save");
+    assert_eq!(std::fs::read(&dest).expect("saved"), pdf);
+    assert_eq!(saved.bytes, preview.bytes);
+    let missing = r.dir.path().join("不该有.pdf");
+    let err = api::save_print(&root, "从未生成", &missing).expect_err("never made");
+    assert_eq!(err.code, "print.missing");
+    assert!(!missing.exists());
+
+    // Cancelled before it starts: an error the window knows, and no file.
+    let job = jobs.start(&root, Actor::Cli);
+    job.cancel.cancel();
+    let err =
+        api::prepare_print(&job, &request, "取消的小样", 600, &mut |_| {}).expect_err("cancelled");
+    assert_eq!(err.code, "cancelled", "{err:?}");
+    assert!(!api::print_path(&root, "取消的小样").exists());
+
+    // A layout the sheet does not have is refused in Chinese.
+    let job = jobs.start(&root, Actor::Cli);
+    let odd = PrintRequest::ContactSheet {
+        batch: None,
+        filter: EntryFilter::default(),
+        all: true,
+        layout: "5x5".into(),
+    };
+    let err = api::prepare_print(&job, &odd, "版式", 600, &mut |_| {}).expect_err("odd layout");
+    assert_eq!(err.code, "print.layout");
+    assert!(err.message.contains("3x4"), "{}", err.message);
+}

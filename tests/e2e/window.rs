@@ -369,6 +369,75 @@ impl Clerk {
         }
     }
 
+    /// Waits until any of `needles` is shown.
+    async fn see_any(&self, needles: &[&str]) -> Res {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let body = self.body_text().await?;
+            if needles.iter().any(|n| body.contains(n)) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-see-any").await;
+                return Err(
+                    format!("none of {needles:?} appeared; the window shows:\n{body}").into(),
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Waits for the print dialog's preview to be made and loaded; its natural size. The
+    /// image must show a page with print on it, as the window draws it (read back through a
+    /// canvas), not a blank sheet.
+    async fn preview_size(&self) -> Res<(u64, u64)> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            // The previous preview stays until the new one is made: wait while it is busy.
+            let busy = self
+                .c
+                .find_all(Locator::Css(&Self::css("print-progress")))
+                .await?;
+            if busy.is_empty()
+                && let Ok(img) = self.c.find(Locator::Css(&Self::css("print-preview"))).await
+            {
+                let size = self
+                    .c
+                    .execute(
+                        "const i = arguments[0];
+                         if (!i.complete || !i.naturalWidth) return null;
+                         const c = document.createElement('canvas');
+                         c.width = i.naturalWidth; c.height = i.naturalHeight;
+                         const g = c.getContext('2d'); g.drawImage(i, 0, 0);
+                         const d = g.getImageData(0, 0, c.width, c.height).data;
+                         let ink = 0;
+                         for (let k = 0; k < d.length; k += 4) if (d[k] < 160) ink++;
+                         return [i.naturalWidth, i.naturalHeight, ink];",
+                        vec![serde_json::to_value(&img)?],
+                    )
+                    .await?;
+                if let (Some(w), Some(h), Some(ink)) =
+                    (size[0].as_u64(), size[1].as_u64(), size[2].as_u64())
+                {
+                    // A page of text and rules inks well over one pixel in a thousand.
+                    if ink * 1000 < w * h {
+                        self.shot("failed-blank-preview").await;
+                        return Err(format!("the preview is blank: {ink} dark pixels").into());
+                    }
+                    return Ok((w, h));
+                }
+            }
+            if let Ok(err) = self.c.find(Locator::Css(&Self::css("print-error"))).await {
+                return Err(format!("the preview failed: {}", err.text().await?).into());
+            }
+            if Instant::now() > deadline {
+                self.shot("failed-preview").await;
+                return Err("the print preview never appeared".into());
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// Saves a screenshot (after the frame settles) as `<test>-<name>.png`.
     async fn shot(&self, name: &str) {
         tokio::time::sleep(Duration::from_millis(600)).await;
@@ -385,6 +454,17 @@ async fn clerk(driver: &Driver, test: &'static str) -> Res<Clerk> {
         shots: artifacts_dir(),
         test,
     })
+}
+
+/// A PDF's text by poppler's pdftotext (installed by the test command).
+fn pdftotext(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed");
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A real media file made by ffmpeg (installed by the test command).
@@ -1120,17 +1200,55 @@ async fn make_a_batch_see_its_names_export_it_and_plan_the_mail() -> Res {
     w.see("报送汇总表.xlsx").await?;
     w.shot("plan").await;
 
-    // 打印小样 from the works list: the PDF lands in the library's prints/ folder (and opens in
-    // the system viewer where there is one; the message names the file either way).
-    w.click("nav-entries").await?;
-    w.click("print-entries").await?;
-    w.see("作品小样-全部类别.pdf").await?;
-    let pdf = lib.join("prints/作品小样-全部类别.pdf");
+    // 打印 from the batch: the dialog makes the document, shows its first page, then opens
+    // or saves it. The 汇总表 is landscape; switching to the contact sheet makes that one.
+    w.click("batch-print").await?;
+    w.click("print-summary").await?;
+    w.el("print-dialog").await?;
+    let (width, height) = w.preview_size().await?;
     assert!(
-        std::fs::read(&pdf).is_ok_and(|b| b.starts_with(b"%PDF")),
-        "{} is a PDF",
-        pdf.display()
+        width > height,
+        "the 汇总表 is A4 landscape: {width}×{height}"
     );
+    assert!(w.text("print-facts").await?.contains("共 1 页"));
+    assert!(lib.join("prints/报送汇总表-第1批.pdf").is_file());
+    w.shot("print-summary").await;
+    w.click("print-document-contact-sheet").await?;
+    w.click("print-layout-4x5").await?;
+    let (width, height) = w.preview_size().await?;
+    assert!(
+        width < height,
+        "the contact sheet is A4 portrait: {width}×{height}"
+    );
+    let sheet = lib.join("prints/作品小样-第1批.pdf");
+    let text = pdftotext(&sheet);
+    assert!(
+        text.contains("工匠：精神/传承") && text.contains("读经典2"),
+        "{text}"
+    );
+    w.shot("print-sheet").await;
+    w.click_text("关闭").await?;
+
+    // From the works list, as filtered: only the works the clerk sees are printed.
+    w.click("nav-entries").await?;
+    w.fill("filter-text", "读经典1").await?;
+    w.see("共 1 件").await?;
+    w.click("print-entries").await?;
+    w.el("print-dialog").await?;
+    w.see("列表中的全部作品（1 件）").await?;
+    w.preview_size().await?;
+    let text = pdftotext(&lib.join("prints/作品小样-全部类别-筛选结果.pdf"));
+    assert!(
+        text.contains("读经典1") && !text.contains("读经典2"),
+        "{text}"
+    );
+    assert!(text.contains("关键词：读经典1"), "{text}");
+    w.shot("print-filtered").await;
+    // 打开 hands the file to the system's viewer; on a machine without one the clerk is told
+    // where the file is.
+    w.click("print-open").await?;
+    w.see_any(&["已在系统的 PDF 阅读器中打开", "无法用系统程序打开 PDF"])
+        .await?;
     w.c.clone().close().await?;
 
     let list = cli(lib, &["batch", "list"]);

@@ -40,9 +40,11 @@ import type { SendProgress } from "./bindings/SendProgress";
 import type { SendReport } from "./bindings/SendReport";
 import type { PrintRequest } from "./bindings/PrintRequest";
 import type { PrintReport } from "./bindings/PrintReport";
+import type { PrintPreview } from "./bindings/PrintPreview";
 
 export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
 export type { AccountInput, AccountView, FlushReport, OutboxMessage, Resolution, SendProgress, SendReport };
+export type { PrintPreview, PrintReport, PrintRequest };
 export type { Batch, BatchCreated, BatchPlan, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
 
 let lastJob = 0;
@@ -145,7 +147,15 @@ export const api = {
   },
   resolveMessage: (id: number, how: Resolution) => call<OutboxMessage>("resolve_message", { id, how }),
   /** Makes a PDF in the library's prints/ folder and opens it in the system viewer. */
-  printDocument: (request: PrintRequest, name: string) => call<PrintReport>("print_document", { request, name }),
+  /** Makes the document into the library's prints/ folder and renders its first page, as a job. */
+  preparePrint: (job: number, request: PrintRequest, name: string, width: number, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return call<PrintPreview>("prepare_print", { job, request, name, width, onProgress: channel });
+  },
+  openPrint: (name: string) => call<void>("open_print", { name }),
+  /** 另存为 with the system's save dialog; null when the clerk cancels. */
+  savePrint: (name: string) => call<PrintReport | null>("save_print", { name }),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

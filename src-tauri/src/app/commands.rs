@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use baosong::api::{
     AccountView, ApiError, BatchCreated, BatchPlan, PathCheck, SendReport, Session, Startup,
 };
-use baosong::api::{PrintReport, PrintRequest};
+use baosong::api::{PrintPreview, PrintReport, PrintRequest};
 use baosong::batch::package::ExportReport;
 use baosong::batch::parts::PlanOptions;
 use baosong::batch::{Batch, BatchRequest, BatchSummary, Draft};
@@ -613,25 +613,73 @@ pub fn start_outbox_worker(session: SharedSession) {
 
 /// Makes a printed document into the library's `prints/` folder and opens it in the system's
 /// PDF viewer, which prints (Tauri has no print API; the webview would print its own URL).
+/// Makes a document into the library's `prints/` folder and renders its first page, as a job
+/// (a contact sheet may first have to make thumbnails): the window shows the preview, then
+/// offers 打开 and 另存为.
 #[tauri::command]
-pub async fn print_document(
+pub async fn prepare_print(
     state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
     request: PrintRequest,
     name: String,
-) -> Result<PrintReport> {
-    let report = with_session(state, move |s| {
-        let file = baosong::batch::naming::safe_component(&name, 80);
-        let path = s.library_root()?.join("prints").join(format!("{file}.pdf"));
-        baosong::api::print_document(s, &request, &path)
+    width: u32,
+    on_progress: Channel<Progress>,
+) -> Result<PrintPreview> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || {
+        baosong::api::prepare_print(&job, &request, &name, width, &mut |p| {
+            let _ = on_progress.send(p.clone());
+        })
+    })
+    .await
+}
+
+/// 打开: the document in the system's PDF viewer, which prints it.
+#[tauri::command]
+pub async fn open_print(state: State<'_, SharedSession>, name: String) -> Result<()> {
+    let path = with_session(state, move |s| {
+        Ok(baosong::api::print_path(&s.library_root()?, &name))
     })
     .await?;
-    open::that_detached(&report.path).map_err(|e| ApiError {
+    if !path.exists() {
+        return Err(ApiError {
+            code: "print.missing".into(),
+            message: "找不到刚才生成的文件，请重新生成。".into(),
+            fields: Vec::new(),
+        });
+    }
+    open::that_detached(&path).map_err(|e| ApiError {
         code: "file.open".into(),
         message: format!(
-            "文件已生成，但无法用系统程序打开：{e}。可在资料库文件夹中找到它：{}",
-            report.path
+            "无法用系统程序打开 PDF：{e}。文件在资料库的 prints 文件夹中：{}",
+            path.display()
         ),
         fields: Vec::new(),
-    })?;
-    Ok(report)
+    })
+}
+
+/// 另存为: asks where, then copies the document there; None when the clerk cancels.
+#[tauri::command]
+pub async fn save_print(
+    window: tauri::Window,
+    state: State<'_, SharedSession>,
+    name: String,
+) -> Result<Option<PrintReport>> {
+    let picked = rfd::AsyncFileDialog::new()
+        .set_title("另存为")
+        .set_file_name(format!("{name}.pdf"))
+        .add_filter("PDF 文档", &["pdf"])
+        .set_parent(&window)
+        .save_file()
+        .await;
+    let Some(file) = picked else {
+        return Ok(None);
+    };
+    let dest = file.path().to_path_buf();
+    with_session(state, move |s| {
+        baosong::api::save_print(&s.library_root()?, &name, &dest).map(Some)
+    })
+    .await
 }

@@ -127,6 +127,7 @@ pub fn pdfs(
                 batch,
                 date,
                 crate::print::Layout::Grid3x4,
+                &mut |_, _| true,
             )
             .map_err(pdf_err)?,
         ),

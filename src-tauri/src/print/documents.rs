@@ -7,7 +7,9 @@ use std::path::Path;
 use super::{Cell, Layout, Picture, SheetHeader, Table, Verdict};
 use crate::batch::Batch;
 use crate::batch::summary::{duration_text, remarks, verdict_text};
-use crate::library::{Entry, Library, LibraryError, OutboxMessage, human_size, thumbnail_at};
+use crate::library::{
+    Entry, EntryFilter, EntrySort, Library, LibraryError, OutboxMessage, human_size, thumbnail_at,
+};
 use crate::media::MediaFacts;
 use crate::selection;
 
@@ -15,12 +17,45 @@ use crate::selection;
 pub enum SheetSource<'a> {
     /// The works of a batch, as frozen in it.
     Batch(i64),
-    /// The selected works of the active campaign (one category, or all), in selection order;
-    /// with `all`, every catalogued work of the category, recommended or not.
-    Catalog {
-        category: Option<&'a str>,
-        all: bool,
-    },
+    /// The works of the active campaign that pass `filter` (the works list's filter: category,
+    /// text, unit, verdict, review status). Without `all`, only the selected works (推荐报送, in
+    /// selection order and with their 序号 among all selected works of the category); with
+    /// `all`, every such work, recommended or not.
+    Catalog { filter: &'a EntryFilter, all: bool },
+}
+
+/// Called before each work's cell is made (its thumbnail may have to be made first) with
+/// (done, total), and once more with (total, total) when all are; returning `false` stops
+/// the document ([`DocumentError::Cancelled`]).
+pub type Tick<'a> = dyn FnMut(usize, usize) -> bool + 'a;
+
+/// How the filter reads in the sheet's header: 微视频（单位：金平区总工会；关键词：春）.
+fn filter_label(campaign: &crate::campaign::Campaign, filter: &EntryFilter) -> String {
+    let mut label = match filter
+        .category
+        .as_deref()
+        .and_then(|c| campaign.category(c))
+    {
+        Some(c) => c.name.clone(),
+        None => "全部类别".to_owned(),
+    };
+    let mut parts = Vec::new();
+    if let Some(unit) = filter.unit.as_deref().filter(|u| !u.trim().is_empty()) {
+        parts.push(format!("单位：{}", unit.trim()));
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        parts.push(format!("关键词：{}", text.trim()));
+    }
+    if let Some(status) = filter.status {
+        parts.push(format!("审核：{}", status.label()));
+    }
+    if let Some(verdict) = filter.verdict {
+        parts.push(format!("检查：{}", verdict.label()));
+    }
+    if !parts.is_empty() {
+        label.push_str(&format!("（{}）", parts.join("；")));
+    }
+    label
 }
 
 fn facts_line(facts: Option<&MediaFacts>) -> String {
@@ -68,6 +103,7 @@ pub fn contact_sheet(
     lib: &Library,
     source: &SheetSource<'_>,
     layout: Layout,
+    tick: &mut Tick<'_>,
 ) -> Result<Vec<u8>, DocumentError> {
     let root = lib.root();
     let campaign = lib.campaign()?;
@@ -75,66 +111,73 @@ pub fn contact_sheet(
     let (category_label, cells): (String, Vec<Cell>) = match source {
         SheetSource::Batch(id) => {
             let batch = lib.batch(*id)?;
-            return batch_contact_sheet(root, &batch, &print_date(lib)?, layout);
+            return batch_contact_sheet(root, &batch, &print_date(lib)?, layout, tick);
         }
-        SheetSource::Catalog { category, all } => {
-            let entries = lib.entries(
-                &crate::library::EntryFilter::default(),
-                crate::library::EntrySort::Title,
-            )?;
-            let only: Option<Vec<String>> = category.map(|c| vec![c.to_owned()]);
-            if let Some(c) = category
+        SheetSource::Catalog { filter, all } => {
+            let filter = EntryFilter {
+                deleted: false,
+                ..(*filter).clone()
+            };
+            if let Some(c) = &filter.category
                 && campaign.category(c).is_none()
             {
-                return Err(DocumentError::UnknownCategory((*c).to_owned()));
+                return Err(DocumentError::UnknownCategory(c.clone()));
             }
-            let chosen = selection::select(&campaign, &entries, only.as_deref());
-            let mut cells = Vec::new();
+            let everything = lib.entries(&EntryFilter::default(), EntrySort::Title)?;
+            let matching = lib.entries(&filter, EntrySort::Title)?;
+            let wanted: std::collections::HashSet<i64> = matching.iter().map(|e| e.id).collect();
+            let only: Option<Vec<String>> = filter.category.clone().map(|c| vec![c]);
+            let chosen = selection::select(&campaign, &everything, only.as_deref());
+            let mut works: Vec<(&Entry, String, bool)> = Vec::new();
             for cat in &chosen {
-                let works: Vec<(&Entry, String, bool)> = if *all {
-                    entries
-                        .iter()
-                        .filter(|e| e.category == cat.category.id)
-                        .map(|e| {
-                            (
-                                e,
-                                format!("#{}", e.id),
-                                !e.review.override_reason.is_empty(),
-                            )
-                        })
-                        .collect()
+                if *all {
+                    works.extend(
+                        matching
+                            .iter()
+                            .filter(|e| e.category == cat.category.id)
+                            .map(|e| {
+                                (
+                                    e,
+                                    format!("#{}", e.id),
+                                    !e.review.override_reason.is_empty(),
+                                )
+                            }),
+                    );
                 } else {
-                    cat.selected
-                        .iter()
-                        .map(|s| {
-                            (
-                                s.entry,
-                                format!("{}-{:02}", cat.category.short_name, s.position),
-                                matches!(s.readiness, selection::Readiness::Special { .. }),
-                            )
-                        })
-                        .collect()
-                };
-                for (e, seq, special) in works {
-                    let f = e.files.first();
-                    cells.push(Cell {
-                        seq,
-                        title: e.title.clone(),
-                        authors: e.authors.join("、"),
-                        unit: e.unit.clone(),
-                        facts: facts_line(f.and_then(|f| f.facts.as_ref())),
-                        verdict: verdict_of(e.verdict, special),
-                        picture: f.map_or(Picture::None, |f| {
-                            picture(root, &f.sha256, &lib.file_path(f))
-                        }),
-                    });
+                    works.extend(
+                        cat.selected
+                            .iter()
+                            .filter(|s| wanted.contains(&s.entry.id))
+                            .map(|s| {
+                                (
+                                    s.entry,
+                                    format!("{}-{:02}", cat.category.short_name, s.position),
+                                    matches!(s.readiness, selection::Readiness::Special { .. }),
+                                )
+                            }),
+                    );
                 }
             }
-            let label = match category.and_then(|c| campaign.category(c)) {
-                Some(c) => c.name.clone(),
-                None => "全部类别".to_owned(),
-            };
-            (label, cells)
+            let mut cells = Vec::with_capacity(works.len());
+            for (i, (e, seq, special)) in works.iter().enumerate() {
+                if !tick(i, works.len()) {
+                    return Err(DocumentError::Cancelled);
+                }
+                let f = e.files.first();
+                cells.push(Cell {
+                    seq: seq.clone(),
+                    title: e.title.clone(),
+                    authors: e.authors.join("、"),
+                    unit: e.unit.clone(),
+                    facts: facts_line(f.and_then(|f| f.facts.as_ref())),
+                    verdict: verdict_of(e.verdict, *special),
+                    picture: f.map_or(Picture::None, |f| {
+                        picture(root, &f.sha256, &lib.file_path(f))
+                    }),
+                });
+            }
+            tick(works.len(), works.len());
+            (filter_label(&campaign, &filter), cells)
         }
     };
     if cells.is_empty() {
@@ -155,13 +198,19 @@ pub fn batch_contact_sheet(
     batch: &Batch,
     date: &str,
     layout: Layout,
+    tick: &mut Tick<'_>,
 ) -> Result<Vec<u8>, DocumentError> {
+    let total = batch.entries.len();
     let cells: Vec<Cell> = batch
         .entries
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
+            if !tick(i, total) {
+                return Err(DocumentError::Cancelled);
+            }
             let f = e.files.first();
-            Cell {
+            Ok(Cell {
                 seq: format!("{}-{:02}", e.category_name, e.seq),
                 title: e.title.clone(),
                 authors: e.authors.join("、"),
@@ -171,9 +220,10 @@ pub fn batch_contact_sheet(
                 picture: f.map_or(Picture::None, |f| {
                     picture(root, &f.sha256, &root.join(&f.stored_path))
                 }),
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, DocumentError>>()?;
+    tick(total, total);
     if cells.is_empty() {
         return Err(DocumentError::Empty);
     }
@@ -361,6 +411,8 @@ pub enum DocumentError {
     UnknownCategory(String),
     #[error("没有可打印的作品：请先推荐报送作品，或选择其他类别或批次。")]
     Empty,
+    #[error("已取消打印。")]
+    Cancelled,
 }
 
 impl DocumentError {
@@ -370,6 +422,7 @@ impl DocumentError {
             DocumentError::Print(_) => "print.failed",
             DocumentError::UnknownCategory(_) => "print.unknown_category",
             DocumentError::Empty => "print.empty",
+            DocumentError::Cancelled => "cancelled",
         }
     }
 }

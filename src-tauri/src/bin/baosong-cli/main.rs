@@ -171,23 +171,11 @@ enum EntryCommand {
     Add(AddArgs),
     /// 列出作品
     List {
-        #[arg(long)]
-        category: Option<String>,
-        /// 按作品名称、作者、单位、简介搜索
-        #[arg(long)]
-        text: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// 列出回收站中的作品
         #[arg(long)]
         deleted: bool,
-        /// 只列出检查结果为此的作品：fail（不合格）、warn（有提醒）、pass（合格）
-        #[arg(long, value_parser = parse_verdict)]
-        verdict: Option<Verdict>,
-        /// 只列出此推荐单位的作品
-        #[arg(long)]
-        unit: Option<String>,
-        /// 只列出此审核状态的作品：pending、approved、needs-fix、excluded
-        #[arg(long, value_parser = parse_status)]
-        status: Option<ReviewStatus>,
     },
     /// 批量修改多件作品的类别、推荐单位、审核状态或标签（一次提交，全部成功或全部不改）
     Bulk(BulkArgs),
@@ -199,6 +187,39 @@ enum EntryCommand {
     Restore { id: i64 },
     /// 修改作品的审核状态、推荐报送、类别、单位或原创声明
     Update(UpdateArgs),
+}
+
+/// Which works: the same filter as the window's works list (`entry list`, `print contact-sheet`).
+#[derive(clap::Args)]
+pub struct FilterArgs {
+    /// 只要此类别的作品
+    #[arg(long)]
+    category: Option<String>,
+    /// 按作品名称、作者、单位、简介搜索
+    #[arg(long)]
+    text: Option<String>,
+    /// 只要检查结果为此的作品：fail（不合格）、warn（有提醒）、pass（合格）
+    #[arg(long, value_parser = parse_verdict)]
+    verdict: Option<Verdict>,
+    /// 只要此推荐单位的作品
+    #[arg(long)]
+    unit: Option<String>,
+    /// 只要此审核状态的作品：pending、approved、needs-fix、excluded
+    #[arg(long, value_parser = parse_status)]
+    status: Option<ReviewStatus>,
+}
+
+impl FilterArgs {
+    pub fn filter(&self) -> EntryFilter {
+        EntryFilter {
+            category: self.category.clone(),
+            text: self.text.clone(),
+            verdict: self.verdict,
+            unit: self.unit.clone(),
+            status: self.status,
+            deleted: false,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -784,21 +805,10 @@ fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
                 println!("已修改 {n} 件作品");
             }
         }
-        EntryCommand::List {
-            category,
-            text,
-            deleted,
-            verdict,
-            unit,
-            status,
-        } => {
+        EntryCommand::List { filter, deleted } => {
             let entries = session.entries(&EntryFilter {
-                category: category.clone(),
-                text: text.clone(),
                 deleted: *deleted,
-                verdict: *verdict,
-                unit: unit.clone(),
-                status: *status,
+                ..filter.filter()
             })?;
             if cli.json {
                 print_json(&entries);
