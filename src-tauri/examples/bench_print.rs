@@ -1,12 +1,16 @@
 //! A contact sheet of 200 works with 320×180 JPEG thumbnails: how long it takes and how big
 //! the PDF is (goals: under 3 s and under 20 MB on the office's machine).
 //!
+//! Also the window's preview of the first page (hayro), and with `BENCH_THUMBS_DIR` set, the
+//! 200 thumbnails are written there as JPEG files for `scripts/bench-print.sh` to hand to
+//! ImageMagick's `montage`, the reference.
+//!
 //! `cargo run --release -p baosong --no-default-features --example bench_print [-- out.pdf]`
 
 use std::io::Cursor;
 use std::time::Instant;
 
-use baosong::print::{Cell, Font, Layout, Picture, SheetHeader, Verdict, contact_sheet};
+use baosong::print::{Cell, Font, Layout, Picture, SheetHeader, Verdict, contact_sheet, preview};
 
 const CELLS: usize = 200;
 
@@ -62,6 +66,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         date: "2026年12月1日".into(),
     };
 
+    if let Ok(dir) = std::env::var("BENCH_THUMBS_DIR") {
+        std::fs::create_dir_all(&dir)?;
+        for (i, c) in cells.iter().enumerate() {
+            if let Picture::Jpeg(bytes) = &c.picture {
+                std::fs::write(format!("{dir}/{:03}.jpg", i + 1), bytes)?;
+            }
+        }
+    }
     let start = Instant::now();
     Font::embedded()?;
     let font_time = start.elapsed();
@@ -74,6 +86,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             took.as_secs_f64(),
             pdf.len() as f64 / 1e6,
             jpeg_bytes as f64 / 1e6,
+        );
+        let start = Instant::now();
+        let first = preview::first_page(&pdf, 900)?;
+        println!(
+            "{layout:?}: preview of page 1 of {} at {}×{} in {:.3} s",
+            first.pages,
+            first.width,
+            first.height,
+            start.elapsed().as_secs_f64()
         );
         if let Some(path) = std::env::args().nth(1) {
             std::fs::write(format!("{path}.{layout:?}.pdf"), &pdf)?;
