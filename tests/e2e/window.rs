@@ -862,6 +862,20 @@ async fn dashboard_shows_quotas_deadlines_blockers_and_switches_campaign() -> Re
     w.click("nav-dashboard").await?;
     w.el("dashboard").await?;
 
+    // 打印小样 of one category, from its quota row: every work catalogued in it.
+    w.click("quota-print-micro-video").await?;
+    w.el("print-dialog").await?;
+    w.see("列表中的全部作品（2 件）").await?;
+    w.preview_size().await?;
+    let text = pdftotext(&lib.join("prints/作品小样-微视频.pdf"));
+    assert!(
+        text.contains("劳模风采") && text.contains("工匠技艺") && !text.contains("经典诵读"),
+        "{text}"
+    );
+    w.shot("print-category").await;
+    w.click_text("关闭").await?;
+    w.gone("列表中的全部作品").await?;
+
     // The province: its unit type is asked once, then its caps and dates are shown.
     w.choose("campaign-switch", "南粤好网民2023").await?;
     w.el("unit-type-dialog").await?;
