@@ -2,7 +2,7 @@
 //! batch, a category or the whole catalog; the 报送汇总表 of a batch; its sent log (发送记录).
 //! Layout and fonts are in the sibling modules; this one only gathers what each page shows.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::{Cell, Layout, Picture, SheetHeader, Table, Verdict};
 use crate::batch::Batch;
@@ -24,9 +24,9 @@ pub enum SheetSource<'a> {
     Catalog { filter: &'a EntryFilter, all: bool },
 }
 
-/// Called before each work's cell is made (its thumbnail may have to be made first) with
-/// (done, total), and once more with (total, total) when all are; returning `false` stops
-/// the document ([`DocumentError::Cancelled`]).
+/// Called with (0, total) before the works' pictures are gathered and with (done, total) as
+/// each is ready (a thumbnail not cached yet is made first); returning `false` stops the
+/// document ([`DocumentError::Cancelled`]).
 pub type Tick<'a> = dyn FnMut(usize, usize) -> bool + 'a;
 
 /// How the filter reads in the sheet's header: 微视频（单位：金平区总工会；关键词：春）.
@@ -77,6 +77,62 @@ fn picture(root: &Path, sha256: &str, stored: &Path) -> Picture {
         Some(bytes) => Picture::Jpeg(bytes),
         None => Picture::None,
     }
+}
+
+/// The pictures of `files` (content hash and stored path of each work's first file; `None`
+/// for a work without one), in order. A thumbnail not cached yet means decoding a video's
+/// keyframe (~40 ms for 1080p), so they are made on every core, and `tick` hears of each.
+fn pictures(
+    root: &Path,
+    files: &[Option<(&str, PathBuf)>],
+    tick: &mut Tick<'_>,
+) -> Result<Vec<Picture>, DocumentError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let total = files.len();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(!tick(0, total));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, 4)
+        .min(total.max(1));
+    let mut out: Vec<Option<Picture>> = (0..total).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Picture)>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || {
+                while !stop.load(Relaxed) {
+                    let i = next.fetch_add(1, Relaxed);
+                    let Some(file) = files.get(i) else { break };
+                    let made = match file {
+                        Some((sha256, stored)) => picture(root, sha256, stored),
+                        None => Picture::None,
+                    };
+                    if tx.send((i, made)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut done = 0;
+        // Ends when every worker has finished (after a stop, with the picture in hand).
+        for (i, made) in rx {
+            out[i] = Some(made);
+            done += 1;
+            if !stop.load(Relaxed) && !tick(done, total) {
+                stop.store(true, Relaxed);
+            }
+        }
+    });
+    if stop.load(Relaxed) {
+        return Err(DocumentError::Cancelled);
+    }
+    Ok(out
+        .into_iter()
+        .map(|p| p.unwrap_or(Picture::None))
+        .collect())
 }
 
 fn verdict_of(v: crate::checks::Verdict, special: bool) -> Verdict {
@@ -158,25 +214,30 @@ pub fn contact_sheet(
                     );
                 }
             }
-            let mut cells = Vec::with_capacity(works.len());
-            for (i, (e, seq, special)) in works.iter().enumerate() {
-                if !tick(i, works.len()) {
-                    return Err(DocumentError::Cancelled);
-                }
-                let f = e.files.first();
-                cells.push(Cell {
-                    seq: seq.clone(),
-                    title: e.title.clone(),
-                    authors: e.authors.join("、"),
-                    unit: e.unit.clone(),
-                    facts: facts_line(f.and_then(|f| f.facts.as_ref())),
-                    verdict: verdict_of(e.verdict, *special),
-                    picture: f.map_or(Picture::None, |f| {
-                        picture(root, &f.sha256, &lib.file_path(f))
-                    }),
-                });
-            }
-            tick(works.len(), works.len());
+            let files: Vec<Option<(&str, PathBuf)>> = works
+                .iter()
+                .map(|(e, _, _)| {
+                    e.files
+                        .first()
+                        .map(|f| (f.sha256.as_str(), lib.file_path(f)))
+                })
+                .collect();
+            let cells = works
+                .iter()
+                .zip(pictures(root, &files, tick)?)
+                .map(|((e, seq, special), picture)| {
+                    let f = e.files.first();
+                    Cell {
+                        seq: seq.clone(),
+                        title: e.title.clone(),
+                        authors: e.authors.join("、"),
+                        unit: e.unit.clone(),
+                        facts: facts_line(f.and_then(|f| f.facts.as_ref())),
+                        verdict: verdict_of(e.verdict, *special),
+                        picture,
+                    }
+                })
+                .collect();
             (filter_label(&campaign, &filter), cells)
         }
     };
@@ -200,30 +261,32 @@ pub fn batch_contact_sheet(
     layout: Layout,
     tick: &mut Tick<'_>,
 ) -> Result<Vec<u8>, DocumentError> {
-    let total = batch.entries.len();
+    let files: Vec<Option<(&str, PathBuf)>> = batch
+        .entries
+        .iter()
+        .map(|e| {
+            e.files
+                .first()
+                .map(|f| (f.sha256.as_str(), root.join(&f.stored_path)))
+        })
+        .collect();
     let cells: Vec<Cell> = batch
         .entries
         .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            if !tick(i, total) {
-                return Err(DocumentError::Cancelled);
-            }
+        .zip(pictures(root, &files, tick)?)
+        .map(|(e, picture)| {
             let f = e.files.first();
-            Ok(Cell {
+            Cell {
                 seq: format!("{}-{:02}", e.category_name, e.seq),
                 title: e.title.clone(),
                 authors: e.authors.join("、"),
                 unit: e.unit.clone(),
                 facts: facts_line(f.and_then(|f| f.facts.as_ref())),
                 verdict: verdict_of(e.verdict, e.special_reason.is_some()),
-                picture: f.map_or(Picture::None, |f| {
-                    picture(root, &f.sha256, &root.join(&f.stored_path))
-                }),
-            })
+                picture,
+            }
         })
-        .collect::<Result<_, DocumentError>>()?;
-    tick(total, total);
+        .collect();
     if cells.is_empty() {
         return Err(DocumentError::Empty);
     }
@@ -424,5 +487,71 @@ impl DocumentError {
             DocumentError::Empty => "print.empty",
             DocumentError::Cancelled => "cancelled",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small distinct JPEG, cached as the thumbnail of content `sha256`.
+    fn cached_thumb(root: &Path, sha256: &str, shade: u8) -> Vec<u8> {
+        let img = image::RgbImage::from_pixel(32, 18, image::Rgb([shade, 255 - shade, 90]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut bytes)
+            .encode_image(&img)
+            .expect("jpeg");
+        let dir = root.join("thumbs");
+        std::fs::create_dir_all(&dir).expect("thumbs dir");
+        std::fs::write(dir.join(format!("{sha256}.jpg")), &bytes).expect("thumb");
+        bytes
+    }
+
+    #[test]
+    fn pictures_come_back_in_the_works_order_whichever_worker_made_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let names: Vec<String> = (0..23).map(|i| format!("{i:064x}")).collect();
+        let expected: Vec<Vec<u8>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| cached_thumb(dir.path(), n, (i * 10) as u8))
+            .collect();
+        let mut files: Vec<Option<(&str, PathBuf)>> = names
+            .iter()
+            .map(|n| Some((n.as_str(), dir.path().join("none"))))
+            .collect();
+        files.insert(5, None);
+        let mut seen = Vec::new();
+        let made = pictures(dir.path(), &files, &mut |done, total| {
+            seen.push((done, total));
+            true
+        })
+        .expect("pictures");
+        assert_eq!(made.len(), 24);
+        assert!(matches!(made[5], Picture::None));
+        let jpegs: Vec<&Vec<u8>> = made
+            .iter()
+            .filter_map(|p| match p {
+                Picture::Jpeg(b) => Some(b),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(jpegs, expected.iter().collect::<Vec<_>>());
+        assert_eq!(seen, (0..=24).map(|d| (d, 24)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_tick_saying_stop_cancels_the_pictures() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files: Vec<Option<(&str, PathBuf)>> = vec![None; 50];
+        let mut calls = 0;
+        let result = pictures(dir.path(), &files, &mut |done, _| {
+            calls += 1;
+            done < 3
+        });
+        assert!(matches!(result, Err(DocumentError::Cancelled)));
+        assert_eq!(calls, 4, "no progress is reported after the stop");
+        let result = pictures(dir.path(), &files, &mut |_, _| false);
+        assert!(matches!(result, Err(DocumentError::Cancelled)));
     }
 }
