@@ -1541,3 +1541,36 @@ fn works_belong_to_the_campaign_they_were_catalogued_for() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].title, "我的祖国");
 }
+
+#[test]
+fn bulk_edit_judges_the_review_rule_as_the_works_are_when_it_writes() {
+    use baosong::library::BulkChange;
+    let (tmp, mut lib) = new_library();
+    // A recording passes as a recitation and fails as a micro-video (video only).
+    let e = lib
+        .add_entry(&entry("晨读"), &[tone(tmp.path(), 440)])
+        .expect("add");
+    assert_ne!(e.verdict, baosong::checks::Verdict::Fail);
+    let e = e.id;
+    // Another program recommends it (no reason needed: it passes where it is) while the
+    // window moves it, with others, to micro-video.
+    let (lib, result) = while_another_program_writes(
+        lib,
+        &format!("UPDATE entries SET recommended = 1 WHERE id = {e}"),
+        move |lib| {
+            lib.bulk_update(
+                &[e],
+                &BulkChange {
+                    category: Some("micro-video".into()),
+                    ..BulkChange::default()
+                },
+            )
+            .map_err(|e| e.to_string())
+        },
+    );
+    let err = result.expect_err("a recommended work is not moved to where it fails");
+    assert!(err.contains("写明理由"), "{err}");
+    let now = lib.entry(e).expect("entry");
+    assert_eq!(now.category, "recitation");
+    assert!(now.review.recommended);
+}

@@ -61,16 +61,25 @@ impl Library {
         {
             errors.push(FieldError::new("change", "请至少选择一项要修改的内容"));
         }
+        if !errors.is_empty() {
+            return Err(LibraryError::Invalid(errors));
+        }
+
+        let at = now();
+        // The review rule and the writes happen under one write lock, so the rule sees each
+        // work's recommendation and files as they are when the change lands.
+        self.immediate(|tx| {
         // The review rule holds in bulk too: a recommended work whose files fail in its new
         // category needs a written reason, as in the entry form.
         if let Some(c) = category {
+            let mut refused = Vec::new();
             for &id in ids {
                 let mut e = self.entry(id)?;
                 if e.review.recommended && e.review.override_reason.is_empty() && e.category != c {
                     e.category = c.to_owned();
                     self.judge(&mut e, &campaign)?;
                     if e.verdict == crate::checks::Verdict::Fail {
-                        errors.push(FieldError::new(
+                        refused.push(FieldError::new(
                             "category",
                             format!(
                                 "#{id}《{}》已推荐报送，改为此类别后文件检查不合格；请先取消推荐或在作品中写明理由",
@@ -80,13 +89,10 @@ impl Library {
                     }
                 }
             }
+            if !refused.is_empty() {
+                return Err(LibraryError::Invalid(refused));
+            }
         }
-        if !errors.is_empty() {
-            return Err(LibraryError::Invalid(errors));
-        }
-
-        let at = now();
-        let tx = self.conn.transaction()?;
         for &id in ids {
             let row: Option<(String, String, String, String, bool)> = tx
                 .query_row(
@@ -132,7 +138,7 @@ impl Library {
                 ],
             )?;
             audit(
-                &tx,
+                tx,
                 self.actor,
                 "entry.bulk",
                 Some(id),
@@ -144,7 +150,7 @@ impl Library {
                 }),
             )?;
         }
-        tx.commit()?;
         Ok(ids.len())
+        })
     }
 }
