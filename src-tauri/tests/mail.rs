@@ -710,3 +710,155 @@ fn a_send_killed_at_random_moments_loses_nothing_and_sends_nothing_twice() {
     );
     assert_every_file_once(&batch, &arrived, r.dir.path());
 }
+
+/// A private D-Bus session with a real Secret Service (gnome-keyring, unlocked with a password
+/// on its stdin, keyrings under the test's own HOME), as a Linux desktop has; both daemons end
+/// with it.
+struct SecretService {
+    bus: std::process::Child,
+    keyring: std::process::Child,
+    address: String,
+    home: PathBuf,
+}
+
+impl SecretService {
+    fn start(dir: &Path) -> SecretService {
+        use std::io::{BufRead, Write};
+        use std::process::{Command, Stdio};
+        let home = dir.join("desktop-home");
+        let runtime = home.join("run");
+        std::fs::create_dir_all(&runtime).expect("home");
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon (installed by the test command)");
+        let mut address = String::new();
+        std::io::BufReader::new(bus.stdout.take().expect("stdout"))
+            .read_line(&mut address)
+            .expect("bus address");
+        let address = address.trim().to_owned();
+        assert!(address.starts_with("unix:"), "bus address: {address}");
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (installed by the test command)");
+        {
+            let mut stdin = keyring.stdin.take().expect("stdin");
+            stdin.write_all(b"keyring-password").expect("unlock");
+        }
+        let service = SecretService {
+            bus,
+            keyring,
+            address,
+            home,
+        };
+        // Ready when it owns its name on the bus.
+        for _ in 0..100 {
+            let out = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+                .output()
+                .expect("dbus-send");
+            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+                return service;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("gnome-keyring never took org.freedesktop.secrets");
+    }
+
+    /// What a command needs to reach it.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("DBUS_SESSION_BUS_ADDRESS", self.address.clone()),
+            ("HOME", self.home.display().to_string()),
+        ]
+    }
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        let _ = self.keyring.kill();
+        let _ = self.keyring.wait();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+#[test]
+fn the_secret_lives_in_the_desktops_secret_service_when_one_answers() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "auth", "tls", "none", 50_000_000);
+    let desktop = SecretService::start(r.dir.path());
+    // The usual environment, but the system store allowed (no BAOSONG_SECRET_STORE=file).
+    let mut e: Vec<(&str, String)> = env(&r)
+        .into_iter()
+        .filter(|(k, _)| *k != "BAOSONG_SECRET_STORE")
+        .collect();
+    e.extend(desktop.env());
+    let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ca = r.dir.path().join("certs/ca.pem");
+    let port = server.port.to_string();
+    let saved = r
+        .cli_stdin(
+            &[
+                "account",
+                "set",
+                "--preset",
+                "custom",
+                "--address",
+                ADDRESS,
+                "--host",
+                "localhost",
+                "--port",
+                &port,
+                "--security",
+                "tls",
+                "--ca-file",
+                ca.to_str().unwrap_or_default(),
+                "--password-stdin",
+                "--json",
+            ],
+            &pairs,
+            SECRET,
+        )
+        .ok()
+        .json();
+    assert_eq!(saved["stored_in_file"], false, "{saved}");
+    assert_eq!(saved["has_secret"], true, "{saved}");
+    assert!(
+        !r.dir.path().join("config/secrets").exists(),
+        "no file copy when the system store took it"
+    );
+    // Another process reads it back from the keyring and logs in with it.
+    r.cli_env(&["send", &batch["id"].to_string()], &pairs).ok();
+    assert_every_file_once(
+        &batch,
+        &server.arrived(&r.dir.path().join("arrived")),
+        r.dir.path(),
+    );
+    // The keyring holds it on disk under the desktop's HOME, not in the library or config.
+    let keyrings = desktop.home.join("data/keyrings");
+    assert!(
+        std::fs::read_dir(&keyrings).is_ok_and(|d| d.count() > 0),
+        "gnome-keyring wrote its keyring under {}",
+        keyrings.display()
+    );
+}
