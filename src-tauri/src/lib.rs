@@ -11,6 +11,7 @@ pub mod batch;
 pub mod campaign;
 pub mod checks;
 pub mod dashboard;
+pub mod digest;
 pub mod entry;
 pub mod jobs;
 pub mod library;

@@ -16,8 +16,6 @@ use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::{Batch, manifest, summary};
 use crate::jobs::{CancelToken, Progress};
 use crate::library::{human_size, io_reason};
@@ -29,7 +27,7 @@ pub const README_FILE: &str = "说明.txt";
 pub const SHEET_PDF: &str = "作品小样.pdf";
 pub const SUMMARY_PDF: &str = "报送汇总表.pdf";
 
-const CHUNK: usize = 1 << 20;
+use crate::digest::CHUNK;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
@@ -205,17 +203,7 @@ pub fn sums(entries: &[(String, String)]) -> Vec<u8> {
     out.into_bytes()
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
+pub use crate::digest::sha256_hex;
 
 /// Writes `batch`'s package into the folder `dest`; the package folder's name is the batch's
 /// (with `（2）`… when that name is taken). `library_root` is where the stored files are.
@@ -340,8 +328,8 @@ fn write_all(
         // the library's own file hashed, to say which side is damaged.
         state.phase = "校验".to_owned();
         progress(&state);
-        if hash_file(&to).map_err(|e| write_err(&to, e))? != f.sha256 {
-            let source_ok = hash_file(&from).is_ok_and(|h| h == f.sha256);
+        if crate::digest::sha256_file(&to).map_err(|e| write_err(&to, e))? != f.sha256 {
+            let source_ok = crate::digest::sha256_file(&from).is_ok_and(|h| h == f.sha256);
             return Err(if source_ok {
                 PackageError::Mismatch {
                     name: f.package_path.clone(),
@@ -412,20 +400,6 @@ fn copy_file(
         progress(state);
     }
     output.sync_all().map_err(write_err)
-}
-
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut input = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
 }
 
 fn write_small(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -17,7 +17,7 @@ use super::{LibraryError, io_reason};
 const FILES_DIR: &str = "files";
 const INCOMING_DIR: &str = ".incoming";
 /// Bytes read (and hashed, and written) at a time.
-const CHUNK: usize = 1 << 20;
+use crate::digest::CHUNK;
 /// Chunks between early flushes of a large copy.
 const FLUSH_EVERY: u32 = 16;
 
@@ -141,7 +141,7 @@ pub fn import_with(
         reason: "计算文件校验值时出错，请重试".into(),
     })?;
 
-    let sha256 = hex(&digest);
+    let sha256 = crate::digest::hex(&digest);
     let shard = &sha256[..2];
     let name = format!("{sha256}.{}", safe_extension(source));
     let dir = root.join(FILES_DIR).join(shard);
@@ -166,22 +166,10 @@ pub fn import_with(
 
 /// The SHA-256 of a file, read once and not copied (previews use it to find duplicates).
 pub fn hash_file(source: &Path) -> Result<String, LibraryError> {
-    let read_err = |e: io::Error| LibraryError::ReadFile {
+    crate::digest::sha256_file(source).map_err(|e| LibraryError::ReadFile {
         path: source.to_path_buf(),
         reason: io_reason(&e),
-    };
-    let mut input = File::open(source).map_err(read_err)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    loop {
-        match input.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(read_err(e)),
-        }
-    }
-    Ok(hex(&hasher.finalize()))
+    })
 }
 
 /// The absolute path of a stored file.
@@ -278,14 +266,6 @@ pub fn sweep(
         }
     }
     removed
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 #[cfg(test)]
