@@ -782,6 +782,9 @@ fn the_printed_documents_are_a4_searchable_with_subset_fonts_and_jpeg_thumbnails
         "审核人",
         "盖章",
         "第1页/共1页",
+        // The recitation's audio card, with its length.
+        "♪",
+        "音频 · 1秒",
     ] {
         assert!(
             text.contains(needle),

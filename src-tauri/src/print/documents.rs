@@ -71,6 +71,19 @@ fn facts_line(facts: Option<&MediaFacts>) -> String {
     parts.join(" · ")
 }
 
+/// The audio card of a sound recording, or `None` for anything with a picture.
+fn audio_card(facts: Option<&MediaFacts>) -> Option<Picture> {
+    let f = facts.filter(|f| f.kind == crate::media::MediaKind::Audio)?;
+    let duration = duration_text(f.duration_s);
+    Some(Picture::Audio {
+        caption: if duration.is_empty() {
+            "音频".to_owned()
+        } else {
+            format!("音频 · {duration}")
+        },
+    })
+}
+
 fn picture(root: &Path, sha256: &str, stored: &Path) -> Picture {
     let thumb = thumbnail_at(root, sha256, stored);
     match thumb.path.and_then(|p| std::fs::read(p).ok()) {
@@ -219,6 +232,7 @@ pub fn contact_sheet(
                 .map(|(e, _, _)| {
                     e.files
                         .first()
+                        .filter(|f| audio_card(f.facts.as_ref()).is_none())
                         .map(|f| (f.sha256.as_str(), lib.file_path(f)))
                 })
                 .collect();
@@ -234,7 +248,7 @@ pub fn contact_sheet(
                         unit: e.unit.clone(),
                         facts: facts_line(f.and_then(|f| f.facts.as_ref())),
                         verdict: verdict_of(e.verdict, *special),
-                        picture,
+                        picture: audio_card(f.and_then(|f| f.facts.as_ref())).unwrap_or(picture),
                     }
                 })
                 .collect();
@@ -267,6 +281,7 @@ pub fn batch_contact_sheet(
         .map(|e| {
             e.files
                 .first()
+                .filter(|f| audio_card(f.facts.as_ref()).is_none())
                 .map(|f| (f.sha256.as_str(), root.join(&f.stored_path)))
         })
         .collect();
@@ -283,7 +298,7 @@ pub fn batch_contact_sheet(
                 unit: e.unit.clone(),
                 facts: facts_line(f.and_then(|f| f.facts.as_ref())),
                 verdict: verdict_of(e.verdict, e.special_reason.is_some()),
-                picture,
+                picture: audio_card(f.and_then(|f| f.facts.as_ref())).unwrap_or(picture),
             }
         })
         .collect();

@@ -48,6 +48,10 @@ impl Verdict {
     }
 }
 
+/// The audio card: a quiet blue, so a sheet of recitations reads at a glance.
+const AUDIO_FILL: Rgb = [232, 239, 248];
+const AUDIO_INK: Rgb = [52, 84, 128];
+
 /// A cell's thumbnail.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Picture {
@@ -55,7 +59,9 @@ pub enum Picture {
     Jpeg(Vec<u8>),
     /// A PNG, decoded and stored losslessly (scaled down first if very large).
     Png(Vec<u8>),
-    /// No thumbnail (audio, or none could be made): the box says so.
+    /// A sound recording: a card with a note and `caption` (音频 · 3分20秒) instead of a picture.
+    Audio { caption: String },
+    /// No thumbnail (none could be made): the box says so.
     None,
 }
 
@@ -64,6 +70,7 @@ impl std::fmt::Debug for Picture {
         match self {
             Picture::Jpeg(b) => write!(f, "Jpeg({} bytes)", b.len()),
             Picture::Png(b) => write!(f, "Png({} bytes)", b.len()),
+            Picture::Audio { caption } => write!(f, "Audio({caption})"),
             Picture::None => write!(f, "None"),
         }
     }
@@ -273,7 +280,19 @@ fn draw_cell(pen: &mut Pen<'_, '_>, g: &Grid, cell: &Cell, x: f32, y: f32, w: f3
 
     pen.stroke_rect(x, y, w, h, 0.5, GREY_LINE);
     let pic_top = y + g.pad;
-    pen.fill_rect(inner_x, pic_top, inner_w, pic_h, GREY_FILL);
+    if let Picture::Audio { caption } = &cell.picture {
+        pen.fill_rect(inner_x, pic_top, inner_w, pic_h, AUDIO_FILL);
+        let note = (pic_h * 0.4).min(inner_w * 0.3);
+        let caption_h = lh * 1.2;
+        let block = note * 1.2 + caption_h;
+        let top = pic_top + (pic_h - block) / 2.0;
+        let cx = inner_x + inner_w / 2.0;
+        pen.text_center(cx, top, note * 1.2, note, "♪", AUDIO_INK);
+        let caption = first_line(&one_line(caption), inner_w - 4.0, ts, pen.font);
+        pen.text_center(cx, top + note * 1.2, caption_h, ts, &caption, AUDIO_INK);
+    } else {
+        pen.fill_rect(inner_x, pic_top, inner_w, pic_h, GREY_FILL);
+    }
     let placeholder = match picture_image(&cell.picture) {
         Ok(image) => {
             pen.image_fit(image, inner_x, pic_top, inner_w, pic_h);
@@ -281,7 +300,7 @@ fn draw_cell(pen: &mut Pen<'_, '_>, g: &Grid, cell: &Cell, x: f32, y: f32, w: f3
         }
         Err(text) => Some(text),
     };
-    if let Some(text) = placeholder {
+    if let Some(text) = placeholder.filter(|t| !t.is_empty()) {
         pen.text_center(
             inner_x + inner_w / 2.0,
             pic_top + (pic_h - lh) / 2.0,
@@ -323,6 +342,8 @@ fn picture_image(picture: &Picture) -> Result<Image, &'static str> {
     const UNREADABLE: &str = "缩略图无法读取";
     match picture {
         Picture::None => Err("无缩略图"),
+        // Drawn as a card by the cell itself.
+        Picture::Audio { .. } => Err(""),
         Picture::Jpeg(bytes) => {
             Image::from_jpeg(bytes.clone().into(), true).map_err(|_| UNREADABLE)
         }
