@@ -25,9 +25,13 @@ pub fn run() {
         .map(PathBuf::from);
     session.resume(preferred.as_deref());
     let state: SharedSession = Arc::new(Mutex::new(session));
-    commands::start_outbox_worker(state.clone());
+    let worker_session = state.clone();
 
     let result = tauri::Builder::default()
+        .setup(move |app| {
+            commands::start_outbox_worker(worker_session, app.handle().clone());
+            Ok(())
+        })
         .manage(state)
         .manage(Jobs::new())
         .invoke_handler(tauri::generate_handler![

@@ -1360,6 +1360,7 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
             ("BAOSONG_NOW", now),
             ("BAOSONG_SECRET_STORE", Path::new("file")),
             ("BAOSONG_SEND_PAUSE_MS", Path::new("0")),
+            ("BAOSONG_OUTBOX_EVERY_S", Path::new("1")),
         ],
     );
     let w = clerk(&driver, "06-send").await?;
@@ -1387,13 +1388,63 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
     assert!(table.contains("已发送") && table.contains("250"), "{table}");
     w.gone("将从 jinping@localhost.test").await?;
     w.shot("outbox").await;
+
+    // A 补报 batch queued by the command line, which could not send it (no 授权码 where it
+    // looked): the window's background sender sends it, and the 发件箱 shows it without a click.
+    let more = tone(&home, "补报.mp3", 610);
+    let more_id = cli(
+        lib,
+        &[
+            "entry",
+            "add",
+            more.to_str().unwrap_or_default(),
+            "--category",
+            "recitation",
+            "--title",
+            "补报的诵读",
+            "--author",
+            "许珺",
+            "--declare",
+            "original",
+        ],
+    )["id"]
+        .to_string();
+    cli(lib, &["entry", "update", &more_id, "--recommend", "true"]);
+    cli(lib, &["batch", "create"]);
+    let queued = Command::new(app_binary().with_file_name("baosong-cli"))
+        .arg("--library")
+        .arg(lib)
+        .args(["send", "2"])
+        .env("BAOSONG_SECRET_STORE", "file")
+        .env("BAOSONG_CONFIG_DIR", sandbox.path("empty-config"))
+        .output()?;
+    assert!(!queued.status.success(), "no 授权码 there: nothing sent");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let table = w.text("outbox-table").await?;
+        if table.matches("已发送").count() >= 2 && !table.contains("待发送") {
+            break;
+        }
+        if Instant::now() > deadline {
+            w.shot("failed-background").await;
+            return Err(format!("the background sender's work never showed:\n{table}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.shot("outbox-background").await;
     w.c.clone().close().await?;
 
     let arrived = server.arrived(&home.join("arrived"));
-    assert_eq!(arrived.len(), 1);
-    assert_eq!(
-        arrived[0]["subject"].as_str(),
-        Some("濠江区总工会-汕头好网民2023-作品报送（第1封/共1封）")
+    assert_eq!(arrived.len(), 2, "{arrived:?}");
+    let subjects: Vec<&str> = arrived
+        .iter()
+        .filter_map(|m| m["subject"].as_str())
+        .collect();
+    // The second batch names itself, so the municipal inbox tells the two apart.
+    assert!(
+        subjects.contains(&"濠江区总工会-汕头好网民2023-作品报送（第1封/共1封）")
+            && subjects.contains(&"濠江区总工会-汕头好网民2023-作品报送-第2批（第1封/共1封）"),
+        "{subjects:?}"
     );
     Ok(())
 }

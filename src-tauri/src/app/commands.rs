@@ -578,11 +578,18 @@ fn throttled(channel: Channel<SendProgress>) -> impl FnMut(&SendProgress) {
 /// Sends what is due in the background: the outbox goes out when the line is back, without
 /// the clerk having to press anything. Every minute it looks (on its own connection, under
 /// the library's send lock, so it never races the window's own sending).
-pub fn start_outbox_worker(session: SharedSession) {
+pub fn start_outbox_worker(session: SharedSession, app: tauri::AppHandle) {
+    use tauri::Emitter as _;
     std::thread::spawn(move || {
         let jobs = baosong::jobs::Jobs::new();
+        // Every minute; `BAOSONG_OUTBOX_EVERY_S` shortens it (the window's tests).
+        let every = std::env::var("BAOSONG_OUTBOX_EVERY_S")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(60);
         loop {
-            std::thread::sleep(std::time::Duration::from_secs(60));
+            std::thread::sleep(std::time::Duration::from_secs(every));
             let job = {
                 let guard = session.lock().unwrap_or_else(|p| p.into_inner());
                 guard.start_job(&jobs)
@@ -597,22 +604,36 @@ pub fn start_outbox_worker(session: SharedSession) {
                 })
                 .unwrap_or(false);
             if due {
+                // The 发件箱 shows the background send live, and looks again when it ends.
+                let mut last = std::time::Instant::now();
+                let mut report = |p: &baosong::mail::send::SendProgress| {
+                    if last.elapsed() >= std::time::Duration::from_millis(200)
+                        || p.bytes_done == p.bytes_total
+                    {
+                        last = std::time::Instant::now();
+                        let _ = app.emit(OUTBOX_PROGRESS, p);
+                    }
+                };
                 // Failures are recorded in the outbox, where the window shows them.
                 let _ = job.open().map(|mut lib| {
                     baosong::mail::send::flush(
                         &mut lib,
                         &baosong::api::secrets(),
-                        &mut |_| {},
+                        &mut report,
                         &job.cancel,
                     )
                 });
+                let _ = app.emit(OUTBOX_CHANGED, ());
             }
         }
     });
 }
 
-/// Makes a printed document into the library's `prints/` folder and opens it in the system's
-/// PDF viewer, which prints (Tauri has no print API; the webview would print its own URL).
+/// Events of the background sender: a [`baosong::mail::send::SendProgress`] while it sends,
+/// then `outbox-changed` when it has finished a round.
+pub const OUTBOX_PROGRESS: &str = "outbox-progress";
+pub const OUTBOX_CHANGED: &str = "outbox-changed";
+
 /// Makes a document into the library's `prints/` folder and renders its first page, as a job
 /// (a contact sheet may first have to make thumbnails): the window shows the preview, then
 /// offers 打开 and 另存为.

@@ -7,11 +7,17 @@ use crate::batch::Batch;
 use crate::batch::plan::{Content, Message, Plan};
 use crate::library::human_size;
 
-/// `金平区总工会-汕头好网民2023-作品报送（第1封/共3封）`.
+/// `金平区总工会-汕头好网民2023-作品报送（第1封/共3封）` for the first batch; a later one
+/// names itself, so the municipal office can tell the batches apart in its inbox:
+/// `金平区总工会-汕头好网民2023-作品报送-第2批（补报）（第1封/共1封）`.
 pub fn subject(batch: &Batch, index: u32, count: u32) -> String {
-    let supplement = if batch.supplement { "（补报）" } else { "" };
+    let which = if batch.number > 1 || batch.supplement {
+        format!("-{}", batch.label())
+    } else {
+        String::new()
+    };
     format!(
-        "{}-{}-作品报送{supplement}（第{index}封/共{count}封）",
+        "{}-{}-作品报送{which}（第{index}封/共{count}封）",
         batch.header.office_name, batch.header.campaign_short_name
     )
 }
