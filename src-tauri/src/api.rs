@@ -781,6 +781,22 @@ pub fn send_batch(
     })
 }
 
+/// 调小后重新计划: plans batch `id` again under `max_message_bytes` and replaces its messages
+/// (only while none has gone out; see [`crate::mail::send::replan_batch`]), as a job.
+pub fn replan_batch(
+    job: &Job,
+    id: i64,
+    max_message_bytes: Option<u64>,
+) -> Result<Vec<crate::library::OutboxMessage>, ApiError> {
+    let mut lib = job.open()?;
+    Ok(crate::mail::send::replan_batch(
+        &mut lib,
+        id,
+        max_message_bytes,
+        &job.cancel,
+    )?)
+}
+
 /// Sends what is due now (retries included), as a job.
 pub fn flush_outbox(
     job: &Job,

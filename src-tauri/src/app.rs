@@ -81,6 +81,7 @@ pub fn run() {
             commands::list_outbox,
             commands::flush_outbox,
             commands::resolve_message,
+            commands::replan_batch,
             commands::prepare_print,
             commands::open_print,
             commands::save_print,

@@ -132,6 +132,10 @@ pub enum LibraryError {
     NoSuchMessage(i64),
     #[error("第{position}封邮件的状态是“{state}”，只有“待确认”的邮件需要确认。")]
     NotUncertain { position: u32, state: &'static str },
+    #[error(
+        "本批次已有{count}封邮件发出（或可能已发出），不能整批重新计划，以免作品重复发送。未发出的邮件可在发件箱中重试。"
+    )]
+    AlreadyOut { count: u32 },
 }
 
 impl LibraryError {
@@ -165,6 +169,7 @@ impl LibraryError {
             LibraryError::Package(e) => e.code(),
             LibraryError::NoSuchMessage(_) => "outbox.not_found",
             LibraryError::NotUncertain { .. } => "outbox.not_uncertain",
+            LibraryError::AlreadyOut { .. } => "outbox.already_out",
         }
     }
 

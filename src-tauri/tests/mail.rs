@@ -504,6 +504,63 @@ fn a_451_is_retried_once_and_a_552_is_too_large() {
             .any(|m| m["permanent"] == true && m["error_code"] == "mail.too_large"),
         "{outbox}"
     );
+    assert!(
+        out.stdout.contains("调小后重新计划"),
+        "the message says what to do: {}",
+        out.explain()
+    );
+
+    // 调小后重新计划: a size too small for the first message changes nothing …
+    let id = batch2["id"].to_string();
+    let refused = mail(
+        &r2,
+        &["outbox", "replan", &id, "--max-message-bytes", "2000"],
+    );
+    assert_ne!(refused.code, 0, "{}", refused.explain());
+    assert_eq!(
+        mail(&r2, &["outbox", "--json"]).ok().json(),
+        outbox,
+        "the failed messages stay as they were"
+    );
+    // … one under the server's limit splits the batch and replaces its messages, which go.
+    let replanned = mail(
+        &r2,
+        &[
+            "outbox",
+            "replan",
+            &id,
+            "--max-message-bytes",
+            "190000",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let messages = replanned.as_array().expect("messages");
+    assert!(messages.len() > 1, "{replanned}");
+    for m in messages {
+        assert_eq!(m["state"], "queued", "{m}");
+        assert!(m["bytes"].as_u64().unwrap_or(u64::MAX) <= 190_000, "{m}");
+    }
+    mail(&r2, &["outbox", "flush"]).ok();
+    assert_every_file_once(
+        &batch2,
+        &small.arrived(&r2.dir.path().join("arrived")),
+        r2.dir.path(),
+    );
+    // Once any message has gone, the batch is never planned again (nothing twice).
+    let again = mail(
+        &r2,
+        &["outbox", "replan", &id, "--max-message-bytes", "150000"],
+    );
+    assert_ne!(again.code, 0, "{}", again.explain());
+    assert!(
+        again.stderr.contains("不能整批重新计划"),
+        "{}",
+        again.explain()
+    );
+    let after = mail(&r2, &["outbox", "--json"]).ok().json();
+    assert_eq!(after.as_array().map(Vec::len), Some(messages.len()));
 }
 
 #[test]

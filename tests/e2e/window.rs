@@ -1321,36 +1321,41 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
         ("BAOSONG_SECRET_STORE", Path::new("file")),
         ("BAOSONG_CONFIG_DIR", config.as_path()),
     ];
-    let mut set = Command::new(app_binary().with_file_name("baosong-cli"))
-        .arg("--library")
-        .arg(lib)
-        .args([
-            "account",
-            "set",
-            "--preset",
-            "custom",
-            "--address",
-            smtp::ADDRESS,
-            "--host",
-            "localhost",
-        ])
-        .args([
-            "--port",
-            &server.port.to_string(),
-            "--security",
-            "tls",
-            "--password-stdin",
-            "--ca-file",
-        ])
-        .arg(home.join("certs/ca.pem"))
-        .envs(secret_env)
-        .stdin(Stdio::piped())
-        .spawn()?;
-    if let Some(mut stdin) = set.stdin.take() {
-        use std::io::Write;
-        stdin.write_all(smtp::SECRET.as_bytes())?;
-    }
-    assert!(set.wait()?.success(), "account set failed");
+    let set_account = |port: u16| -> Res {
+        let mut set = Command::new(app_binary().with_file_name("baosong-cli"))
+            .arg("--library")
+            .arg(lib)
+            .args([
+                "account",
+                "set",
+                "--preset",
+                "custom",
+                "--address",
+                smtp::ADDRESS,
+                "--host",
+                "localhost",
+            ])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--security",
+                "tls",
+                "--password-stdin",
+                "--ca-file",
+            ])
+            .arg(home.join("certs/ca.pem"))
+            .envs(secret_env)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()?;
+        if let Some(mut stdin) = set.stdin.take() {
+            use std::io::Write;
+            stdin.write_all(smtp::SECRET.as_bytes())?;
+        }
+        assert!(set.wait()?.success(), "account set failed");
+        Ok(())
+    };
+    set_account(server.port)?;
 
     let now = Path::new("2023-06-20T10:00:00+08:00");
     let driver = Driver::start_with(
@@ -1432,6 +1437,73 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     w.shot("outbox-background").await;
+
+    // A server that takes less than the account was planned for: the too-large message is
+    // shown with 调小后重新计划…; the clerk gives a smaller size, and the batch goes in parts.
+    let small = smtp::Server::start(&home, "small", "tls", "none", 400_000);
+    set_account(small.port)?;
+    let long = ffmpeg(
+        &home,
+        "长诵读.mp3",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=700:duration=60",
+            "-b:a",
+            "64k",
+        ],
+    );
+    let long_id = cli(
+        lib,
+        &[
+            "entry",
+            "add",
+            long.to_str().unwrap_or_default(),
+            "--category",
+            "recitation",
+            "--title",
+            "长篇诵读",
+            "--author",
+            "许珺",
+            "--declare",
+            "original",
+        ],
+    )["id"]
+        .to_string();
+    cli(lib, &["entry", "update", &long_id, "--recommend", "true"]);
+    cli(lib, &["batch", "create"]);
+    let queued = Command::new(app_binary().with_file_name("baosong-cli"))
+        .arg("--library")
+        .arg(lib)
+        .args(["send", "3"])
+        .env("BAOSONG_SECRET_STORE", "file")
+        .env("BAOSONG_CONFIG_DIR", sandbox.path("empty-config"))
+        .output()?;
+    assert!(!queued.status.success());
+    w.el("outbox-too-large").await?;
+    w.shot("outbox-too-large").await;
+    w.click("outbox-replan").await?;
+    let input =
+        w.c.wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(".el-message-box__input input"))
+            .await?;
+    input.send_keys("\u{E009}a\u{E000}").await?;
+    input.send_keys("0.3").await?;
+    w.click_text("重新计划").await?;
+    w.see("已重新计划为").await?;
+    w.gone("服务器不接收").await?;
+    w.click("outbox-flush").await?;
+    let deadline = Instant::now() + WAIT;
+    while small.arrived(&home.join("arrived-small")).len() < 2 {
+        if Instant::now() > deadline {
+            w.shot("failed-replan").await;
+            return Err("the replanned batch never arrived in parts".into());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    w.shot("outbox-replanned").await;
     w.c.clone().close().await?;
 
     let arrived = server.arrived(&home.join("arrived"));

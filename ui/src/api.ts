@@ -146,7 +146,9 @@ export const api = {
     return call<FlushReport>("flush_outbox", { job, onProgress: channel });
   },
   resolveMessage: (id: number, how: Resolution) => call<OutboxMessage>("resolve_message", { id, how }),
-  /** Makes a PDF in the library's prints/ folder and opens it in the system viewer. */
+  /** 调小后重新计划: the batch's messages planned again under `maxMessageBytes`. */
+  replanBatch: (job: number, id: number, maxMessageBytes: number | null) =>
+    call<OutboxMessage[]>("replan_batch", { job, id, maxMessageBytes }),
   /** Makes the document into the library's prints/ folder and renders its first page, as a job. */
   preparePrint: (job: number, request: PrintRequest, name: string, width: number, onProgress: (p: Progress) => void) => {
     const channel = new Channel<Progress>();

@@ -549,6 +549,20 @@ pub async fn flush_outbox(
     .await
 }
 
+/// 调小后重新计划: the batch's messages planned again, smaller (after a 552).
+#[tauri::command]
+pub async fn replan_batch(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
+    id: i64,
+    max_message_bytes: Option<u64>,
+) -> Result<Vec<OutboxMessage>> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || baosong::api::replan_batch(&job, id, max_message_bytes)).await
+}
+
 #[tauri::command]
 pub async fn resolve_message(
     state: State<'_, SharedSession>,

@@ -200,6 +200,34 @@ impl Library {
         self.batch_messages(batch_id)
     }
 
+    /// Withdraws batch `id`'s messages so it can be planned again: only while none of them
+    /// has gone out or may have (sent, sending, uncertain); checked and deleted under one
+    /// write lock, so a sender cannot take one in between. Returns how many were withdrawn.
+    pub fn withdraw_messages(&mut self, batch_id: i64) -> Result<usize, LibraryError> {
+        self.immediate(|conn| {
+            let out: i64 = conn.query_row(
+                "SELECT count(*) FROM outbox
+                 WHERE batch_id = ?1 AND state IN ('sent', 'sending', 'uncertain')",
+                [batch_id],
+                |r| r.get(0),
+            )?;
+            if out > 0 {
+                return Err(LibraryError::AlreadyOut {
+                    count: u32::try_from(out).unwrap_or(u32::MAX),
+                });
+            }
+            let n = conn.execute("DELETE FROM outbox WHERE batch_id = ?1", [batch_id])?;
+            audit(
+                conn,
+                self.actor,
+                "outbox.withdraw",
+                None,
+                &serde_json::json!({ "batch": batch_id, "messages": n }),
+            )?;
+            Ok(n)
+        })
+    }
+
     /// True when batch `id` already has messages in the outbox.
     pub fn has_messages(&self, batch_id: i64) -> Result<bool, LibraryError> {
         let n: i64 = self.conn.query_row(

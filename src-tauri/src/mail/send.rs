@@ -113,6 +113,43 @@ pub fn queue_batch(
     if lib.has_messages(batch_id)? {
         return Ok(lib.batch_messages(batch_id)?);
     }
+    queue(lib, batch_id, to, None, cancel)
+}
+
+/// 重新计划: after a 552 (the server takes less than the account claims), the batch's
+/// messages are planned again under `max_message_bytes` (never above the account's limit)
+/// and replace the old ones — only while none of them has gone out or may have (sent,
+/// sending, 待确认), so no work is sent twice. The new plan is made before anything is
+/// withdrawn: a size too small for the first message changes nothing.
+pub fn replan_batch(
+    lib: &mut Library,
+    batch_id: i64,
+    max_message_bytes: Option<u64>,
+    cancel: &CancelToken,
+) -> Result<Vec<OutboxMessage>, SendError> {
+    let old = lib.batch_messages(batch_id)?;
+    let recipient = old.first().map(|m| m.recipient.clone());
+    queue(
+        lib,
+        batch_id,
+        recipient.as_deref(),
+        Some(Replan { max_message_bytes }),
+        cancel,
+    )
+}
+
+/// How [`queue`] replaces a batch's earlier messages.
+struct Replan {
+    max_message_bytes: Option<u64>,
+}
+
+fn queue(
+    lib: &mut Library,
+    batch_id: i64,
+    to: Option<&str>,
+    replan: Option<Replan>,
+    cancel: &CancelToken,
+) -> Result<Vec<OutboxMessage>, SendError> {
     let account = lib.mail_account()?.ok_or(SendError::NoAccount)?;
     let batch = lib.batch(batch_id)?;
     let recipient = match to.map(str::trim).filter(|t| !t.is_empty()) {
@@ -126,12 +163,21 @@ pub fn queue_batch(
     let local = crate::batch::local_time(&batch.created_at, zone);
     let extras = parts::first_extras(lib.root(), &batch, &local)
         .map_err(|e| SendError::Plan(e.to_string()))?;
+    let limit = account.message_limit().0;
     let options = PlanOptions {
-        max_message_bytes: Some(account.message_limit().0),
+        max_message_bytes: Some(
+            replan
+                .as_ref()
+                .and_then(|r| r.max_message_bytes)
+                .map_or(limit, |m| m.min(limit)),
+        ),
         ..PlanOptions::default()
     };
     let plan =
         parts::plan_batch(&batch, &options, &extras).map_err(|e| SendError::Plan(e.to_string()))?;
+    if replan.is_some() {
+        lib.withdraw_messages(batch_id)?;
+    }
     let dest = lib.root().join(batch_dir(batch_id));
     std::fs::create_dir_all(&dest).map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
     let (folder, _) = parts::write_attachments(

@@ -411,7 +411,7 @@ fn classify_reply(e: &SmtpError, step: Step, to: &Address) -> Failure {
         (552, _) | (523, _) => Failure::permanent(
             "mail.too_large",
             format!(
-                "这封邮件超过了发件服务器允许的大小（{code} {text}）。请在“报送”中调小每封邮件的大小后重新计划。"
+                "这封邮件超过了发件服务器允许的大小（{code} {text}）。请在发件箱中点“调小后重新计划”，按更小的每封大小重新拆分后再发送。"
             ),
         ),
         (550 | 551 | 553 | 501, Step::Rcpt) => Failure::permanent(

@@ -61,6 +61,14 @@ pub enum OutboxCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 调小后重新计划：邮件被服务器以“过大”（552）退回时，按更小的每封大小重新拆分一个批次
+    /// 的全部邮件（仅当该批次还没有任何邮件发出）
+    Replan {
+        batch: i64,
+        /// 每封邮件的最大字节数（不超过发件邮箱的上限）
+        #[arg(long)]
+        max_message_bytes: Option<u64>,
+    },
     /// 确认一封“待确认”的邮件：已送达，或重新发送
     Resolve {
         /// 邮件编号（outbox --json 中的 id）
@@ -268,6 +276,25 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
                 );
             } else {
                 println!("已导出 {n} 封邮件的发送记录到 {}", out.display());
+            }
+            Ok(())
+        }
+        Some(OutboxCommand::Replan {
+            batch,
+            max_message_bytes,
+        }) => {
+            let session = open_session(cli)?;
+            let jobs = baosong::jobs::Jobs::new();
+            let job = session.start_job(&jobs)?;
+            drop(session);
+            let messages = api::replan_batch(&job, *batch, *max_message_bytes)?;
+            if cli.json {
+                print_json(&messages);
+            } else {
+                println!("已重新计划为 {} 封邮件：", messages.len());
+                for m in &messages {
+                    print_message(m);
+                }
             }
             Ok(())
         }
