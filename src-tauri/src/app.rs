@@ -82,6 +82,7 @@ pub fn run() {
             commands::flush_outbox,
             commands::resolve_message,
             commands::replan_batch,
+            commands::open_message_folder,
             commands::prepare_print,
             commands::open_print,
             commands::save_print,

@@ -136,6 +136,8 @@ pub enum LibraryError {
         "本批次已有{count}封邮件发出（或可能已发出），不能整批重新计划，以免作品重复发送。未发出的邮件可在发件箱中重试。"
     )]
     AlreadyOut { count: u32 },
+    #[error("第{position}封邮件的状态是“{state}”，不能再标记为手工发送。")]
+    NotPending { position: u32, state: &'static str },
 }
 
 impl LibraryError {
@@ -170,6 +172,7 @@ impl LibraryError {
             LibraryError::NoSuchMessage(_) => "outbox.not_found",
             LibraryError::NotUncertain { .. } => "outbox.not_uncertain",
             LibraryError::AlreadyOut { .. } => "outbox.already_out",
+            LibraryError::NotPending { .. } => "outbox.not_pending",
         }
     }
 

@@ -919,3 +919,57 @@ fn the_secret_lives_in_the_desktops_secret_service_when_one_answers() {
         keyrings.display()
     );
 }
+
+#[test]
+fn a_message_sent_by_hand_through_webmail_counts_and_is_never_sent_again() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "blocked", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    drop(server); // the office network blocks SMTP
+    mail(&r, &["send", &batch["id"].to_string()]).fails_with(1);
+    let outbox = mail(&r, &["outbox", "--json"]).ok().json();
+    let ids: Vec<String> = outbox
+        .as_array()
+        .expect("outbox")
+        .iter()
+        .map(|m| m["id"].to_string())
+        .collect();
+    assert!(!ids.is_empty(), "{outbox}");
+
+    // The clerk sends each message's attachments through webmail and says so.
+    for id in &ids {
+        let m = mail(&r, &["outbox", "resolve", id, "--by-hand", "--json"])
+            .ok()
+            .json();
+        assert_eq!(m["state"], "sent", "{m}");
+        assert_eq!(m["resolved"], "by-hand", "{m}");
+        assert!(
+            m["server_reply"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("手工发送"),
+            "{m}"
+        );
+    }
+    let batches = mail(&r, &["batch", "list", "--json"]).ok().json();
+    assert!(
+        batches[0]["sent_at"].is_string(),
+        "the batch is sent: {batches}"
+    );
+
+    // The line is back: nothing is sent a second time.
+    let server = Server::start(r.dir.path(), "up", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let flushed = mail(&r, &["outbox", "flush", "--json"]).ok().json();
+    assert_eq!(flushed["sent"], 0, "{flushed}");
+    assert!(server.arrived(&r.dir.path().join("arrived")).is_empty());
+    let again = mail(&r, &["outbox", "resolve", &ids[0], "--by-hand"]);
+    assert_ne!(again.code, 0, "{}", again.explain());
+    assert!(
+        again.stderr.contains("不能再标记为手工发送"),
+        "{}",
+        again.explain()
+    );
+}

@@ -146,6 +146,7 @@ export const api = {
     return call<FlushReport>("flush_outbox", { job, onProgress: channel });
   },
   resolveMessage: (id: number, how: Resolution) => call<OutboxMessage>("resolve_message", { id, how }),
+  openMessageFolder: (id: number) => call<void>("open_message_folder", { id }),
   /** 调小后重新计划: the batch's messages planned again under `maxMessageBytes`. */
   replanBatch: (job: number, id: number, maxMessageBytes: number | null) =>
     call<OutboxMessage[]>("replan_batch", { job, id, maxMessageBytes }),

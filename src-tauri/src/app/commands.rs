@@ -549,6 +549,23 @@ pub async fn flush_outbox(
     .await
 }
 
+/// 打开附件文件夹: a message's attachments in the file manager, for sending it by hand
+/// through webmail where the office network blocks SMTP.
+#[tauri::command]
+pub async fn open_message_folder(state: State<'_, SharedSession>, id: i64) -> Result<()> {
+    let folder = with_session(state, move |s| {
+        let lib = s.library()?;
+        let m = lib.outbox_message(id)?;
+        Ok(lib.root().join(&m.folder))
+    })
+    .await?;
+    open::that_detached(&folder).map_err(|e| ApiError {
+        code: "file.open".into(),
+        message: format!("无法打开文件夹：{e}。附件在资料库中：{}", folder.display()),
+        fields: Vec::new(),
+    })
+}
+
 /// 调小后重新计划: the batch's messages planned again, smaller (after a 552).
 #[tauri::command]
 pub async fn replan_batch(

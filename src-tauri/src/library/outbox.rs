@@ -148,6 +148,10 @@ pub enum Resolution {
     Delivered,
     /// Not there: send it again.
     Resend,
+    /// The clerk sent it by hand — through webmail (QQ 邮箱 超大附件) where the office network
+    /// blocks SMTP — with its attachments folder: it counts as sent. Queued, failed or
+    /// uncertain messages only.
+    ByHand,
 }
 
 impl Library {
@@ -375,13 +379,32 @@ impl Library {
     /// Only an uncertain message can be settled; a sent one stays sent whatever is clicked.
     pub fn resolve_message(&mut self, id: i64, how: Resolution) -> Result<(), LibraryError> {
         let m = self.outbox_message(id)?;
-        if m.state != MessageState::Uncertain {
+        if how == Resolution::ByHand {
+            if !matches!(
+                m.state,
+                MessageState::Queued | MessageState::Failed | MessageState::Uncertain
+            ) {
+                return Err(LibraryError::NotPending {
+                    position: m.position,
+                    state: m.state.label(),
+                });
+            }
+        } else if m.state != MessageState::Uncertain {
             return Err(LibraryError::NotUncertain {
                 position: m.position,
                 state: m.state.label(),
             });
         }
         match how {
+            Resolution::ByHand => self.finish(id, "resolve.by_hand", |tx, m| {
+                tx.execute(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?2, resolved = 'by-hand',
+                            server_reply = '（经办人通过网页邮箱等方式手工发送）',
+                            error = NULL, error_code = NULL, next_try_at = NULL, updated_at = ?2
+                     WHERE id = ?1 AND state IN ('queued', 'failed', 'uncertain')",
+                    params![m.id, now()],
+                )
+            }),
             Resolution::Delivered => self.finish(id, "resolve.delivered", |tx, m| {
                 tx.execute(
                     "UPDATE outbox SET state = 'sent', sent_at = ?2, resolved = 'clerk',

@@ -3,4 +3,4 @@
 /**
  * How a clerk settles an uncertain message.
  */
-export type Resolution = "delivered" | "resend";
+export type Resolution = "delivered" | "resend" | "by-hand";

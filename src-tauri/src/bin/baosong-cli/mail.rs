@@ -69,14 +69,17 @@ pub enum OutboxCommand {
         #[arg(long)]
         max_message_bytes: Option<u64>,
     },
-    /// 确认一封“待确认”的邮件：已送达，或重新发送
+    /// 确认一封“待确认”的邮件：已送达，或重新发送；或把未发出的邮件记为已手工发送
     Resolve {
         /// 邮件编号（outbox --json 中的 id）
         id: i64,
-        #[arg(long, conflicts_with = "resend")]
+        #[arg(long, conflicts_with_all = ["resend", "by_hand"])]
         delivered: bool,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "by_hand")]
         resend: bool,
+        /// 已通过网页邮箱（如 QQ 邮箱超大附件）手工发出此邮件的附件
+        #[arg(long)]
+        by_hand: bool,
     },
 }
 
@@ -302,13 +305,15 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
             id,
             delivered,
             resend,
+            by_hand,
         }) => {
-            let how = match (delivered, resend) {
-                (true, false) => Resolution::Delivered,
-                (false, true) => Resolution::Resend,
+            let how = match (delivered, resend, by_hand) {
+                (true, false, false) => Resolution::Delivered,
+                (false, true, false) => Resolution::Resend,
+                (false, false, true) => Resolution::ByHand,
                 _ => {
                     return Err(usage(
-                        "请给出 --delivered（已送达）或 --resend（重新发送）之一",
+                        "请给出 --delivered（已送达）、--resend（重新发送）或 --by-hand（已手工发送）之一",
                     ));
                 }
             };
