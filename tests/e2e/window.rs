@@ -369,6 +369,44 @@ impl Clerk {
         }
     }
 
+    /// Opens a dropdown menu and clicks one of its items, as a clerk would: the item is clicked
+    /// once it shows and its slide-in has settled, and the whole is tried again (after Escape)
+    /// when `then_see` does not follow — a click during the menu's transition can fall through.
+    async fn menu(&self, trigger: &str, item: &str, then_see: &str) -> Res {
+        let css = Self::css(item);
+        for _attempt in 0..3 {
+            self.click(trigger).await?;
+            let deadline = Instant::now() + Duration::from_secs(4);
+            let mut last = None;
+            while Instant::now() < deadline {
+                if let Ok(el) = self.c.find(Locator::Css(&css)).await
+                    && el.is_displayed().await.unwrap_or(false)
+                {
+                    let rect = el.rectangle().await.ok();
+                    if rect.is_some() && rect == last {
+                        let _ = el.click().await;
+                        break;
+                    }
+                    last = rect;
+                }
+                tokio::time::sleep(Duration::from_millis(120)).await;
+            }
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if self.body_text().await?.contains(then_see) {
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            if let Ok(body) = self.c.find(Locator::Css("body")).await {
+                let _ = body.send_keys("\u{E00C}").await;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        self.shot(&format!("failed-menu-{item}")).await;
+        Err(format!("the menu item {item} never led to “{then_see}”").into())
+    }
+
     /// Waits until any of `needles` is shown.
     async fn see_any(&self, needles: &[&str]) -> Res {
         let deadline = Instant::now() + WAIT;
@@ -1216,8 +1254,7 @@ async fn make_a_batch_see_its_names_export_it_and_plan_the_mail() -> Res {
 
     // 打印 from the batch: the dialog makes the document, shows its first page, then opens
     // or saves it. The 汇总表 is landscape; switching to the contact sheet makes that one.
-    w.click("batch-print").await?;
-    w.click("print-summary").await?;
+    w.menu("batch-print", "print-summary", "打开并打印").await?;
     w.el("print-dialog").await?;
     let (width, height) = w.preview_size().await?;
     assert!(
@@ -1559,9 +1596,12 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
     }
 
     for (n, id) in stuck.iter().enumerate() {
-        w.click(&format!("by-hand-{id}")).await?;
-        w.click(&format!("by-hand-done-{id}")).await?;
-        w.see("全部附件已通过网页邮箱发到").await?;
+        w.menu(
+            &format!("by-hand-{id}"),
+            &format!("by-hand-done-{id}"),
+            "全部附件已通过网页邮箱发到",
+        )
+        .await?;
         w.click_text("确认").await?;
         w.gone("全部附件已通过网页邮箱发到").await?;
         // The row now says how it went.
