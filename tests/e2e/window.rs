@@ -428,49 +428,40 @@ impl Clerk {
     /// Waits for the print dialog's preview to be made and loaded; its natural size. The
     /// image must show a page with print on it, as the window draws it (read back through a
     /// canvas), not a blank sheet.
-    async fn preview_size(&self) -> Res<(u64, u64)> {
+    async fn preview_size(&self, made_for: &str) -> Res<(u64, u64)> {
         let deadline = Instant::now() + WAIT;
+        // One script by selector (an element handle can go stale while Vue swaps the image).
+        let script = format!(
+            "const i = document.querySelector('{}');
+             if (!i || i.dataset.madeFor !== '{made_for}' || !i.complete || !i.naturalWidth)
+                 return null;
+             const c = document.createElement('canvas');
+             c.width = i.naturalWidth; c.height = i.naturalHeight;
+             const g = c.getContext('2d'); g.drawImage(i, 0, 0);
+             const d = g.getImageData(0, 0, c.width, c.height).data;
+             let ink = 0;
+             for (let k = 0; k < d.length; k += 4) if (d[k] < 160) ink++;
+             return [i.naturalWidth, i.naturalHeight, ink];",
+            Self::css("print-preview")
+        );
         loop {
-            // The previous preview stays until the new one is made: wait while it is busy.
-            let busy = self
-                .c
-                .find_all(Locator::Css(&Self::css("print-progress")))
-                .await?;
-            if busy.is_empty()
-                && let Ok(img) = self.c.find(Locator::Css(&Self::css("print-preview"))).await
-            {
-                let size = self
-                    .c
-                    .execute(
-                        "const i = arguments[0];
-                         if (!i.complete || !i.naturalWidth) return null;
-                         const c = document.createElement('canvas');
-                         c.width = i.naturalWidth; c.height = i.naturalHeight;
-                         const g = c.getContext('2d'); g.drawImage(i, 0, 0);
-                         const d = g.getImageData(0, 0, c.width, c.height).data;
-                         let ink = 0;
-                         for (let k = 0; k < d.length; k += 4) if (d[k] < 160) ink++;
-                         return [i.naturalWidth, i.naturalHeight, ink];",
-                        vec![serde_json::to_value(&img)?],
-                    )
-                    .await?;
-                if let (Some(w), Some(h), Some(ink)) =
+            if let Ok(size) = self.c.execute(&script, vec![]).await
+                && let (Some(w), Some(h), Some(ink)) =
                     (size[0].as_u64(), size[1].as_u64(), size[2].as_u64())
-                {
-                    // A page of text and rules inks well over one pixel in a thousand.
-                    if ink * 1000 < w * h {
-                        self.shot("failed-blank-preview").await;
-                        return Err(format!("the preview is blank: {ink} dark pixels").into());
-                    }
-                    return Ok((w, h));
+            {
+                // A page of text and rules inks well over one pixel in a thousand.
+                if ink * 1000 < w * h {
+                    self.shot("failed-blank-preview").await;
+                    return Err(format!("the preview is blank: {ink} dark pixels").into());
                 }
+                return Ok((w, h));
             }
             if let Ok(err) = self.c.find(Locator::Css(&Self::css("print-error"))).await {
                 return Err(format!("the preview failed: {}", err.text().await?).into());
             }
             if Instant::now() > deadline {
                 self.shot("failed-preview").await;
-                return Err("the print preview never appeared".into());
+                return Err(format!("the print preview for {made_for} never appeared").into());
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
@@ -904,7 +895,7 @@ async fn dashboard_shows_quotas_deadlines_blockers_and_switches_campaign() -> Re
     w.click("quota-print-micro-video").await?;
     w.el("print-dialog").await?;
     w.see("列表中的全部作品（2 件）").await?;
-    w.preview_size().await?;
+    w.preview_size("contact-sheet-3x4-all").await?;
     let text = pdftotext(&lib.join("prints/作品小样-微视频.pdf"));
     assert!(
         text.contains("劳模风采") && text.contains("工匠技艺") && !text.contains("经典诵读"),
@@ -1256,7 +1247,7 @@ async fn make_a_batch_see_its_names_export_it_and_plan_the_mail() -> Res {
     // or saves it. The 汇总表 is landscape; switching to the contact sheet makes that one.
     w.menu("batch-print", "print-summary", "打开并打印").await?;
     w.el("print-dialog").await?;
-    let (width, height) = w.preview_size().await?;
+    let (width, height) = w.preview_size("summary-3x4-all").await?;
     assert!(
         width > height,
         "the 汇总表 is A4 landscape: {width}×{height}"
@@ -1266,7 +1257,7 @@ async fn make_a_batch_see_its_names_export_it_and_plan_the_mail() -> Res {
     w.shot("print-summary").await;
     w.click("print-document-contact-sheet").await?;
     w.click("print-layout-4x5").await?;
-    let (width, height) = w.preview_size().await?;
+    let (width, height) = w.preview_size("contact-sheet-4x5-all").await?;
     assert!(
         width < height,
         "the contact sheet is A4 portrait: {width}×{height}"
@@ -1287,7 +1278,7 @@ async fn make_a_batch_see_its_names_export_it_and_plan_the_mail() -> Res {
     w.click("print-entries").await?;
     w.el("print-dialog").await?;
     w.see("列表中的全部作品（1 件）").await?;
-    w.preview_size().await?;
+    w.preview_size("contact-sheet-3x4-all").await?;
     let text = pdftotext(&lib.join("prints/作品小样-全部类别-筛选结果.pdf"));
     assert!(
         text.contains("读经典1") && !text.contains("读经典2"),
