@@ -41,6 +41,18 @@ fn set_account(
 ) -> support::Result {
     let e = env(r);
     let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    set_account_in(r, server, mode, secret, extra, &pairs)
+}
+
+/// [`set_account`] in the environment `pairs`.
+fn set_account_in(
+    r: &Run,
+    server: &Server,
+    mode: &str,
+    secret: &str,
+    extra: &[&str],
+    pairs: &[(&str, &str)],
+) -> support::Result {
     let ca = r.dir.path().join("certs/ca.pem");
     let port = server.port.to_string();
     let mut args = vec![
@@ -62,7 +74,7 @@ fn set_account(
         "--json",
     ];
     args.extend_from_slice(extra);
-    r.cli_stdin(&args, &pairs, secret)
+    r.cli_stdin(&args, pairs, secret)
 }
 
 /// A library with three ready works (two recitations, one 1080p video) and a batch of them;
@@ -871,31 +883,7 @@ fn the_secret_lives_in_the_desktops_secret_service_when_one_answers() {
         .collect();
     e.extend(desktop.env());
     let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let ca = r.dir.path().join("certs/ca.pem");
-    let port = server.port.to_string();
-    let saved = r
-        .cli_stdin(
-            &[
-                "account",
-                "set",
-                "--preset",
-                "custom",
-                "--address",
-                ADDRESS,
-                "--host",
-                "localhost",
-                "--port",
-                &port,
-                "--security",
-                "tls",
-                "--ca-file",
-                ca.to_str().unwrap_or_default(),
-                "--password-stdin",
-                "--json",
-            ],
-            &pairs,
-            SECRET,
-        )
+    let saved = set_account_in(&r, &server, "tls", SECRET, &[], &pairs)
         .ok()
         .json();
     assert_eq!(saved["stored_in_file"], false, "{saved}");

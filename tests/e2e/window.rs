@@ -1397,6 +1397,39 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
         ],
     );
     let w = clerk(&driver, "06-send").await?;
+    // A new recitation in a new batch, queued by the command line, which cannot send it (no
+    // 授权码 where it looks): the window's background sender is the one to act on it.
+    let queue_unsent = |file: &Path, title: &str, batch: u32| -> Res {
+        let id = cli(
+            lib,
+            &[
+                "entry",
+                "add",
+                file.to_str().unwrap_or_default(),
+                "--category",
+                "recitation",
+                "--title",
+                title,
+                "--author",
+                "许珺",
+                "--declare",
+                "original",
+            ],
+        )["id"]
+            .to_string();
+        cli(lib, &["entry", "update", &id, "--recommend", "true"]);
+        cli(lib, &["batch", "create"]);
+        let queued = Command::new(app_binary().with_file_name("baosong-cli"))
+            .arg("--library")
+            .arg(lib)
+            .args(["send", &batch.to_string()])
+            .env("BAOSONG_SECRET_STORE", "file")
+            .env("BAOSONG_CONFIG_DIR", sandbox.path("empty-config"))
+            .output()?;
+        assert!(!queued.status.success(), "no 授权码 there: nothing sent");
+        Ok(())
+    };
+
     w.el("dashboard").await?;
     w.click("open-account").await?;
     w.el("mail-account-dialog").await?;
@@ -1425,33 +1458,7 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
     // A 补报 batch queued by the command line, which could not send it (no 授权码 where it
     // looked): the window's background sender sends it, and the 发件箱 shows it without a click.
     let more = tone(&home, "补报.mp3", 610);
-    let more_id = cli(
-        lib,
-        &[
-            "entry",
-            "add",
-            more.to_str().unwrap_or_default(),
-            "--category",
-            "recitation",
-            "--title",
-            "补报的诵读",
-            "--author",
-            "许珺",
-            "--declare",
-            "original",
-        ],
-    )["id"]
-        .to_string();
-    cli(lib, &["entry", "update", &more_id, "--recommend", "true"]);
-    cli(lib, &["batch", "create"]);
-    let queued = Command::new(app_binary().with_file_name("baosong-cli"))
-        .arg("--library")
-        .arg(lib)
-        .args(["send", "2"])
-        .env("BAOSONG_SECRET_STORE", "file")
-        .env("BAOSONG_CONFIG_DIR", sandbox.path("empty-config"))
-        .output()?;
-    assert!(!queued.status.success(), "no 授权码 there: nothing sent");
+    queue_unsent(&more, "补报的诵读", 2)?;
     let deadline = Instant::now() + WAIT;
     loop {
         let table = w.text("outbox-table").await?;
@@ -1482,33 +1489,7 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
             "64k",
         ],
     );
-    let long_id = cli(
-        lib,
-        &[
-            "entry",
-            "add",
-            long.to_str().unwrap_or_default(),
-            "--category",
-            "recitation",
-            "--title",
-            "长篇诵读",
-            "--author",
-            "许珺",
-            "--declare",
-            "original",
-        ],
-    )["id"]
-        .to_string();
-    cli(lib, &["entry", "update", &long_id, "--recommend", "true"]);
-    cli(lib, &["batch", "create"]);
-    let queued = Command::new(app_binary().with_file_name("baosong-cli"))
-        .arg("--library")
-        .arg(lib)
-        .args(["send", "3"])
-        .env("BAOSONG_SECRET_STORE", "file")
-        .env("BAOSONG_CONFIG_DIR", sandbox.path("empty-config"))
-        .output()?;
-    assert!(!queued.status.success());
+    queue_unsent(&long, "长篇诵读", 3)?;
     w.el("outbox-too-large").await?;
     w.shot("outbox-too-large").await;
     w.click("outbox-replan").await?;
@@ -1537,33 +1518,7 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
     // sends it through webmail from its attachments folder and marks it 已手工发送.
     drop(small);
     let last = tone(&home, "最后.mp3", 720);
-    let last_id = cli(
-        lib,
-        &[
-            "entry",
-            "add",
-            last.to_str().unwrap_or_default(),
-            "--category",
-            "recitation",
-            "--title",
-            "手工发送的诵读",
-            "--author",
-            "许珺",
-            "--declare",
-            "original",
-        ],
-    )["id"]
-        .to_string();
-    cli(lib, &["entry", "update", &last_id, "--recommend", "true"]);
-    cli(lib, &["batch", "create"]);
-    let queued = Command::new(app_binary().with_file_name("baosong-cli"))
-        .arg("--library")
-        .arg(lib)
-        .args(["send", "4"])
-        .env("BAOSONG_SECRET_STORE", "file")
-        .env("BAOSONG_CONFIG_DIR", sandbox.path("empty-config"))
-        .output()?;
-    assert!(!queued.status.success());
+    queue_unsent(&last, "手工发送的诵读", 4)?;
     let outbox = cli(lib, &["outbox"]);
     let stuck: Vec<String> = outbox
         .as_array()
