@@ -1438,7 +1438,22 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
         placeholder.unwrap_or_default().contains("已保存"),
         "the window knows a secret is stored, never what it is"
     );
-    w.click("account-test").await?;
+    // A click while the dialog still fades in can fall through: try again, as a clerk would.
+    let mut tested = false;
+    for _attempt in 0..3 {
+        w.click("account-test").await?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && !tested {
+            tested =
+                w.c.find(Locator::Css(&Clerk::css("account-tested")))
+                    .await
+                    .is_ok();
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        if tested {
+            break;
+        }
+    }
     w.el("account-tested").await?;
     w.see("连接成功").await?;
     w.shot("account").await;
