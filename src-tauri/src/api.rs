@@ -23,6 +23,9 @@ use crate::library::{
 use crate::media::{self, MediaFacts};
 use crate::registration::{self, Sheet, SheetError};
 
+mod safety;
+pub use safety::restore_missing_catalog;
+
 /// An error as the UI receives it: a stable code for code, a Chinese message for the clerk,
 /// and per-field messages for forms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

@@ -49,6 +49,11 @@ fn export_all(dir: &Path) {
     one::<crate::mail::send::SendProgress>(dir);
     one::<crate::library::OutboxMessage>(dir);
     one::<crate::library::Resolution>(dir);
+    one::<crate::library::OutboxHold>(dir);
+    one::<crate::library::BackupInfo>(dir);
+    one::<crate::library::RestoreReport>(dir);
+    one::<crate::library::UnlistedFile>(dir);
+    one::<crate::library::trash::TrashItem>(dir);
     one::<crate::api::PrintRequest>(dir);
     one::<crate::api::PrintReport>(dir);
     one::<crate::api::PrintPreview>(dir);

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod media;
 pub mod print;
 pub mod registration;
+pub mod safe_path;
 pub mod selection;
 pub mod thumbs;
 pub mod validate;

@@ -8,6 +8,7 @@
 //! Architecture invariant: nothing here knows a window exists. Errors carry a stable code and a
 //! Chinese message the clerk can act on.
 
+mod backup;
 mod batches;
 mod bulk;
 mod deadlines;
@@ -17,12 +18,14 @@ mod import;
 mod mailbox;
 mod office;
 mod outbox;
+mod outbox_hold;
 pub mod recent;
 mod registration_import;
 mod review;
 mod schema;
 mod store;
 mod thumbcache;
+pub mod trash;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,6 +39,10 @@ use crate::validate;
 
 pub use crate::entry::EntryInput;
 pub use crate::validate::FieldError;
+pub use backup::{
+    BackupInfo, BackupKind, RestoreReport, UnlistedFile, copy_to as copy_backup_to,
+    list as backups_in, restore_missing_catalog,
+};
 pub use bulk::BulkChange;
 pub use entries::{Entry, EntryFile, EntryFilter, EntrySort};
 pub use import::{
@@ -44,9 +51,11 @@ pub use import::{
 };
 pub use office::{Office, OfficeInput};
 pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};
+pub use outbox_hold::OutboxHold;
 pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
+pub use store::resolve as stored_file_path;
 pub use thumbcache::{THUMB_SIDE, ThumbInfo, thumbnail_at};
 
 /// The catalog's file name inside a library folder.
@@ -80,6 +89,18 @@ pub enum LibraryError {
     NotALibrary(PathBuf),
     #[error("“{0}”中已经有一个资料库，请直接打开它。")]
     AlreadyExists(PathBuf),
+    #[error(
+        "“{0}”中有作品文件或备份，但找不到目录文件 catalog.sqlite（可能被误删、被杀毒软件隔离或被同步软件改名）。为保护这些作品，不能在此新建资料库。请从备份恢复目录（设置 → 备份与恢复，或 baosong-cli backup list / backup restore），找回 catalog.sqlite 放回此文件夹，或选择另一个空文件夹新建。"
+    )]
+    StoreWithoutCatalog(PathBuf),
+    #[error(
+        "{row}中的{source}，未读写任何文件。资料库可能来自他人或已被改动，请运行“资料库体检”。"
+    )]
+    UnsafePath {
+        row: String,
+        #[source]
+        source: crate::safe_path::UnsafePath,
+    },
     #[error("“{0}”不是报送助手的资料库文件，未作任何改动。")]
     Foreign(PathBuf),
     #[error(
@@ -138,6 +159,12 @@ pub enum LibraryError {
     AlreadyOut { count: u32 },
     #[error("第{position}封邮件的状态是“{state}”，不能再标记为手工发送。")]
     NotPending { position: u32, state: &'static str },
+    #[error("找不到备份“{0}”。请用“备份列表”查看可用的备份。")]
+    NoSuchBackup(String),
+    #[error("备份“{id}”不能使用：{reason}。资料库未作改动，请选择另一个备份。")]
+    BadBackup { id: String, reason: String },
+    #[error("“{0}”不是未编目文件（它已登记在资料库中，或不在作品文件库里）。请刷新列表。")]
+    NotUnlisted(String),
 }
 
 impl LibraryError {
@@ -146,6 +173,8 @@ impl LibraryError {
         match self {
             LibraryError::NotALibrary(_) => "library.not_a_library",
             LibraryError::AlreadyExists(_) => "library.already_exists",
+            LibraryError::StoreWithoutCatalog(_) => "library.store_without_catalog",
+            LibraryError::UnsafePath { .. } => "library.unsafe_path",
             LibraryError::Foreign(_) => "library.foreign",
             LibraryError::TooNew { .. } => "library.too_new",
             LibraryError::Busy => "library.busy",
@@ -173,6 +202,9 @@ impl LibraryError {
             LibraryError::NotUncertain { .. } => "outbox.not_uncertain",
             LibraryError::AlreadyOut { .. } => "outbox.already_out",
             LibraryError::NotPending { .. } => "outbox.not_pending",
+            LibraryError::NoSuchBackup(_) => "backup.not_found",
+            LibraryError::BadBackup { .. } => "backup.bad",
+            LibraryError::NotUnlisted(_) => "store.not_unlisted",
         }
     }
 
@@ -183,6 +215,8 @@ impl LibraryError {
             LibraryError::Invalid(_)
                 | LibraryError::NotALibrary(_)
                 | LibraryError::AlreadyExists(_)
+                | LibraryError::StoreWithoutCatalog(_)
+                | LibraryError::UnsafePath { .. }
                 | LibraryError::Foreign(_)
                 | LibraryError::TooNew { .. }
                 | LibraryError::NoSuchEntry(_)
@@ -195,6 +229,9 @@ impl LibraryError {
                 | LibraryError::Draft(_)
                 | LibraryError::NoSuchMessage(_)
                 | LibraryError::NotUncertain { .. }
+                | LibraryError::NoSuchBackup(_)
+                | LibraryError::BadBackup { .. }
+                | LibraryError::NotUnlisted(_)
         )
     }
 }
@@ -275,10 +312,42 @@ impl std::fmt::Debug for Library {
     }
 }
 
+/// Every catalog connection: a catalog may come from a stranger's stick, so its schema is not
+/// trusted to run functions with side effects (`trusted_schema` off) and SQL cannot corrupt the
+/// file behind SQLite's back (defensive mode: no writable schema, no direct page writes).
 fn configure(conn: &Connection) -> Result<(), LibraryError> {
+    use rusqlite::config::DbConfig;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(())
+}
+
+/// True when `dir` holds what only a library leaves — stored works, the catalog's `-wal`/`-shm`
+/// companions, backups or trash — so a new catalog there would orphan them.
+fn holds_a_store(dir: &Path) -> bool {
+    let non_empty = |rel: &str, ignore: &[&str]| {
+        std::fs::read_dir(dir.join(rel)).is_ok_and(|list| {
+            list.flatten().any(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                if !ignore.contains(&name.as_ref()) {
+                    return true;
+                }
+                // An empty `.incoming` is harmless; anything in it is not.
+                e.file_type().is_ok_and(|t| t.is_dir())
+                    && std::fs::read_dir(e.path()).is_ok_and(|mut l| l.next().is_some())
+            })
+        })
+    };
+    let companion = ["-wal", "-shm", "-journal"]
+        .iter()
+        .any(|s| std::fs::symlink_metadata(dir.join(format!("{CATALOG_FILE}{s}"))).is_ok());
+    companion
+        || non_empty("files", &[".import.lock", ".incoming"])
+        || non_empty(backup::BACKUP_DIR, &[])
+        || non_empty(trash::TRASH_DIR, &[])
 }
 
 impl Library {
@@ -294,6 +363,9 @@ impl Library {
         office::validate(office, &campaign).map_err(LibraryError::Invalid)?;
         if Library::exists(dir) {
             return Err(LibraryError::AlreadyExists(dir.to_path_buf()));
+        }
+        if holds_a_store(dir) {
+            return Err(LibraryError::StoreWithoutCatalog(dir.to_path_buf()));
         }
         std::fs::create_dir_all(dir).map_err(|e| LibraryError::Write {
             path: dir.to_path_buf(),
@@ -332,7 +404,20 @@ impl Library {
     pub fn open(dir: &Path, actor: Actor) -> Result<Library, LibraryError> {
         let path = dir.join(CATALOG_FILE);
         if !path.is_file() {
-            return Err(LibraryError::NotALibrary(dir.to_path_buf()));
+            return Err(if holds_a_store(dir) {
+                LibraryError::StoreWithoutCatalog(dir.to_path_buf())
+            } else {
+                LibraryError::NotALibrary(dir.to_path_buf())
+            });
+        }
+        if crate::safe_path::is_link(&path) {
+            return Err(LibraryError::UnsafePath {
+                row: "资料库文件夹".to_owned(),
+                source: crate::safe_path::UnsafePath {
+                    path: CATALOG_FILE.to_owned(),
+                    reason: "是一个链接（快捷方式），为安全起见不打开",
+                },
+            });
         }
         // Look before touching: read-only first, so a foreign or newer file is never changed
         // (not even turned into WAL mode).
@@ -366,10 +451,17 @@ impl Library {
             conn.pragma_update(None, "journal_mode", "delete")?;
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > 0 && version < SCHEMA_VERSION {
+            // The catalog as it was, before a step that cannot be undone: no backup, no
+            // migration.
+            backup::create(&conn, dir, backup::BackupKind::BeforeMigration)?;
+        }
         schema::migrate(&mut conn)?;
+        backup::daily_if_due(&conn, dir);
         // The references are read only once the sweep holds the import lock, so a file an
         // importer commits meanwhile is never taken for a leftover.
-        store::sweep(dir, || {
+        store::sweep(dir, &today(), || {
             // A batch's snapshot names stored files too; they are never swept.
             conn.prepare("SELECT stored_path FROM files UNION SELECT stored_path FROM batch_files")?
                 .query_map([], |r| r.get(0))?
@@ -506,6 +598,11 @@ fn audit(
         rusqlite::params![now(), actor.as_str(), action, entry_id, detail.to_string()],
     )?;
     Ok(())
+}
+
+/// Today's date (UTC) for the names of trash and backup folders.
+fn today() -> String {
+    chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
 
 /// Timestamps are stored as RFC 3339 UTC with milliseconds, which sort as text.

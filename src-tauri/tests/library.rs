@@ -85,7 +85,7 @@ fn library_survives_reopen_with_office_entries_and_files() {
     assert_eq!(e.declarations, ["original"]);
     assert_eq!(e.files[0].original_name, "我的祖国.mp3");
     assert_eq!(
-        std::fs::read(lib.file_path(&e.files[0])).expect("stored"),
+        std::fs::read(lib.file_path(&e.files[0]).expect("path")).expect("stored"),
         b"recitation audio"
     );
 }
@@ -118,7 +118,7 @@ fn a_copied_library_folder_opens_elsewhere() {
         .entries(&EntryFilter::default(), EntrySort::Newest)
         .expect("list")[0];
     assert_eq!(
-        std::fs::read(lib.file_path(&e.files[0])).expect("stored"),
+        std::fs::read(lib.file_path(&e.files[0]).expect("path")).expect("stored"),
         b"video"
     );
 }
@@ -491,7 +491,7 @@ fn a_version_3_library_is_migrated_with_its_unit_type_remembered() {
     {
         let conn = rusqlite::Connection::open(root.join("catalog.sqlite")).expect("sqlite");
         conn.execute_batch(
-            "DROP TABLE outbox; DROP TABLE mail_account;
+            "DROP TABLE outbox_home; DROP TABLE outbox; DROP TABLE mail_account;
              DROP TABLE batch_exports; DROP TABLE batch_files; DROP TABLE batch_entries;
              DROP TABLE batches;
              DROP TABLE file_sources; DROP TABLE office_campaigns; DROP TABLE deadline_marks;
@@ -718,7 +718,14 @@ mod import {
         assert_eq!(report.added, 1);
         assert_eq!(lib.info().expect("info").entry_count, 1);
         let incoming = lib.root().join("files/.incoming");
-        let leftovers = std::fs::read_dir(incoming).map(|d| d.count()).unwrap_or(0);
+        // The landed mark of the file that made it stays for the next sweep; no temporary does.
+        let leftovers = std::fs::read_dir(incoming)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with("landed-"))
+                    .count()
+            })
+            .unwrap_or(0);
         assert_eq!(leftovers, 0, "the half copy is removed");
     }
 
@@ -767,10 +774,20 @@ mod import {
         let root = lib.root().to_path_buf();
         drop(lib);
         // What a kill between the rename and the commit leaves: a stored file no row names,
-        // and a half-written temporary.
+        // with the mark the store left before the rename, and a half-written temporary.
+        let h = |c: char| c.to_string().repeat(64);
         std::fs::create_dir_all(root.join("files/ab")).expect("mkdir");
-        let stray = work(&root.join("files/ab"), "ab12.mp3", b"stray");
+        let landed = format!("a{}.mp3", &h('b')[1..]);
+        let stray = work(&root.join("files/ab"), &landed, b"stray");
+        let mark = work(
+            &root.join("files/.incoming"),
+            &format!("landed-{landed}"),
+            b"",
+        );
         let temp = work(&root.join("files/.incoming"), "part-x", b"half");
+        // A stored file with no mark: what a restored backup does not name. Never touched.
+        std::fs::create_dir_all(root.join("files/cc")).expect("mkdir");
+        let unlisted = work(&root.join("files/cc"), &format!("{}.mp4", h('c')), b"work");
 
         // Another program importing right now: its files are not leftovers.
         let held = baosong_import_guard(&root);
@@ -779,15 +796,38 @@ mod import {
         drop(held);
 
         let lib = Library::open(&root, Actor::App).expect("open");
-        assert!(!stray.exists() && !temp.exists(), "leftovers stay");
+        assert!(!temp.exists() && !mark.exists(), "leftovers stay");
+        assert!(
+            !stray.exists(),
+            "the landed, uncatalogued file stays in the store"
+        );
+        let trashed = baosong::library::trash::list(&root);
+        assert_eq!(trashed.len(), 1, "{trashed:?}");
+        assert_eq!(trashed[0].stored_path, format!("files/ab/{landed}"));
+        assert_eq!(
+            std::fs::read(
+                root.join("trash")
+                    .join(&trashed[0].day)
+                    .join(&trashed[0].stored_path)
+            )
+            .expect("in the trash"),
+            b"stray"
+        );
+        assert!(unlisted.exists(), "an unmarked stored file was moved");
+        let offered = lib.unlisted_files().expect("unlisted");
+        assert_eq!(offered.len(), 1, "{offered:?}");
+        assert_eq!(offered[0].stored_path, format!("files/cc/{}.mp4", h('c')));
         let entries = lib
             .entries(&EntryFilter::default(), EntrySort::Title)
             .expect("list");
         assert_eq!(entries.len(), 1);
         assert!(
-            lib.file_path(&entries[0].files[0]).exists(),
+            lib.file_path(&entries[0].files[0]).expect("path").exists(),
             "a real file was swept"
         );
+        // Put back from the trash, it is in the store again.
+        assert!(baosong::library::trash::restore(&root, &trashed[0]).expect("restore"));
+        assert!(stray.exists());
     }
 
     /// Holds the store's import lock as an importing program does.
@@ -1018,7 +1058,10 @@ mod sheets {
         assert_eq!(first.authors, ["张三", "李四"]);
         assert_eq!(first.category, "recitation");
         assert_eq!(first.files.len(), 1);
-        assert_eq!(bytes(&lib.file_path(&first.files[0])), b"recitation");
+        assert_eq!(
+            bytes(&lib.file_path(&first.files[0]).expect("path")),
+            b"recitation"
+        );
         let wind = lib.entry(ids[2]).expect("entry");
         assert!(
             wind.files.is_empty(),

@@ -961,3 +961,76 @@ fn a_message_sent_by_hand_through_webmail_counts_and_is_never_sent_again() {
         again.explain()
     );
 }
+
+/// Copies a library folder as a clerk copies it to a stick and back (files only).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read").flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn a_library_copied_to_another_folder_holds_its_outbox_until_resumed() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "down", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    drop(server);
+    mail(&r, &["send", &batch["id"].to_string()]).fails_with(1);
+
+    // The folder, copied elsewhere with its queued messages, opened with this computer's
+    // stored 授权码: nothing goes out by itself.
+    let copy = r.dir.path().join("另一个文件夹");
+    copy_dir(&r.library(), &copy);
+    let mut e = env(&r);
+    e[0].1 = copy.display().to_string();
+    let pairs: Vec<(&str, &str)> = e.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start(r.dir.path(), "up", "tls", "none", 50_000_000);
+    set_account_in(&r, &server, "tls", SECRET, &[], &pairs).ok();
+    let held = r.cli_env(&["outbox", "flush", "--json"], &pairs);
+    assert_eq!(held.code, 1, "{}", held.explain());
+    assert!(held.stderr.contains("outbox.paused"), "{}", held.explain());
+    assert!(
+        server
+            .arrived(&r.dir.path().join("arrived-held"))
+            .is_empty(),
+        "a copied library mailed without the clerk"
+    );
+    let listed = r.cli_env(&["outbox"], &pairs).ok();
+    assert!(
+        listed.stdout.contains("发件箱已暂停"),
+        "{}",
+        listed.explain()
+    );
+    assert!(listed.stdout.contains("继续发送"), "{}", listed.explain());
+
+    // One word from the clerk, and it goes.
+    r.cli_env(&["outbox", "resume"], &pairs).ok();
+    let flushed = r
+        .cli_env(&["outbox", "flush", "--json"], &pairs)
+        .ok()
+        .json();
+    assert_eq!(flushed["waiting"], 0, "{flushed}");
+    assert_every_file_once(
+        &batch,
+        &server.arrived(&r.dir.path().join("arrived")),
+        r.dir.path(),
+    );
+
+    // Paused by the clerk in the original folder: the same hold.
+    mail(&r, &["outbox", "pause"]).ok();
+    let paused = mail(&r, &["outbox", "flush", "--json"]);
+    assert_eq!(paused.code, 1, "{}", paused.explain());
+    assert!(
+        paused.stderr.contains("outbox.paused"),
+        "{}",
+        paused.explain()
+    );
+}

@@ -61,6 +61,8 @@ pub enum PackageError {
     Attachments(String),
     #[error("已取消导出，未留下不完整的报送包。")]
     Cancelled,
+    #[error("批次记录中的{0}，未读写任何文件。资料库可能来自他人或已被改动，请运行“资料库体检”。")]
+    UnsafePath(#[from] crate::safe_path::UnsafePath),
 }
 
 impl PackageError {
@@ -75,6 +77,7 @@ impl PackageError {
             PackageError::Summary(_) => "export.summary",
             PackageError::Attachments(_) => "export.attachments",
             PackageError::Cancelled => "cancelled",
+            PackageError::UnsafePath(_) => "library.unsafe_path",
         }
     }
 }
@@ -284,7 +287,10 @@ fn sweep_partials(dest: &Path, name: &str) {
     let prefix = format!(".{name}.partial-");
     let Ok(dir) = fs::read_dir(dest) else { return };
     for entry in dir.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+        // Only our own temporary folders: a link of that name is never followed or removed.
+        if entry.file_name().to_string_lossy().starts_with(&prefix)
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+        {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -316,13 +322,14 @@ fn write_all(
         if cancel.is_cancelled() {
             return Err(PackageError::Cancelled);
         }
+        crate::safe_path::check_relative(&f.package_path)?;
         let to = tmp.join(&f.package_path);
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent).map_err(|e| write_err(parent, e))?;
         }
         state.current = f.package_path.clone();
         progress(&state);
-        let from = library_root.join(&f.stored_path);
+        let from = crate::library::stored_file_path(library_root, &f.stored_path)?;
         copy_file(&from, &to, &f.original_name, &mut state, progress, cancel)?;
         // One hash per file: the copy read back from where it landed. Only when that differs is
         // the library's own file hashed, to say which side is damaged.

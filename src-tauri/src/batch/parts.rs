@@ -330,8 +330,13 @@ impl Writer<'_> {
         self.batch
             .files()
             .find(|(_, f)| f.package_path == package_path)
-            .map(|(_, f)| self.library_root.join(&f.stored_path))
             .ok_or_else(|| PackageError::Attachments(format!("批次中没有“{package_path}”")))
+            .and_then(|(_, f)| {
+                Ok(crate::library::stored_file_path(
+                    self.library_root,
+                    &f.stored_path,
+                )?)
+            })
     }
 
     /// A stored zip of `paths` and its part manifest, exactly `planned` bytes long.
@@ -363,11 +368,11 @@ impl Writer<'_> {
                 .last_modified_time(time);
             zip.start_file(path.as_str(), options)
                 .map_err(|e| zip_err(to, e))?;
-            let mut input = File::open(self.library_root.join(&f.stored_path)).map_err(|e| {
-                PackageError::Read {
-                    name: f.original_name.clone(),
-                    reason: io_reason(&e),
-                }
+            crate::safe_path::check_relative(path)?;
+            let from = crate::library::stored_file_path(self.library_root, &f.stored_path)?;
+            let mut input = File::open(from).map_err(|e| PackageError::Read {
+                name: f.original_name.clone(),
+                reason: io_reason(&e),
             })?;
             let mut buf = vec![0u8; 1 << 20];
             loop {

@@ -201,6 +201,7 @@ impl Library {
         for row in rows {
             let (entry_id, package_path, stored_path, size, sha256, data) = row?;
             let data: FileData = parse(&data, id)?;
+            check_file_row(id, &package_path, &stored_path, &sha256)?;
             let Some(e) = entries.iter_mut().find(|e| e.entry_id == entry_id) else {
                 return Err(LibraryError::DamagedBatch(id));
             };
@@ -214,6 +215,12 @@ impl Library {
                 verdict: data.verdict,
                 findings: data.findings,
             });
+        }
+        for c in &header.categories {
+            crate::safe_path::check_name(&c.folder).map_err(|source| LibraryError::UnsafePath {
+                row: format!("报送批次 {id} 的类别文件夹"),
+                source,
+            })?;
         }
         Ok(Batch {
             id,
@@ -328,4 +335,29 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 fn parse<T: serde::de::DeserializeOwned>(text: &str, batch: i64) -> Result<T, LibraryError> {
     serde_json::from_str(text).map_err(|_| LibraryError::DamagedBatch(batch))
+}
+
+/// A batch's file row is input like any other: its package path stays inside the package, its
+/// stored path has the store's shape and its hash is a hash, or the batch is not used.
+fn check_file_row(
+    batch_id: i64,
+    package_path: &str,
+    stored_path: &str,
+    sha256: &str,
+) -> Result<(), LibraryError> {
+    use crate::safe_path::{UnsafePath, check_relative, check_stored_path, is_sha256_hex};
+    let row = || format!("报送批次 {batch_id} 的文件记录");
+    check_relative(package_path)
+        .and_then(|()| check_stored_path(stored_path))
+        .and_then(|()| {
+            if is_sha256_hex(sha256) {
+                Ok(())
+            } else {
+                Err(UnsafePath {
+                    path: stored_path.to_owned(),
+                    reason: "的校验值不正常",
+                })
+            }
+        })
+        .map_err(|source| LibraryError::UnsafePath { row: row(), source })
 }

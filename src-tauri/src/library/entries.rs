@@ -720,7 +720,19 @@ impl Library {
     /// Reads a stored file's facts and remembers them by content. A file that has gone
     /// missing from the store is reported as such, not as an error of the whole list.
     fn probe_and_cache(&self, sha256: &str, stored_path: &str) -> Result<MediaFacts, LibraryError> {
-        let path = store::absolute(&self.root, stored_path);
+        let path = match store::resolve_row(&self.root, stored_path, || {
+            format!("文件记录“{stored_path}”")
+        }) {
+            Ok(p) => p,
+            // A tampered row is shown on its work, not as a failure of the whole list.
+            Err(e) => {
+                return Ok(MediaFacts::unreadable(
+                    "unsafe-path",
+                    "路径不安全",
+                    e.to_string(),
+                ));
+            }
+        };
         let facts = match media::probe(&path) {
             Ok(facts) => facts,
             Err(e) => {
@@ -744,9 +756,11 @@ impl Library {
         Ok(facts)
     }
 
-    /// The absolute path of one of an entry's stored files.
-    pub fn file_path(&self, file: &EntryFile) -> PathBuf {
-        store::absolute(&self.root, &file.stored_path)
+    /// The absolute path of one of an entry's stored files, checked (see [`store::resolve`]).
+    pub fn file_path(&self, file: &EntryFile) -> Result<PathBuf, LibraryError> {
+        store::resolve_row(&self.root, &file.stored_path, || {
+            format!("文件“{}”", file.original_name)
+        })
     }
 }
 

@@ -126,18 +126,18 @@ fn is_litter(path: &Path) -> bool {
 /// become failed items rather than stopping the walk.
 pub fn collect_files(paths: &[PathBuf]) -> (Vec<(PathBuf, u64)>, Vec<ImportItem>) {
     fn walk(path: &Path, files: &mut Vec<(PathBuf, u64)>, failed: &mut Vec<ImportItem>) {
-        match std::fs::metadata(path) {
+        // Nothing is followed: a link inside a folder can point back up (and loop forever) or
+        // out of the stick; a pipe or a device never ends. Each is named in the report.
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => failed.push(failed_item(
+                path,
+                "这是一个链接（快捷方式），为安全起见未跟随；请直接选择它指向的文件".into(),
+            )),
             Ok(m) if m.is_dir() => match std::fs::read_dir(path) {
                 Ok(list) => {
                     let mut children: Vec<PathBuf> = list.flatten().map(|e| e.path()).collect();
                     children.sort();
-                    // A link to a folder inside is not followed: it can point back up and
-                    // loop forever.
-                    let linked_dir = |c: &PathBuf| {
-                        std::fs::symlink_metadata(c).is_ok_and(|m| m.file_type().is_symlink())
-                            && c.is_dir()
-                    };
-                    for child in children.iter().filter(|c| !is_litter(c) && !linked_dir(c)) {
+                    for child in children.iter().filter(|c| !is_litter(c)) {
                         walk(child, files, failed);
                     }
                 }
@@ -146,7 +146,8 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<(PathBuf, u64)>, Vec<ImportItem>
                     format!("无法打开文件夹：{}", io_reason(&e)),
                 )),
             },
-            Ok(m) => files.push((path.to_path_buf(), m.len())),
+            Ok(m) if m.is_file() => files.push((path.to_path_buf(), m.len())),
+            Ok(_) => failed.push(failed_item(path, store::NOT_A_FILE.into())),
             Err(e) => failed.push(failed_item(path, format!("无法读取：{}", io_reason(&e)))),
         }
     }
@@ -343,7 +344,7 @@ impl Library {
     }
 
     /// Catalogs one stored file in its own transaction.
-    fn take_in(
+    pub(super) fn take_in(
         &mut self,
         source: &Path,
         stored: &StoredFile,

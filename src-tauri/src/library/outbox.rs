@@ -12,11 +12,14 @@
 //! update, so two senders cannot both take it; a `sent` row never leaves `sent`; a `sending`
 //! row found by the next sender (the app died mid-send) becomes `uncertain`, never `queued`.
 
+use std::path::{Path, PathBuf};
+
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Library, LibraryError, audit, now};
+use crate::safe_path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -58,6 +61,40 @@ pub struct QueuedAttachment {
     pub size: u64,
     /// The package paths of the work files it holds (empty for the 汇总表 and 说明).
     pub paths: Vec<String>,
+}
+
+/// Where every message's folder lives, relative to the library.
+pub const OUTBOX_DIR: &str = "outbox";
+
+impl OutboxMessage {
+    /// Its attachments' folder: a row's `folder` is input, so it must lie under the library's
+    /// `outbox/` with no link on the way.
+    pub fn folder_path(&self, root: &Path) -> Result<PathBuf, LibraryError> {
+        let row = || format!("发件箱第{}封邮件的记录", self.position);
+        if self.folder.split('/').next() != Some(OUTBOX_DIR) || self.folder == OUTBOX_DIR {
+            return Err(LibraryError::UnsafePath {
+                row: row(),
+                source: safe_path::UnsafePath {
+                    path: self.folder.clone(),
+                    reason: "不在资料库的发件箱文件夹中",
+                },
+            });
+        }
+        safe_path::join_inside(root, &self.folder)
+            .map_err(|source| LibraryError::UnsafePath { row: row(), source })
+    }
+
+    /// One file of its folder by name (an attachment, the cover letter): a single name, no
+    /// link.
+    pub fn file_path(&self, root: &Path, name: &str) -> Result<PathBuf, LibraryError> {
+        self.folder_path(root)?;
+        safe_path::check_name(name)
+            .and_then(|()| safe_path::join_inside(root, &format!("{}/{name}", self.folder)))
+            .map_err(|source| LibraryError::UnsafePath {
+                row: format!("发件箱第{}封邮件的附件记录", self.position),
+                source,
+            })
+    }
 }
 
 /// A message to queue.
@@ -200,6 +237,8 @@ impl Library {
                 &serde_json::json!({ "batch": batch_id, "messages": messages.len() }),
             )?;
         }
+        // Queued here: the outbox sends from this computer, user and folder.
+        super::outbox_hold::set_home(&tx, &self.root, None)?;
         tx.commit()?;
         self.batch_messages(batch_id)
     }

@@ -196,6 +196,20 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (batch_id, position)
     );
     "#,
+    // 7 → 8: where the outbox may send from. A library copied to another computer, user or
+    // folder must not mail its queued messages by itself with that computer's 授权码: the
+    // place where messages were queued (or sending was last resumed) is kept here, and a
+    // different place holds the outbox until the clerk resumes it. `paused` is the clerk's own
+    // pause of the background sender.
+    r#"
+    CREATE TABLE outbox_home (
+        id          INTEGER PRIMARY KEY CHECK (id = 1),
+        place       TEXT NOT NULL,                  -- SHA-256 of computer, user and folder
+        described   TEXT NOT NULL,                  -- the same, in words, for the 发件箱
+        paused      INTEGER NOT NULL DEFAULT 0,
+        updated_at  TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The version this build writes and reads.

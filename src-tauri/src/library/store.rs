@@ -13,8 +13,11 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::{LibraryError, io_reason};
+use crate::safe_path;
 
 const FILES_DIR: &str = "files";
+/// Said of a pipe, a device or a socket offered as a work.
+pub const NOT_A_FILE: &str = "不是普通文件（可能是管道、设备或链接），已跳过";
 const INCOMING_DIR: &str = ".incoming";
 /// Bytes read (and hashed, and written) at a time.
 use crate::digest::CHUNK;
@@ -63,9 +66,15 @@ pub fn import_with(
             reason: "这是一个文件夹，不是文件".into(),
         });
     }
+    if !meta.is_file() {
+        return Err(LibraryError::ReadFile {
+            path: source.to_path_buf(),
+            reason: NOT_A_FILE.into(),
+        });
+    }
     let mut input = File::open(source).map_err(read_err)?;
 
-    let incoming = root.join(FILES_DIR).join(INCOMING_DIR);
+    let incoming = checked_dir(root, &format!("{FILES_DIR}/{INCOMING_DIR}"))?;
     let write_err = |path: &Path, e: io::Error| LibraryError::Write {
         path: path.to_path_buf(),
         reason: io_reason(&e),
@@ -144,16 +153,24 @@ pub fn import_with(
     let sha256 = crate::digest::hex(&digest);
     let shard = &sha256[..2];
     let name = format!("{sha256}.{}", safe_extension(source));
-    let dir = root.join(FILES_DIR).join(shard);
+    let dir = checked_dir(root, &format!("{FILES_DIR}/{shard}"))?;
     let new_shard = !dir.is_dir();
     fs::create_dir_all(&dir).map_err(|e| write_err(&dir, e))?;
     if new_shard {
         sync_dir(&root.join(FILES_DIR));
     }
     let dest = dir.join(&name);
+    if safe_path::is_link(&dest) {
+        return Err(link_error(&format!("{FILES_DIR}/{shard}/{name}")));
+    }
     if dest.is_file() {
         // Same content already stored: the temporary is dropped (and deleted).
     } else {
+        // The mark goes first: if the program dies before the catalog names the file, the next
+        // sweep finds it and moves the file to the trash instead of leaving it unexplained.
+        let mark = incoming.join(format!("{LANDED_PREFIX}{name}"));
+        File::create(&mark).map_err(|e| write_err(&mark, e))?;
+        sync_dir(&incoming);
         temp.persist(&dest).map_err(|e| write_err(&dest, e.error))?;
         sync_dir(&dir);
     }
@@ -172,13 +189,6 @@ pub fn hash_file(source: &Path) -> Result<String, LibraryError> {
     })
 }
 
-/// The absolute path of a stored file.
-pub fn absolute(root: &Path, stored_path: &str) -> PathBuf {
-    stored_path
-        .split('/')
-        .fold(root.to_path_buf(), |p, part| p.join(part))
-}
-
 /// Makes a rename durable (a no-op where directories cannot be opened, as on Windows).
 fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
@@ -194,8 +204,11 @@ pub struct ImportGuard {
 
 /// Announces an import into the store of `root` (see [`ImportGuard`]).
 pub fn begin_import(root: &Path) -> Result<ImportGuard, LibraryError> {
-    let dir = root.join(FILES_DIR);
+    let dir = checked_dir(root, FILES_DIR)?;
     let path = dir.join(LOCK_FILE);
+    if safe_path::is_link(&path) {
+        return Err(link_error(&format!("{FILES_DIR}/{LOCK_FILE}")));
+    }
     let open = || {
         fs::create_dir_all(&dir)?;
         let f = File::options()
@@ -215,57 +228,214 @@ pub fn begin_import(root: &Path) -> Result<ImportGuard, LibraryError> {
 }
 
 const LOCK_FILE: &str = ".import.lock";
+/// A temporary being copied into the store.
+const PART_PREFIX: &str = "part-";
+/// Left in `.incoming/` when a file lands in the store, before the catalog row that names it
+/// commits: `landed-<sha256>.<ext>`. The next sweep removes it, and moves the stored file to the
+/// trash if no row came to name it (the import was killed in between).
+const LANDED_PREFIX: &str = "landed-";
 
-/// Removes what an interrupted import left behind — temporaries in `files/.incoming/` and
-/// stored files no catalog row names (the program died between the rename and the commit) —
-/// but only when no program is importing into this library right now. `referenced` is called
-/// once the import lock is held and returns the `stored_path` of every file row. Returns how
-/// many files were removed.
+/// What [`sweep`] did and found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Temporaries of interrupted copies, removed.
+    pub temporaries_removed: usize,
+    /// Stored files an interrupted import landed but never catalogued, moved to the trash.
+    pub trashed: Vec<String>,
+    /// Links found where the store expects a folder or a file, left alone.
+    pub links: Vec<String>,
+}
+
+/// Tidies what an interrupted import left behind, only when no program is importing into this
+/// library right now: its temporaries (`files/.incoming/part-*`, regular files only) are
+/// removed, and a stored file that landed but was never catalogued (its `landed-` mark is
+/// there and `referenced` does not name it) is moved to the trash — never deleted. A stored
+/// file with no mark is never touched: a catalog restored from a backup does not name the works
+/// added since, and they stay in the store as 未编目文件. Nothing here follows a link: a link
+/// where a folder is expected is reported and left alone. `referenced` is called once the import
+/// lock is held and returns the `stored_path` of every file row.
 pub fn sweep(
     root: &Path,
+    today: &str,
     referenced: impl FnOnce() -> rusqlite::Result<std::collections::HashSet<String>>,
-) -> usize {
+) -> SweepReport {
+    let mut report = SweepReport::default();
     let files = root.join(FILES_DIR);
+    for rel in [FILES_DIR.to_owned(), format!("{FILES_DIR}/{LOCK_FILE}")] {
+        if safe_path::is_link(&root.join(&rel)) {
+            report.links.push(rel);
+            return report;
+        }
+    }
     let Ok(lock) = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(files.join(LOCK_FILE))
     else {
-        return 0;
+        return report;
     };
     if lock.try_lock().is_err() {
-        return 0; // someone is importing; their files are not leftovers
+        return report; // someone is importing; their files are not leftovers
+    }
+    let incoming = files.join(INCOMING_DIR);
+    if safe_path::is_link(&incoming) {
+        report.links.push(format!("{FILES_DIR}/{INCOMING_DIR}"));
+        return report;
+    }
+    let Ok(list) = fs::read_dir(&incoming) else {
+        return report;
+    };
+    let mut landed = Vec::new();
+    for item in list.flatten() {
+        let name = item.file_name().to_string_lossy().into_owned();
+        // `DirEntry::file_type` does not follow links: a link is never a regular file here.
+        let regular = item.file_type().is_ok_and(|t| t.is_file());
+        if !regular {
+            if item.file_type().is_ok_and(|t| t.is_symlink()) {
+                report
+                    .links
+                    .push(format!("{FILES_DIR}/{INCOMING_DIR}/{name}"));
+            }
+            continue;
+        }
+        if name.starts_with(PART_PREFIX) {
+            if fs::remove_file(item.path()).is_ok() {
+                report.temporaries_removed += 1;
+            }
+        } else if let Some(stored) = name.strip_prefix(LANDED_PREFIX) {
+            landed.push((item.path(), stored.to_owned()));
+        }
+    }
+    if landed.is_empty() {
+        return report;
     }
     let Ok(referenced) = referenced() else {
-        return 0;
+        return report;
     };
-    let mut removed = 0;
-    let mut remove = |p: &Path| {
-        if fs::remove_file(p).is_ok() {
-            removed += 1;
-        }
-    };
-    if let Ok(list) = fs::read_dir(files.join(INCOMING_DIR)) {
-        for item in list.flatten() {
-            remove(&item.path());
-        }
-    }
-    if let Ok(shards) = fs::read_dir(&files) {
-        for shard in shards.flatten() {
-            let name = shard.file_name().to_string_lossy().into_owned();
-            if name.len() != 2 || !shard.path().is_dir() {
-                continue;
-            }
-            for item in fs::read_dir(shard.path()).into_iter().flatten().flatten() {
-                let file = item.file_name().to_string_lossy().into_owned();
-                if !referenced.contains(&format!("{FILES_DIR}/{name}/{file}")) {
-                    remove(&item.path());
-                }
+    for (mark, stored_name) in landed {
+        let stored_path = format!(
+            "{FILES_DIR}/{}/{stored_name}",
+            stored_name.get(..2).unwrap_or("")
+        );
+        if safe_path::check_stored_path(&stored_path).is_ok() && !referenced.contains(&stored_path)
+        {
+            match super::trash::put(root, &stored_path, today) {
+                Ok(true) => report.trashed.push(stored_path),
+                Ok(false) => {}
+                Err(_) => continue, // keep the mark: the next open tries again
             }
         }
+        let _ = fs::remove_file(mark);
     }
-    removed
+    sync_dir(&incoming);
+    report
+}
+
+/// Holds the store still while the catalog is replaced (a restore): the import lock taken
+/// exclusively — [`LibraryError::Busy`] while someone imports — and every `landed-` mark dropped.
+/// After a catalog is replaced no mark can tell a killed import from a work the new catalog
+/// merely does not name, so every such file stays in the store, offered as 未编目文件.
+pub fn quiesce(root: &Path) -> Result<File, LibraryError> {
+    let files = checked_dir(root, FILES_DIR)?;
+    let lock_path = files.join(LOCK_FILE);
+    if safe_path::is_link(&lock_path) {
+        return Err(link_error(&format!("{FILES_DIR}/{LOCK_FILE}")));
+    }
+    let lock = fs::create_dir_all(&files)
+        .and_then(|()| {
+            File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)
+        })
+        .map_err(|e| LibraryError::Write {
+            path: lock_path.clone(),
+            reason: io_reason(&e),
+        })?;
+    if lock.try_lock().is_err() {
+        return Err(LibraryError::Busy);
+    }
+    let incoming = files.join(INCOMING_DIR);
+    if !safe_path::is_link(&incoming) {
+        for item in fs::read_dir(&incoming).into_iter().flatten().flatten() {
+            let regular = item.file_type().is_ok_and(|t| t.is_file());
+            if regular
+                && item
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(LANDED_PREFIX)
+            {
+                let _ = fs::remove_file(item.path()); // our own mark, by name and place
+            }
+        }
+    }
+    Ok(lock)
+}
+
+/// The checked absolute path of a stored file: the row's `stored_path` has the store's one
+/// shape and no link lies on the way.
+pub fn resolve(root: &Path, stored_path: &str) -> Result<PathBuf, safe_path::UnsafePath> {
+    safe_path::check_stored_path(stored_path)?;
+    safe_path::join_inside(root, stored_path)
+}
+
+/// Every regular file in the store's shard folders whose path has the store's shape, with its
+/// size. Links, foreign names and folders are left out (the 体检 reports them).
+pub fn stored_files(root: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let files = root.join(FILES_DIR);
+    if safe_path::is_link(&files) {
+        return out;
+    }
+    for shard in fs::read_dir(&files).into_iter().flatten().flatten() {
+        if !shard.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let shard_name = shard.file_name().to_string_lossy().into_owned();
+        for item in fs::read_dir(shard.path()).into_iter().flatten().flatten() {
+            let rel = format!(
+                "{FILES_DIR}/{shard_name}/{}",
+                item.file_name().to_string_lossy()
+            );
+            if item.file_type().is_ok_and(|t| t.is_file())
+                && safe_path::check_stored_path(&rel).is_ok()
+                && let Ok(meta) = item.metadata()
+            {
+                out.push((rel, meta.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// [`resolve`] for a path read from the catalog: a violation names the row.
+pub fn resolve_row(
+    root: &Path,
+    stored_path: &str,
+    row: impl FnOnce() -> String,
+) -> Result<PathBuf, LibraryError> {
+    resolve(root, stored_path).map_err(|source| LibraryError::UnsafePath { row: row(), source })
+}
+
+/// `root/rel` for one of the store's own folders, refusing a link in its place.
+fn checked_dir(root: &Path, rel: &str) -> Result<PathBuf, LibraryError> {
+    safe_path::join_inside(root, rel).map_err(|e| LibraryError::UnsafePath {
+        row: "作品文件库".to_owned(),
+        source: e,
+    })
+}
+
+fn link_error(rel: &str) -> LibraryError {
+    LibraryError::UnsafePath {
+        row: "作品文件库".to_owned(),
+        source: safe_path::UnsafePath {
+            path: rel.to_owned(),
+            reason: "是一个链接（快捷方式），为安全起见不使用",
+        },
+    }
 }
 
 #[cfg(test)]
@@ -286,7 +456,7 @@ mod tests {
         assert_eq!(a.size, 3);
         assert!(a.stored_path.ends_with(".mp4"), "{}", a.stored_path);
         assert_eq!(
-            fs::read(absolute(root.path(), &a.stored_path)).expect("read"),
+            fs::read(resolve(root.path(), &a.stored_path).expect("resolve")).expect("read"),
             b"abc"
         );
 
@@ -294,8 +464,13 @@ mod tests {
         fs::write(&copy, b"abc").expect("write");
         let b = import(root.path(), &copy).expect("import again");
         assert_eq!(a.stored_path, b.stored_path);
-        let incoming = root.path().join("files/.incoming");
-        assert_eq!(fs::read_dir(incoming).expect("incoming").count(), 0);
+        // No temporary is left; the one file that landed left its mark for the next sweep.
+        let incoming: Vec<String> = fs::read_dir(root.path().join("files/.incoming"))
+            .expect("incoming")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(incoming, vec![format!("landed-{}.mp4", a.sha256)]);
     }
 
     #[test]

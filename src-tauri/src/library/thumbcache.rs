@@ -27,14 +27,22 @@ pub struct ThumbInfo {
     pub placeholder: Option<String>,
 }
 
-/// Where a file's thumbnail lives (its content hash names it, so it never goes stale).
-fn cache_path(root: &Path, sha256: &str) -> PathBuf {
-    root.join(THUMBS_DIR).join(format!("{sha256}.jpg"))
+/// Where a file's thumbnail lives (its content hash names it, so it never goes stale). None
+/// when `sha256` is not a hash (a tampered row) or the thumbs folder is a link.
+fn cache_path(root: &Path, sha256: &str) -> Option<PathBuf> {
+    if !crate::safe_path::is_sha256_hex(sha256) {
+        return None;
+    }
+    crate::safe_path::join_inside(root, &format!("{THUMBS_DIR}/{sha256}.jpg")).ok()
 }
 
 /// Makes (or finds) the thumbnail of the stored file at `stored`, content `sha256`.
 pub fn thumbnail_at(root: &Path, sha256: &str, stored: &Path) -> ThumbInfo {
-    let cached = cache_path(root, sha256);
+    let Some(cached) = cache_path(root, sha256) else {
+        return placeholder(
+            "资料库记录中的校验值或缩略图文件夹不正常，未生成缩略图（请运行资料库体检）".into(),
+        );
+    };
     if let Ok(bytes) = std::fs::read(&cached)
         && let Ok((width, height)) = jpeg_size(&bytes)
     {
@@ -119,7 +127,10 @@ impl Library {
             )
             .optional()?;
         let (sha, stored, _) = row.ok_or(LibraryError::NoSuchFile(file_id))?;
-        Ok((sha, store::absolute(&self.root, &stored)))
+        Ok((
+            sha,
+            store::resolve_row(&self.root, &stored, || format!("文件记录 {file_id}"))?,
+        ))
     }
 }
 
@@ -160,9 +171,20 @@ mod tests {
         bytes.extend_from_slice(&800u32.to_le_bytes());
         bytes.extend(std::iter::repeat_n(128u8, 800));
         std::fs::write(&wav, bytes).expect("write");
-        let info = thumbnail_at(root.path(), "ab", &wav);
+        let sha = "ab".repeat(32);
+        let info = thumbnail_at(root.path(), &sha, &wav);
         assert_eq!(info.path, None);
         assert_eq!(info.placeholder.as_deref(), Some("音频作品没有画面"));
-        assert!(!root.path().join(THUMBS_DIR).join("ab.jpg").exists());
+        assert!(
+            !root
+                .path()
+                .join(THUMBS_DIR)
+                .join(format!("{sha}.jpg"))
+                .exists()
+        );
+        // A row whose hash is not a hash names no file at all.
+        let info = thumbnail_at(root.path(), "../../x", &wav);
+        assert_eq!(info.path, None);
+        assert!(info.placeholder.is_some_and(|p| p.contains("体检")));
     }
 }

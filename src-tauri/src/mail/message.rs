@@ -23,6 +23,8 @@ pub enum MessageError {
     Attachment { name: String, reason: String },
     #[error("无法生成邮件：{0}")]
     Build(String),
+    #[error("{0}")]
+    Unsafe(String),
 }
 
 /// RFC 2047 B-encoded words of at most 75 characters, each holding whole characters,
@@ -113,12 +115,25 @@ pub fn build(
         ));
     }
     let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(text.to_owned()));
-    let folder = library_root.join(&m.folder);
     for a in &m.attachments {
-        let bytes = std::fs::read(folder.join(&a.name)).map_err(|e| MessageError::Attachment {
+        // Only from the message's own folder: a row's name is input and may try to climb out.
+        let path = m
+            .file_path(library_root, &a.name)
+            .map_err(|e| MessageError::Unsafe(e.to_string()))?;
+        let bytes = std::fs::read(&path).map_err(|e| MessageError::Attachment {
             name: a.name.clone(),
             reason: crate::library::io_reason(&e),
         })?;
+        if bytes.len() as u64 != a.size {
+            return Err(MessageError::Attachment {
+                name: a.name.clone(),
+                reason: format!(
+                    "大小与计划时不同（应为 {} 字节，现为 {} 字节），文件可能已损坏或被替换",
+                    a.size,
+                    bytes.len()
+                ),
+            });
+        }
         parts = parts.singlepart(attachment(&a.name, bytes)?);
     }
     builder

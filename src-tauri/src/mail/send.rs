@@ -238,8 +238,11 @@ pub fn formatted(
     account: &Account,
     m: &OutboxMessage,
 ) -> Result<Vec<u8>, SendError> {
-    let cover = std::fs::read_to_string(lib.root().join(&m.folder).join(COVER))
-        .unwrap_or_else(|_| format!("{}\r\n", m.subject));
+    let cover = m
+        .file_path(lib.root(), COVER)
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_else(|| format!("{}\r\n", m.subject));
     Ok(message::build(account, m, &cover, lib.root())?.formatted())
 }
 
@@ -323,6 +326,11 @@ pub fn flush(
     if let Some(why) = lib.auth_failed()? {
         report.stopped = Some(why);
         report.stopped_code = Some("mail.auth".into());
+        return finish(lib, report);
+    }
+    if let Some(hold) = lib.outbox_hold()? {
+        report.stopped = Some(hold.message());
+        report.stopped_code = Some("outbox.paused".into());
         return finish(lib, report);
     }
     let secret = secrets

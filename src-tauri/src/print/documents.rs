@@ -233,7 +233,7 @@ pub fn contact_sheet(
                     e.files
                         .first()
                         .filter(|f| audio_card(f.facts.as_ref()).is_none())
-                        .map(|f| (f.sha256.as_str(), lib.file_path(f)))
+                        .and_then(|f| Some((f.sha256.as_str(), lib.file_path(f).ok()?)))
                 })
                 .collect();
             let cells = works
@@ -282,7 +282,11 @@ pub fn batch_contact_sheet(
             e.files
                 .first()
                 .filter(|f| audio_card(f.facts.as_ref()).is_none())
-                .map(|f| (f.sha256.as_str(), root.join(&f.stored_path)))
+                .and_then(|f| {
+                    // A path that fails the check gets no picture, never a read elsewhere.
+                    let path = crate::library::stored_file_path(root, &f.stored_path).ok()?;
+                    Some((f.sha256.as_str(), path))
+                })
         })
         .collect();
     let cells: Vec<Cell> = batch

@@ -54,6 +54,10 @@ pub enum AccountCommand {
 pub enum OutboxCommand {
     /// 立即发送待发和可重试的邮件
     Flush,
+    /// 继续发送：资料库在别的电脑、用户或文件夹中打开后，核对无误，允许从这里发送
+    Resume,
+    /// 暂停自动发送（窗口的后台发送也暂停），直到 resume
+    Pause,
     /// 把一个批次的发送记录导出为 Excel（.xlsx），作为报送凭证
     Export {
         #[arg(long)]
@@ -250,9 +254,30 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
             } else if list.is_empty() {
                 println!("发件箱是空的。");
             } else {
+                if let Some(hold) = session.outbox_hold()? {
+                    println!("{}\n", hold.message());
+                }
                 for m in &list {
                     print_message(m);
                 }
+            }
+            Ok(())
+        }
+        Some(OutboxCommand::Resume) | Some(OutboxCommand::Pause) => {
+            let mut session = open_session(cli)?;
+            let resume = matches!(command, Some(OutboxCommand::Resume));
+            if resume {
+                session.resume_outbox()?;
+            } else {
+                session.pause_outbox()?;
+            }
+            let hold = session.outbox_hold()?;
+            if cli.json {
+                print_json(&serde_json::json!({ "paused": hold.is_some(), "hold": hold }));
+            } else if let Some(h) = hold {
+                println!("{}", h.message());
+            } else {
+                println!("发件箱将从这台电脑发送。");
             }
             Ok(())
         }

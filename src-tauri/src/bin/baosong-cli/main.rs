@@ -21,6 +21,7 @@ mod batch;
 mod import;
 mod mail;
 mod print;
+mod safety;
 mod status;
 
 #[derive(Parser)]
@@ -101,6 +102,15 @@ enum Command {
     /// 报送批次：制作、查看、导出、删除
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// 资料库目录的备份：立即备份、列出、恢复
+    #[command(subcommand)]
+    Backup(safety::BackupCommand),
+    /// 作品文件库：未编目文件（列出、重新登记、移到回收站）
+    #[command(subcommand)]
+    Files(safety::FilesCommand),
+    /// 资料库的回收站：列出、放回
+    #[command(subcommand)]
+    Trash(safety::TrashCommand),
     /// 按活动规则检查作品文件（不需要资料库）
     Check(CheckArgs),
     /// 只读取文件的实际信息（格式、时长、分辨率等），并报告读取了多少字节
@@ -333,6 +343,12 @@ impl From<ApiError> for Failure {
             || matches!(
                 e.code.as_str(),
                 "library.not_a_library"
+                    | "library.store_without_catalog"
+                    | "library.unsafe_path"
+                    | "backup.not_found"
+                    | "backup.bad"
+                    | "store.not_unlisted"
+                    | "trash.not_found"
                     | "library.already_exists"
                     | "library.foreign"
                     | "library.too_new"
@@ -464,6 +480,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Campaign(c) => campaign_command(&cli, c)?,
+        Command::Backup(c) => safety::backup_command(&cli, c)?,
+        Command::Files(c) => safety::files_command(&cli, c)?,
+        Command::Trash(c) => safety::trash_command(&cli, c)?,
         Command::Check(a) => return check_command(&cli, a),
         Command::Probe { files } => probe_command(&cli, files)?,
         Command::Entry(e) => entry_command(&cli, e)?,
