@@ -679,9 +679,13 @@ impl Session {
             stored_in_file = kind == crate::mail::secret::StoreKind::File;
         } else if let Some(old) = &old
             && old.secret_key() != account.secret_key()
+            && old.address == account.address
+            && old.host == account.host
             && let Ok(Some(s)) = store.get(&old.secret_key())
         {
-            // The same mailbox moved to another server setting keeps its secret.
+            // The same mailbox on the same server with another port or security keeps its
+            // secret; a changed host or address asks for the 授权码 again, so a stored 授权码
+            // is never handed to another server.
             let _ = store.set(&account.secret_key(), &s);
         }
         lib.set_mail_account(&account)?;

@@ -378,3 +378,46 @@ fn the_store_holds_nothing_but_what_init_refuses_to_cover() {
         assert!(p.is_file());
     }
 }
+
+#[test]
+fn a_changed_host_asks_for_the_secret_again_and_a_port_change_keeps_it() {
+    let r = Run::new();
+    r.init();
+    let lib = lib(&r);
+    let env = [
+        ("BAOSONG_LIBRARY", lib.as_str()),
+        ("BAOSONG_SECRET_STORE", "file"),
+    ];
+    let set = |host: &str, port: &str, stdin: Option<&str>| {
+        let mut args = vec![
+            "account",
+            "set",
+            "--preset",
+            "custom",
+            "--address",
+            "office@example.test",
+            "--host",
+            host,
+            "--port",
+            port,
+            "--security",
+            "tls",
+            "--json",
+        ];
+        match stdin {
+            Some(secret) => {
+                args.push("--password-stdin");
+                r.cli_stdin(&args, &env, secret).ok().json()
+            }
+            None => r.cli_env(&args, &env).ok().json(),
+        }
+    };
+    assert_eq!(
+        set("smtp.example.test", "465", Some("abcdefghijklmnop"))["has_secret"],
+        true
+    );
+    // Another port on the same server: the same mailbox, the 授权码 stays.
+    assert_eq!(set("smtp.example.test", "994", None)["has_secret"], true);
+    // Another host: the 授权码 is not handed to it.
+    assert_eq!(set("mail.elsewhere.test", "465", None)["has_secret"], false);
+}

@@ -160,6 +160,17 @@ impl Account {
     }
 
     /// The key the secret is filed under in the credential store.
+    /// The extra root certificate the TLS connection trusts: only a custom server may add one.
+    /// A preset (QQ, 163 …) trusts the system's roots alone, whatever a catalog says, so a
+    /// network in the middle can never read the 授权码.
+    pub fn extra_root(&self) -> Option<&str> {
+        if self.preset == CUSTOM {
+            self.ca_file.as_deref()
+        } else {
+            None
+        }
+    }
+
     pub fn secret_key(&self) -> String {
         format!("{}@{}:{}", self.address, self.host, self.port)
     }
@@ -223,11 +234,12 @@ pub fn resolve(
             (String::new(), 0, Security::Tls)
         }
     };
+    // A preset trusts the system's roots alone (see `Account::extra_root`).
     let ca_file = input
         .ca_file
         .as_deref()
         .map(str::trim)
-        .filter(|c| !c.is_empty())
+        .filter(|c| !c.is_empty() && preset_id == CUSTOM)
         .map(str::to_owned);
     if let Some(ca) = &ca_file
         && !std::path::Path::new(ca).is_file()
@@ -272,6 +284,32 @@ pub fn is_address(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preset_account_trusts_only_the_system_roots() {
+        let ca = tempfile::NamedTempFile::new().expect("ca file");
+        let input = AccountInput {
+            preset: "qq".into(),
+            address: "12345678@qq.com".into(),
+            ca_file: Some(ca.path().display().to_string()),
+            ..AccountInput::default()
+        };
+        let mut a = resolve(&input, "金平区总工会").expect("valid");
+        assert_eq!(a.ca_file, None, "a preset kept an extra root");
+        // Even a catalog that says otherwise (tampered, or from an older version) adds none.
+        a.ca_file = Some(ca.path().display().to_string());
+        assert_eq!(a.extra_root(), None);
+        let custom = AccountInput {
+            preset: CUSTOM.into(),
+            host: "mail.example.test".into(),
+            ..input
+        };
+        let c = resolve(&custom, "金平区总工会").expect("valid");
+        assert_eq!(
+            c.extra_root(),
+            Some(ca.path().display().to_string().as_str())
+        );
+    }
 
     #[test]
     fn presets_fill_in_the_server_and_the_limit_prefers_the_server() {

@@ -87,7 +87,7 @@ fn hello() -> ClientId {
 fn tls_parameters(account: &Account) -> Result<TlsParameters, Failure> {
     let mut builder = TlsParameters::builder(account.host.clone())
         .certificate_store(CertificateStore::WebpkiRoots);
-    if let Some(ca) = &account.ca_file {
+    if let Some(ca) = account.extra_root() {
         let pem = std::fs::read(Path::new(ca)).map_err(|e| {
             Failure::permanent(
                 "mail.ca_file",
