@@ -79,6 +79,8 @@ pub fn run() {
             commands::test_account,
             commands::send_batch,
             commands::list_outbox,
+            commands::outbox_hold,
+            commands::set_outbox_paused,
             commands::flush_outbox,
             commands::resolve_message,
             commands::replan_batch,

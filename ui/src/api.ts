@@ -35,6 +35,7 @@ import type { AccountInput } from "./bindings/AccountInput";
 import type { AccountView } from "./bindings/AccountView";
 import type { FlushReport } from "./bindings/FlushReport";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
+import type { OutboxHold } from "./bindings/OutboxHold";
 import type { Resolution } from "./bindings/Resolution";
 import type { SendProgress } from "./bindings/SendProgress";
 import type { SendReport } from "./bindings/SendReport";
@@ -43,7 +44,7 @@ import type { PrintReport } from "./bindings/PrintReport";
 import type { PrintPreview } from "./bindings/PrintPreview";
 
 export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
-export type { AccountInput, AccountView, FlushReport, OutboxMessage, Resolution, SendProgress, SendReport };
+export type { AccountInput, AccountView, FlushReport, OutboxHold, OutboxMessage, Resolution, SendProgress, SendReport };
 export type { PrintPreview, PrintReport, PrintRequest };
 export type { Batch, BatchCreated, BatchPlan, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
 
@@ -140,6 +141,10 @@ export const api = {
     return call<SendReport>("send_batch", { job, id, onProgress: channel });
   },
   listOutbox: () => call<OutboxMessage[]>("list_outbox"),
+  /** Why the outbox does not send by itself (opened elsewhere, or paused); null when it does. */
+  outboxHold: () => call<OutboxHold | null>("outbox_hold"),
+  /** 继续发送 (false) or 暂停自动发送 (true). */
+  setOutboxPaused: (paused: boolean) => call<OutboxHold | null>("set_outbox_paused", { paused }),
   flushOutbox: (job: number, onProgress: (p: SendProgress) => void) => {
     const channel = new Channel<SendProgress>();
     channel.onmessage = onProgress;

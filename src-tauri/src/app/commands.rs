@@ -18,7 +18,7 @@ use baosong::library::{
     BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,
     LibraryInfo, OfficeInput, Review, SheetImport, SheetImportOptions, ThumbInfo,
 };
-use baosong::library::{OutboxMessage, Resolution};
+use baosong::library::{OutboxHold, OutboxMessage, Resolution};
 use baosong::mail::account::AccountInput;
 use baosong::mail::send::{FlushReport, SendProgress};
 use chrono::NaiveDate;
@@ -532,6 +532,29 @@ pub async fn list_outbox(state: State<'_, SharedSession>) -> Result<Vec<OutboxMe
     with_session(state, |s| s.outbox()).await
 }
 
+/// Why the outbox does not send by itself (a library opened elsewhere, or paused), if so.
+#[tauri::command]
+pub async fn outbox_hold(state: State<'_, SharedSession>) -> Result<Option<OutboxHold>> {
+    with_session(state, |s| s.outbox_hold()).await
+}
+
+/// 继续发送 (`resume`) or 暂停自动发送.
+#[tauri::command]
+pub async fn set_outbox_paused(
+    state: State<'_, SharedSession>,
+    paused: bool,
+) -> Result<Option<OutboxHold>> {
+    with_session(state, move |s| {
+        if paused {
+            s.pause_outbox()?;
+        } else {
+            s.resume_outbox()?;
+        }
+        s.outbox_hold()
+    })
+    .await
+}
+
 /// 立即重试: sends what is waiting now.
 #[tauri::command]
 pub async fn flush_outbox(
@@ -556,7 +579,7 @@ pub async fn open_message_folder(state: State<'_, SharedSession>, id: i64) -> Re
     let folder = with_session(state, move |s| {
         let lib = s.library()?;
         let m = lib.outbox_message(id)?;
-        Ok(lib.root().join(&m.folder))
+        Ok(m.folder_path(lib.root())?)
     })
     .await?;
     open::that_detached(&folder).map_err(|e| ApiError {
@@ -631,7 +654,9 @@ pub fn start_outbox_worker(session: SharedSession, app: tauri::AppHandle) {
                 .and_then(|lib| {
                     let now =
                         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                    Ok(lib.next_due(&now)?.is_some() && lib.auth_failed()?.is_none())
+                    Ok(lib.next_due(&now)?.is_some()
+                        && lib.auth_failed()?.is_none()
+                        && lib.outbox_hold()?.is_none())
                 })
                 .unwrap_or(false);
             if due {
