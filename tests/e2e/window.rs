@@ -1472,8 +1472,22 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
 
     // A 补报 batch queued by the command line, which could not send it (no 授权码 where it
     // looked): the window's background sender sends it, and the 发件箱 shows it without a click.
+    // Paused first by the clerk: the batch waits, the 发件箱 says so and offers 继续发送, and
+    // one click lets the background sender take it.
+    w.click("outbox-pause-auto").await?;
+    w.el("outbox-hold").await?;
     let more = tone(&home, "补报.mp3", 610);
     queue_unsent(&more, "补报的诵读", 2)?;
+    // Three rounds of the background sender (one a second here) pass without a send.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    w.click("nav-batches").await?;
+    w.click("nav-outbox").await?;
+    w.see("由您暂停").await?;
+    let table = w.text("outbox-table").await?;
+    assert!(table.contains("待发送"), "a paused outbox sent: {table}");
+    w.shot("outbox-paused").await;
+    w.click("outbox-resume").await?;
+    w.gone("由您暂停").await?;
     let deadline = Instant::now() + WAIT;
     loop {
         let table = w.text("outbox-table").await?;
