@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use baosong::campaign;
+use baosong::checks::{self, Verdict};
 use baosong::media::{CountingReader, MediaFacts, MediaKind, probe, probe_reader};
 
 fn fixtures() -> &'static Path {
@@ -156,6 +158,11 @@ fn expectations() -> Vec<Expect> {
             duration: Some((3.0, 0.03)),
             audio: Some("mp4a"),
             ..video_1080("fragmented.mp4", "mp4")
+        },
+        Expect {
+            duration: Some((3.0, 0.03)),
+            audio: Some("mp4a"),
+            ..video_1080("fragmented-base-moof.mp4", "mp4")
         },
         Expect {
             duration: Some((300.0, 1e-9)),
@@ -452,6 +459,97 @@ fn big_file_with_moov_at_end_reads_under_1_mib() {
     assert_eq!(again, facts);
     let read = buffered.get_ref().bytes_read;
     assert!(read < 1024 * 1024, "read {read} bytes");
+}
+
+/// The top-level boxes of a file made by ffmpeg: (type, start, size).
+fn top_boxes(data: &[u8]) -> Vec<([u8; 4], usize, usize)> {
+    let mut boxes = Vec::new();
+    let mut pos = 0usize;
+    while pos + 8 <= data.len() {
+        let size = u32::from_be_bytes(data[pos..pos + 4].try_into().unwrap()) as usize;
+        assert!(size >= 8, "unexpected box layout in the fixture");
+        boxes.push((data[pos + 4..pos + 8].try_into().unwrap(), pos, size));
+        pos += size;
+    }
+    boxes
+}
+
+fn probe_bytes(data: &[u8]) -> MediaFacts {
+    probe_reader(&mut Cursor::new(data), data.len() as u64)
+}
+
+/// Incomplete, with the byte where the data runs out named, and never 合格 as a micro-video.
+fn assert_cut_at(what: &str, f: &MediaFacts, at: usize) {
+    assert!(!f.complete, "{what}: judged complete: {f:?}");
+    let byte = format!("第 {at} 字节处被截断");
+    assert!(
+        f.problems
+            .iter()
+            .any(|p| p.contains("文件不完整") && p.contains(&byte)),
+        "{what}: want {byte:?} in {:?}",
+        f.problems
+    );
+    let campaign = campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID).unwrap();
+    let check = checks::check_file(f, &campaign, campaign.category("micro-video"));
+    assert_eq!(check.verdict, Verdict::Fail, "{what}: {check:?}");
+}
+
+/// Fragmented MP4 (`empty_moov`): `moov` holds no samples, each `moof` names its samples'
+/// bytes. A copy cut after a `moof` (no `mdat`), or whose `mdat` is shorter than its fragment,
+/// is 不完整 however tidy its boxes look. Both base-offset styles ffmpeg writes.
+#[test]
+fn fragmented_files_cut_short_are_incomplete() {
+    for name in ["fragmented.mp4", "fragmented-base-moof.mp4"] {
+        let data = std::fs::read(fixtures().join(name)).unwrap();
+        let boxes = top_boxes(&data);
+        let whole = probe_bytes(&data);
+        assert!(whole.complete, "{name}: {:?}", whole.problems);
+        let moofs: Vec<_> = boxes.iter().filter(|b| &b.0 == b"moof").collect();
+        let mdats: Vec<_> = boxes.iter().filter(|b| &b.0 == b"mdat").collect();
+        assert!(
+            moofs.len() >= 3 && mdats.len() == moofs.len(),
+            "{name}: {boxes:?}"
+        );
+
+        for (i, (_, at, size)) in moofs.iter().enumerate() {
+            // Cut right after the moof: no mdat at all.
+            let end = at + size;
+            let f = probe_bytes(&data[..end]);
+            assert_eq!(f.kind, MediaKind::Video, "{name}");
+            assert_eq!(f.display_width, Some(1920));
+            assert_cut_at(&format!("{name} cut after moof {i}"), &f, end);
+        }
+
+        for (i, (_, at, size)) in mdats.iter().enumerate() {
+            let cut = at + size / 2;
+            // Cut inside the mdat.
+            let f = probe_bytes(&data[..cut]);
+            assert_cut_at(&format!("{name} cut inside mdat {i}"), &f, cut);
+            // The same with the mdat's size made to fit what is left, then to-the-end (0):
+            // the boxes look whole, the fragment's samples are not there.
+            for size_field in [(cut - at) as u32, 0] {
+                let mut short = data[..cut].to_vec();
+                short[*at..at + 4].copy_from_slice(&size_field.to_be_bytes());
+                let f = probe_bytes(&short);
+                assert_cut_at(&format!("{name} mdat {i} cut, size {size_field}"), &f, cut);
+            }
+            // Half the mdat's data gone from the middle of the file, the boxes after it kept.
+            let mut spliced = data[..cut].to_vec();
+            spliced[*at..at + 4].copy_from_slice(&((cut - at) as u32).to_be_bytes());
+            spliced.extend_from_slice(&data[at + size..]);
+            let f = probe_bytes(&spliced);
+            assert_cut_at(&format!("{name} mdat {i} halved"), &f, cut);
+        }
+
+        // ftyp, moov and the first moof, nothing else: no longer a 1920×1080 video that passes.
+        let (_, at, size) = moofs[0];
+        let head = &data[..at + size];
+        assert_cut_at(
+            &format!("{name} without mdat"),
+            &probe_bytes(head),
+            at + size,
+        );
+    }
 }
 
 /// A 64-bit xorshift with a fixed seed: the same mutations on every run.

@@ -21,6 +21,9 @@ const MAX_MOOF: u64 = 16 * 1024 * 1024;
 const MAX_MOOF_TOTAL: u64 = 64 * 1024 * 1024;
 /// Top-level boxes visited at most (each is at least 8 bytes, so the walk ends anyway).
 const MAX_TOP_BOXES: usize = 1_000_000;
+/// Top-level media-data boxes remembered for the fragment check; past this many, fragments
+/// are only checked against the file's length.
+const MAX_MDATS: usize = 100_000;
 
 const PROBLEM_NO_MOOV: &str = "文件缺少索引（moov），无法读取";
 
@@ -50,6 +53,48 @@ struct Track {
     frag_duration: u64,
     /// Fragment sample durations and how many samples had each (a few distinct values).
     frag_deltas: Vec<(u32, u64)>,
+}
+
+/// One `moof` as read: where it starts in the file and its body.
+struct Moof {
+    start: u64,
+    body: Vec<u8>,
+}
+
+/// Where the file's top-level media data lies, for checking fragments' sample ranges.
+struct MediaData {
+    /// Body start and declared end of each top-level `mdat`/`imda`, in file order.
+    boxes: Vec<(u64, u64)>,
+    /// More than `MAX_MDATS`: the list is incomplete.
+    overflow: bool,
+    len: u64,
+}
+
+impl MediaData {
+    /// Where the bytes `start..end` stop being there: `None` when all of them are inside the
+    /// file and inside one media-data box; otherwise the byte where the data runs out (the end
+    /// of the box they start in, or of the file).
+    fn missing_from(&self, start: u64, end: u64) -> Option<u64> {
+        if end <= start {
+            return None;
+        }
+        let file_end = self.len;
+        let inside = self
+            .boxes
+            .partition_point(|(body, _)| *body <= start)
+            .checked_sub(1)
+            .and_then(|i| self.boxes.get(i))
+            .filter(|(_, box_end)| start < *box_end);
+        match inside {
+            Some((_, box_end)) => {
+                let limit = (*box_end).min(file_end);
+                (end > limit).then_some(limit)
+            }
+            None if self.overflow => (end > file_end).then_some(file_end),
+            // In no media-data box: the data this fragment names is not in the file.
+            None => Some(start.min(file_end)),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -115,8 +160,13 @@ pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
     let mut ftyp: Option<Ftyp> = None;
     let mut movie: Option<Movie> = None;
     let mut truncated_at: Option<u64> = None;
-    let mut moofs: Vec<Vec<u8>> = Vec::new();
+    let mut moofs: Vec<Moof> = Vec::new();
     let mut moof_total = 0u64;
+    let mut media_data = MediaData {
+        boxes: Vec::new(),
+        overflow: false,
+        len,
+    };
     let mut problems: Vec<String> = Vec::new();
 
     let mut pos = 0u64;
@@ -172,7 +222,17 @@ pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
                     && moof_total.saturating_add(body_len) <= MAX_MOOF_TOTAL =>
             {
                 moof_total += body_len;
-                moofs.push(read_vec(r, body_pos, body_len, len, MAX_MOOF));
+                moofs.push(Moof {
+                    start: pos,
+                    body: read_vec(r, body_pos, body_len, len, MAX_MOOF),
+                });
+            }
+            b"mdat" | b"imda" => {
+                if media_data.boxes.len() < MAX_MDATS {
+                    media_data.boxes.push((body_pos, end));
+                } else {
+                    media_data.overflow = true;
+                }
             }
             _ => {}
         }
@@ -207,8 +267,12 @@ pub(super) fn probe<R: Read + Seek>(r: &mut R, len: u64) -> MediaFacts {
         return f;
     };
 
+    // Each fragment's samples must be in the file: a file cut after a `moof`, or whose `mdat`
+    // is shorter than its fragment says, is not complete.
     for moof in &moofs {
-        add_fragment(&mut movie, moof);
+        if let Some(at) = add_fragment(&mut movie, moof, &media_data) {
+            truncated_at = Some(truncated_at.map_or(at, |t| t.min(at)));
+        }
     }
 
     let video = movie.tracks.iter().find(|t| &t.handler == b"vide");
@@ -658,46 +722,73 @@ fn parse_stsd(stsd: &[u8], t: &mut Track) {
     }
 }
 
-fn add_fragment(movie: &mut Movie, moof: &[u8]) {
-    for (kind, traf) in boxes(moof) {
+/// Adds a `moof`'s runs to their tracks' fragment durations, and checks that every run's
+/// samples lie in the file, inside a media-data box. Returns the byte where the first run
+/// whose data is not all there runs out.
+///
+/// Where a run's samples start (ISO/IEC 14496-12, 8.8.7 and 8.8.8): the track fragment's base
+/// data offset — `tfhd`'s base-data-offset when present; else the `moof`'s first byte when
+/// default-base-is-moof is set or for the first `traf`; else where the previous `traf`'s data
+/// ended — plus the `trun`'s data offset; a run without one starts where the previous run of
+/// the same `traf` ended. Sizes come from the `trun`, else `tfhd`'s default, else `trex`'s.
+fn add_fragment(movie: &mut Movie, moof: &Moof, data: &MediaData) -> Option<u64> {
+    let mut missing: Option<u64> = None;
+    let mut note = |at: u64| missing = Some(missing.map_or(at, |m| m.min(at)));
+    let mut previous_traf_end = moof.start;
+    for (kind, traf) in boxes(&moof.body) {
         if &kind != b"traf" {
             continue;
         }
         let mut track_index: Option<usize> = None;
         let mut default_duration = 0u32;
+        let mut default_size = 0u32;
+        let mut base = previous_traf_end;
+        // Where a run without a data offset starts: after the previous run.
+        let mut next_run = base;
         for (k, body) in boxes(traf) {
             match &k {
                 b"tfhd" => {
                     let flags = be32(body, 0).unwrap_or(0) & 0x00FF_FFFF;
                     let id = be32(body, 4).unwrap_or(0);
                     track_index = movie.tracks.iter().position(|t| t.id == id);
-                    default_duration = track_index
-                        .and_then(|i| movie.tracks.get(i))
-                        .map(|t| t.trex_duration)
-                        .unwrap_or(0);
+                    let track = track_index.and_then(|i| movie.tracks.get(i));
+                    default_duration = track.map(|t| t.trex_duration).unwrap_or(0);
+                    default_size = track.map(|t| t.trex_size).unwrap_or(0);
                     let mut at = 8usize;
                     if flags & 0x01 != 0 {
+                        if let Some(b) = be64(body, at) {
+                            base = b;
+                        }
                         at += 8;
+                    } else if flags & 0x02_0000 != 0 {
+                        base = moof.start;
                     }
                     if flags & 0x02 != 0 {
                         at += 4;
                     }
-                    if flags & 0x08 != 0
-                        && let Some(d) = be32(body, at)
-                    {
-                        default_duration = d;
+                    if flags & 0x08 != 0 {
+                        if let Some(d) = be32(body, at) {
+                            default_duration = d;
+                        }
+                        at += 4;
                     }
+                    if flags & 0x10 != 0
+                        && let Some(s) = be32(body, at)
+                    {
+                        default_size = s;
+                    }
+                    next_run = base;
                 }
                 b"trun" => {
-                    let Some(t) = track_index.and_then(|i| movie.tracks.get_mut(i)) else {
-                        continue;
-                    };
                     let flags = be32(body, 0).unwrap_or(0) & 0x00FF_FFFF;
                     let count = be32(body, 4).unwrap_or(0);
                     let mut at = 8usize;
-                    if flags & 0x01 != 0 {
+                    let data_offset = if flags & 0x01 != 0 {
                         at += 4;
-                    }
+                        Some(be32(body, 8).map_or(0, |v| i64::from(v as i32)))
+                    } else {
+                        None
+                    };
                     if flags & 0x04 != 0 {
                         at += 4;
                     }
@@ -712,10 +803,44 @@ fn add_fragment(movie: &mut Movie, moof: &[u8]) {
                         Some(fit) => (count as usize).min(fit),
                         None => count as usize,
                     };
+                    let has_durations = flags & 0x100 != 0;
+                    let sample = |i: usize, field: usize| {
+                        let record = at.saturating_add(i.saturating_mul(per_sample));
+                        be32(body, record.saturating_add(field)).unwrap_or(0)
+                    };
+
+                    // Where the run's samples lie.
+                    let bytes = if flags & 0x200 != 0 {
+                        let field = if has_durations { 4 } else { 0 };
+                        (0..count).fold(0u64, |sum, i| {
+                            sum.saturating_add(u64::from(sample(i, field)))
+                        })
+                    } else {
+                        (count as u64).saturating_mul(u64::from(default_size))
+                    };
+                    let start = match data_offset {
+                        Some(o) => base.checked_add_signed(o),
+                        None => Some(next_run),
+                    };
+                    match start {
+                        Some(start) => {
+                            let end = start.saturating_add(bytes);
+                            if let Some(at) = data.missing_from(start, end) {
+                                note(at);
+                            }
+                            next_run = end;
+                        }
+                        // Before the file's first byte.
+                        None => note(moof.start.min(data.len)),
+                    }
+
+                    let Some(t) = track_index.and_then(|i| movie.tracks.get_mut(i)) else {
+                        continue;
+                    };
                     t.frag_samples = t.frag_samples.saturating_add(count as u64);
-                    if flags & 0x100 != 0 {
+                    if has_durations {
                         for i in 0..count {
-                            let d = be32(body, at + i * per_sample).unwrap_or(0);
+                            let d = sample(i, 0);
                             t.frag_duration = t.frag_duration.saturating_add(u64::from(d));
                             count_delta(&mut t.frag_deltas, d, 1);
                         }
@@ -729,7 +854,9 @@ fn add_fragment(movie: &mut Movie, moof: &[u8]) {
                 _ => {}
             }
         }
+        previous_traf_end = next_run;
     }
+    missing
 }
 
 fn count_delta(deltas: &mut Vec<(u32, u64)>, d: u32, n: u64) {
@@ -1048,6 +1175,223 @@ mod tests {
         assert_eq!(rotation_cw([-one, 0, 0, -one]), 180);
         assert_eq!(rotation_cw([0, -one, one, 0]), 270);
         assert_eq!(rotation_cw([one, 0, 0, one]), 0);
+    }
+
+    /// A `tfhd` for track 1 with `flags` and the optional fields in order.
+    fn tfhd(flags: u32, base: Option<u64>, default_size: Option<u32>) -> Vec<u8> {
+        let mut b = flags.to_be_bytes().to_vec();
+        b.extend_from_slice(&1u32.to_be_bytes());
+        if let Some(base) = base {
+            b.extend_from_slice(&base.to_be_bytes());
+        }
+        if let Some(s) = default_size {
+            b.extend_from_slice(&s.to_be_bytes());
+        }
+        bx(b"tfhd", &b)
+    }
+
+    /// A `trun` with an optional data offset and explicit sample sizes (or `count` samples of
+    /// the default size when `sizes` is `None`).
+    fn trun(data_offset: Option<i32>, count: u32, sizes: Option<&[u32]>) -> Vec<u8> {
+        let mut flags = 0u32;
+        if data_offset.is_some() {
+            flags |= 0x01;
+        }
+        if sizes.is_some() {
+            flags |= 0x200;
+        }
+        let mut b = flags.to_be_bytes().to_vec();
+        b.extend_from_slice(&count.to_be_bytes());
+        if let Some(o) = data_offset {
+            b.extend_from_slice(&o.to_be_bytes());
+        }
+        for s in sizes.unwrap_or(&[]) {
+            b.extend_from_slice(&s.to_be_bytes());
+        }
+        bx(b"trun", &b)
+    }
+
+    /// `ftyp` and a `moov` with one video track (`trex`: 512 ticks and 512 bytes a sample).
+    fn frag_head() -> Vec<u8> {
+        let mut trex = 1u32.to_be_bytes().to_vec();
+        trex.extend_from_slice(&1u32.to_be_bytes());
+        trex.extend_from_slice(&512u32.to_be_bytes());
+        trex.extend_from_slice(&512u32.to_be_bytes());
+        trex.extend_from_slice(&[0u8; 4]);
+        let moov = bx(
+            b"moov",
+            &[
+                mvhd(1000, 0),
+                video_trak(1920, 1080, 0),
+                bx(b"mvex", &full(b"trex", 0, &trex)),
+            ]
+            .concat(),
+        );
+        [bx(b"ftyp", b"isom\0\0\x02\0isomiso6"), moov].concat()
+    }
+
+    fn moof(trafs: &[Vec<u8>]) -> Vec<u8> {
+        let mfhd = full(b"mfhd", 0, &1u32.to_be_bytes());
+        let mut body = mfhd;
+        for t in trafs {
+            body.extend(bx(b"traf", t));
+        }
+        bx(b"moof", &body)
+    }
+
+    /// A `moof` (default-base-is-moof) whose one run of three 100-byte samples starts right
+    /// after the 8-byte header of the `mdat` that follows.
+    fn moof_300() -> Vec<u8> {
+        // The data offset counts from the moof's first byte: its size, then the mdat header.
+        let probe_len = moof(&[[
+            tfhd(0x02_0000, None, None),
+            trun(Some(0), 3, Some(&[100; 3])),
+        ]
+        .concat()])
+        .len();
+        let offset = (probe_len + 8) as i32;
+        moof(&[[
+            tfhd(0x02_0000, None, None),
+            trun(Some(offset), 3, Some(&[100; 3])),
+        ]
+        .concat()])
+    }
+
+    fn assert_truncated_at(f: &MediaFacts, at: u64) {
+        assert!(!f.complete, "{f:?}");
+        let want = truncated_problem(at);
+        assert!(
+            f.problems.contains(&want),
+            "want {want:?} in {:?}",
+            f.problems
+        );
+    }
+
+    #[test]
+    fn fragment_whose_data_is_all_there_is_complete() {
+        let file = [frag_head(), moof_300(), bx(b"mdat", &[7u8; 300])].concat();
+        let f = run(&file);
+        assert_eq!(f.kind, MediaKind::Video);
+        assert_eq!(f.duration_s, Some(3.0 * 512.0 / 12800.0));
+        assert!(f.complete, "{:?}", f.problems);
+        // Followed by more boxes: still complete.
+        let more = [file, bx(b"free", &[0u8; 16])].concat();
+        assert!(run(&more).complete);
+    }
+
+    #[test]
+    fn file_cut_right_after_a_moof_is_truncated() {
+        let file = [frag_head(), moof_300()].concat();
+        let f = run(&file);
+        assert_eq!(f.kind, MediaKind::Video);
+        assert_truncated_at(&f, file.len() as u64);
+        // Cut after the mdat's header, its size rewritten to fit what is left (size 0 too).
+        for size in [8u32, 0] {
+            let mut cut = [frag_head(), moof_300()].concat();
+            cut.extend_from_slice(&size.to_be_bytes());
+            cut.extend_from_slice(b"mdat");
+            assert_truncated_at(&run(&cut), cut.len() as u64);
+        }
+    }
+
+    #[test]
+    fn mdat_shorter_than_its_fragment_is_truncated() {
+        let head = [frag_head(), moof_300()].concat();
+        let mdat_end = (head.len() + 8 + 250) as u64;
+        // The mdat says 250 bytes and holds them; the run needs 300.
+        let file = [head.clone(), bx(b"mdat", &[7u8; 250])].concat();
+        assert_truncated_at(&run(&file), mdat_end);
+        // Another box follows that mdat: the run would reach into it.
+        let file = [
+            head.clone(),
+            bx(b"mdat", &[7u8; 250]),
+            bx(b"free", &[0u8; 64]),
+        ]
+        .concat();
+        assert_truncated_at(&run(&file), mdat_end);
+        // An mdat that runs to the end of the file (size 0), cut inside.
+        let mut file = head;
+        file.extend_from_slice(&0u32.to_be_bytes());
+        file.extend_from_slice(b"mdat");
+        file.extend_from_slice(&[7u8; 120]);
+        assert_truncated_at(&run(&file), file.len() as u64);
+    }
+
+    #[test]
+    fn base_offsets_without_flags_follow_the_previous_track_fragment() {
+        // No base-data-offset, no default-base-is-moof: the first traf's data starts at the
+        // moof, the second's where the first's ended; its run has no data offset. Sizes are
+        // `tfhd` defaults (50 bytes).
+        let build = |offset: i32| {
+            moof(&[
+                [tfhd(0x10, None, Some(50)), trun(Some(offset), 2, None)].concat(),
+                [tfhd(0x10, None, Some(50)), trun(None, 2, None)].concat(),
+            ])
+        };
+        let len = build(0).len();
+        let moof = build((len + 8) as i32);
+        let head = [frag_head(), moof].concat();
+        let file = [head.clone(), bx(b"mdat", &[1u8; 200])].concat();
+        let f = run(&file);
+        assert!(f.complete, "{:?}", f.problems);
+        assert_eq!(f.duration_s, Some(4.0 * 512.0 / 12800.0));
+        let file = [head.clone(), bx(b"mdat", &[1u8; 150])].concat();
+        assert_truncated_at(&run(&file), (head.len() + 8 + 150) as u64);
+    }
+
+    #[test]
+    fn explicit_base_and_trex_default_size() {
+        let head = frag_head();
+        // Sizes from `trex` (512 bytes each, no size in tfhd or trun); base in tfhd.
+        let build =
+            |base: u64| moof(&[[tfhd(0x01, Some(base), None), trun(Some(8), 2, None)].concat()]);
+        let moof_len = build(0).len();
+        let moof_at = head.len() as u64;
+        let data_at = moof_at + moof_len as u64; // the mdat's first byte; +8 by the trun
+        let whole = [head.clone(), build(data_at), bx(b"mdat", &[0u8; 1024])].concat();
+        assert!(run(&whole).complete, "{:?}", run(&whole).problems);
+        // A base pointing past the end of the file.
+        let far = [head.clone(), build(1 << 40), bx(b"mdat", &[0u8; 1024])].concat();
+        assert_truncated_at(&run(&far), far.len() as u64);
+        // A base pointing into the moov: the samples are in no mdat.
+        let into_moov = [head.clone(), build(40), bx(b"mdat", &[0u8; 1024])].concat();
+        assert_truncated_at(&run(&into_moov), 48);
+    }
+
+    #[test]
+    fn negative_data_offset_before_the_file_is_not_complete() {
+        let moof = moof(&[[
+            tfhd(0x02_0000, None, None),
+            trun(Some(i32::MIN), 1, Some(&[10])),
+        ]
+        .concat()]);
+        let file = [frag_head(), moof, bx(b"mdat", &[0u8; 10])].concat();
+        assert!(!run(&file).complete);
+    }
+
+    #[test]
+    fn claimed_sample_counts_cost_nothing() {
+        // u32::MAX samples of the tfhd's default size, no per-sample fields: one product.
+        let moof = moof(&[[
+            tfhd(0x02_0010, None, Some(1)),
+            trun(Some(0), u32::MAX, None),
+        ]
+        .concat()]);
+        let file = [frag_head(), moof, bx(b"mdat", &[0u8; 10])].concat();
+        let started = std::time::Instant::now();
+        assert!(!run(&file).complete);
+        // u32::MAX samples claimed, with sizes: only what the box holds is read.
+        let mut b = 0x200u32.to_be_bytes().to_vec();
+        b.extend_from_slice(&u32::MAX.to_be_bytes());
+        b.extend_from_slice(&[0u8; 40]);
+        let moof = moof_of(bx(b"trun", &b));
+        let file = [frag_head(), moof, bx(b"mdat", &[0u8; 10])].concat();
+        assert!(run(&file).complete);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    fn moof_of(trun: Vec<u8>) -> Vec<u8> {
+        moof(&[[tfhd(0x02_0000, None, None), trun].concat()])
     }
 
     #[test]
