@@ -43,6 +43,17 @@
 //! after it are notes too until a row again has a title and another field. Numbers Excel stores
 //! as floats come out as the text a clerk typed: `13800138000`, `1`.
 //!
+//! A cell merged down over several work rows ("推荐单位" written once for five works) gives
+//! its value to every row of the merge (xlsx and xls; merges in the title and header rows are
+//! left alone).
+//!
+//! # Bounds
+//!
+//! A file may claim anything: [`limits`] inspects it before calamine allocates (the xlsx zip's
+//! parts, shared-string counts and the cells present; the xls container's chains and records)
+//! and refuses more than 20 000 rows × 200 columns, or a file over 64 MB, with
+//! [`SheetError::TooLarge`] (`sheet.too_large`). Header detection is linear in the width.
+//!
 //! # Planning
 //!
 //! [`plan`] turns rows into [`EntryInput`]s without touching the catalog, and lists what is
@@ -64,6 +75,9 @@ use ts_rs::TS;
 use crate::campaign::{Campaign, Category, Severity};
 use crate::entry::EntryInput;
 use crate::validate::is_phone;
+
+mod limits;
+use limits::Refusal;
 
 /// How many non-empty rows from the top are searched for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 10;
@@ -412,6 +426,10 @@ pub enum SheetError {
         "未找到表头行：请确认表中有“作品名称”“作者”等列（已查看“{file}”第一个工作表的前{HEADER_SEARCH_ROWS}行）"
     )]
     NoHeader { file: String },
+    #[error(
+        "“{file}”超出报名表能读取的范围：{reason}。请在Excel或WPS中删去表格以外多余的内容（或把报名信息复制到一个新文件），另存后再导入。"
+    )]
+    TooLarge { file: String, reason: String },
     #[error("没有“{field}”这一项。可对应的项：{known}")]
     UnknownField { field: String, known: String },
     #[error(
@@ -432,6 +450,7 @@ impl SheetError {
             SheetError::Html { .. } => "sheet.html",
             SheetError::Empty { .. } => "sheet.empty",
             SheetError::NoHeader { .. } => "sheet.no_header",
+            SheetError::TooLarge { .. } => "sheet.too_large",
             SheetError::UnknownField { .. } => "sheet.unknown_field",
             SheetError::UnknownColumn { .. } => "sheet.unknown_column",
             SheetError::AmbiguousColumn { .. } => "sheet.ambiguous_column",
@@ -445,7 +464,7 @@ pub fn read(path: &Path) -> Result<Sheet, SheetError> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let bytes = std::fs::read(path).map_err(|e| SheetError::Read {
+    let bytes = read_bounded(path).map_err(|e| SheetError::Read {
         file: file.clone(),
         reason: match e.kind() {
             std::io::ErrorKind::NotFound => "文件不存在".to_owned(),
@@ -456,11 +475,40 @@ pub fn read(path: &Path) -> Result<Sheet, SheetError> {
             _ => e.to_string(),
         },
     })?;
+    limits::check_file_size(bytes.len() as u64).map_err(|r| refused(r, &file))?;
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     parse(&bytes, &extension, &file)
+}
+
+/// The file's bytes, never more than one past [`limits::MAX_FILE_BYTES`] (so a file too large
+/// is known without reading it all).
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::from(std::io::ErrorKind::IsADirectory));
+    }
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A refusal of [`limits`] as the clerk reads it.
+fn refused(refusal: Refusal, file: &str) -> SheetError {
+    match refusal {
+        Refusal::TooLarge(reason) => SheetError::TooLarge {
+            file: file.to_owned(),
+            reason,
+        },
+        Refusal::Corrupt(reason) => SheetError::Corrupt {
+            file: file.to_owned(),
+            reason,
+        },
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -472,6 +520,8 @@ struct Grid {
     encoding: Option<&'static str>,
     sheet_name: String,
     rows: Vec<(u32, Vec<String>)>,
+    /// Merged cells: (first row, last row, first column), rows as Excel numbers them.
+    merges: Vec<(u32, u32, u32)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -501,7 +551,13 @@ fn parse(bytes: &[u8], extension: &str, file: &str) -> Result<Sheet, SheetError>
         reason,
     };
     match container {
-        Container::Zip => build_sheet(read_workbook(bytes, container, None, file)?, file),
+        Container::Zip => {
+            let scan = limits::check_zip(bytes).map_err(|r| refused(r, file))?;
+            build_sheet(
+                read_workbook(bytes, container, None, file, Some(&scan))?,
+                file,
+            )
+        }
         Container::Cfb => {
             if bytes
                 .windows(ENCRYPTED_PACKAGE.len())
@@ -511,6 +567,7 @@ fn parse(bytes: &[u8], extension: &str, file: &str) -> Result<Sheet, SheetError>
                     file: file.to_owned(),
                 });
             }
+            limits::check_xls(bytes).map_err(|r| refused(r, file))?;
             // Which code page the text is decoded with. A BIFF8 file (Excel 97 and later)
             // keeps its text as UTF-16, but calamine decodes it with the file's CODEPAGE record,
             // which some writers set to 1252 or 936 — so Unicode first. Old BIFF5 files keep
@@ -518,7 +575,7 @@ fn parse(bytes: &[u8], extension: &str, file: &str) -> Result<Sheet, SheetError>
             // A wrong guess garbles every header, so the first that finds the header wins.
             let mut first_error = None;
             for codepage in [Some(1200), None, Some(936)] {
-                match read_workbook(bytes, container, codepage, file)
+                match read_workbook(bytes, container, codepage, file, None)
                     .and_then(|grid| build_sheet(grid, file))
                 {
                     Err(e @ SheetError::NoHeader { .. }) => {
@@ -552,19 +609,35 @@ fn parse(bytes: &[u8], extension: &str, file: &str) -> Result<Sheet, SheetError>
             if !is_text_extension && head.contains('\0') {
                 return Err(corrupt("文件内容不是表格".to_owned()));
             }
-            let grid = read_delimited(&text, encoding, extension, file).map_err(corrupt)?;
+            let grid =
+                read_delimited(&text, encoding, extension, file).map_err(|r| refused(r, file))?;
             build_sheet(grid, file)
         }
     }
 }
 
+/// Why calamine's read of a workbook gave no grid.
+enum Failure {
+    Calamine(calamine::Error),
+    Refused(Refusal),
+}
+
+impl From<calamine::Error> for Failure {
+    fn from(e: calamine::Error) -> Self {
+        Failure::Calamine(e)
+    }
+}
+
 /// Reads the first worksheet with calamine. A malformed file must never take the app down,
-/// so a panic inside the parser is turned into [`SheetError::Corrupt`].
+/// so a panic inside the parser is turned into [`SheetError::Corrupt`]. Allocation failures
+/// cannot be caught: [`limits`] has checked the file before (`zip_scan` is what it found in
+/// an xlsx), and the sheet's extent is checked again before its grid is built.
 fn read_workbook(
     bytes: &[u8],
     container: Container,
     codepage: Option<u16>,
     file: &str,
+    zip_scan: Option<&limits::Workbook>,
 ) -> Result<Grid, SheetError> {
     let corrupt = |reason: String| SheetError::Corrupt {
         file: file.to_owned(),
@@ -587,13 +660,36 @@ fn read_workbook(
         else {
             return Ok(None);
         };
+        if let (Sheets::Xlsx(_), Some(scan)) = (&workbook, zip_scan) {
+            limits::check_extent(&scan.extent(&name)).map_err(Failure::Refused)?;
+        }
         let range = workbook.worksheet_range(&name)?;
+        let (height, width) = range.get_size();
+        limits::check_size((height as u64, width as u64), "").map_err(Failure::Refused)?;
+        // Merged cells, for giving a merged value to every row of its merge.
+        let merged = match &mut workbook {
+            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).ok(),
+            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).ok(),
+            _ => None,
+        };
+        let merges = merged
+            .unwrap_or_default()
+            .iter()
+            .map(|d| {
+                (
+                    d.start.0.saturating_add(1),
+                    d.end.0.saturating_add(1),
+                    d.start.1,
+                )
+            })
+            .collect();
         let Some((first_row, first_column)) = range.start() else {
             return Ok(Some(Grid {
                 format,
                 encoding: None,
                 sheet_name: name,
                 rows: Vec::new(),
+                merges,
             }));
         };
         let mut rows = Vec::new();
@@ -613,6 +709,7 @@ fn read_workbook(
             encoding: None,
             sheet_name: name,
             rows,
+            merges,
         }))
     }));
     match outcome {
@@ -620,13 +717,14 @@ fn read_workbook(
         Ok(Ok(None)) => Err(SheetError::Empty {
             file: file.to_owned(),
         }),
-        Ok(Err(calamine::Error::Xls(calamine::XlsError::Password)))
-        | Ok(Err(calamine::Error::Ods(calamine::OdsError::Password))) => {
+        Ok(Err(Failure::Calamine(calamine::Error::Xls(calamine::XlsError::Password))))
+        | Ok(Err(Failure::Calamine(calamine::Error::Ods(calamine::OdsError::Password)))) => {
             Err(SheetError::Encrypted {
                 file: file.to_owned(),
             })
         }
-        Ok(Err(e)) => Err(corrupt(e.to_string())),
+        Ok(Err(Failure::Calamine(e))) => Err(corrupt(e.to_string())),
+        Ok(Err(Failure::Refused(r))) => Err(refused(r, file)),
         Err(_) => Err(corrupt("文件结构异常".to_owned())),
     }
 }
@@ -729,12 +827,14 @@ fn guess_delimiter(text: &str, extension: &str) -> u8 {
     }
 }
 
+/// Reads delimited text into rows: at most [`limits::MAX_ROWS`] rows with content and
+/// [`limits::MAX_COLUMNS`] columns up to a row's last non-empty cell.
 fn read_delimited(
     text: &str,
     encoding: &'static str,
     extension: &str,
     file: &str,
-) -> Result<Grid, String> {
+) -> Result<Grid, Refusal> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -747,7 +847,16 @@ fn read_delimited(
     // lines, so those are counted here.
     let mut breaks_in_cells: u64 = 0;
     for record in reader.records() {
-        let record = record.map_err(|e| format!("第{}行无法解析：{e}", rows.len() + 1))?;
+        let record =
+            record.map_err(|e| Refusal::Corrupt(format!("第{}行无法解析：{e}", rows.len() + 1)))?;
+        let width = (0..record.len())
+            .rev()
+            .find(|&i| record.get(i).is_some_and(|c| !clean_cell(c).is_empty()))
+            .map_or(0, |i| i + 1);
+        if width > 0 {
+            // Rows with content so far, this one included.
+            limits::check_size((rows.len() as u64 + 1, width as u64), "")?;
+        }
         let (line, byte) = record.position().map_or((0, 0), |p| (p.line(), p.byte()));
         let blank_lines = usize::try_from(byte)
             .ok()
@@ -763,10 +872,10 @@ fn read_delimited(
             .iter()
             .map(|cell| cell.matches('\n').count() as u64)
             .sum::<u64>();
-        let mut cells: Vec<String> = record.iter().map(clean_cell).collect();
-        while cells.last().is_some_and(String::is_empty) {
-            cells.pop();
+        if width == 0 {
+            continue;
         }
+        let cells: Vec<String> = record.iter().take(width).map(clean_cell).collect();
         rows.push((number, cells));
     }
     Ok(Grid {
@@ -774,6 +883,7 @@ fn read_delimited(
         encoding: Some(encoding),
         sheet_name: file.to_owned(),
         rows,
+        merges: Vec::new(),
     })
 }
 
@@ -909,8 +1019,13 @@ fn combine_header_rows(top: &[String], below: &[String]) -> Vec<HeaderCell> {
         row.get(i).map_or("", String::as_str)
     }
     let width = top.len().max(below.len());
+    // The nearest non-empty upper cell at or left of the column, carried along (one pass).
+    let mut last_top: Option<usize> = None;
     (0..width)
         .map(|i| {
+            if !at(top, i).is_empty() {
+                last_top = Some(i);
+            }
             let sub = at(below, i);
             if sub.is_empty() {
                 let text = at(top, i).to_owned();
@@ -920,9 +1035,7 @@ fn combine_header_rows(top: &[String], below: &[String]) -> Vec<HeaderCell> {
                     other_person: false,
                 };
             }
-            let group = (0..=i)
-                .rev()
-                .find(|&j| !at(top, j).is_empty())
+            let group = last_top
                 .filter(|&j| !at(below, j).is_empty())
                 .map(|j| at(top, j));
             match group {
@@ -959,6 +1072,8 @@ fn column_index(letters: &str) -> Option<u32> {
 }
 
 fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
+    // Linear in the sheet's cells throughout: a row thousands of cells wide costs its width,
+    // never its width squared.
     let rows: Vec<&(u32, Vec<String>)> = grid.rows.iter().filter(|(_, c)| !is_blank(c)).collect();
     if rows.is_empty() {
         return Err(SheetError::Empty {
@@ -998,6 +1113,17 @@ fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
         .chain([header.len()])
         .max()
         .unwrap_or(0);
+    // Which columns hold data, in one pass over the cells.
+    let mut has_data = vec![false; width];
+    for (_, cells) in data_rows {
+        for (i, cell) in cells.iter().enumerate() {
+            if !cell.is_empty()
+                && let Some(slot) = has_data.get_mut(i)
+            {
+                *slot = true;
+            }
+        }
+    }
     // Each column with the text its field is matched by.
     let mut columns: Vec<(Column, &HeaderCell)> = Vec::new();
     let none = HeaderCell {
@@ -1007,11 +1133,8 @@ fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
     };
     for i in 0..width {
         let cell = header.get(i).unwrap_or(&none);
-        let has_data = data_rows
-            .iter()
-            .any(|(_, c)| c.get(i).is_some_and(|v| !v.is_empty()));
         let Ok(index) = u32::try_from(i) else { break };
-        if cell.text.is_empty() && !has_data {
+        if cell.text.is_empty() && !has_data.get(i).copied().unwrap_or(false) {
             continue;
         }
         let column = Column {
@@ -1043,7 +1166,9 @@ fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
     }
     let columns: Vec<Column> = columns.into_iter().map(|(c, _)| c).collect();
 
-    let (rows, skipped) = take_rows(data_rows, &mapping);
+    let (mut rows, skipped) = take_rows(data_rows, &mapping);
+    let header_end = data_rows.first().map_or(u32::MAX, |(n, _)| *n);
+    fill_merged_down(&mut rows, &grid.rows, &grid.merges, header_end);
     Ok(Sheet {
         format: grid.format,
         encoding: grid.encoding.map(str::to_owned),
@@ -1054,6 +1179,49 @@ fn build_sheet(grid: Grid, file: &str) -> Result<Sheet, SheetError> {
         rows,
         skipped,
     })
+}
+
+/// Gives the value of a cell merged down over several rows ("推荐单位" once for five works) to
+/// every work row of the merge whose cell is empty, as the clerk reads the sheet. Only merges
+/// that start at or below the first data row (`data_from`, an Excel row number) count: the
+/// title and a two-row header are merged too, and are no data. Cells merged across columns
+/// keep their value in the first column only, as Excel shows it.
+///
+/// Work: each merge finds its rows by binary search, so it costs the rows it covers.
+fn fill_merged_down(
+    rows: &mut [Row],
+    grid: &[(u32, Vec<String>)],
+    merges: &[(u32, u32, u32)],
+    data_from: u32,
+) {
+    for &(first, last, column) in merges {
+        if first < data_from || last <= first {
+            continue;
+        }
+        let Ok(at) = grid.binary_search_by_key(&first, |(n, _)| *n) else {
+            continue;
+        };
+        let value = grid
+            .get(at)
+            .and_then(|(_, cells)| cells.get(usize::try_from(column).ok()?))
+            .filter(|v| !v.is_empty());
+        let Some(value) = value else { continue };
+        let Ok(col) = usize::try_from(column) else {
+            continue;
+        };
+        let from = rows.partition_point(|r| r.number <= first);
+        let to = rows.partition_point(|r| r.number <= last);
+        for row in rows.get_mut(from..to).unwrap_or_default() {
+            if row.cells.len() <= col {
+                row.cells.resize(col + 1, String::new());
+            }
+            if let Some(cell) = row.cells.get_mut(col)
+                && cell.is_empty()
+            {
+                cell.clone_from(value);
+            }
+        }
+    }
 }
 
 /// Words that start a notes or footer line below the table.
@@ -1582,5 +1750,7 @@ fn mark_duplicates(plans: &mut [RowPlan]) {
     }
 }
 
+#[cfg(test)]
+mod bounds_tests;
 #[cfg(test)]
 mod tests;
