@@ -11,10 +11,13 @@
 //! Everything else is an error the UI turns into a card: [`ThumbError::Unsupported`] for what
 //! has no picture or no decoder here (audio, HEVC, Matroska, …), [`ThumbError::Corrupt`] for a
 //! damaged file. No input panics; memory is bounded by the file's length for what is read and
-//! by fixed caps for what is decoded.
+//! by fixed caps for what is decoded: a photo over 128 MB or (by its header) 150 megapixels is
+//! refused before decoding, and is decoded from the file through a buffer under `image`'s
+//! `Limits`; a video's sample tables are never walked over a count the file only claims, and
+//! the decoder gets at most 30 samples, 256 MB and 20 seconds.
 
 use std::fs::File;
-use std::io::{self, BufReader, Cursor};
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use image::imageops::FilterType;
@@ -34,6 +37,12 @@ pub const MAX_SIDE_LIMIT: u32 = 4096;
 const JPEG_QUALITY: u8 = 80;
 /// The most memory a photo decoder may take (a 100-megapixel RGB photo needs 300 MB).
 const MAX_PHOTO_ALLOC: u64 = 512 * 1024 * 1024;
+/// The largest photo file decoded (a 100-megapixel JPEG is about 40 MB, a PNG scan more).
+const MAX_PHOTO_BYTES: u64 = 128 * 1024 * 1024;
+/// The most pixels a photo may have, by its header, before the decoder is started.
+const MAX_PHOTO_PIXELS: u64 = 150_000_000;
+/// Where EXIF is looked for: the start of the file (JPEG APP1, PNG eXIf before IDAT).
+const EXIF_PREFIX_BYTES: u64 = 1024 * 1024;
 
 /// A thumbnail: a JPEG of at most `max_side` pixels on its longer side, upright and with the
 /// picture's displayed proportions.
@@ -131,12 +140,36 @@ fn photo(
     format: ImageFormat,
     max_side: u32,
 ) -> Result<Thumbnail, ThumbError> {
-    // The whole file is needed to decode it; this is the only allocation that follows the file.
-    let bytes = std::fs::read(path)?;
-    let orientation = exif_orientation(&bytes);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes.as_slice()), format);
+    // Refused before anything is read or allocated: a file or a picture (as its header says)
+    // larger than any photo a clerk catalogs.
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_PHOTO_BYTES {
+        return Err(unsupported(format!(
+            "照片文件太大（{} MB，最大 {} MB），无法生成缩略图",
+            len.div_ceil(1024 * 1024),
+            MAX_PHOTO_BYTES / (1024 * 1024)
+        )));
+    }
+    if let (Some(w), Some(h)) = (facts.width, facts.height)
+        && u64::from(w) * u64::from(h) > MAX_PHOTO_PIXELS
+    {
+        return Err(unsupported(format!(
+            "照片太大（{}），无法生成缩略图",
+            size_text(facts.width, facts.height)
+        )));
+    }
+    let mut prefix = Vec::new();
+    (&file).take(EXIF_PREFIX_BYTES).read_to_end(&mut prefix)?;
+    let orientation = exif_orientation(&prefix);
+    // Decoded from the file through a buffer, under the decoder's own limits.
+    let mut file = BufReader::with_capacity(64 * 1024, file);
+    file.seek(SeekFrom::Start(0))?;
+    let mut reader = ImageReader::with_format(file, format);
     let mut limits = Limits::default();
     limits.max_alloc = Some(MAX_PHOTO_ALLOC);
+    limits.max_image_width = Some(65_535);
+    limits.max_image_height = Some(65_535);
     reader.limits(limits);
     let picture = reader.decode().map_err(|e| match e {
         ImageError::Limits(_) => unsupported(format!(

@@ -19,6 +19,10 @@ use super::{ThumbError, corrupt, unsupported};
 const START_CODE: [u8; 4] = [0, 0, 0, 1];
 /// The largest sample read (an intra frame of 4K at 400 Mbit/s is about 2 MB).
 const MAX_SAMPLE_BYTES: u64 = 64 * 1024 * 1024;
+/// All samples read and handed to the decoder together (a few keyframes of a 4K clip).
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// How long the decoder may try for one thumbnail.
+const MAX_DECODE_TIME: std::time::Duration = std::time::Duration::from_secs(20);
 /// The largest picture converted (8K UHD is 33.2 megapixels).
 const MAX_PIXELS: usize = 36_000_000;
 /// H.264 profiles OpenH264 cannot decode: High 10, High 4:2:2, High 4:4:4, CAVLC 4:4:4.
@@ -47,6 +51,10 @@ pub(super) fn first_frame<R: Read + Seek>(
     }
     let mut decoder =
         Decoder::new().map_err(|_| unsupported("视频解码器无法启动，无法生成缩略图"))?;
+    // At most MAX_SAMPLES samples, MAX_DECODE_BYTES of them and MAX_DECODE_TIME: a file whose
+    // samples decode to nothing cannot keep the decoder busy.
+    let started = std::time::Instant::now();
+    let mut fed = 0u64;
     for (i, sample) in track.samples.iter().enumerate() {
         let in_file = sample
             .offset
@@ -56,6 +64,10 @@ pub(super) fn first_frame<R: Read + Seek>(
             if i == 0 {
                 return Err(corrupt(FIRST_FRAME_MISSING));
             }
+            break;
+        }
+        fed = fed.saturating_add(sample.size);
+        if i > 0 && (fed > MAX_DECODE_BYTES || started.elapsed() > MAX_DECODE_TIME) {
             break;
         }
         let data = read_vec(r, sample.offset, sample.size, len)?;

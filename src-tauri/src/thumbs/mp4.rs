@@ -258,6 +258,24 @@ impl Tables<'_> {
         }
     }
 
+    /// The summed sizes of samples `from..to` (1-based): one product for a uniform size, else
+    /// a sum over the table's own entries. Never a loop over a count the file merely claims
+    /// (a chunk may say it holds four billion samples).
+    fn sizes_between(&self, from: u64, to: u64) -> Option<u64> {
+        if to <= from {
+            return Some(0);
+        }
+        match &self.stsz.samples {
+            StszSamples::Identical { count, size } => (from >= 1 && to - 1 <= u64::from(*count))
+                .then(|| (to - from).checked_mul(u64::from(*size)))?,
+            StszSamples::Different { sizes } => {
+                let from = usize::try_from(from.checked_sub(1)?).ok()?;
+                let to = usize::try_from(to - 1).ok()?;
+                Some(sizes.get(from..to)?.iter().map(|s| u64::from(*s)).sum())
+            }
+        }
+    }
+
     /// Sample `n` (1-based): its chunk from `stsc`, the chunk's offset, plus the sizes of the
     /// samples before it in that chunk.
     fn locate(&self, n: u64) -> Option<Sample> {
@@ -279,10 +297,8 @@ impl Tables<'_> {
                 let index = n - first_sample;
                 let chunk = first_chunk + index / per_chunk; // 1-based
                 let first_in_chunk = n - index % per_chunk;
-                let mut offset = *self.chunks.get(usize::try_from(chunk - 1).ok()?)?;
-                for before in first_in_chunk..n {
-                    offset = offset.checked_add(self.size(before)?)?;
-                }
+                let offset = *self.chunks.get(usize::try_from(chunk - 1).ok()?)?;
+                let offset = offset.checked_add(self.sizes_between(first_in_chunk, n)?)?;
                 return Some(Sample { offset, size });
             }
             first_sample = first_sample.checked_add(run)?;

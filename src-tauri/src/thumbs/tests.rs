@@ -629,3 +629,109 @@ fn damaged_videos_and_photos_never_panic() {
     }
     assert!(ok > 0 && failed > 0, "{ok} thumbnails, {failed} errors");
 }
+
+// --- Bounded by the file, not by what it claims --------------------------------------------
+
+/// The body (start, end) of the box at `path` below the top level, first match at each level.
+fn box_body(data: &[u8], path: &[&[u8; 4]]) -> Option<(usize, usize)> {
+    let (mut start, mut end) = (0usize, data.len());
+    for kind in path {
+        let mut pos = start;
+        let mut found = None;
+        while pos + 8 <= end {
+            let size = u32::from_be_bytes(data[pos..pos + 4].try_into().unwrap()) as usize;
+            if size < 8 || pos + size > end {
+                break;
+            }
+            if &data[pos + 4..pos + 8] == *kind {
+                found = Some((pos + 8, pos + size));
+                break;
+            }
+            pos += size;
+        }
+        (start, end) = found?;
+    }
+    Some((start, end))
+}
+
+/// Runs `thumbnail` on another thread and gives up after `limit`: a loop over a claimed count
+/// shows as a timeout, not as a test run that never ends.
+fn thumbnail_within(path: &Path, limit: std::time::Duration) -> Result<Thumbnail, ThumbError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(thumbnail(&owned, 320));
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("{} took over {limit:?}", path.display()))
+}
+
+#[test]
+fn a_chunk_claiming_four_billion_samples_is_not_walked_sample_by_sample() {
+    // A real video whose tables are rewritten in place: every sample 1 byte, u32::MAX of
+    // them, all in the first chunk, the first keyframe the 4 294 967 264th. Finding where that
+    // sample starts used to add up the sizes of the samples before it, one by one, for each
+    // of 30 samples: about 10^11 steps.
+    let dir = Dir::new();
+    let path = h264(
+        &dir,
+        "tables.mp4",
+        "color=c=red:s=320x240:d=1",
+        &["-movflags", "+faststart"],
+    );
+    let mut data = std::fs::read(&path).unwrap();
+    let stbl: &[&[u8; 4]] = &[b"moov", b"trak", b"mdia", b"minf", b"stbl"];
+    let at = |data: &[u8], leaf: &[u8; 4]| {
+        let mut p = stbl.to_vec();
+        p.push(leaf);
+        box_body(data, &p)
+            .unwrap_or_else(|| panic!("no {}", String::from_utf8_lossy(leaf)))
+            .0
+    };
+    let stsz = at(&data, b"stsz");
+    data[stsz + 4..stsz + 8].copy_from_slice(&1u32.to_be_bytes());
+    data[stsz + 8..stsz + 12].copy_from_slice(&u32::MAX.to_be_bytes());
+    let stsc = at(&data, b"stsc");
+    data[stsc + 4..stsc + 8].copy_from_slice(&1u32.to_be_bytes());
+    data[stsc + 8..stsc + 12].copy_from_slice(&1u32.to_be_bytes());
+    data[stsc + 12..stsc + 16].copy_from_slice(&u32::MAX.to_be_bytes());
+    let stss = at(&data, b"stss");
+    data[stss + 8..stss + 12].copy_from_slice(&(u32::MAX - 31).to_be_bytes());
+    std::fs::write(&path, &data).unwrap();
+
+    let e = thumbnail_within(&path, std::time::Duration::from_secs(20)).unwrap_err();
+    assert_eq!(e.code(), "thumb.corrupt", "{e}");
+}
+
+#[test]
+fn a_photo_file_over_the_size_limit_is_refused_unread() {
+    // A real JPEG at the front of a 200 MB (sparse) file: decodable, but never read whole.
+    let dir = Dir::new();
+    let jpeg = quadrant_jpeg(&dir);
+    let path = dir.path("巨大.jpg");
+    std::fs::write(&path, &jpeg).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(200 * 1024 * 1024).unwrap();
+    let e = thumbnail_within(&path, std::time::Duration::from_secs(20)).unwrap_err();
+    assert_eq!(e.code(), "thumb.unsupported", "{e}");
+    assert!(e.to_string().contains("照片文件太大"), "{e}");
+}
+
+#[test]
+fn a_photo_whose_header_claims_gigapixels_is_refused_before_decoding() {
+    // A PNG header of 60 000 × 60 000 and nothing behind it.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = 60_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&60_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(b"IHDR");
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&[0, 0, 0, 0]); // CRC, unchecked here
+    let dir = Dir::new();
+    let path = dir.path("巨幅.png");
+    std::fs::write(&path, &png).unwrap();
+    let e = thumbnail_within(&path, std::time::Duration::from_secs(20)).unwrap_err();
+    assert_eq!(e.code(), "thumb.unsupported", "{e}");
+    assert!(e.to_string().contains("照片太大"), "{e}");
+}
