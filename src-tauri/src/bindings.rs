@@ -54,6 +54,7 @@ fn export_all(dir: &Path) {
     one::<crate::library::RestoreReport>(dir);
     one::<crate::library::UnlistedFile>(dir);
     one::<crate::library::trash::TrashItem>(dir);
+    one::<crate::library::DoctorReport>(dir);
     one::<crate::api::PrintRequest>(dir);
     one::<crate::api::PrintReport>(dir);
     one::<crate::api::PrintPreview>(dir);

@@ -12,6 +12,7 @@ mod backup;
 mod batches;
 mod bulk;
 mod deadlines;
+mod doctor;
 mod entries;
 mod export;
 mod import;
@@ -44,6 +45,7 @@ pub use backup::{
     list as backups_in, restore_missing_catalog,
 };
 pub use bulk::BulkChange;
+pub use doctor::{DoctorFinding, DoctorReport, DoctorSeverity};
 pub use entries::{Entry, EntryFile, EntryFilter, EntrySort};
 pub use import::{
     ImportItem, ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate,

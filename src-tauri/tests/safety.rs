@@ -421,3 +421,93 @@ fn a_changed_host_asks_for_the_secret_again_and_a_port_change_keeps_it() {
     // Another host: the 授权码 is not handed to it.
     assert_eq!(set("mail.elsewhere.test", "465", None)["has_secret"], false);
 }
+
+fn codes(report: &serde_json::Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn doctor_finds_damaged_missing_linked_and_unlisted_files_and_repairs_only_by_putting_back() {
+    let r = Run::new();
+    r.init();
+    let a = add(&r, "甲.mp3", b"work a, whole");
+    let b = add(&r, "乙.mp3", b"work b, whole");
+    let c = add(&r, "丙.mp3", b"work c, whole");
+    r.cli(&["backup", "create"]).ok();
+    let clean = r.cli(&["doctor", "--full", "--json"]).ok().json();
+    assert_eq!(clean["integrity"], "ok");
+    assert_eq!(clean["files_checked"], 3);
+    assert_eq!(codes(&clean), Vec::<String>::new(), "{clean}");
+
+    // A: one byte more (a bad copy); B: the same size, other bytes (bit rot); C: gone to the
+    // trash by hand.
+    let mut bytes = std::fs::read(stored(&r, &a)).expect("a");
+    bytes.push(b'!');
+    std::fs::write(stored(&r, &a), bytes).expect("grow a");
+    std::fs::write(stored(&r, &b), b"work b, WHOLE").expect("rot b");
+    let c_rel = c["files"][0]["stored_path"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let trashed = r.library().join("trash/2026-01-01").join(&c_rel);
+    std::fs::create_dir_all(trashed.parent().expect("dir")).expect("mkdir");
+    std::fs::rename(stored(&r, &c), &trashed).expect("to the trash");
+    // And what the store should not hold: a foreign file, an unlisted one, a link.
+    std::fs::write(r.library().join("files/readme.txt"), b"?").expect("foreign");
+    let unlisted = format!("files/dd/{}.mp4", "d".repeat(64));
+    std::fs::create_dir_all(r.library().join("files/dd")).expect("mkdir");
+    std::fs::write(r.library().join(&unlisted), b"a work").expect("unlisted");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc", r.library().join("files/ee")).expect("link");
+
+    let quick = r.cli(&["doctor", "--json"]);
+    assert_eq!(quick.code, 1, "{}", quick.explain());
+    let quick = quick.json();
+    let found = codes(&quick);
+    for code in [
+        "doctor.size",
+        "doctor.missing",
+        "doctor.foreign",
+        "doctor.unlisted",
+    ] {
+        assert!(found.iter().any(|c| c == code), "{code} not in {quick}");
+    }
+    #[cfg(unix)]
+    assert!(found.iter().any(|c| c == "doctor.link"), "{quick}");
+    assert!(
+        !found.iter().any(|c| c == "doctor.damaged"),
+        "quick mode hashed: {quick}"
+    );
+    let full = r.cli(&["doctor", "--full", "--json"]).json();
+    assert!(codes(&full).iter().any(|c| c == "doctor.damaged"), "{full}");
+    let text = r.cli(&["doctor"]);
+    assert!(
+        text.stdout.contains("处理：") && text.stdout.contains("回收站"),
+        "{}",
+        text.explain()
+    );
+
+    // The repair puts C back, and deletes nothing.
+    let repaired = r.cli(&["doctor", "--repair", "--json"]).json();
+    let missing = repaired["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["code"] == "doctor.missing")
+        .cloned()
+        .expect("missing");
+    assert_eq!(missing["repaired"], true, "{repaired}");
+    assert!(stored(&r, &c).is_file());
+    assert!(r.library().join(&unlisted).is_file());
+    assert!(r.library().join("files/readme.txt").is_file());
+    #[cfg(unix)]
+    assert!(
+        std::fs::symlink_metadata(r.library().join("files/ee")).is_ok(),
+        "the link was removed"
+    );
+}

@@ -57,6 +57,11 @@ impl Session {
         Ok(self.library_mut()?.pause_outbox()?)
     }
 
+    /// 资料库体检 (see [`Library::doctor`]).
+    pub fn doctor(&self, full: bool, repair: bool) -> Result<library::DoctorReport, ApiError> {
+        Ok(self.library()?.doctor(full, repair)?)
+    }
+
     pub fn trash(&self) -> Result<Vec<TrashItem>, ApiError> {
         Ok(library::trash::list(self.library()?.root()))
     }

@@ -111,6 +111,15 @@ enum Command {
     /// 资料库的回收站：列出、放回
     #[command(subcommand)]
     Trash(safety::TrashCommand),
+    /// 资料库体检：目录完整性、每个作品文件、批次与发件箱的文件、链接与未编目文件
+    Doctor {
+        /// 同时核对每个文件的校验值（SHA-256，较慢）
+        #[arg(long)]
+        full: bool,
+        /// 修复能修复的问题（只会放回，不会删除任何文件）
+        #[arg(long)]
+        repair: bool,
+    },
     /// 按活动规则检查作品文件（不需要资料库）
     Check(CheckArgs),
     /// 只读取文件的实际信息（格式、时长、分辨率等），并报告读取了多少字节
@@ -483,6 +492,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Backup(c) => safety::backup_command(&cli, c)?,
         Command::Files(c) => safety::files_command(&cli, c)?,
         Command::Trash(c) => safety::trash_command(&cli, c)?,
+        Command::Doctor { full, repair } => return safety::doctor_command(&cli, *full, *repair),
         Command::Check(a) => return check_command(&cli, a),
         Command::Probe { files } => probe_command(&cli, files)?,
         Command::Entry(e) => entry_command(&cli, e)?,

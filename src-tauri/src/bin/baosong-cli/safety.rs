@@ -232,3 +232,47 @@ pub fn trash_command(cli: &Cli, c: &TrashCommand) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// `doctor`: exit 1 when something needs doing (an error finding not repaired).
+pub fn doctor_command(cli: &Cli, full: bool, repair: bool) -> Result<(), Failure> {
+    let session = open_session(cli)?;
+    let report = session.doctor(full, repair)?;
+    if cli.json {
+        print_json(&report);
+    } else {
+        println!(
+            "资料库体检：目录{}，检查了 {} 个文件{}。",
+            if report.integrity == "ok" {
+                "完好"
+            } else {
+                "已损坏"
+            },
+            report.files_checked,
+            if report.full {
+                "（含校验值）"
+            } else {
+                ""
+            }
+        );
+        if report.findings.is_empty() {
+            println!("没有发现问题。");
+        }
+        for f in &report.findings {
+            let mark = match f.severity {
+                library::DoctorSeverity::Error => "问题",
+                library::DoctorSeverity::Warning => "提醒",
+            };
+            let done = if f.repaired { "（已修复）" } else { "" };
+            println!("[{mark}]{done} {}\n    处理：{}", f.message, f.action);
+        }
+    }
+    let errors = report.errors();
+    if errors > 0 {
+        return Err(Failure {
+            message: format!("体检发现 {errors} 个需要处理的问题（见上）。"),
+            code: "doctor.findings".into(),
+            exit: 1,
+        });
+    }
+    Ok(())
+}
