@@ -2,6 +2,7 @@
 //! [`baosong::api::Session`], the same services the CLI uses.
 
 mod commands;
+mod safety;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -79,6 +80,15 @@ pub fn run() {
             commands::test_account,
             commands::send_batch,
             commands::list_outbox,
+            safety::list_backups,
+            safety::create_backup,
+            safety::restore_backup,
+            safety::unlisted_files,
+            safety::adopt_unlisted,
+            safety::trash_unlisted,
+            safety::run_doctor,
+            safety::backups_in,
+            safety::restore_missing_catalog,
             commands::outbox_hold,
             commands::set_outbox_paused,
             commands::flush_outbox,

@@ -92,7 +92,7 @@ pub enum LibraryError {
     #[error("“{0}”中已经有一个资料库，请直接打开它。")]
     AlreadyExists(PathBuf),
     #[error(
-        "“{0}”中有作品文件或备份，但找不到目录文件 catalog.sqlite（可能被误删、被杀毒软件隔离或被同步软件改名）。为保护这些作品，不能在此新建资料库。请从备份恢复目录（设置 → 备份与恢复，或 baosong-cli backup list / backup restore），找回 catalog.sqlite 放回此文件夹，或选择另一个空文件夹新建。"
+        "“{0}”中有作品文件或备份，但找不到目录文件 catalog.sqlite（可能被误删、被杀毒软件隔离或被同步软件改名）。为保护这些作品，不能在此新建资料库。请从备份找回目录（窗口中“备份与恢复”，或 baosong-cli backup list / backup restore），找回 catalog.sqlite 放回此文件夹，或选择另一个空文件夹新建。"
     )]
     StoreWithoutCatalog(PathBuf),
     #[error(

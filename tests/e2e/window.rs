@@ -1613,3 +1613,108 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
     );
     Ok(())
 }
+
+/// 备份与恢复 in the window: a backup is restored with one confirmation, the work added after it
+/// is offered as a 未编目文件 and catalogued again, the 体检 runs; then the catalog is lost, and
+/// opening the folder offers its backups instead of 新建 over the works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_a_backup_catalogue_unlisted_files_and_find_a_lost_catalog() -> Res {
+    let sandbox = Sandbox::new();
+    let home = sandbox.path("home");
+    let library = home.join("南澳资料库");
+    let lib = library.as_path();
+    cli(
+        lib,
+        &[
+            "init",
+            "--office",
+            "南澳县总工会",
+            "--unit-type",
+            "county-or-zone",
+        ],
+    );
+    let add = |file: &Path, title: &str| {
+        cli(
+            lib,
+            &[
+                "entry",
+                "add",
+                file.to_str().unwrap_or_default(),
+                "--category",
+                "recitation",
+                "--title",
+                title,
+                "--author",
+                "林晓",
+            ],
+        )
+    };
+    add(&tone(&home, "海.mp3", 440), "海的诵读");
+    cli(lib, &["backup", "create"]);
+    let later = add(&tone(&home, "岛.mp3", 550), "岛的诵读");
+    let later_file = library.join(
+        later["files"][0]["stored_path"]
+            .as_str()
+            .unwrap_or_default(),
+    );
+
+    {
+        let driver = Driver::start_with(&sandbox, &[("BAOSONG_LIBRARY", lib)]);
+        let w = clerk(&driver, "07-safety").await?;
+        w.el("dashboard").await?;
+        w.click("open-safety").await?;
+        w.el("backup-table").await?;
+        w.see("手动").await?;
+        w.shot("backups").await;
+        // The newest backup (the clerk's, with one work) first.
+        w.click("backup-restore").await?;
+        w.see("恢复前会自动备份现在的目录").await?;
+        w.shot("restore-confirm").await;
+        w.click_text("恢复").await?;
+        w.see("有 1 个作品文件未登记").await?;
+        assert!(later_file.is_file(), "a restore deleted a stored work");
+        w.el("unlisted-table").await?;
+        w.see("岛.mp3").await?;
+        w.shot("unlisted").await;
+        let checkbox =
+            w.c.wait()
+                .at_most(WAIT)
+                .for_element(Locator::Css(
+                    "[data-testid=\"unlisted-table\"] .el-table__body .el-checkbox",
+                ))
+                .await?;
+        checkbox.click().await?;
+        w.choose("unlisted-category", "网络正能量诵读作品").await?;
+        w.click("unlisted-adopt").await?;
+        w.see("已重新登记 1 件作品").await?;
+        w.see("没有未编目文件").await?;
+        w.click_text("体检").await?;
+        w.click("doctor-run").await?;
+        w.see("没有发现问题").await?;
+        w.shot("doctor").await;
+        let entries = cli(lib, &["entry", "list"]);
+        assert_eq!(entries.as_array().map(Vec::len), Some(2), "{entries}");
+    }
+
+    // The catalog is lost (an antivirus quarantined it): the folder is never set up anew; its
+    // backups are offered, and one brings the works back.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(library.join(format!("catalog.sqlite{suffix}")));
+    }
+    let driver = Driver::start(&sandbox);
+    let w = clerk(&driver, "07-safety").await?;
+    w.el("setup").await?;
+    w.click_text("打开已有资料库").await?;
+    w.fill("open-path", &library.display().to_string()).await?;
+    w.click_text("打开").await?;
+    w.el("lost-catalog").await?;
+    w.see("不能在此新建资料库").await?;
+    w.el("lost-backups").await?;
+    w.shot("lost-catalog").await;
+    w.click("lost-restore").await?;
+    w.el("dashboard").await?;
+    assert!(library.join("catalog.sqlite").is_file());
+    assert!(later_file.is_file());
+    w.shot("lost-catalog-found").await;
+    Ok(())
+}

@@ -36,6 +36,11 @@ import type { AccountView } from "./bindings/AccountView";
 import type { FlushReport } from "./bindings/FlushReport";
 import type { OutboxMessage } from "./bindings/OutboxMessage";
 import type { OutboxHold } from "./bindings/OutboxHold";
+import type { BackupInfo } from "./bindings/BackupInfo";
+import type { RestoreReport } from "./bindings/RestoreReport";
+import type { UnlistedFile } from "./bindings/UnlistedFile";
+import type { DoctorReport } from "./bindings/DoctorReport";
+import type { ImportItem } from "./bindings/ImportItem";
 import type { Resolution } from "./bindings/Resolution";
 import type { SendProgress } from "./bindings/SendProgress";
 import type { SendReport } from "./bindings/SendReport";
@@ -44,6 +49,7 @@ import type { PrintReport } from "./bindings/PrintReport";
 import type { PrintPreview } from "./bindings/PrintPreview";
 
 export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
+export type { BackupInfo, DoctorReport, RestoreReport, UnlistedFile };
 export type { AccountInput, AccountView, FlushReport, OutboxHold, OutboxMessage, Resolution, SendProgress, SendReport };
 export type { PrintPreview, PrintReport, PrintRequest };
 export type { Batch, BatchCreated, BatchPlan, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
@@ -141,6 +147,17 @@ export const api = {
     return call<SendReport>("send_batch", { job, id, onProgress: channel });
   },
   listOutbox: () => call<OutboxMessage[]>("list_outbox"),
+  listBackups: () => call<BackupInfo[]>("list_backups"),
+  /** 立即备份, optionally also copied to a second folder (a stick). */
+  createBackup: (copyTo: string | null) => call<BackupInfo>("create_backup", { copyTo }),
+  restoreBackup: (id: string) => call<RestoreReport>("restore_backup", { id }),
+  unlistedFiles: () => call<UnlistedFile[]>("unlisted_files"),
+  adoptUnlisted: (paths: string[], category: string) => call<ImportItem[]>("adopt_unlisted", { paths, category }),
+  trashUnlisted: (paths: string[]) => call<number>("trash_unlisted", { paths }),
+  runDoctor: (full: boolean, repair: boolean) => call<DoctorReport>("run_doctor", { full, repair }),
+  /** The backups of a folder whose catalog is missing (nothing is open then). */
+  backupsIn: (path: string) => call<BackupInfo[]>("backups_in", { path }),
+  restoreMissingCatalog: (path: string, id: string) => call<LibraryInfo>("restore_missing_catalog", { path, id }),
   /** Why the outbox does not send by itself (opened elsewhere, or paused); null when it does. */
   outboxHold: () => call<OutboxHold | null>("outbox_hold"),
   /** 继续发送 (false) or 暂停自动发送 (true). */
@@ -231,6 +248,14 @@ export function fieldErrors(e: ApiError): Record<string, string> {
   for (const f of e.fields) out[f.field] ??= f.message;
   return out;
 }
+
+/** Why a backup was made, as the 备份与恢复 list says it. */
+export const backupKindLabels: Record<BackupInfo["kind"], string> = {
+  daily: "每日自动",
+  manual: "手动",
+  "before-migration": "升级前",
+  "before-restore": "恢复前",
+};
 
 export function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

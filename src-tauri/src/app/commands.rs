@@ -38,7 +38,7 @@ fn internal(message: impl Into<String>) -> ApiError {
 }
 
 /// Runs `f` with the session on a blocking thread.
-async fn with_session<T, F>(state: State<'_, SharedSession>, f: F) -> Result<T>
+pub(super) async fn with_session<T, F>(state: State<'_, SharedSession>, f: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut Session) -> Result<T> + Send + 'static,
