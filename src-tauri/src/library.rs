@@ -18,6 +18,7 @@ mod export;
 mod import;
 mod mailbox;
 mod office;
+mod opening;
 mod outbox;
 mod outbox_hold;
 pub mod recent;
@@ -52,6 +53,7 @@ pub use import::{
     collect_files, human_size,
 };
 pub use office::{Office, OfficeInput};
+pub use opening::{Openable, open_extension};
 pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};
 pub use outbox_hold::OutboxHold;
 pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};

@@ -511,3 +511,66 @@ fn doctor_finds_damaged_missing_linked_and_unlisted_files_and_repairs_only_by_pu
         "the link was removed"
     );
 }
+
+#[test]
+fn only_known_media_is_handed_to_the_system_and_always_under_its_own_extension() {
+    use baosong::library::{Actor, Library, Openable};
+    let r = Run::new();
+    r.init();
+    let dir = Path::new(&lib(&r)).parent().expect("tmp").to_path_buf();
+    let tone = support::ffmpeg(
+        &dir,
+        "朗诵.mp3",
+        &["-f", "lavfi", "-i", "sine=frequency=440:duration=1"],
+    );
+    let disguised = dir.join("作品.mp3.exe");
+    std::fs::copy(&tone, &disguised).expect("copy");
+    let program = r.file(
+        "作品.mp4",
+        b"MZ\x90\x00 this is a Windows program, not a video",
+    );
+    let ids: Vec<i64> = [&tone, &disguised, &program]
+        .iter()
+        .map(|f| add_path(&r, f)["files"][0]["id"].as_i64().expect("file id"))
+        .collect();
+    let library = Library::open(&r.library(), Actor::Cli).expect("open");
+    match library.openable(ids[0]).expect("mp3") {
+        Openable::File(p) => assert_eq!(p.extension().and_then(|e| e.to_str()), Some("mp3")),
+        other => panic!("{other:?}"),
+    }
+    // Stored as ….exe (its name's extension); opened only as what it is.
+    match library.openable(ids[1]).expect("disguised") {
+        Openable::File(p) => {
+            assert_eq!(p.extension().and_then(|e| e.to_str()), Some("mp3"), "{p:?}");
+            assert!(p.starts_with(r.library().join("opened")));
+            assert_eq!(
+                std::fs::read(&p).expect("read"),
+                std::fs::read(&tone).expect("tone")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Not media at all: its folder is shown, the file is never handed over.
+    match library.openable(ids[2]).expect("program") {
+        Openable::Folder(p) => assert!(p.is_dir(), "{p:?}"),
+        other => panic!("a program would be run: {other:?}"),
+    }
+}
+
+/// Adds the file at `f` as a recitation, by the CLI.
+fn add_path(r: &Run, f: &Path) -> serde_json::Value {
+    r.cli(&[
+        "entry",
+        "add",
+        f.to_str().unwrap_or_default(),
+        "--category",
+        "recitation",
+        "--title",
+        "作品",
+        "--author",
+        "林晓",
+        "--json",
+    ])
+    .ok()
+    .json()
+}

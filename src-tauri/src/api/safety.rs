@@ -62,6 +62,11 @@ impl Session {
         Ok(self.library()?.doctor(full, repair)?)
     }
 
+    /// How a stored file may be handed to the system (用系统程序打开).
+    pub fn openable(&self, file_id: i64) -> Result<library::Openable, ApiError> {
+        Ok(self.library()?.openable(file_id)?)
+    }
+
     pub fn trash(&self) -> Result<Vec<TrashItem>, ApiError> {
         Ok(library::trash::list(self.library()?.root()))
     }

@@ -348,10 +348,13 @@ pub async fn media_path(
     Ok(stored.display().to_string())
 }
 
-/// Opens a stored file in the system's own player or viewer.
+/// Opens a stored file in the system's own player or viewer — only a known media kind, under
+/// its kind's extension; anything else is shown in its folder (see `library::Openable`).
 #[tauri::command]
 pub async fn open_file(state: State<'_, SharedSession>, file_id: i64) -> Result<()> {
-    let (_, _, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
+    let stored = match with_session(state, move |s| s.openable(file_id)).await? {
+        baosong::library::Openable::File(p) | baosong::library::Openable::Folder(p) => p,
+    };
     open::that_detached(&stored).map_err(|e| ApiError {
         code: "file.open".into(),
         message: format!(
