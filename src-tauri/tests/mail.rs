@@ -1034,3 +1034,88 @@ fn a_library_copied_to_another_folder_holds_its_outbox_until_resumed() {
         paused.explain()
     );
 }
+
+/// Runs a mail command for at most `limit`; `None` when it had to be killed.
+fn mail_bounded(r: &Run, args: &[&str], limit: Duration) -> Option<support::Result> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baosong-cli"));
+    cmd.args(args)
+        .current_dir(r.dir.path())
+        .env("BAOSONG_CONFIG_DIR", r.dir.path().join("config"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env(r) {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    let t = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            let out = child.wait_with_output().expect("output");
+            return Some(support::Result {
+                code: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                what: format!("baosong-cli {}", args.join(" ")),
+            });
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Opens the catalog behind the library's back, as a test's fault injector.
+fn catalog(r: &Run) -> rusqlite::Connection {
+    rusqlite::Connection::open(r.library().join("catalog.sqlite")).expect("catalog")
+}
+
+#[test]
+fn a_catalog_error_while_taking_a_message_stops_the_round_without_a_login_storm() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "gate", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    // The catalog refuses the compare-and-set that takes a message (a disk error, a damaged
+    // page …): that is not "another sender has it".
+    catalog(&r)
+        .execute_batch(
+            "CREATE TRIGGER refuse_take BEFORE UPDATE OF state ON outbox
+             WHEN NEW.state = 'sending'
+             BEGIN SELECT RAISE(ABORT, 'simulated disk error'); END;",
+        )
+        .expect("trigger");
+    let out = mail_bounded(
+        &r,
+        &["send", &batch["id"].to_string(), "--json"],
+        Duration::from_secs(20),
+    )
+    .expect("the round stops by itself instead of logging in again and again");
+    assert_eq!(out.code, 1, "{}", out.explain());
+    assert!(out.stderr.contains("library.sqlite"), "{}", out.explain());
+    assert!(out.stderr.contains("资料库数据库出错"), "{}", out.explain());
+    assert_eq!(server.logins(), 1, "one login, no storm");
+    assert!(server.arrived(&r.dir.path().join("a")).is_empty());
+    let outbox = mail(&r, &["outbox", "--json"]).ok().json();
+    assert!(
+        outbox
+            .as_array()
+            .expect("outbox")
+            .iter()
+            .all(|m| m["state"] == "queued"),
+        "{outbox}"
+    );
+    // The disk mended: the next round sends.
+    catalog(&r)
+        .execute_batch("DROP TRIGGER refuse_take")
+        .expect("drop");
+    mail(&r, &["outbox", "flush"]).ok();
+    assert_every_file_once(
+        &batch,
+        &server.arrived(&r.dir.path().join("b")),
+        r.dir.path(),
+    );
+}

@@ -17,7 +17,7 @@ use ts_rs::TS;
 
 use super::account::Account;
 use super::secret::SecretStore;
-use super::transport::{self, Outcome};
+use super::transport::{self, Gate, Outcome};
 use super::{compose, message};
 use crate::batch::parts::{self, PlanOptions};
 use crate::batch::plan::Content;
@@ -397,9 +397,19 @@ pub fn flush(
         state.phase = "发送".into();
         progress(&state);
         let id = m.id;
+        // Only a lost compare-and-set means another sender has it; a catalog that cannot
+        // answer (busy, locked, a disk error) stops the round, so no login follows another.
+        let mut gate_error = None;
         let outcome = {
             let lib_ref = &mut *lib;
-            let mut before_data = || lib_ref.take_message(id).unwrap_or(false);
+            let mut before_data = || match lib_ref.take_message(id) {
+                Ok(true) => Gate::Go,
+                Ok(false) => Gate::Taken,
+                Err(e) => {
+                    gate_error = Some(e);
+                    Gate::Stop
+                }
+            };
             let total = state.bytes_total;
             let mut on_bytes = |done: u64| {
                 progress(&SendProgress {
@@ -411,6 +421,13 @@ pub fn flush(
             session.send(&from, &to, &bytes, &mut before_data, &mut on_bytes)
         };
         match outcome {
+            Outcome::Stopped => {
+                session.quit();
+                let e = gate_error.unwrap_or(crate::library::LibraryError::Busy);
+                report.stopped = Some(e.to_string());
+                report.stopped_code = Some(e.code().to_owned());
+                break;
+            }
             Outcome::Accepted(reply) => {
                 lib.mark_sent(id, &reply)?;
                 report.sent += 1;

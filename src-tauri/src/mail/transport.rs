@@ -163,9 +163,22 @@ pub fn open(account: &Account, secret: &str) -> Result<Session, Failure> {
     Ok(Session { conn, size_limit })
 }
 
+/// What the outbox says right before DATA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Taken: send it.
+    Go,
+    /// Another sender took it first (a lost compare-and-set): do not send.
+    Taken,
+    /// The catalog could not say (busy, locked, a disk error): do not send, stop the round.
+    Stop,
+}
+
 /// What one message came to.
 #[derive(Debug)]
 pub enum Outcome {
+    /// The outbox's gate said stop before DATA: nothing was sent.
+    Stopped,
     /// The server's final 2xx, with its text (`250 OK: queued as.`).
     Accepted(String),
     /// It does not have the message.
@@ -211,13 +224,13 @@ const CHUNK: usize = 64 * 1024;
 
 impl Session {
     /// Sends one formatted message. `before_data` runs right before DATA (the outbox marks the
-    /// message `sending` there); when it returns false the message is not sent.
+    /// message `sending` there); unless it says [`Gate::Go`] the message is not sent.
     pub fn send(
         &mut self,
         from: &Address,
         to: &Address,
         formatted: &[u8],
-        before_data: &mut dyn FnMut() -> bool,
+        before_data: &mut dyn FnMut() -> Gate,
         progress: &mut dyn FnMut(u64),
     ) -> Outcome {
         let mut params = Vec::new();
@@ -233,11 +246,15 @@ impl Session {
         if let Err(e) = self.conn.command(Rcpt::new(to.clone(), vec![])) {
             return Outcome::Failed(classify_reply(&e, Step::Rcpt, to));
         }
-        if !before_data() {
-            return Outcome::Failed(Failure::temporary(
-                "mail.taken",
-                "这封邮件已由另一个窗口或命令行发送，未重复发送。",
-            ));
+        match before_data() {
+            Gate::Go => {}
+            Gate::Taken => {
+                return Outcome::Failed(Failure::temporary(
+                    "mail.taken",
+                    "这封邮件已由另一个窗口或命令行发送，未重复发送。",
+                ));
+            }
+            Gate::Stop => return Outcome::Stopped,
         }
         if let Err(e) = self.conn.command(Data) {
             return Outcome::Failed(classify_reply(&e, Step::Data, to));
