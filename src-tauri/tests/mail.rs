@@ -1119,3 +1119,24 @@ fn a_catalog_error_while_taking_a_message_stops_the_round_without_a_login_storm(
         r.dir.path(),
     );
 }
+
+#[test]
+fn a_3xx_after_the_data_is_no_acceptance() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "3xx", "tls", "3xx-after-data", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let sent = mail(&r, &["send", &batch["id"].to_string(), "--json"]).json();
+    let flush = &sent["flush"];
+    assert_eq!(flush["sent"], 0, "{flush}");
+    assert_eq!(flush["uncertain"], 1, "{flush}");
+    let m = &flush["messages"][0];
+    assert_eq!(m["state"], "uncertain", "{m}");
+    assert!(
+        m["error"].as_str().unwrap_or_default().contains("354"),
+        "{m}"
+    );
+    let list = r.cli(&["batch", "list", "--json"]).ok().json();
+    assert!(list[0]["sent_at"].is_null(), "not sent: {list}");
+}

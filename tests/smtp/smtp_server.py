@@ -16,7 +16,7 @@ smtp_server.py --maildir DIR --cert CERT --key KEY --mode tls|starttls --port-fi
   removed), preceded by three headers: X-Envelope-From, X-Envelope-To, X-Mail-Options
   (the MAIL FROM parameters, e.g. "SIZE=1234 BODY=8BITMIME").
 * Faults (see --help): 451-once, 552, drop-after-data, drop-mid-data, stall-after-data,
-  stall-mid-data, mute, 535. The fault is looked up for every new connection: from --control-file
+  stall-mid-data, mute, 535, 3xx-after-data. The fault is looked up for every new connection: from --control-file
   if that file exists and holds JSON like {"fault": "none"} (also "drop_after_bytes"),
   else from --fault. So a test can switch a server "down" and "back up" at run time.
 * Logs one line per event on stderr.
@@ -34,7 +34,7 @@ import time
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 FAULTS = ["none", "451-once", "552", "drop-after-data", "drop-mid-data", "stall-after-data",
-          "stall-mid-data", "mute", "535"]
+          "stall-mid-data", "mute", "535", "3xx-after-data"]
 
 
 def log(*a):
@@ -96,6 +96,9 @@ class Handler:
             log("closing the connection before the 250 reply (drop-after-data)")
             server.transport.close()
             # aiosmtpd will still try to push this reply; the transport is closed, so it is lost.
+        if fault == "3xx-after-data":
+            log("stored; replying 354 instead of 250 (3xx-after-data)")
+            return "354 2.0.0 stored, but this is no acceptance"
         if fault == "stall-after-data":
             log("stored; never replying (stall-after-data)")
             await asyncio.sleep(3600)
@@ -256,7 +259,8 @@ def main():
         "abort the connection after --drop-after-bytes bytes of DATA (nothing stored); "
         "stall-after-data: store, then never reply; stall-mid-data: stop reading after "
         "--drop-after-bytes bytes of DATA and never reply; "
-        "mute: accept TCP and never send anything (no TLS); 535: every AUTH refused",
+        "mute: accept TCP and never send anything (no TLS); 535: every AUTH refused; "
+        "3xx-after-data: store, then answer the final dot with a 354 (not an acceptance)",
     )
     p.add_argument("--drop-after-bytes", type=int, default=65536)
     p.add_argument("--control-file", help='JSON re-read per connection, e.g. {"fault": "none"}')

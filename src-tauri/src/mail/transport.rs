@@ -24,6 +24,7 @@ use lettre::transport::smtp::client::{
 };
 use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::transport::smtp::response::{Response, Severity};
 
 use super::account::{Account, Security};
 
@@ -240,11 +241,20 @@ impl Session {
         if !formatted.is_ascii() {
             params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
-        if let Err(e) = self.conn.command(Mail::new(Some(from.clone()), params)) {
-            return Outcome::Failed(classify_reply(&e, Step::Mail, to));
+        // lettre takes any 2xx or 3xx for success: MAIL and RCPT must be 2xx, DATA a 3xx.
+        match self.conn.command(Mail::new(Some(from.clone()), params)) {
+            Err(e) => return Outcome::Failed(classify_reply(&e, Step::Mail, to)),
+            Ok(r) if r.code().severity != Severity::PositiveCompletion => {
+                return Outcome::Failed(unexpected(&r));
+            }
+            Ok(_) => {}
         }
-        if let Err(e) = self.conn.command(Rcpt::new(to.clone(), vec![])) {
-            return Outcome::Failed(classify_reply(&e, Step::Rcpt, to));
+        match self.conn.command(Rcpt::new(to.clone(), vec![])) {
+            Err(e) => return Outcome::Failed(classify_reply(&e, Step::Rcpt, to)),
+            Ok(r) if r.code().severity != Severity::PositiveCompletion => {
+                return Outcome::Failed(unexpected(&r));
+            }
+            Ok(_) => {}
         }
         match before_data() {
             Gate::Go => {}
@@ -256,8 +266,12 @@ impl Session {
             }
             Gate::Stop => return Outcome::Stopped,
         }
-        if let Err(e) = self.conn.command(Data) {
-            return Outcome::Failed(classify_reply(&e, Step::Data, to));
+        match self.conn.command(Data) {
+            Err(e) => return Outcome::Failed(classify_reply(&e, Step::Data, to)),
+            Ok(r) if r.code().severity != Severity::PositiveIntermediate => {
+                return Outcome::Failed(unexpected(&r));
+            }
+            Ok(_) => {}
         }
         let written = Cell::new(0u64);
         let exhausted = Cell::new(false);
@@ -269,10 +283,15 @@ impl Session {
             progress,
         };
         match self.conn.message_iter(body) {
-            Ok(reply) => {
-                let text: Vec<&str> = reply.message().collect();
-                Outcome::Accepted(format!("{} {}", u16::from(reply.code()), text.join(" ")))
+            // Only a 2xx after the final dot is acceptance. A 3xx there is no answer the
+            // protocol has: the server has the whole message and may have kept it.
+            Ok(reply) if reply.code().severity == Severity::PositiveCompletion => {
+                Outcome::Accepted(said(&reply))
             }
+            Ok(reply) => Outcome::Uncertain(format!(
+                "邮件已全部发出，但服务器的答复（{}）不是“已接收”，无法确定是否已收下。请在发件邮箱的「已发送」中查看是否已发出，再选择“已送达”或“重新发送”。",
+                said(&reply)
+            )),
             Err(e) if e.is_transient() || e.is_permanent() => {
                 Outcome::Failed(classify_reply(&e, Step::Body, to))
             }
@@ -287,6 +306,23 @@ impl Session {
     pub fn quit(mut self) {
         let _ = self.conn.quit();
     }
+}
+
+/// A reply as the server said it: `250 OK queued as …`.
+fn said(reply: &Response) -> String {
+    let text: Vec<&str> = reply.message().collect();
+    format!("{} {}", u16::from(reply.code()), text.join(" "))
+}
+
+/// A reply of the wrong kind before the data went (nothing was sent).
+fn unexpected(reply: &Response) -> Failure {
+    Failure::permanent(
+        "mail.protocol",
+        format!(
+            "发件服务器的答复不合规范（{}），邮件未发出。请检查“发件邮箱”中的服务器地址和端口是否正确。",
+            said(reply)
+        ),
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
