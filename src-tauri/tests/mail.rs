@@ -1140,3 +1140,71 @@ fn a_3xx_after_the_data_is_no_acceptance() {
     let list = r.cli(&["batch", "list", "--json"]).ok().json();
     assert!(list[0]["sent_at"].is_null(), "not sent: {list}");
 }
+
+/// Queues batch `id` without sending it: the outbox paused, `send` only queues.
+fn queue_only(r: &Run, id: &str) -> Vec<serde_json::Value> {
+    mail(r, &["outbox", "pause"]).ok();
+    let out = mail(r, &["send", id, "--json"]);
+    assert_eq!(out.code, 1, "{}", out.explain());
+    assert!(out.stderr.contains("outbox.paused"), "{}", out.explain());
+    mail(r, &["outbox", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .expect("outbox")
+        .clone()
+}
+
+#[test]
+fn outbox_ids_are_never_reused_so_a_stale_by_hand_marks_nothing() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "ids", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let id = batch["id"].to_string();
+    let before: Vec<i64> = queue_only(&r, &id)
+        .iter()
+        .filter_map(|m| m["id"].as_i64())
+        .collect();
+    let replanned = mail(
+        &r,
+        &[
+            "outbox",
+            "replan",
+            &id,
+            "--max-message-bytes",
+            "400000",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let after: Vec<i64> = replanned
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["id"].as_i64())
+        .collect();
+    assert!(after.len() > before.len(), "{replanned}");
+    let newest_old = before.iter().max().copied().unwrap_or(0);
+    assert!(
+        after.iter().all(|a| *a > newest_old),
+        "a withdrawn message's id was given again: {before:?} → {after:?}"
+    );
+    // 已手工发送 for a message that no longer exists marks no other message.
+    let stale = mail(
+        &r,
+        &["outbox", "resolve", &before[0].to_string(), "--by-hand"],
+    );
+    assert_ne!(stale.code, 0, "{}", stale.explain());
+    let outbox = mail(&r, &["outbox", "--json"]).ok().json();
+    assert!(
+        outbox
+            .as_array()
+            .expect("outbox")
+            .iter()
+            .all(|m| m["state"] == "queued"),
+        "{outbox}"
+    );
+}

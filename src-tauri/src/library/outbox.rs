@@ -110,6 +110,8 @@ pub struct NewMessage {
     pub folder: String,
     pub attachments: Vec<QueuedAttachment>,
     pub bytes: u64,
+    /// The per-message limit the batch was planned under.
+    pub plan_bytes: u64,
 }
 
 /// A message in the outbox, as the window and `outbox --json` show it.
@@ -212,8 +214,8 @@ impl Library {
             for m in messages {
                 tx.execute(
                     "INSERT INTO outbox (batch_id, position, count, sender, recipient, subject,
-                        message_id, folder, attachments, bytes, queued_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                        message_id, folder, attachments, bytes, queued_at, updated_at, plan_bytes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
                     params![
                         batch_id,
                         m.position,
@@ -225,7 +227,8 @@ impl Library {
                         m.folder,
                         serde_json::to_string(&m.attachments).unwrap_or_default(),
                         i64::try_from(m.bytes).unwrap_or(i64::MAX),
-                        at
+                        at,
+                        i64::try_from(m.plan_bytes).unwrap_or(i64::MAX)
                     ],
                 )?;
             }

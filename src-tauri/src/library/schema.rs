@@ -210,6 +210,50 @@ const MIGRATIONS: &[&str] = &[
         updated_at  TEXT NOT NULL
     );
     "#,
+    // 8 → 9: outbox ids are never given again. Without AUTOINCREMENT SQLite hands out
+    // max(id) + 1, so after a batch is withdrawn and planned again a new message got a
+    // withdrawn one's id, and a stale 已手工发送 or 已送达 for that id marked another message.
+    // The table is rebuilt with AUTOINCREMENT (its rows and ids kept; the sequence starts
+    // above the largest id). `plan_bytes` keeps the per-message limit the batch was planned
+    // under, so its attachments can be written again from the batch exactly as planned.
+    r#"
+    CREATE TABLE outbox_v9 (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id      INTEGER NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+        position      INTEGER NOT NULL,             -- 第k封
+        count         INTEGER NOT NULL,             -- 共N封
+        sender        TEXT NOT NULL,
+        recipient     TEXT NOT NULL,
+        subject       TEXT NOT NULL,
+        message_id    TEXT NOT NULL UNIQUE,
+        folder        TEXT NOT NULL,                -- its attachments, relative to the library
+        attachments   TEXT NOT NULL,                -- JSON [{name, size, paths, sha256?}]
+        bytes         INTEGER NOT NULL,             -- the planned encoded size
+        state         TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_try_at   TEXT,
+        error_code    TEXT,
+        error         TEXT,
+        permanent     INTEGER NOT NULL DEFAULT 0,   -- a failure that retrying cannot mend
+        server_reply  TEXT,
+        queued_at     TEXT NOT NULL,
+        sent_at       TEXT,
+        resolved      TEXT,                         -- how an uncertain message was settled
+        updated_at    TEXT NOT NULL,
+        plan_bytes    INTEGER,                      -- the limit it was planned under (NULL: older)
+        UNIQUE (batch_id, position)
+    );
+    INSERT INTO outbox_v9 (id, batch_id, position, count, sender, recipient, subject, message_id,
+        folder, attachments, bytes, state, attempts, next_try_at, error_code, error, permanent,
+        server_reply, queued_at, sent_at, resolved, updated_at)
+    SELECT id, batch_id, position, count, sender, recipient, subject, message_id,
+        folder, attachments, bytes, state, attempts, next_try_at, error_code, error, permanent,
+        server_reply, queued_at, sent_at, resolved, updated_at
+    FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v9 RENAME TO outbox;
+    "#,
 ];
 
 /// The version this build writes and reads.
@@ -236,5 +280,51 @@ pub fn migrate(conn: &mut Connection) -> Result<(), LibraryError> {
         tx.execute_batch(step)?;
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbox_rows_keep_their_ids_and_no_id_is_given_twice_after_step_9() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        for (v, step) in MIGRATIONS[..8].iter().enumerate() {
+            conn.execute_batch(step).expect("step");
+            conn.pragma_update(None, "user_version", v as i64 + 1)
+                .expect("version");
+        }
+        conn.execute_batch(
+            "INSERT INTO batches (id, campaign_id, number, created_at, header)
+                VALUES (1, 'c', 1, 't', '{}');
+             INSERT INTO outbox (id, batch_id, position, count, sender, recipient, subject,
+                message_id, folder, attachments, bytes, queued_at, updated_at)
+             VALUES (1, 1, 1, 2, 'a', 'b', 's', 'm1', 'outbox/x', '[]', 1, 't', 't'),
+                    (5, 1, 2, 2, 'a', 'b', 's', 'm5', 'outbox/x', '[]', 1, 't', 't');",
+        )
+        .expect("rows");
+        migrate(&mut conn).expect("migrate");
+        let ids = |conn: &Connection| -> Vec<i64> {
+            let mut stmt = conn
+                .prepare("SELECT id FROM outbox ORDER BY id")
+                .expect("q");
+            stmt.query_map([], |r| r.get(0))
+                .expect("q")
+                .collect::<Result<_, _>>()
+                .expect("ids")
+        };
+        assert_eq!(ids(&conn), vec![1, 5]);
+        // Withdrawn (the largest id), then planned again: a new id, never 5.
+        conn.execute("DELETE FROM outbox WHERE id = 5", [])
+            .expect("delete");
+        conn.execute(
+            "INSERT INTO outbox (batch_id, position, count, sender, recipient, subject,
+                message_id, folder, attachments, bytes, queued_at, updated_at)
+             VALUES (1, 2, 2, 'a', 'b', 's', 'm6', 'outbox/x', '[]', 1, 't', 't')",
+            [],
+        )
+        .expect("insert");
+        assert_eq!(ids(&conn), vec![1, 6]);
     }
 }

@@ -227,6 +227,7 @@ fn queue(
                 })
                 .collect(),
             bytes: m.encoded_bytes,
+            plan_bytes: options.max_message_bytes.unwrap_or(limit),
         });
     }
     Ok(lib.queue_messages(batch_id, &new)?)
