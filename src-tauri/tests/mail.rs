@@ -1187,6 +1187,15 @@ fn outbox_ids_are_never_reused_so_a_stale_by_hand_marks_nothing() {
         .filter_map(|m| m["id"].as_i64())
         .collect();
     assert!(after.len() > before.len(), "{replanned}");
+    // The new plan lives in a folder of its own; the old one is gone once it was replaced.
+    for m in replanned.as_array().expect("messages") {
+        let folder = m["folder"].as_str().unwrap_or_default();
+        assert!(
+            folder.starts_with(&format!("outbox/batch-{id}-2/")),
+            "{folder}"
+        );
+    }
+    assert!(!r.library().join(format!("outbox/batch-{id}")).exists());
     let newest_old = before.iter().max().copied().unwrap_or(0);
     assert!(
         after.iter().all(|a| *a > newest_old),
@@ -1206,5 +1215,64 @@ fn outbox_ids_are_never_reused_so_a_stale_by_hand_marks_nothing() {
             .iter()
             .all(|m| m["state"] == "queued"),
         "{outbox}"
+    );
+}
+
+/// The stored file of the batch's first recitation (an .mp3: no thumbnail is made of it).
+fn a_stored_mp3(r: &Run, batch: &serde_json::Value) -> PathBuf {
+    let stored = batch["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .flat_map(|e| e["files"].as_array().expect("files").iter())
+        .filter_map(|f| f["stored_path"].as_str())
+        .find(|p| p.ends_with(".mp3"))
+        .expect("an mp3 in the batch");
+    r.library().join(stored)
+}
+
+#[test]
+fn a_replan_that_fails_midway_leaves_the_old_plan_intact() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "replan", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let id = batch["id"].to_string();
+    let before = queue_only(&r, &id);
+    // A stored work file cannot be read while the new attachments are written.
+    let stored = a_stored_mp3(&r, &batch);
+    let aside = r.dir.path().join("aside.mp3");
+    std::fs::rename(&stored, &aside).expect("move aside");
+    let failed = mail(
+        &r,
+        &["outbox", "replan", &id, "--max-message-bytes", "400000"],
+    );
+    assert_ne!(failed.code, 0, "{}", failed.explain());
+    assert!(failed.stderr.contains("错误"), "{}", failed.explain());
+    let after = mail(&r, &["outbox", "--json"]).ok().json();
+    assert_eq!(
+        after.as_array().expect("outbox"),
+        &before,
+        "the old plan is intact"
+    );
+    for m in &before {
+        let folder = r.library().join(m["folder"].as_str().expect("folder"));
+        for a in m["attachments"].as_array().expect("attachments") {
+            assert!(
+                folder.join(a["name"].as_str().expect("name")).is_file(),
+                "{} lost",
+                a["name"]
+            );
+        }
+    }
+    // Back in place: the old plan still sends, every work once.
+    std::fs::rename(&aside, &stored).expect("put back");
+    mail(&r, &["outbox", "resume"]).ok();
+    mail(&r, &["outbox", "flush"]).ok();
+    assert_every_file_once(
+        &batch,
+        &server.arrived(&r.dir.path().join("a")),
+        r.dir.path(),
     );
 }

@@ -179,6 +179,77 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
     })
 }
 
+fn check_none_out(conn: &rusqlite::Connection, batch_id: i64) -> Result<(), LibraryError> {
+    let out: i64 = conn.query_row(
+        "SELECT count(*) FROM outbox
+         WHERE batch_id = ?1 AND state IN ('sent', 'sending', 'uncertain')",
+        [batch_id],
+        |r| r.get(0),
+    )?;
+    if out > 0 {
+        return Err(LibraryError::AlreadyOut {
+            count: u32::try_from(out).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(())
+}
+
+/// Deletes batch `id`'s messages (the caller checked that none is out), with the audit.
+fn withdraw(
+    conn: &rusqlite::Connection,
+    actor: super::Actor,
+    batch_id: i64,
+) -> Result<usize, LibraryError> {
+    let n = conn.execute("DELETE FROM outbox WHERE batch_id = ?1", [batch_id])?;
+    audit(
+        conn,
+        actor,
+        "outbox.withdraw",
+        None,
+        &serde_json::json!({ "batch": batch_id, "messages": n }),
+    )?;
+    Ok(n)
+}
+
+/// Inserts a batch's messages, with the audit.
+fn insert_messages(
+    conn: &rusqlite::Connection,
+    actor: super::Actor,
+    batch_id: i64,
+    messages: &[NewMessage],
+) -> Result<(), LibraryError> {
+    let at = now();
+    for m in messages {
+        conn.execute(
+            "INSERT INTO outbox (batch_id, position, count, sender, recipient, subject,
+                message_id, folder, attachments, bytes, queued_at, updated_at, plan_bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+            params![
+                batch_id,
+                m.position,
+                m.count,
+                m.sender,
+                m.recipient,
+                m.subject,
+                m.message_id,
+                m.folder,
+                serde_json::to_string(&m.attachments).unwrap_or_default(),
+                i64::try_from(m.bytes).unwrap_or(i64::MAX),
+                at,
+                i64::try_from(m.plan_bytes).unwrap_or(i64::MAX)
+            ],
+        )?;
+    }
+    audit(
+        conn,
+        actor,
+        "outbox.queue",
+        None,
+        &serde_json::json!({ "batch": batch_id, "messages": messages.len() }),
+    )?;
+    Ok(())
+}
+
 /// How a clerk settles an uncertain message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -210,37 +281,34 @@ impl Library {
             |r| r.get(0),
         )?;
         if existing == 0 {
-            let at = now();
-            for m in messages {
-                tx.execute(
-                    "INSERT INTO outbox (batch_id, position, count, sender, recipient, subject,
-                        message_id, folder, attachments, bytes, queued_at, updated_at, plan_bytes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
-                    params![
-                        batch_id,
-                        m.position,
-                        m.count,
-                        m.sender,
-                        m.recipient,
-                        m.subject,
-                        m.message_id,
-                        m.folder,
-                        serde_json::to_string(&m.attachments).unwrap_or_default(),
-                        i64::try_from(m.bytes).unwrap_or(i64::MAX),
-                        at,
-                        i64::try_from(m.plan_bytes).unwrap_or(i64::MAX)
-                    ],
-                )?;
-            }
-            audit(
-                &tx,
-                self.actor,
-                "outbox.queue",
-                None,
-                &serde_json::json!({ "batch": batch_id, "messages": messages.len() }),
-            )?;
+            insert_messages(&tx, self.actor, batch_id, messages)?;
         }
         // Queued here: the outbox sends from this computer, user and folder.
+        super::outbox_hold::set_home(&tx, &self.root, None)?;
+        tx.commit()?;
+        self.batch_messages(batch_id)
+    }
+
+    /// Fails with [`LibraryError::AlreadyOut`] when one of batch `id`'s messages has gone out
+    /// or may have (sent, sending, uncertain): such a batch is never planned again.
+    pub fn check_replannable(&self, batch_id: i64) -> Result<(), LibraryError> {
+        check_none_out(&self.conn, batch_id)
+    }
+
+    /// 重新计划's swap: batch `id`'s messages are replaced by `messages` (whose attachments are
+    /// already written) in one transaction — checked, withdrawn and queued under one write
+    /// lock, so a sender cannot take an old one in between and a failure changes nothing.
+    pub fn replace_messages(
+        &mut self,
+        batch_id: i64,
+        messages: &[NewMessage],
+    ) -> Result<Vec<OutboxMessage>, LibraryError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        check_none_out(&tx, batch_id)?;
+        withdraw(&tx, self.actor, batch_id)?;
+        insert_messages(&tx, self.actor, batch_id, messages)?;
         super::outbox_hold::set_home(&tx, &self.root, None)?;
         tx.commit()?;
         self.batch_messages(batch_id)
@@ -251,26 +319,8 @@ impl Library {
     /// write lock, so a sender cannot take one in between. Returns how many were withdrawn.
     pub fn withdraw_messages(&mut self, batch_id: i64) -> Result<usize, LibraryError> {
         self.immediate(|conn| {
-            let out: i64 = conn.query_row(
-                "SELECT count(*) FROM outbox
-                 WHERE batch_id = ?1 AND state IN ('sent', 'sending', 'uncertain')",
-                [batch_id],
-                |r| r.get(0),
-            )?;
-            if out > 0 {
-                return Err(LibraryError::AlreadyOut {
-                    count: u32::try_from(out).unwrap_or(u32::MAX),
-                });
-            }
-            let n = conn.execute("DELETE FROM outbox WHERE batch_id = ?1", [batch_id])?;
-            audit(
-                conn,
-                self.actor,
-                "outbox.withdraw",
-                None,
-                &serde_json::json!({ "batch": batch_id, "messages": n }),
-            )?;
-            Ok(n)
+            check_none_out(conn, batch_id)?;
+            withdraw(conn, self.actor, batch_id)
         })
     }
 

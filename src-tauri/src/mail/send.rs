@@ -175,20 +175,106 @@ fn queue(
     };
     let plan =
         parts::plan_batch(&batch, &options, &extras).map_err(|e| SendError::Plan(e.to_string()))?;
-    if replan.is_some() {
-        lib.withdraw_messages(batch_id)?;
+    // A replan writes the new attachments beside the old ones (a folder of its own) and swaps
+    // the messages in one transaction: a failure on the way leaves the old plan as it was.
+    let replacing = replan.is_some();
+    let (dest_rel, old) = match replan {
+        Some(_) => {
+            lib.check_replannable(batch_id)?;
+            (
+                fresh_batch_dir(lib.root(), batch_id),
+                lib.batch_messages(batch_id)?,
+            )
+        }
+        None => (batch_dir(batch_id), Vec::new()),
+    };
+    let dest = lib.root().join(&dest_rel);
+    let written = (|| {
+        std::fs::create_dir_all(&dest)
+            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+        write_plan(
+            lib, &account, &recipient, &batch, &plan, &options, &extras, &dest, cancel,
+        )
+    })();
+    let result = written.and_then(|new| {
+        Ok(if replacing {
+            lib.replace_messages(batch_id, &new)?
+        } else {
+            lib.queue_messages(batch_id, &new)?
+        })
+    });
+    match result {
+        Ok(messages) => {
+            // The old plan's folders are no longer named by any row.
+            for folder in old_dirs(&old, &dest_rel) {
+                if let Ok(path) = crate::safe_path::join_inside(lib.root(), &folder) {
+                    let _ = std::fs::remove_dir_all(path);
+                }
+            }
+            Ok(messages)
+        }
+        Err(e) => {
+            // The new folder is nobody's: a replan's always, a first plan's unless another
+            // program queued the batch meanwhile.
+            if replacing || lib.has_messages(batch_id).is_ok_and(|has| !has) {
+                let _ = std::fs::remove_dir_all(&dest);
+            }
+            Err(e)
+        }
     }
-    let dest = lib.root().join(batch_dir(batch_id));
-    std::fs::create_dir_all(&dest).map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+}
+
+/// `outbox/batch-<id>-<k>`: a folder no plan of the batch has used yet.
+fn fresh_batch_dir(root: &Path, batch_id: i64) -> String {
+    (2u32..)
+        .map(|k| format!("{}-{k}", batch_dir(batch_id)))
+        .find(|d| std::fs::symlink_metadata(root.join(d)).is_err())
+        .unwrap_or_else(|| batch_dir(batch_id))
+}
+
+/// The plan folders (`outbox/<name>`) the old messages live in, other than `keep`.
+fn old_dirs(old: &[OutboxMessage], keep: &str) -> Vec<String> {
+    let mut dirs: Vec<String> = old
+        .iter()
+        .filter_map(|m| {
+            let mut parts = m.folder.split('/');
+            match (parts.next(), parts.next()) {
+                (Some(OUTBOX), Some(d)) if !d.is_empty() => Some(format!("{OUTBOX}/{d}")),
+                _ => None,
+            }
+        })
+        .filter(|d| d != keep)
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+const OUTBOX: &str = "outbox";
+
+/// Writes every message's attachments and cover letter under `dest` and describes the
+/// messages to queue.
+#[allow(clippy::too_many_arguments)]
+fn write_plan(
+    lib: &Library,
+    account: &Account,
+    recipient: &str,
+    batch: &crate::batch::Batch,
+    plan: &crate::batch::plan::Plan,
+    options: &PlanOptions,
+    extras: &[(String, Vec<u8>)],
+    dest: &Path,
+    cancel: &CancelToken,
+) -> Result<Vec<NewMessage>, SendError> {
     let (folder, _) = parts::write_attachments(
         lib.root(),
         &parts::Attachments {
-            batch: &batch,
-            plan: &plan,
+            batch,
+            plan,
             packing: options.packing,
-            extras: &extras,
+            extras,
         },
-        &dest,
+        dest,
         &mut |_| {},
         cancel,
     )
@@ -200,18 +286,19 @@ fn queue(
             .to_string_lossy()
             .replace('\\', "/")
     };
+    let limit = account.message_limit().0;
     let mut new = Vec::new();
     for m in &plan.messages {
         let dir = folder.join(parts::message_folder(m.index));
-        std::fs::write(dir.join(COVER), compose::body(&batch, &plan, m))
+        std::fs::write(dir.join(COVER), compose::body(batch, plan, m))
             .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
         new.push(NewMessage {
             position: m.index,
             count,
             sender: account.address.clone(),
-            recipient: recipient.clone(),
-            subject: compose::subject(&batch, m.index, count),
-            message_id: compose::message_id(&batch, m.index, &account.address),
+            recipient: recipient.to_owned(),
+            subject: compose::subject(batch, m.index, count),
+            message_id: compose::message_id(batch, m.index, &account.address),
             folder: relative(&dir),
             attachments: m
                 .attachments
@@ -230,7 +317,7 @@ fn queue(
             plan_bytes: options.max_message_bytes.unwrap_or(limit),
         });
     }
-    Ok(lib.queue_messages(batch_id, &new)?)
+    Ok(new)
 }
 
 /// The message's RFC 5322 bytes, as sent and as saved to `.eml`.
