@@ -1276,3 +1276,69 @@ fn a_replan_that_fails_midway_leaves_the_old_plan_intact() {
         r.dir.path(),
     );
 }
+
+/// What arrived of batch `id`'s messages (by Message-ID).
+fn arrived_of(r: &Run, server: &Server, id: i64, out: &str) -> Vec<serde_json::Value> {
+    let outbox = mail(r, &["outbox", "--json"]).ok().json();
+    let ids: Vec<String> = outbox
+        .as_array()
+        .expect("outbox")
+        .iter()
+        .filter(|m| m["batch_id"] == id)
+        .filter_map(|m| m["message_id"].as_str().map(str::to_owned))
+        .collect();
+    server
+        .arrived(&r.dir.path().join(out))
+        .into_iter()
+        .filter(|m| ids.iter().any(|i| m["message_id"] == i.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_missing_attachments_folder_fails_its_own_batch_only_and_replan_mends_it() {
+    let r = Run::new();
+    let first = make_batch(&r);
+    let second = r
+        .cli(&["batch", "create", "--categories", "recitation", "--json"])
+        .ok()
+        .json()["batch"]
+        .clone();
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "missing", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let (one, two) = (first["id"].to_string(), second["id"].to_string());
+    queue_only(&r, &one);
+    queue_only(&r, &two);
+    std::fs::remove_dir_all(r.library().join(format!("outbox/batch-{one}"))).expect("rm");
+    mail(&r, &["outbox", "resume"]).ok();
+    let flushed = mail(&r, &["outbox", "flush", "--json"]);
+    assert_eq!(flushed.code, 1, "{}", flushed.explain());
+    let report = flushed.json();
+    for m in report["messages"].as_array().expect("messages") {
+        if m["batch_id"] == first["id"] {
+            assert_eq!(m["state"], "failed", "{m}");
+            assert_eq!(m["permanent"], true, "{m}");
+            assert_eq!(m["error_code"], "mail.attachments_missing", "{m}");
+            let error = m["error"].as_str().unwrap_or_default();
+            assert!(
+                error.contains("重新计划") && error.contains(&format!("outbox replan {one}")),
+                "says what to do: {error}"
+            );
+        } else {
+            assert_eq!(m["state"], "sent", "a later batch still goes: {m}");
+        }
+    }
+    assert_every_file_once(
+        &second,
+        &arrived_of(&r, &server, second["id"].as_i64().unwrap_or(0), "a"),
+        r.dir.path(),
+    );
+    // 重新计划 writes the attachments again from the batch; they go.
+    mail(&r, &["outbox", "replan", &one]).ok();
+    mail(&r, &["outbox", "flush"]).ok();
+    assert_every_file_once(
+        &first,
+        &arrived_of(&r, &server, first["id"].as_i64().unwrap_or(0), "b"),
+        r.dir.path(),
+    );
+}

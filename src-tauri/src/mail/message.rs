@@ -19,12 +19,34 @@ pub enum MessageError {
     Sender(String),
     #[error("收件地址“{0}”无效。")]
     Recipient(String),
-    #[error("无法读取邮件附件“{name}”：{reason}。请重新发送这个批次。")]
+    #[error("无法读取邮件附件“{name}”：{reason}。")]
     Attachment { name: String, reason: String },
     #[error("无法生成邮件：{0}")]
     Build(String),
     #[error("{0}")]
     Unsafe(String),
+}
+
+impl MessageError {
+    /// A failure of the message's own attachment files (gone, changed, outside the outbox):
+    /// this message's problem, not the sender's.
+    pub fn is_attachment(&self) -> bool {
+        matches!(
+            self,
+            MessageError::Attachment { .. } | MessageError::Unsafe(_)
+        )
+    }
+
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MessageError::Sender(_) => "mail.sender",
+            MessageError::Recipient(_) => "mail.recipient",
+            MessageError::Attachment { .. } => "mail.attachments_missing",
+            MessageError::Build(_) => "mail.message",
+            MessageError::Unsafe(_) => "library.unsafe_path",
+        }
+    }
 }
 
 /// RFC 2047 B-encoded words of at most 75 characters, each holding whole characters,

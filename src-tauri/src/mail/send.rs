@@ -334,6 +334,31 @@ pub fn formatted(
     Ok(message::build(account, m, &cover, lib.root())?.formatted())
 }
 
+/// Why message `m` cannot be built from its folder, and what the clerk does about it: 重新计划
+/// while none of its batch has gone out, else the folder back from a backup.
+fn attachments_failure(
+    lib: &Library,
+    m: &OutboxMessage,
+    e: &message::MessageError,
+) -> Result<(&'static str, String), SendError> {
+    let code = e.code();
+    let what = match lib.check_replannable(m.batch_id) {
+        Ok(()) => format!(
+            "请在发件箱中点“重新计划”（命令行：outbox replan {}），从批次重新生成这个批次的邮件附件后再发送。",
+            m.batch_id
+        ),
+        Err(LibraryError::AlreadyOut { .. }) => format!(
+            "本批次已有邮件发出，不能整批重新计划：请从备份中找回资料库的“{}”文件夹，再在发件箱中点“重新发送”（命令行：outbox flush）。",
+            m.folder
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    Ok((
+        code,
+        format!("第{}封/共{}封邮件未发出：{e}{what}", m.position, m.count),
+    ))
+}
+
 /// Saves every message of batch `id` as `.eml` files in `dir` (for webmail or Foxmail).
 pub fn save_emls(lib: &Library, batch_id: i64, dir: &Path) -> Result<Vec<PathBuf>, SendError> {
     let account = lib.mail_account()?.ok_or(SendError::NoAccount)?;
@@ -439,7 +464,20 @@ pub fn flush(
             std::thread::sleep(pause());
         }
         first = false;
-        let bytes = formatted(lib, &account, &m)?;
+        // A message whose attachments are gone or changed is its own failure: the batches
+        // after it still go.
+        let bytes = match formatted(lib, &account, &m) {
+            Ok(bytes) => bytes,
+            Err(SendError::Message(e)) if e.is_attachment() => {
+                let (code, why) = attachments_failure(lib, &m, &e)?;
+                lib.mark_failed(m.id, code, &why, true, None)?;
+                report.failed += 1;
+                report.stopped = Some(why);
+                report.stopped_code = Some(code.to_owned());
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let to: lettre::Address = m
             .recipient
             .parse()
