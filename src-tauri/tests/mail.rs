@@ -488,11 +488,12 @@ fn a_451_is_retried_once_and_a_552_is_too_large() {
     let arrived = server.arrived(&r.dir.path().join("arrived"));
     assert_eq!(arrived.len(), 1, "delivered once after the 451");
 
-    // A server whose limit is below what the account claims: 552, permanent, said plainly.
+    // A server that refuses the message as too large after the data, though its SIZE did not
+    // say so: 552, permanent, said plainly.
     let r2 = Run::new();
     let batch2 = make_batch(&r2);
     certs(r2.dir.path());
-    let small = Server::start(r2.dir.path(), "small", "tls", "none", 200_000);
+    let small = Server::start(r2.dir.path(), "small", "tls", "552", 50_000_000);
     set_account(
         &r2,
         &small,
@@ -535,6 +536,7 @@ fn a_451_is_retried_once_and_a_552_is_too_large() {
         "the failed messages stay as they were"
     );
     // … one under the server's limit splits the batch and replaces its messages, which go.
+    small.set_fault("none");
     let replanned = mail(
         &r2,
         &[
@@ -1341,4 +1343,39 @@ fn a_missing_attachments_folder_fails_its_own_batch_only_and_replan_mends_it() {
         &arrived_of(&r, &server, first["id"].as_i64().unwrap_or(0), "b"),
         r.dir.path(),
     );
+}
+
+#[test]
+fn a_send_listens_to_its_server_s_size_and_replans_by_itself() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "size", "tls", "none", 1_000_000);
+    // Saved without 测试连接: the account knows no size, the batch is planned for 70 MiB.
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let sent = mail(&r, &["send", &batch["id"].to_string(), "--json"])
+        .ok()
+        .json();
+    let flush = &sent["flush"];
+    let told = flush["replanned"].as_array().expect("replanned");
+    assert_eq!(told.len(), 1, "{flush}");
+    assert!(
+        told[0].as_str().unwrap_or_default().contains("重新计划"),
+        "{flush}"
+    );
+    let messages = flush["messages"].as_array().expect("messages");
+    assert!(messages.len() > 1, "more messages: {flush}");
+    assert!(messages.iter().all(|m| m["state"] == "sent"), "{flush}");
+    assert_eq!(flush["sent"], messages.len() as u64, "{flush}");
+    let arrived = server.arrived(&r.dir.path().join("a"));
+    assert_eq!(arrived.len(), messages.len(), "each message once");
+    assert!(
+        arrived
+            .iter()
+            .all(|m| m["size"].as_u64().unwrap_or(u64::MAX) <= 1_000_000)
+    );
+    assert_every_file_once(&batch, &arrived, r.dir.path());
+    // The size is the account's from now on.
+    let account = mail(&r, &["account", "show", "--json"]).ok().json();
+    assert_eq!(account["server_size"], 1_000_000, "{account}");
 }

@@ -94,6 +94,9 @@ pub struct FlushReport {
     /// Why sending stopped before the outbox was empty (offline, wrong 授权码 …).
     pub stopped: Option<String>,
     pub stopped_code: Option<String>,
+    /// Batches planned again by themselves under the size their server announced, in Chinese
+    /// (the clerk is told, not asked).
+    pub replanned: Vec<String>,
     pub messages: Vec<OutboxMessage>,
 }
 
@@ -454,6 +457,8 @@ pub fn flush(
         .parse()
         .map_err(|_| message::MessageError::Sender(account.address.clone()))?;
     let mut first = true;
+    // Batches planned again in this round: at most once each.
+    let mut replanned: Vec<i64> = Vec::new();
     while let Some(m) = lib.next_due(&rfc3339(Utc::now()))? {
         if cancel.is_cancelled() {
             report.stopped = Some("已暂停发送。".into());
@@ -516,9 +521,40 @@ pub fn flush(
             }
         };
         if let Some(size) = session.size_limit
-            && account.server_size != Some(size)
+            && lib.mail_account()?.and_then(|a| a.server_size) != Some(size)
         {
             lib.set_server_size(Some(size))?;
+        }
+        // The server takes less than this message: while none of its batch has gone out (or
+        // may have), the batch is planned again under the server's size, by itself, and sent.
+        if let Some(size) = session.size_limit
+            && bytes.len() as u64 > size
+            && !replanned.contains(&m.batch_id)
+            && lib.check_replannable(m.batch_id).is_ok()
+        {
+            session.quit();
+            replanned.push(m.batch_id);
+            match replan_batch(lib, m.batch_id, Some(size), cancel) {
+                Ok(messages) => {
+                    report.replanned.push(format!(
+                        "发件服务器只接受每封不超过 {} 的邮件，第{}批已按此大小自动重新计划为 {} 封邮件。",
+                        crate::library::human_size(size),
+                        lib.batch(m.batch_id)?.number,
+                        messages.len()
+                    ));
+                }
+                Err(e) => {
+                    let why = format!(
+                        "这封邮件超过了发件服务器允许的大小（{}），按此大小自动重新计划没有成功：{e}",
+                        crate::library::human_size(size)
+                    );
+                    lib.mark_failed(m.id, "mail.too_large", &why, true, None)?;
+                    report.failed += 1;
+                    report.stopped = Some(why);
+                    report.stopped_code = Some("mail.too_large".into());
+                }
+            }
+            continue;
         }
         state.phase = "发送".into();
         progress(&state);

@@ -12,4 +12,9 @@ waiting: number,
 /**
  * Why sending stopped before the outbox was empty (offline, wrong 授权码 …).
  */
-stopped: string | null, stopped_code: string | null, messages: Array<OutboxMessage>, };
+stopped: string | null, stopped_code: string | null, 
+/**
+ * Batches planned again by themselves under the size their server announced, in Chinese
+ * (the clerk is told, not asked).
+ */
+replanned: Array<string>, messages: Array<OutboxMessage>, };

@@ -412,6 +412,9 @@ fn print_message(m: &OutboxMessage) {
 }
 
 fn print_flush(r: &FlushReport) {
+    for line in &r.replanned {
+        println!("{line}");
+    }
     println!(
         "已发送 {} 封，失败 {} 封，待确认 {} 封，仍在发件箱 {} 封。",
         r.sent, r.failed, r.uncertain, r.waiting
