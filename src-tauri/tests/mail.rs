@@ -1379,3 +1379,46 @@ fn a_send_listens_to_its_server_s_size_and_replans_by_itself() {
     let account = mail(&r, &["account", "show", "--json"]).ok().json();
     assert_eq!(account["server_size"], 1_000_000, "{account}");
 }
+
+#[test]
+fn an_attachment_changed_since_it_was_written_is_never_sent() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "sha", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let queued = queue_only(&r, &batch["id"].to_string());
+    let m = &queued[0];
+    let zip = m["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .find(|n| n.ends_with(".zip"))
+        .expect("a zip");
+    // One byte flipped, the size the same (a bad sector, a stick's bit rot, a hand edit).
+    let path = r
+        .library()
+        .join(m["folder"].as_str().expect("folder"))
+        .join(zip);
+    let mut bytes = std::fs::read(&path).expect("read");
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xff;
+    std::fs::write(&path, bytes).expect("write");
+    mail(&r, &["outbox", "resume"]).ok();
+    let flushed = mail(&r, &["outbox", "flush", "--json"]);
+    assert_eq!(flushed.code, 1, "{}", flushed.explain());
+    let report = flushed.json();
+    let m = &report["messages"][0];
+    assert_eq!(m["state"], "failed", "{m}");
+    assert_eq!(m["error_code"], "mail.attachment_changed", "{m}");
+    let error = m["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("SHA-256") && error.contains("重新计划"),
+        "{error}"
+    );
+    assert!(
+        server.arrived(&r.dir.path().join("a")).is_empty(),
+        "nothing sent"
+    );
+}

@@ -61,6 +61,11 @@ pub struct QueuedAttachment {
     pub size: u64,
     /// The package paths of the work files it holds (empty for the 汇总表 and 说明).
     pub paths: Vec<String>,
+    /// SHA-256 of the file as written into the outbox, checked before the message is built
+    /// (absent in rows queued before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub sha256: Option<String>,
 }
 
 /// Where every message's folder lives, relative to the library.
@@ -560,5 +565,28 @@ impl Library {
         )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attachment_row_written_before_the_sha256_was_recorded_still_reads() {
+        let old: Vec<QueuedAttachment> =
+            serde_json::from_str(r#"[{"name":"说明.txt","size":12,"paths":[]}]"#).expect("old");
+        assert_eq!(old[0].sha256, None);
+        let new = serde_json::to_string(&QueuedAttachment {
+            sha256: Some("ab".repeat(32)),
+            ..old[0].clone()
+        })
+        .expect("json");
+        assert!(new.contains("\"sha256\""), "{new}");
+        assert!(
+            !serde_json::to_string(&old)
+                .expect("json")
+                .contains("sha256")
+        );
     }
 }

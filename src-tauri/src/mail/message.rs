@@ -21,6 +21,8 @@ pub enum MessageError {
     Recipient(String),
     #[error("无法读取邮件附件“{name}”：{reason}。")]
     Attachment { name: String, reason: String },
+    #[error("邮件附件“{name}”与生成时不同（{reason}），文件可能已损坏或被替换，未发送。")]
+    Changed { name: String, reason: String },
     #[error("无法生成邮件：{0}")]
     Build(String),
     #[error("{0}")]
@@ -33,7 +35,9 @@ impl MessageError {
     pub fn is_attachment(&self) -> bool {
         matches!(
             self,
-            MessageError::Attachment { .. } | MessageError::Unsafe(_)
+            MessageError::Attachment { .. }
+                | MessageError::Changed { .. }
+                | MessageError::Unsafe(_)
         )
     }
 
@@ -43,6 +47,7 @@ impl MessageError {
             MessageError::Sender(_) => "mail.sender",
             MessageError::Recipient(_) => "mail.recipient",
             MessageError::Attachment { .. } => "mail.attachments_missing",
+            MessageError::Changed { .. } => "mail.attachment_changed",
             MessageError::Build(_) => "mail.message",
             MessageError::Unsafe(_) => "library.unsafe_path",
         }
@@ -147,14 +152,19 @@ pub fn build(
             reason: crate::library::io_reason(&e),
         })?;
         if bytes.len() as u64 != a.size {
-            return Err(MessageError::Attachment {
+            return Err(MessageError::Changed {
                 name: a.name.clone(),
-                reason: format!(
-                    "大小与计划时不同（应为 {} 字节，现为 {} 字节），文件可能已损坏或被替换",
-                    a.size,
-                    bytes.len()
-                ),
+                reason: format!("应为 {} 字节，现为 {} 字节", a.size, bytes.len()),
             });
+        }
+        if let Some(want) = &a.sha256 {
+            let got = crate::digest::sha256_hex(&bytes);
+            if !got.eq_ignore_ascii_case(want) {
+                return Err(MessageError::Changed {
+                    name: a.name.clone(),
+                    reason: "SHA-256 校验值不符".to_owned(),
+                });
+            }
         }
         parts = parts.singlepart(attachment(&a.name, bytes)?);
     }

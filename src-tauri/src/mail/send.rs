@@ -269,7 +269,7 @@ fn write_plan(
     dest: &Path,
     cancel: &CancelToken,
 ) -> Result<Vec<NewMessage>, SendError> {
-    let (folder, _) = parts::write_attachments(
+    let (folder, written) = parts::write_attachments(
         lib.root(),
         &parts::Attachments {
             batch,
@@ -290,6 +290,13 @@ fn write_plan(
             .replace('\\', "/")
     };
     let limit = account.message_limit().0;
+    // Each attachment's SHA-256 as written, checked again before the message is built.
+    let mut sums = std::collections::HashMap::new();
+    for w in &written {
+        let sum = crate::digest::sha256_file(Path::new(&w.path))
+            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+        sums.insert((w.message, w.name.clone()), sum);
+    }
     let mut new = Vec::new();
     for m in &plan.messages {
         let dir = folder.join(parts::message_folder(m.index));
@@ -314,6 +321,7 @@ fn write_plan(
                         Content::File { .. } => Vec::new(),
                         Content::Zip { paths } | Content::Volume { paths, .. } => paths.clone(),
                     },
+                    sha256: sums.get(&(m.index, a.name.clone())).cloned(),
                 })
                 .collect(),
             bytes: m.encoded_bytes,

@@ -7,4 +7,9 @@ export type QueuedAttachment = { name: string, size: number,
 /**
  * The package paths of the work files it holds (empty for the 汇总表 and 说明).
  */
-paths: Array<string>, };
+paths: Array<string>, 
+/**
+ * SHA-256 of the file as written into the outbox, checked before the message is built
+ * (absent in rows queued before it was recorded).
+ */
+sha256?: string, };
