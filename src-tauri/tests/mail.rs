@@ -1422,3 +1422,100 @@ fn an_attachment_changed_since_it_was_written_is_never_sent() {
         "nothing sent"
     );
 }
+
+/// The outbox's audit rows of message `id`, oldest first: (action, detail).
+fn message_audit(r: &Run, id: i64) -> Vec<(String, serde_json::Value)> {
+    let lib =
+        baosong::library::Library::open(&r.library(), baosong::library::Actor::Cli).expect("open");
+    let mut rows: Vec<(String, serde_json::Value)> = lib
+        .audit_log(10_000)
+        .expect("audit")
+        .into_iter()
+        .filter(|a| a.action.starts_with("outbox."))
+        .map(|a| {
+            let detail: serde_json::Value = serde_json::from_str(&a.detail).expect("json");
+            (a.action, detail)
+        })
+        .filter(|(_, d)| d["message"] == id)
+        .collect();
+    rows.reverse();
+    rows
+}
+
+#[test]
+fn every_outbox_state_change_is_in_the_audit_log() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "audit", "tls", "none", 50_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let id = batch["id"].to_string();
+    let old = queue_only(&r, &id)[0]["id"].as_i64().expect("id");
+    let new = mail(
+        &r,
+        &[
+            "outbox",
+            "replan",
+            &id,
+            "--max-message-bytes",
+            "3000000",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let ids: Vec<i64> = new
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["id"].as_i64())
+        .collect();
+    assert!(ids.len() >= 2, "{new}");
+    mail(&r, &["outbox", "resume"]).ok();
+    server.set_fault("451-once");
+    mail(&r, &["outbox", "flush"]).fails_with(1); // M1: taken, failed (451)
+    server.set_fault("drop-after-data");
+    mail(&r, &["outbox", "flush"]).ok(); // M1, M2: taken, uncertain
+    mail(
+        &r,
+        &["outbox", "resolve", &ids[0].to_string(), "--delivered"],
+    )
+    .ok();
+    mail(&r, &["outbox", "resolve", &ids[1].to_string(), "--resend"]).ok();
+    server.set_fault("none");
+    mail(&r, &["outbox", "flush"]).ok(); // M2: taken, sent
+
+    let actions =
+        |id: i64| -> Vec<String> { message_audit(&r, id).into_iter().map(|(a, _)| a).collect() };
+    assert_eq!(actions(old), ["outbox.queued", "outbox.withdrawn"]);
+    assert_eq!(
+        actions(ids[0]),
+        [
+            "outbox.queued",
+            "outbox.taken",
+            "outbox.failed",
+            "outbox.taken",
+            "outbox.uncertain",
+            "outbox.resolved",
+        ]
+    );
+    assert_eq!(
+        actions(ids[1]),
+        [
+            "outbox.queued",
+            "outbox.taken",
+            "outbox.uncertain",
+            "outbox.resolved",
+            "outbox.taken",
+            "outbox.sent",
+        ]
+    );
+    let m1 = message_audit(&r, ids[0]);
+    assert_eq!(m1[2].1["error_code"], "mail.busy", "{:?}", m1[2]);
+    assert_eq!(m1[5].1["how"], "delivered", "{:?}", m1[5]);
+    assert_eq!(m1[5].1["state"], "sent", "{:?}", m1[5]);
+    let m2 = message_audit(&r, ids[1]);
+    assert_eq!(m2[3].1["how"], "resend", "{:?}", m2[3]);
+    assert_eq!(m2[3].1["state"], "queued", "{:?}", m2[3]);
+    assert!(m2[5].1["message_id"].is_string(), "{:?}", m2[5]);
+}

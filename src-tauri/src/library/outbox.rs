@@ -205,15 +205,10 @@ fn withdraw(
     actor: super::Actor,
     batch_id: i64,
 ) -> Result<usize, LibraryError> {
-    let n = conn.execute("DELETE FROM outbox WHERE batch_id = ?1", [batch_id])?;
-    audit(
-        conn,
-        actor,
-        "outbox.withdraw",
-        None,
-        &serde_json::json!({ "batch": batch_id, "messages": n }),
-    )?;
-    Ok(n)
+    for id in ids_where(conn, "batch_id = ?1", [batch_id])? {
+        audit_message(conn, actor, "outbox.withdrawn", id, serde_json::json!({}))?;
+    }
+    Ok(conn.execute("DELETE FROM outbox WHERE batch_id = ?1", [batch_id])?)
 }
 
 /// Inserts a batch's messages, with the audit.
@@ -244,15 +239,55 @@ fn insert_messages(
                 i64::try_from(m.plan_bytes).unwrap_or(i64::MAX)
             ],
         )?;
+        let id = conn.last_insert_rowid();
+        audit_message(conn, actor, "outbox.queued", id, serde_json::json!({}))?;
     }
-    audit(
-        conn,
-        actor,
-        "outbox.queue",
-        None,
-        &serde_json::json!({ "batch": batch_id, "messages": messages.len() }),
-    )?;
     Ok(())
+}
+
+/// The ids of the outbox rows matching `filter` (an SQL condition).
+fn ids_where(
+    conn: &rusqlite::Connection,
+    filter: &str,
+    p: impl rusqlite::Params,
+) -> Result<Vec<i64>, LibraryError> {
+    let mut stmt = conn.prepare(&format!("SELECT id FROM outbox WHERE {filter} ORDER BY id"))?;
+    let ids = stmt.query_map(p, |r| r.get(0))?;
+    Ok(ids.collect::<Result<_, _>>()?)
+}
+
+/// An audit row for a change of message `id` (inside the caller's transaction): which message
+/// (id, batch, 第k封, Message-ID), the state it is in now, its error code, and `extra`.
+fn audit_message(
+    conn: &rusqlite::Connection,
+    actor: super::Actor,
+    action: &str,
+    id: i64,
+    extra: serde_json::Value,
+) -> Result<(), LibraryError> {
+    let mut detail = conn
+        .query_row(
+            "SELECT batch_id, position, message_id, state, error_code, attempts
+             FROM outbox WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(serde_json::json!({
+                    "message": id,
+                    "batch": r.get::<_, i64>(0)?,
+                    "position": r.get::<_, i64>(1)?,
+                    "message_id": r.get::<_, String>(2)?,
+                    "state": r.get::<_, String>(3)?,
+                    "error_code": r.get::<_, Option<String>>(4)?,
+                    "attempts": r.get::<_, i64>(5)?,
+                }))
+            },
+        )
+        .optional()?
+        .unwrap_or_else(|| serde_json::json!({ "message": id }));
+    if let (Some(d), serde_json::Value::Object(more)) = (detail.as_object_mut(), extra) {
+        d.extend(more);
+    }
+    audit(conn, actor, action, None, &detail)
 }
 
 /// How a clerk settles an uncertain message.
@@ -389,18 +424,23 @@ impl Library {
     /// Takes message `id` for sending (queued/failed → sending); false when another sender
     /// took it first or it is no longer sendable. The gate that makes sending exactly once.
     pub fn take_message(&mut self, id: i64) -> Result<bool, LibraryError> {
-        let n = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
             "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2
              WHERE id = ?1 AND (state = 'queued' OR (state = 'failed' AND permanent = 0))",
             params![id, now()],
         )?;
+        if n == 1 {
+            audit_message(&tx, self.actor, "outbox.taken", id, serde_json::json!({}))?;
+        }
+        tx.commit()?;
         Ok(n == 1)
     }
 
     /// Records the server's acceptance: sent, with its reply, in one transaction; the batch
     /// is sent when its last message is.
     pub fn mark_sent(&mut self, id: i64, reply: &str) -> Result<(), LibraryError> {
-        self.finish(id, "sent", |tx, m| {
+        self.finish(id, "outbox.sent", serde_json::json!({}), |tx, m| {
             tx.execute(
                 "UPDATE outbox SET state = 'sent', server_reply = ?2, sent_at = ?3, error = NULL,
                         error_code = NULL, updated_at = ?3
@@ -419,7 +459,8 @@ impl Library {
         permanent: bool,
         next_try_at: Option<&str>,
     ) -> Result<(), LibraryError> {
-        let n = self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
             "UPDATE outbox SET state = 'failed', error_code = ?2, error = ?3, permanent = ?4,
                     next_try_at = ?5, updated_at = ?6
              WHERE id = ?1 AND state IN ('queued', 'sending', 'failed')",
@@ -428,30 +469,62 @@ impl Library {
         if n == 0 {
             return Err(LibraryError::NoSuchMessage(id));
         }
+        audit_message(
+            &tx,
+            self.actor,
+            "outbox.failed",
+            id,
+            serde_json::json!({ "permanent": permanent, "next_try_at": next_try_at }),
+        )?;
+        tx.commit()?;
         Ok(())
     }
 
     /// The whole message went out and no reply came: only the clerk can tell.
     pub fn mark_uncertain(&mut self, id: i64, message: &str) -> Result<(), LibraryError> {
-        self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
             "UPDATE outbox SET state = 'uncertain', error_code = 'mail.uncertain', error = ?2,
                     updated_at = ?3
              WHERE id = ?1 AND state = 'sending'",
             params![id, message, now()],
         )?;
+        if n == 1 {
+            audit_message(
+                &tx,
+                self.actor,
+                "outbox.uncertain",
+                id,
+                serde_json::json!({}),
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
     /// Messages left `sending` by a sender that died: they become uncertain (the caller holds
     /// the send lock, so no live sender owns them). Returns how many.
     pub fn recover_sending(&mut self) -> Result<usize, LibraryError> {
-        Ok(self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let ids = ids_where(&tx, "state = 'sending'", [])?;
+        let n = tx.execute(
             "UPDATE outbox SET state = 'uncertain', error_code = 'mail.uncertain',
                     error = '发送过程中程序中止，无法确定这封邮件是否已发出。请在发件邮箱的「已发送」中查看是否已发出，再选择“已送达”或“重新发送”。',
                     updated_at = ?1
              WHERE state = 'sending'",
             [now()],
-        )?)
+        )?;
+        for id in ids {
+            audit_message(
+                &tx,
+                self.actor,
+                "outbox.uncertain",
+                id,
+                serde_json::json!({ "found": "sending" }),
+            )?;
+        }
+        tx.commit()?;
+        Ok(n)
     }
 
     /// Makes failed messages due now (`flush`), except those retrying cannot mend.
@@ -465,11 +538,28 @@ impl Library {
     /// Puts permanently failed messages back in the queue (after the clerk fixed the cause,
     /// e.g. a new 授权码).
     pub fn requeue_permanent(&mut self, code: &str) -> Result<usize, LibraryError> {
-        Ok(self.conn.execute(
+        let tx = self.conn.transaction()?;
+        let ids = ids_where(
+            &tx,
+            "state = 'failed' AND permanent = 1 AND error_code = ?1",
+            [code],
+        )?;
+        let n = tx.execute(
             "UPDATE outbox SET state = 'queued', permanent = 0, next_try_at = NULL, updated_at = ?2
              WHERE state = 'failed' AND permanent = 1 AND error_code = ?1",
             params![code, now()],
-        )?)
+        )?;
+        for id in ids {
+            audit_message(
+                &tx,
+                self.actor,
+                "outbox.requeued",
+                id,
+                serde_json::json!({}),
+            )?;
+        }
+        tx.commit()?;
+        Ok(n)
     }
 
     /// The clerk settles an uncertain message: 已送达 (sent, as confirmed by hand) or 重新发送.
@@ -493,7 +583,11 @@ impl Library {
             });
         }
         match how {
-            Resolution::ByHand => self.finish(id, "resolve.by_hand", |tx, m| {
+            Resolution::ByHand => self.finish(
+                id,
+                "outbox.resolved",
+                serde_json::json!({ "how": "by-hand" }),
+                |tx, m| {
                 tx.execute(
                     "UPDATE outbox SET state = 'sent', sent_at = ?2, resolved = 'by-hand',
                             server_reply = '（经办人通过网页邮箱等方式手工发送）',
@@ -502,7 +596,11 @@ impl Library {
                     params![m.id, now()],
                 )
             }),
-            Resolution::Delivered => self.finish(id, "resolve.delivered", |tx, m| {
+            Resolution::Delivered => self.finish(
+                id,
+                "outbox.resolved",
+                serde_json::json!({ "how": "delivered" }),
+                |tx, m| {
                 tx.execute(
                     "UPDATE outbox SET state = 'sent', sent_at = ?2, resolved = 'clerk',
                             server_reply = coalesce(server_reply, '（未收到服务器答复，经办人确认已在已发送中）'),
@@ -519,12 +617,12 @@ impl Library {
                      WHERE id = ?1 AND state = 'uncertain'",
                     params![id, now()],
                 )?;
-                audit(
+                audit_message(
                     &tx,
                     self.actor,
-                    "outbox.resend",
-                    None,
-                    &serde_json::json!({ "message": id, "message_id": m.message_id }),
+                    "outbox.resolved",
+                    id,
+                    serde_json::json!({ "how": "resend" }),
                 )?;
                 tx.commit()?;
                 Ok(())
@@ -538,6 +636,7 @@ impl Library {
         &mut self,
         id: i64,
         action: &str,
+        extra: serde_json::Value,
         update: impl FnOnce(&rusqlite::Transaction<'_>, &OutboxMessage) -> rusqlite::Result<usize>,
     ) -> Result<(), LibraryError> {
         let m = self.outbox_message(id)?;
@@ -556,13 +655,7 @@ impl Library {
                 params![m.batch_id, now()],
             )?;
         }
-        audit(
-            &tx,
-            self.actor,
-            &format!("outbox.{action}"),
-            None,
-            &serde_json::json!({ "message": id, "message_id": m.message_id }),
-        )?;
+        audit_message(&tx, self.actor, action, id, extra)?;
         tx.commit()?;
         Ok(())
     }
