@@ -1519,3 +1519,89 @@ fn every_outbox_state_change_is_in_the_audit_log() {
     assert_eq!(m2[3].1["state"], "queued", "{:?}", m2[3]);
     assert!(m2[5].1["message_id"].is_string(), "{:?}", m2[5]);
 }
+
+/// A path as strace prints it: bytes outside printable ASCII in 3-digit octal.
+fn strace_escaped(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if (0x20..0x7f).contains(&b) && b != b'\\' && b != b'"' {
+                (b as char).to_string()
+            } else {
+                format!("\\{b:03o}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn attachment_folders_and_cover_letters_are_synced_before_the_rows_that_name_them_commit() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "sync", "tls", "none", 1_000_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    mail(&r, &["account", "test"]).ok();
+    mail(&r, &["outbox", "pause"]).ok();
+    let id = batch["id"].to_string();
+    let log = r.dir.path().join("strace.log");
+    let mut cmd = Command::new("strace");
+    cmd.args([
+        "-f",
+        "-y",
+        "-e",
+        "trace=fsync,fdatasync,rename,renameat,renameat2",
+        "-o",
+    ])
+    .arg(&log)
+    .arg(env!("CARGO_BIN_EXE_baosong-cli"))
+    .args(["send", &id])
+    .env("BAOSONG_CONFIG_DIR", r.dir.path().join("config"))
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    for (k, v) in env(&r) {
+        cmd.env(k, v);
+    }
+    cmd.status()
+        .expect("strace (installed by the test command)");
+    let text = std::fs::read_to_string(&log).expect("strace log");
+    let lines: Vec<&str> = text.lines().collect();
+    let messages = mail(&r, &["outbox", "--json"]).ok().json();
+    let n = messages.as_array().expect("outbox").len();
+    assert!(n > 1, "{messages}");
+    let folder = strace_escaped(&format!("{}/outbox/batch-{id}", r.library().display()));
+    let renamed = lines
+        .iter()
+        .position(|l| l.contains("rename") && l.contains(".partial-") && l.contains(&folder))
+        .unwrap_or_else(|| panic!("the folder's rename:\n{text}"));
+    let commit = renamed
+        + lines[renamed..]
+            .iter()
+            .position(|l| l.contains("fsync(") && l.contains("catalog.sqlite-wal>"))
+            .unwrap_or_else(|| panic!("the commit after the rename:\n{text}"));
+    let before = &lines[..commit];
+    let synced = |suffix: &str| {
+        before
+            .iter()
+            .filter(|l| {
+                l.contains("fsync(") && l.contains(&folder) && l.contains(&format!("{suffix}>)"))
+            })
+            .count()
+    };
+    assert!(
+        lines[renamed..commit]
+            .iter()
+            .any(|l| l.contains("fsync(") && l.contains(&format!("<{folder}>)"))),
+        "the folder holding the renamed plan is synced before the commit:\n{text}"
+    );
+    for k in 1..=n {
+        assert!(
+            synced(&strace_escaped(&format!("第{k:02}封"))) > 0,
+            "第{k:02}封 synced before the commit:\n{text}"
+        );
+    }
+    assert_eq!(
+        synced(".cover.txt"),
+        n,
+        "every cover letter synced:\n{text}"
+    );
+}

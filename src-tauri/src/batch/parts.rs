@@ -174,10 +174,18 @@ pub fn write_attachments(
     }
     .write(plan, &tmp)
     .and_then(|written| {
+        // Every file was synced as written; their directory entries are made durable before
+        // the folder appears under its name, and the rename before anyone names the folder.
+        for m in &plan.messages {
+            let dir = tmp.join(message_folder(m.index));
+            sync_dir(&dir).map_err(|e| write_err(&dir, e))?;
+        }
+        sync_dir(&tmp).map_err(|e| write_err(&tmp, e))?;
         fs::rename(&tmp, &target).map_err(|e| PackageError::Write {
             path: target.clone(),
             reason: io_reason(&e),
         })?;
+        sync_dir(dest).map_err(|e| write_err(dest, e))?;
         Ok(written)
     });
     match result {
@@ -198,6 +206,21 @@ pub fn write_attachments(
             let _ = fs::remove_dir_all(&tmp);
             Err(e)
         }
+    }
+}
+
+/// Makes a directory's entries (files created, renamed into it) durable: fsync of the
+/// directory itself, where the system allows opening one (not on Windows, whose NTFS journals
+/// its metadata).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
     }
 }
 

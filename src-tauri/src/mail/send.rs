@@ -193,8 +193,13 @@ fn queue(
     };
     let dest = lib.root().join(&dest_rel);
     let written = (|| {
-        std::fs::create_dir_all(&dest)
-            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+        let io = |e: std::io::Error| SendError::Write(crate::library::io_reason(&e));
+        std::fs::create_dir_all(&dest).map_err(io)?;
+        // `outbox/` now holds the plan's folder: durable before a row names it.
+        parts::sync_dir(lib.root()).map_err(io)?;
+        if let Some(outbox) = dest.parent() {
+            parts::sync_dir(outbox).map_err(io)?;
+        }
         write_plan(
             lib, &account, &recipient, &batch, &plan, &options, &extras, &dest, cancel,
         )
@@ -300,7 +305,8 @@ fn write_plan(
     let mut new = Vec::new();
     for m in &plan.messages {
         let dir = folder.join(parts::message_folder(m.index));
-        std::fs::write(dir.join(COVER), compose::body(batch, plan, m))
+        write_synced(&dir.join(COVER), compose::body(batch, plan, m).as_bytes())
+            .and_then(|()| parts::sync_dir(&dir))
             .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
         new.push(NewMessage {
             position: m.index,
@@ -343,6 +349,14 @@ pub fn formatted(
         .and_then(|p| std::fs::read_to_string(p).ok())
         .unwrap_or_else(|| format!("{}\r\n", m.subject));
     Ok(message::build(account, m, &cover, lib.root())?.formatted())
+}
+
+/// A new file, written and synced (the cover letter beside the attachments).
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// Why message `m` cannot be built from its folder, and what the clerk does about it: 重新计划
