@@ -425,26 +425,48 @@ impl Library {
         }
         // Look before touching: read-only first, so a foreign or newer file is never changed
         // (not even turned into WAL mode).
-        {
-            let ro = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(|_| LibraryError::Foreign(path.clone()))?;
-            ro.busy_timeout(BUSY_TIMEOUT)?;
-            let app_id: i32 = ro
-                .pragma_query_value(None, "application_id", |r| r.get(0))
-                .map_err(|e| match LibraryError::from(e) {
-                    LibraryError::Busy => LibraryError::Busy,
-                    _ => LibraryError::Foreign(path.clone()),
-                })?;
-            if app_id != APPLICATION_ID {
-                return Err(LibraryError::Foreign(path.clone()));
+        let header = |c: &Connection| -> rusqlite::Result<(i32, i64)> {
+            c.busy_timeout(BUSY_TIMEOUT)?;
+            Ok((
+                c.pragma_query_value(None, "application_id", |r| r.get(0))?,
+                c.pragma_query_value(None, "user_version", |r| r.get(0))?,
+            ))
+        };
+        let foreign_or_busy = |e: rusqlite::Error| match LibraryError::from(e) {
+            LibraryError::Busy => LibraryError::Busy,
+            _ => LibraryError::Foreign(path.clone()),
+        };
+        let looked = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|ro| header(&ro));
+        let (app_id, version) = match looked {
+            Ok(h) => h,
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(
+                        rusqlite::ErrorCode::NotADatabase
+                            | rusqlite::ErrorCode::DatabaseBusy
+                            | rusqlite::ErrorCode::DatabaseLocked
+                    )
+                ) =>
+            {
+                return Err(foreign_or_busy(e));
             }
-            let version: i64 = ro.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            if version > SCHEMA_VERSION {
-                return Err(LibraryError::TooNew {
-                    found: version,
-                    supported: SCHEMA_VERSION,
-                });
-            }
+            // A WAL left by a program that was killed needs recovery, which a read-only
+            // connection cannot run: look again through one that may (recovery replays only
+            // committed frames of this file's own WAL and changes nothing else).
+            Err(_) => Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+                .and_then(|rw| header(&rw))
+                .map_err(foreign_or_busy)?,
+        };
+        if app_id != APPLICATION_ID {
+            return Err(LibraryError::Foreign(path.clone()));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(LibraryError::TooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
         }
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;

@@ -464,7 +464,7 @@ fn a_killed_export_never_leaves_a_package_under_its_final_name() {
     std::fs::create_dir(&out).expect("mkdir");
     let final_name = out.join("南澳县总工会-汕头好网民2023-第1批");
     let lib = r.library();
-    for i in 0..8u64 {
+    for i in 0..20u64 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baosong-cli"))
             .args(["batch", "export", &batch.to_string(), "--out"])
             .arg(&out)
@@ -473,20 +473,24 @@ fn a_killed_export_never_leaves_a_package_under_its_final_name() {
             .spawn()
             .expect("spawn");
         // Spread the kills over the start, the copy and the end of the export.
-        std::thread::sleep(std::time::Duration::from_millis(40 + i * 60));
+        std::thread::sleep(std::time::Duration::from_millis(40 + i * 25));
         let _ = child.kill();
         let status = child.wait().expect("wait");
-        if status.success() {
-            // Finished before the kill: the package is whole; start again without it.
-            assert!(final_name.join("SHA256SUMS.txt").is_file());
+        if final_name.exists() {
+            // Renamed into place before the kill (maybe while the export was being recorded):
+            // then it is whole; start again without it.
+            let whole = Command::new("sha256sum")
+                .args(["-c", "--quiet", "SHA256SUMS.txt"])
+                .current_dir(&final_name)
+                .status()
+                .expect("sha256sum");
+            assert!(
+                whole.success(),
+                "kill {i} ({status}): a package under the final name is not whole: {}",
+                r.listing()
+            );
             std::fs::remove_dir_all(&final_name).expect("remove");
-            continue;
         }
-        assert!(
-            !final_name.exists(),
-            "kill {i}: a package under the final name: {}",
-            r.listing()
-        );
     }
     // The next export sweeps what the killed ones left and completes.
     r.cli(&[

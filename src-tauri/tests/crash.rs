@@ -187,3 +187,140 @@ fn sigkill_at_random_moments_of_an_import_never_leaves_half_an_entry() {
     assert_eq!(report["duplicates"].as_u64(), Some(before as u64));
     assert_eq!(assert_whole(&last, 99), FILES);
 }
+
+/// Every `catalog-*.sqlite` in `backups/` passes `integrity_check`; returns how many there are.
+fn backups_whole(library: &Path, round: usize) -> usize {
+    let mut n = 0;
+    for e in std::fs::read_dir(library.join("backups"))
+        .expect("backups")
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !(name.starts_with("catalog-") && name.ends_with(".sqlite")) {
+            assert!(
+                name.starts_with(".catalog-") && name.contains(".partial"),
+                "round {round}: {name} in backups/"
+            );
+            continue;
+        }
+        let c = rusqlite::Connection::open_with_flags(
+            e.path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open backup");
+        let check: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(check, "ok", "round {round}: {name} is damaged");
+        n += 1;
+    }
+    n
+}
+
+fn entry_count(library: &Path) -> i64 {
+    let c = rusqlite::Connection::open(library.join("catalog.sqlite")).expect("sqlite");
+    c.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
+fn sigkill_at_random_moments_of_backups_and_restores_never_damages_the_catalog_or_loses_a_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let stick = stick(tmp.path());
+    let library = tmp.path().join("library");
+    init(&library);
+    let out = import(&library, &stick).output().expect("import");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A catalog of a season's size, so a backup or a restore takes long enough to be cut.
+    {
+        let c = rusqlite::Connection::open(library.join("catalog.sqlite")).expect("sqlite");
+        c.execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80000)
+             INSERT INTO audit_log (at, actor, action, entry_id, detail)
+             SELECT '2023-06-01T00:00:00.000Z', 'cli', 'test.padding', NULL,
+                    printf('%0300d', i) FROM n",
+        )
+        .expect("pad");
+    }
+    let cli_json = |args: &[&str]| -> serde_json::Value {
+        let out = cli()
+            .arg("--library")
+            .arg(&library)
+            .arg("--json")
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    // The backup restores go back to: the works as imported, minus the last five.
+    let backup = cli_json(&["backup", "create"]);
+    let id = backup["id"].as_str().expect("id").to_owned();
+    let all = entry_count(&library);
+    {
+        let c = rusqlite::Connection::open(library.join("catalog.sqlite")).expect("sqlite");
+        c.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             DELETE FROM entries WHERE id IN (SELECT id FROM entries ORDER BY id DESC LIMIT 5)",
+        )
+        .expect("delete five");
+    }
+    let fewer = entry_count(&library);
+    let stored_before = store_files(&library).len();
+
+    let timed = |args: &[&str]| {
+        let started = std::time::Instant::now();
+        cli_json(args);
+        started.elapsed().as_millis() as u64
+    };
+    let backup_ms = timed(&["backup", "create"]);
+    let restore_ms = timed(&["backup", "restore", &id, "--yes"]);
+    assert_eq!(entry_count(&library), all);
+
+    let mut moments = Moments(0xbac0_0b5e);
+    for round in 1..=80 {
+        let restoring = round % 2 == 0;
+        let mut c = cli();
+        c.arg("--library").arg(&library);
+        if restoring {
+            c.args(["backup", "restore", &id, "--yes"]);
+        } else {
+            c.args(["backup", "create"]);
+        }
+        let mut child = c
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let span = if restoring { restore_ms } else { backup_ms };
+        std::thread::sleep(Duration::from_millis(1 + moments.next_ms(span.max(2) + 20)));
+        let _ = child.kill();
+        let _ = child.wait();
+
+        drop(Library::open(&library, Actor::App).unwrap_or_else(|e| panic!("round {round}: {e}")));
+        let conn = rusqlite::Connection::open(library.join("catalog.sqlite")).expect("sqlite");
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity_check");
+        assert_eq!(integrity, "ok", "round {round}");
+        let n = entry_count(&library);
+        assert!(
+            n == all || n == fewer,
+            "round {round}: {n} entries, neither before nor after"
+        );
+        assert_eq!(
+            store_files(&library).len(),
+            stored_before,
+            "round {round}: a file was lost"
+        );
+        backups_whole(&library, round);
+    }
+}

@@ -244,6 +244,7 @@ pub(super) fn create(
         now += chrono::Duration::milliseconds(1);
         id = format!("{}-{}", now.format("%Y%m%d-%H%M%S%3f"), kind.as_str());
     }
+    sweep_partials(&dir);
     let tmp = dir.join(format!(".{PREFIX}{id}{SUFFIX}.partial"));
     let result = (|| {
         let tmp_str = tmp.to_str().ok_or_else(|| LibraryError::Write {
@@ -271,6 +272,24 @@ pub(super) fn create(
         path: file_of(&dir, &id),
         reason: "备份写入后无法读回".into(),
     })
+}
+
+/// Removes what a backup killed midway left: our own `.catalog-*.sqlite.partial` temporaries
+/// and their `-journal` (regular files, by name and place), once they are an hour old — a younger one may be another
+/// program's backup in progress.
+fn sweep_partials(dir: &Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with(&format!(".{PREFIX}")) && name.contains(".partial");
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < hour_ago);
+        if ours && old && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Removes backups beyond the rotation (see the module documentation). Only files whose names
