@@ -129,7 +129,27 @@ fn restoring_a_live_catalog_keeps_every_file_and_can_be_undone() {
     let r = Run::new();
     r.init();
     add(&r, "甲.mp3", b"work a");
-    let backup = r.cli(&["backup", "create", "--json"]).ok().json();
+    // Also to a second folder (a stick): the same file, whole.
+    let stick = r.file("U盘", b"").with_extension("d");
+    let backup = r
+        .cli(&[
+            "backup",
+            "create",
+            "--copy-to",
+            stick.to_str().unwrap_or_default(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    let copy = stick.join(format!(
+        "catalog-{}.sqlite",
+        backup["id"].as_str().unwrap_or_default()
+    ));
+    let c = rusqlite::Connection::open(&copy).expect("the copy opens");
+    let works: i64 = c
+        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(works, 1);
     let later = add(&r, "乙.mp3", b"work b");
     let id = backup["id"].as_str().unwrap_or_default();
     let report = r
