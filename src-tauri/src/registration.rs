@@ -475,12 +475,20 @@ pub fn read(path: &Path) -> Result<Sheet, SheetError> {
             _ => e.to_string(),
         },
     })?;
+    read_bytes(&bytes, &file)
+}
+
+/// Reads the first worksheet of a registration sheet already in memory, as [`read`] does the
+/// file `file_name` (only its extension is looked at, and only for text; the content decides
+/// whether it is xlsx, xls or delimited text).
+pub fn read_bytes(bytes: &[u8], file_name: &str) -> Result<Sheet, SheetError> {
+    let file = file_name.to_owned();
     limits::check_file_size(bytes.len() as u64).map_err(|r| refused(r, &file))?;
-    let extension = path
+    let extension = Path::new(file_name)
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    parse(&bytes, &extension, &file)
+    parse(bytes, &extension, &file)
 }
 
 /// The file's bytes, never more than one past [`limits::MAX_FILE_BYTES`] (so a file too large
