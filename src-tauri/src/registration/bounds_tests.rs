@@ -309,6 +309,30 @@ fn an_xls_whose_sector_chain_loops_is_refused_not_followed() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// Found by `scripts/fuzz.sh registration` (crash-1c59fe0a…): an xls cut off in the middle of
+/// a number of its FAT sector made calamine assert (`to_u32`: length % 4). The reader caught the
+/// panic, but a panic is no way to refuse a file: it is refused before calamine reads it.
+#[test]
+fn an_xls_cut_off_inside_its_fat_is_refused_before_calamine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = writeexcel(dir.path(), "原.xls", "");
+    let fat_sector = u32::from_le_bytes(bytes[76..80].try_into().expect("4 bytes")) as usize;
+    let fat_end = (fat_sector + 2) * 512;
+    assert!(fat_end <= bytes.len(), "the FAT sector is in the file");
+    // The fuzzer's input: 5579 of 5632 bytes, the FAT sector (the last) 459 bytes long.
+    let cut = &bytes[..fat_end - 53];
+    assert_eq!((cut.len() - 512) % 512 % 4, 3);
+    match limits::check_xls(cut) {
+        Err(Refusal::Corrupt(reason)) => {
+            assert!(reason.contains("FAT在文件末尾被截断"), "{reason}")
+        }
+        other => panic!("should be refused as corrupt, got {other:?}"),
+    }
+    let e = read_err(&write(dir.path(), "截断.xls", cut));
+    assert_eq!(e.code(), "sheet.corrupt", "{e}");
+    assert!(e.to_string().contains("截断"), "{e}");
+}
+
 // --- Merged data cells ------------------------------------------------------------------
 
 #[test]

@@ -688,6 +688,16 @@ fn broken(what: &str) -> Refusal {
     Refusal::Corrupt(format!("文件结构异常（{what}）"))
 }
 
+/// A table of sector numbers (DIFAT, FAT, mini FAT) cut off by the end of the file in the
+/// middle of a number: calamine asserts on it (a panic), so it is refused here first.
+fn whole_words(table: &[u8], what: &str) -> Result<(), Refusal> {
+    if table.len().is_multiple_of(4) {
+        Ok(())
+    } else {
+        Err(broken(&format!("{what}在文件末尾被截断")))
+    }
+}
+
 /// One stream's sectors: the bytes of sector `id`, `None` when calamine could not read it.
 struct Sectors<'a> {
     data: &'a [u8],
@@ -779,6 +789,7 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), Refusal> {
         let Some(sector) = sectors.get(difat_id) else {
             return Ok(());
         };
+        whole_words(sector, "DIFAT")?;
         difat.extend((0..sector.len() / 4).filter_map(|i| le32(sector, i * 4)));
         let Some(next) = difat.pop() else {
             return Ok(());
@@ -796,6 +807,7 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), Refusal> {
         let Some(sector) = sectors.get(id) else {
             return Ok(());
         };
+        whole_words(sector, "FAT")?;
         fat.extend((0..sector.len() / 4).filter_map(|i| le32(sector, i * 4)));
     }
 
@@ -824,6 +836,7 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), Refusal> {
             mini_fat_len.saturating_mul(size as u64),
             "迷你 FAT",
         )?;
+        whole_words(&table, "迷你 FAT")?;
         let table: Vec<u32> = (0..table.len() / 4)
             .filter_map(|i| le32(&table, i * 4))
             .collect();
