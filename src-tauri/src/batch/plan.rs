@@ -49,6 +49,10 @@ pub const MANIFEST_NAME: &str = "manifest.json";
 /// A volume smaller than this means the limit is far too small for mail to make sense.
 pub const MIN_VOLUME_BYTES: u64 = 64 * 1024;
 
+/// More volumes than this for one file (one message each) is no way to send it: the clerk
+/// raises the limit or sends the file another way. Volumes are then always named `.001`–`.999`.
+pub const MAX_VOLUMES: u64 = 999;
+
 /// Bytes reserved for `manifest.json` in a zip of `n_files` works: the batch's header (up
 /// to ten categories with Chinese names) and per file its work's title, authors, unit, the
 /// special reason and warnings, and the file's path, name, size, facts and SHA-256 — all in
@@ -258,6 +262,13 @@ pub enum PlanError {
     ExtrasTooLarge { limit: u64, needed: u64 },
     /// A file must be split but the limit leaves less than [`MIN_VOLUME_BYTES`] per volume.
     VolumeTooSmall { limit: u64, needed: u64 },
+    /// A file would need more than [`MAX_VOLUMES`] volumes under this limit.
+    TooManyVolumes {
+        path: String,
+        size: u64,
+        limit: u64,
+        volumes: u64,
+    },
 }
 
 fn human(bytes: u64) -> String {
@@ -282,6 +293,17 @@ impl fmt::Display for PlanError {
                 human(*limit),
                 human(MIN_VOLUME_BYTES),
                 human(*needed)
+            ),
+            PlanError::TooManyVolumes {
+                path,
+                size,
+                limit,
+                volumes,
+            } => write!(
+                f,
+                "作品文件“{path}”有 {}，在邮件大小上限 {} 下要分成 {volumes} 卷、发 {volumes} 封邮件（最多 {MAX_VOLUMES} 卷）：请调高上限，或把这个文件改为另行传送。",
+                human(*size),
+                human(*limit)
             ),
         }
     }
@@ -531,6 +553,14 @@ impl Planner<'_, '_> {
                 });
             }
             let count = source_size.div_ceil(cap);
+            if count > MAX_VOLUMES {
+                return Err(PlanError::TooManyVolumes {
+                    path: file.path.clone(),
+                    size: file.size,
+                    limit: max,
+                    volumes: count,
+                });
+            }
             if digits(count) > width {
                 width = digits(count);
                 continue;
@@ -1021,6 +1051,42 @@ mod tests {
             "金平区总工会-汕头好网民2023-第150包-共150包.zip"
         );
         assert!(p.messages.iter().all(|m| m.encoded_bytes <= MIB));
+    }
+
+    /// Found by `scripts/fuzz.sh plan` (oom-98ec88f4…): a file of terabytes under a limit of
+    /// a few MiB asked for billions of volumes, one message each, and the planner ran out of
+    /// memory building them. More than [`MAX_VOLUMES`] is now refused with the way out.
+    #[test]
+    fn a_file_needing_more_than_999_volumes_is_refused_not_planned() {
+        let huge = [file("02-微视频/01-劳动者.mp4", i64::MAX as u64)];
+        for packing in [Packing::Zip, Packing::Attachments] {
+            let e = plan(&input(&huge, &[], 3 * MIB, packing)).expect_err("too many volumes");
+            let PlanError::TooManyVolumes { volumes, .. } = &e else {
+                panic!("expected TooManyVolumes, got {e:?}");
+            };
+            assert!(*volumes > MAX_VOLUMES);
+            let text = e.to_string();
+            assert!(
+                text.contains("另行传送") && text.contains("最多 999 卷"),
+                "{text}"
+            );
+        }
+        // Routed 另行传送 it is simply set aside.
+        let mut inp = input(&huge, &[], 3 * MIB, Packing::Zip);
+        inp.default_route = OversizeRoute::Separate;
+        let p = plan(&inp).expect("set aside");
+        assert!(p.messages.is_empty());
+        assert_eq!(p.separate.len(), 1);
+        // 999 volumes still plan.
+        let cap = 3 * MIB / 2;
+        let p = plan(&input(
+            &[file("a/b.mp4", 900 * cap)],
+            &[],
+            3 * MIB,
+            Packing::Attachments,
+        ))
+        .expect("under 999 volumes");
+        assert!(p.messages.len() <= 999);
     }
 
     /// Checks every promise of `plan` for one input.
