@@ -1,6 +1,6 @@
 //! Feeds arbitrary bytes to the media prober: it must never panic.
 //!
-//!     cd src-tauri/fuzz && cargo +nightly fuzz run probe
+//!     scripts/fuzz.sh probe 600
 #![no_main]
 
 use std::io::Cursor;
