@@ -333,6 +333,22 @@ fn an_xls_cut_off_inside_its_fat_is_refused_before_calamine() {
     assert!(e.to_string().contains("截断"), "{e}");
 }
 
+/// Found by `scripts/fuzz.sh registration` (crash-1b26b442…): an xls cut off before its FAT
+/// sector starts made calamine slice its buffer backwards (a panic); refused before.
+#[test]
+fn an_xls_cut_off_before_its_fat_sector_is_refused_before_calamine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = writeexcel(dir.path(), "原.xls", "");
+    let fat_sector = u32::from_le_bytes(bytes[76..80].try_into().expect("4 bytes")) as usize;
+    let cut = &bytes[..(fat_sector + 1) * 512 - 1];
+    match limits::check_xls(cut) {
+        Err(Refusal::Corrupt(reason)) => assert!(reason.contains("超出文件末尾"), "{reason}"),
+        other => panic!("should be refused as corrupt, got {other:?}"),
+    }
+    let e = read_err(&write(dir.path(), "截断.xls", cut));
+    assert_eq!(e.code(), "sheet.corrupt", "{e}");
+}
+
 // --- Merged data cells ------------------------------------------------------------------
 
 #[test]

@@ -708,15 +708,23 @@ struct Sectors<'a> {
 }
 
 impl Sectors<'_> {
-    fn get(&self, id: u32) -> Option<&[u8]> {
+    /// A sector of the file that starts past its end is refused: calamine slices its buffer
+    /// from there (a panic). A mini sector past the mini stream is left to [`Self::chain`].
+    fn get(&self, id: u32) -> Result<Option<&[u8]>, Refusal> {
         if u64::from(id) > self.maxid {
-            return None;
+            return Ok(None);
         }
-        let start = self
-            .base
-            .checked_add((id as usize).checked_mul(self.size)?)?;
+        let Some(start) = (id as usize)
+            .checked_mul(self.size)
+            .and_then(|offset| self.base.checked_add(offset))
+        else {
+            return Ok(None);
+        };
+        if self.base > 0 && start > self.data.len() {
+            return Err(broken(&format!("扇区 {id} 超出文件末尾")));
+        }
         let end = start.saturating_add(self.size).min(self.data.len());
-        Some(self.data.get(start..end).unwrap_or_default())
+        Ok(Some(self.data.get(start..end).unwrap_or_default()))
     }
 
     /// The bytes calamine's `get_chain` collects from `start` for `len` bytes. A chain that
@@ -732,7 +740,7 @@ impl Sectors<'_> {
             if steps > self.maxid.saturating_add(2) {
                 return Err(broken(&format!("{what}的扇区链循环")));
             }
-            let Some(sector) = self.get(id) else {
+            let Some(sector) = self.get(id)? else {
                 return Ok(out);
             };
             if sector.is_empty() && self.base == 0 {
@@ -786,7 +794,7 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), Refusal> {
         if difat_sectors > maxid.saturating_add(1) {
             return Ok(()); // calamine stops here with an error.
         }
-        let Some(sector) = sectors.get(difat_id) else {
+        let Some(sector) = sectors.get(difat_id)? else {
             return Ok(());
         };
         whole_words(sector, "DIFAT")?;
@@ -804,7 +812,7 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), Refusal> {
     }
     let mut fat: Vec<u32> = Vec::new();
     for id in fat_ids {
-        let Some(sector) = sectors.get(id) else {
+        let Some(sector) = sectors.get(id)? else {
             return Ok(());
         };
         whole_words(sector, "FAT")?;
