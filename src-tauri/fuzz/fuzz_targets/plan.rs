@@ -5,7 +5,8 @@
 //! * no panic, and the same plan twice for the same input;
 //! * every file exactly once: in one message (a file, a zip, or one complete volume set) or
 //!   listed as sent another way (chosen by the clerk, or too large with the route 另行传送);
-//! * no message over the limit: the only over-sized files are the ones the plan states;
+//! * no message over the limit (at most `MAX_LIMIT_BYTES`): the only over-sized files are
+//!   the ones the plan states;
 //! * each message's size is the sum of its parts, attachment names are distinct;
 //! * an error only when the limit is truly too small.
 //!
@@ -15,9 +16,9 @@
 use std::collections::HashSet;
 
 use baosong::batch::plan::{
-    Content, MANIFEST_NAME, MAX_VOLUMES, MESSAGE_OVERHEAD, MIN_VOLUME_BYTES, OversizeRoute,
-    Packing, Plan, PlanError, PlanFile, PlanInput, SeparateReason, attachment_overhead,
-    mime_base64_bytes, part_manifest_budget, plan, zip_size,
+    Content, MANIFEST_NAME, MAX_LIMIT_BYTES, MAX_VOLUMES, MESSAGE_OVERHEAD, MIN_VOLUME_BYTES,
+    OversizeRoute, Packing, Plan, PlanError, PlanFile, PlanInput, SeparateReason,
+    attachment_overhead, mime_base64_bytes, part_manifest_budget, plan, zip_size,
 };
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -122,7 +123,7 @@ fn input(u: &mut Unstructured<'_>) -> Result<Input> {
 }
 
 fn check(inp: &PlanInput<'_>, p: &Plan) {
-    let max = inp.max_message_bytes;
+    let max = inp.max_message_bytes.min(MAX_LIMIT_BYTES);
     assert_eq!(p.max_message_bytes, max);
     let size_of = |path: &str| {
         inp.files
@@ -271,11 +272,11 @@ fuzz_target!(|data: &[u8]| {
     match result {
         Ok(p) => check(&inp, &p),
         Err(PlanError::ExtrasTooLarge { limit, needed }) => {
-            assert_eq!(limit, i.max);
+            assert_eq!(limit, i.max.min(MAX_LIMIT_BYTES));
             assert!(needed > limit);
         }
         Err(PlanError::VolumeTooSmall { limit, needed }) => {
-            assert_eq!(limit, i.max);
+            assert_eq!(limit, i.max.min(MAX_LIMIT_BYTES));
             assert!(needed > limit);
             assert_eq!(i.route, OversizeRoute::Split);
             assert!(needed >= MIN_VOLUME_BYTES);
@@ -286,7 +287,7 @@ fuzz_target!(|data: &[u8]| {
             limit,
             volumes,
         }) => {
-            assert_eq!(limit, i.max);
+            assert_eq!(limit, i.max.min(MAX_LIMIT_BYTES));
             assert!(volumes > MAX_VOLUMES);
             assert_eq!(i.route, OversizeRoute::Split);
             assert!(i.files.iter().any(|f| f.path == path && f.size == size));

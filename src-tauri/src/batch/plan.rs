@@ -49,6 +49,11 @@ pub const MANIFEST_NAME: &str = "manifest.json";
 /// A volume smaller than this means the limit is far too small for mail to make sense.
 pub const MIN_VOLUME_BYTES: u64 = 64 * 1024;
 
+/// The largest limit planned with: no mail server takes a message of 4 GiB, and under it no
+/// sum of a message's sizes can overflow. A larger limit (the CLI takes any number) is planned
+/// as this one, and the plan says so in its `max_message_bytes`.
+pub const MAX_LIMIT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
 /// More volumes than this for one file (one message each) is no way to send it: the clerk
 /// raises the limit or sends the file another way. Volumes are then always named `.001`–`.999`.
 pub const MAX_VOLUMES: u64 = 999;
@@ -165,7 +170,7 @@ pub struct PlanInput<'a> {
     pub files: &'a [PlanFile],
     /// Plain attachments of message 1, `(name, size)`, e.g. ("报送汇总表.xlsx", 9000).
     pub first_extras: &'a [(String, u64)],
-    /// Limit for one whole encoded message.
+    /// Limit for one whole encoded message (at most [`MAX_LIMIT_BYTES`] is used).
     pub max_message_bytes: u64,
     pub packing: Packing,
     /// Package paths the clerk routed 另行传送.
@@ -721,6 +726,10 @@ impl Planner<'_, '_> {
 /// volumes that fill one fresh message each; the last volume's message takes further works.
 /// Zips and volume sets are numbered k of N in order.
 pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
+    let input = &PlanInput {
+        max_message_bytes: input.max_message_bytes.min(MAX_LIMIT_BYTES),
+        ..input.clone()
+    };
     let base = naming::safe_component(input.zip_base_name, 120);
     // N is unknown until the end but its digits change names, and names change sizes:
     // plan assuming `width` digits and replan wider in the rare case N outgrows it.
@@ -1087,6 +1096,29 @@ mod tests {
         ))
         .expect("under 999 volumes");
         assert!(p.messages.len() <= 999);
+    }
+
+    /// Found by `scripts/fuzz.sh plan` (crash-45c28600…): under a limit near `u64::MAX` two
+    /// huge files fitted "within" it and the message's size overflowed. Limits are planned
+    /// with at most [`MAX_LIMIT_BYTES`].
+    #[test]
+    fn a_limit_beyond_4_gib_is_planned_as_4_gib_without_overflow() {
+        let files = [
+            file("a/1.mp4", i64::MAX as u64),
+            file("b/2.mp4", i64::MAX as u64),
+            file("c/3.mp4", 3 * MIB),
+        ];
+        for packing in [Packing::Zip, Packing::Attachments] {
+            let mut inp = input(&files, &[], u64::MAX, packing);
+            inp.default_route = OversizeRoute::Separate;
+            let p = plan(&inp).expect("plans");
+            assert_eq!(p.max_message_bytes, MAX_LIMIT_BYTES);
+            assert_eq!(p.separate.len(), 2);
+            assert_eq!(p.messages.len(), 1);
+            assert!(p.messages[0].encoded_bytes <= MAX_LIMIT_BYTES);
+            inp.default_route = OversizeRoute::Split;
+            assert!(matches!(plan(&inp), Err(PlanError::TooManyVolumes { .. })));
+        }
     }
 
     /// Checks every promise of `plan` for one input.
