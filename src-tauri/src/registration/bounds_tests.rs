@@ -227,6 +227,23 @@ fn a_two_row_header_is_combined_in_time_linear_in_its_width() {
     );
 }
 
+/// Found by `scripts/fuzz.sh registration` (crash-08a57ad1…): a cell position past u32
+/// (`A99999999999`) overflowed calamine's arithmetic — a panic with overflow checks, and in a
+/// release build a cell placed anywhere, past the extent judged here. Refused first.
+#[test]
+fn an_xlsx_cell_position_past_u32_is_refused_before_calamine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for r in ["A99999999999", "AAAAAAAA1", "A0", "1A"] {
+        let sheet = registration_sheet(
+            "A1:B3",
+            &format!(r#"<row r="3"><c r="{r}" t="inlineStr"><is><t>远</t></is></c></row>"#),
+        );
+        let e = read_err(&write(dir.path(), "位置.xlsx", &xlsx(&sheet, None)));
+        assert_eq!(e.code(), "sheet.corrupt", "{r}: {e}");
+        assert!(e.to_string().contains("无法识别"), "{r}: {e}");
+    }
+}
+
 // --- xls --------------------------------------------------------------------------------
 
 /// A small .xls by Spreadsheet::WriteExcel (perl): a header, two works, and `extra` perl.

@@ -364,6 +364,7 @@ fn worksheet_extent<R: Read>(part: R) -> Result<Extent, Refusal> {
     let mut row: Option<u32> = None;
     let mut col: Option<u32> = None;
     let mut too_many = false;
+    let mut bad_ref: Option<String> = None;
     let _ = scan_tags(part, MAX_PART_BYTES, |tag| {
         match tag.name {
             b"row" => {
@@ -374,8 +375,16 @@ fn worksheet_extent<R: Read>(part: R) -> Result<Extent, Refusal> {
                 col = None;
             }
             b"c" => {
-                let (r, c) = match tag.attr(b"r").and_then(|v| cell_ref(&v)) {
-                    Some((r, c)) => (r, c),
+                let (r, c) = match tag.attr(b"r") {
+                    Some(v) => match cell_ref(&v) {
+                        Some(rc) => rc,
+                        None => {
+                            // calamine would misread it (its arithmetic overflows on a
+                            // position past u32) and place the cell anywhere.
+                            bad_ref = Some(v.chars().take(20).collect());
+                            return false;
+                        }
+                    },
                     None => (row.unwrap_or(0), col.map_or(0, |c| c.saturating_add(1))),
                 };
                 row = Some(r);
@@ -393,6 +402,9 @@ fn worksheet_extent<R: Read>(part: R) -> Result<Extent, Refusal> {
         }
         true
     });
+    if let Some(text) = bad_ref {
+        return Err(Refusal::Corrupt(format!("单元格位置“{text}”无法识别")));
+    }
     if too_many {
         return Err(Refusal::TooLarge(format!(
             "工作表中有超过 {MAX_CELLS} 个单元格有内容"
