@@ -39,6 +39,8 @@ const NAMES: &[&str] = &[
     "manifest.json",
 ];
 
+const EXTRAS: &[&str] = &["报送汇总表.xlsx", "报送汇总表.pdf", "作品.mp4", "说明.txt"];
+
 fn size(u: &mut Unstructured<'_>) -> Result<u64> {
     Ok(match u.int_in_range(0u8..=9)? {
         0..=3 => u.int_in_range(0..=2 * MIB)?,
@@ -89,9 +91,13 @@ fn input(u: &mut Unstructured<'_>) -> Result<Input> {
     } else {
         "金平区总工会-汕头好网民2023".to_owned()
     };
+    // Message 1's extras are the app's own documents: distinct names, never a zip or a
+    // volume (one may share a work's name, which the work then yields).
     let mut extras = Vec::new();
-    for _ in 0..u.int_in_range(0u8..=3)? {
-        extras.push((name(u)?, u.int_in_range(0..=200_000)?));
+    for extra in EXTRAS {
+        if u.arbitrary()? {
+            extras.push(((*extra).to_owned(), u.int_in_range(0..=200_000)?));
+        }
     }
     let mut files = Vec::new();
     let mut separate = Vec::new();
