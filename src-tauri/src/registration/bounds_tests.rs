@@ -366,6 +366,28 @@ fn an_xls_cut_off_before_its_fat_sector_is_refused_before_calamine() {
     assert_eq!(e.code(), "sheet.corrupt", "{e}");
 }
 
+/// Found by `scripts/fuzz.sh registration` (crash-ccdfac4e…): an xls cut off 20 bytes into its
+/// FAT sector left a FAT of five entries, and the directory's chain went on from sector 8:
+/// calamine indexed its FAT out of bounds (a panic). Refused first.
+#[test]
+fn an_xls_whose_chain_runs_past_a_cut_fat_is_refused_before_calamine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = writeexcel(dir.path(), "原.xls", "");
+    let fat_sector = u32::from_le_bytes(bytes[76..80].try_into().expect("4 bytes")) as usize;
+    let dir_start = u32::from_le_bytes(bytes[48..52].try_into().expect("4 bytes")) as usize;
+    assert!(
+        dir_start >= 5 && dir_start < fat_sector,
+        "the directory lies before the FAT"
+    );
+    let cut = &bytes[..(fat_sector + 1) * 512 + 20];
+    match limits::check_xls(cut) {
+        Err(Refusal::Corrupt(reason)) => assert!(reason.contains("超出 FAT"), "{reason}"),
+        other => panic!("should be refused as corrupt, got {other:?}"),
+    }
+    let e = read_err(&write(dir.path(), "截断.xls", cut));
+    assert_eq!(e.code(), "sheet.corrupt", "{e}");
+}
+
 // --- Merged data cells ------------------------------------------------------------------
 
 #[test]

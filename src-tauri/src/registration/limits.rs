@@ -765,8 +765,9 @@ impl Sectors<'_> {
             if out.len() as u64 >= len {
                 break;
             }
+            // calamine indexes its FAT with the number unchecked (a panic).
             let Some(next) = fat.get(id as usize) else {
-                return Ok(out);
+                return Err(broken(&format!("{what}的扇区链超出 FAT")));
             };
             id = *next;
         }
