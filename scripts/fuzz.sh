@@ -70,6 +70,7 @@ before=$(ls "$artifacts")
 log="$fuzz_dir/target/fuzz-$target.log"
 
 say "Fuzzing $target for $seconds s ($(ls "$corpus" | wc -l) inputs in the corpus)"
+started=$(date +%s)
 set +e
 # shellcheck disable=SC2086
 nice -n 19 cargo fuzz run "${build_flags[@]}" "$target" "$corpus" -- \
@@ -83,7 +84,7 @@ execs=$(awk '/^stat::number_of_executed_units/ {print $2}' "$log" | tail -1)
 rate=$(awk '/^stat::average_exec_per_sec/ {print $2}' "$log" | tail -1)
 new=$(comm -13 <(echo "$before") <(ls "$artifacts"))
 echo
-echo "fuzz $target: ${seconds} s, ${execs:-?} executions, ${rate:-?} execs/s," \
+echo "fuzz $target: $(($(date +%s) - started)) s (of ${seconds}), ${execs:-?} executions, ${rate:-?} execs/s," \
   "corpus $(ls "$corpus" | wc -l) inputs, $(grep -c . <<<"$new") new artifacts"
 if [ -n "$new" ]; then
   sed "s|^|  $artifacts/|" <<<"$new"
