@@ -18,6 +18,7 @@ CARGO_FUZZ_VERSION=0.13.2
 target=${1:?usage: scripts/fuzz.sh TARGET [SECONDS] [INPUT]}
 seconds=${2:-60}
 replay=${3:-}
+[ -z "$replay" ] || replay=$(realpath "$replay")
 fuzz_dir="$BAOSONG_ROOT/src-tauri/fuzz"
 
 case "$target" in
