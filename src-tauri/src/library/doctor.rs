@@ -282,13 +282,7 @@ impl Library {
                     continue;
                 };
                 if kind.is_symlink() {
-                    findings.push(finding(
-                        "doctor.link",
-                        DoctorSeverity::Error,
-                        format!("作品文件库中的“{rel}”是一个链接（快捷方式）。"),
-                        "报送助手不会经过它读写，也不会删除它。请确认它是否需要，然后自行移走。",
-                        Some(&rel),
-                    ));
+                    findings.push(link_in_store(&rel));
                     continue;
                 }
                 if name == ".import.lock" || name == ".incoming" {
@@ -302,13 +296,7 @@ impl Library {
                     let rel = format!("{rel}/{}", item.file_name().to_string_lossy());
                     let is_file = item.file_type().is_ok_and(|t| t.is_file());
                     if item.file_type().is_ok_and(|t| t.is_symlink()) {
-                        findings.push(finding(
-                            "doctor.link",
-                            DoctorSeverity::Error,
-                            format!("作品文件库中的“{rel}”是一个链接（快捷方式）。"),
-                            "报送助手不会经过它读写，也不会删除它。请确认它是否需要，然后自行移走。",
-                            Some(&rel),
-                        ));
+                        findings.push(link_in_store(&rel));
                     } else if !is_file || safe_path::check_stored_path(&rel).is_err() {
                         findings.push(foreign(&rel));
                     } else if !referenced.contains(&rel) {
@@ -344,6 +332,16 @@ impl Library {
             findings,
         })
     }
+}
+
+fn link_in_store(rel: &str) -> DoctorFinding {
+    finding(
+        "doctor.link",
+        DoctorSeverity::Error,
+        format!("作品文件库中的“{rel}”是一个链接（快捷方式）。"),
+        "报送助手不会经过它读写，也不会删除它。请确认它是否需要，然后自行移走。",
+        Some(rel),
+    )
 }
 
 fn foreign(rel: &str) -> DoctorFinding {
