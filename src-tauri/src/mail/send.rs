@@ -191,7 +191,10 @@ fn queue(
         }
         None => (batch_dir(batch_id), Vec::new()),
     };
-    let dest = lib.root().join(&dest_rel);
+    // Never through a link: an `outbox` that points elsewhere would have the attachments
+    // written (and, on failure, removed) outside the library.
+    let dest = crate::safe_path::join_inside(lib.root(), &dest_rel)
+        .map_err(|e| SendError::Write(e.to_string()))?;
     let written = (|| {
         let io = |e: std::io::Error| SendError::Write(crate::library::io_reason(&e));
         std::fs::create_dir_all(&dest).map_err(io)?;
