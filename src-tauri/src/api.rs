@@ -2,6 +2,7 @@
 //! Everything here is plain Rust; the shapes that cross to the UI are generated to TypeScript
 //! from these types (see `bindings.rs`).
 
+use crate::progress::Progress;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,7 +16,7 @@ use crate::batch::{Batch, BatchRequest, BatchSummary, Draft, LeftOut};
 use crate::campaign::{self, Campaign, CampaignError, Level, Severity};
 use crate::checks::{self, FileCheck, Finding};
 use crate::dashboard::{self, Dashboard};
-use crate::jobs::{Job, Jobs, Progress};
+use crate::jobs::{Job, Jobs};
 use crate::library::{
     self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, ImportOptions,
     ImportProgress, ImportReport, Library, LibraryError, LibraryInfo, OfficeInput, Review, recent,
@@ -84,9 +85,9 @@ impl ApiError {
 }
 
 /// The clock of the window and the CLI (`BAOSONG_NOW` when set; see
-/// [`dashboard::now_from_env`]).
+/// [`crate::clock::now_from_env`]).
 pub fn clock() -> Result<DateTime<Utc>, ApiError> {
-    dashboard::now_from_env().map_err(|message| ApiError {
+    crate::clock::now_from_env().map_err(|message| ApiError {
         code: "input.clock".into(),
         message,
         fields: Vec::new(),
@@ -117,7 +118,7 @@ pub fn check_path(campaign: &Campaign, category: Option<&str>, path: &Path) -> P
             check: FileCheck::from_findings(vec![Finding {
                 rule: "file-readable".into(),
                 severity: Severity::Error,
-                message: format!("无法打开文件：{}", library::io_reason(&e)),
+                message: format!("无法打开文件：{}", crate::fsx::io_reason(&e)),
                 actual: None,
                 expected: None,
             }]),
@@ -460,7 +461,7 @@ impl Session {
     pub fn plan_batch(&self, id: i64, options: &PlanOptions) -> Result<BatchPlan, ApiError> {
         let lib = self.library()?;
         let batch = lib.batch(id)?;
-        let local = crate::batch::local_time(&batch.created_at, lib.campaign()?.zone());
+        let local = crate::clock::local_time(&batch.created_at, lib.campaign()?.zone());
         let extras = parts::first_extras(lib.root(), &batch, &local).map_err(package_error)?;
         let plan = parts::plan_batch(&batch, options, &extras).map_err(|e| ApiError {
             code: "plan.too_small".into(),
@@ -549,7 +550,7 @@ pub fn write_attachments(
 ) -> Result<(PathBuf, Vec<parts::WrittenAttachment>), ApiError> {
     let lib = job.open()?;
     let batch = lib.batch(id)?;
-    let local = crate::batch::local_time(&batch.created_at, lib.campaign()?.zone());
+    let local = crate::clock::local_time(&batch.created_at, lib.campaign()?.zone());
     let extras = parts::first_extras(job.root(), &batch, &local).map_err(package_error)?;
     let plan = parts::plan_batch(&batch, options, &extras).map_err(|e| ApiError {
         code: "plan.too_small".into(),
@@ -582,7 +583,7 @@ pub fn export_batch(
     let mut lib = job.open()?;
     let batch = lib.batch(id)?;
     let zone = lib.campaign()?.zone();
-    let local = crate::batch::local_time(&batch.created_at, zone);
+    let local = crate::clock::local_time(&batch.created_at, zone);
     let report =
         crate::batch::package::export(job.root(), &batch, dest, &local, progress, &job.cancel)
             .map_err(|e| ApiError::from(LibraryError::from(e)))?;
@@ -703,16 +704,16 @@ impl Session {
         let batch = lib.batch(id)?;
         let messages = lib.batch_messages(id)?;
         let zone = lib.campaign()?.zone();
-        let local = |t: &str| crate::batch::local_time(t, zone);
+        let local = |t: &str| crate::clock::local_time(t, zone);
         let bytes = crate::mail::log::xlsx(&batch, &messages, &local).map_err(|e| ApiError {
             code: "file.write".into(),
             message: format!("无法生成发送记录：{e}"),
             fields: Vec::new(),
         })?;
-        library::write_atomic(path, &bytes).map_err(|e| {
+        crate::fsx::write_atomic(path, &bytes).map_err(|e| {
             ApiError::from(LibraryError::Write {
                 path: path.to_path_buf(),
-                reason: library::io_reason(&e),
+                reason: crate::fsx::io_reason(&e),
             })
         })?;
         Ok(messages.len())
@@ -873,14 +874,14 @@ fn write_print(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
         std::fs::create_dir_all(dir).map_err(|e| {
             ApiError::from(LibraryError::Write {
                 path: dir.to_path_buf(),
-                reason: library::io_reason(&e),
+                reason: crate::fsx::io_reason(&e),
             })
         })?;
     }
-    library::write_atomic(path, bytes).map_err(|e| {
+    crate::fsx::write_atomic(path, bytes).map_err(|e| {
         ApiError::from(LibraryError::Write {
             path: path.to_path_buf(),
-            reason: library::io_reason(&e),
+            reason: crate::fsx::io_reason(&e),
         })
     })
 }
@@ -902,7 +903,7 @@ pub fn print_document(
 /// Where the window keeps the documents it made: `<library>/prints/<name>.pdf`, the name made
 /// safe for every file system (the window passes the clerk-facing title, e.g. 作品小样-第1批).
 pub fn print_path(root: &Path, name: &str) -> PathBuf {
-    let file = crate::batch::naming::safe_component(name, 80);
+    let file = crate::naming::safe_component(name, 80);
     root.join("prints").join(format!("{file}.pdf"))
 }
 
@@ -965,7 +966,7 @@ pub fn save_print(root: &Path, name: &str, dest: &Path) -> Result<PrintReport, A
         message: format!(
             "找不到刚才生成的文件（{}）：{}。请重新生成后再保存。",
             source.display(),
-            library::io_reason(&e)
+            crate::fsx::io_reason(&e)
         ),
         fields: Vec::new(),
     })?;
@@ -984,7 +985,7 @@ pub const PREVIEW_WIDTH: u32 = 827;
 pub fn write_preview(pdf: &Path, png: &Path) -> Result<(), ApiError> {
     let bytes = std::fs::read(pdf).map_err(|e| ApiError {
         code: "print.missing".into(),
-        message: format!("无法读取 {}：{}", pdf.display(), library::io_reason(&e)),
+        message: format!("无法读取 {}：{}", pdf.display(), crate::fsx::io_reason(&e)),
         fields: Vec::new(),
     })?;
     let preview =

@@ -10,7 +10,6 @@
 //! [`Batch`]. The library (`library/batches.rs`) stores and numbers batches.
 
 pub mod manifest;
-pub mod naming;
 pub mod package;
 pub mod parts;
 pub mod plan;
@@ -26,6 +25,7 @@ use crate::checks::{Finding, Verdict};
 use crate::dashboard::{CONTACT_DEADLINE, Dashboard, DeadlineState, QuotaState};
 use crate::library::{Entry, Office};
 use crate::media::MediaFacts;
+use crate::naming;
 use crate::selection::{self, Readiness};
 
 /// The longest path (in characters) a file may have inside the package, so the package can
@@ -401,13 +401,6 @@ pub fn draft(inputs: &DraftInputs<'_>) -> Result<Draft, DraftError> {
         entries: out,
         already_sent,
     })
-}
-
-/// An RFC 3339 instant as the office reads it: `2023-06-20 15:04` in the campaign's zone.
-pub fn local_time(rfc3339: &str, zone: chrono_tz::Tz) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
 /// Gives every file of one category's works its name in the package.

@@ -40,7 +40,7 @@ fn export_all(dir: &Path) {
     one::<crate::batch::BatchRequest>(dir);
     one::<crate::batch::Draft>(dir);
     one::<crate::batch::package::ExportReport>(dir);
-    one::<crate::jobs::Progress>(dir);
+    one::<crate::progress::Progress>(dir);
     one::<crate::api::BatchPlan>(dir);
     one::<crate::batch::parts::PlanOptions>(dir);
     one::<crate::api::AccountView>(dir);

@@ -476,22 +476,6 @@ fn headline(quotas: &[Quota], blockers: &[Blocker], deadlines: &[DeadlineStatus]
     }
 }
 
-/// The clock the app and the CLI use: `BAOSONG_NOW` (RFC 3339) when set, so a test or a
-/// rehearsal can stand at any moment of the campaign; otherwise the system clock.
-pub fn now_from_env() -> Result<DateTime<Utc>, String> {
-    match std::env::var("BAOSONG_NOW") {
-        Ok(s) if !s.trim().is_empty() => parse_now(&s),
-        _ => Ok(Utc::now()),
-    }
-}
-
-/// Parses an RFC 3339 instant (`2023-06-08T12:00:00+08:00`), with a Chinese message.
-pub fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("时间“{s}”格式不对，应为 RFC 3339，例如 2023-06-08T12:00:00+08:00"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,7 +540,7 @@ mod tests {
     }
 
     fn at(rfc3339: &str) -> DateTime<Utc> {
-        parse_now(rfc3339).expect("instant")
+        crate::clock::parse_now(rfc3339).expect("instant")
     }
 
     fn board(campaign: &str, unit_type: &str, entries: &[Entry], now: &str) -> Dashboard {
@@ -923,17 +907,11 @@ mod tests {
     }
 
     #[test]
-    fn spans_and_clock_parsing() {
+    fn spans() {
         assert_eq!(span(0), "不到1分钟");
         assert_eq!(span(59), "不到1分钟");
         assert_eq!(span(60), "1分钟");
         assert_eq!(span(3600 + 120), "1小时2分");
         assert_eq!(span(86_400 * 2 + 3600 * 5 + 59), "2天5小时");
-        assert_eq!(
-            parse_now("2023-06-08T12:00:00+08:00").map(|t| t.to_rfc3339()),
-            Ok("2023-06-08T04:00:00+00:00".to_owned())
-        );
-        let err = parse_now("6月8日").expect_err("not RFC 3339");
-        assert!(err.contains("RFC 3339"), "{err}");
     }
 }

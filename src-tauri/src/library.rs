@@ -37,6 +37,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::campaign::{self, Campaign, CampaignError};
+use crate::fsx::io_reason;
 use crate::validate;
 
 pub use crate::entry::EntryInput;
@@ -50,7 +51,7 @@ pub use doctor::{DoctorFinding, DoctorReport, DoctorSeverity};
 pub use entries::{Entry, EntryFile, EntryFilter, EntrySort};
 pub use import::{
     ImportItem, ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate,
-    collect_files, human_size,
+    collect_files,
 };
 pub use office::{Office, OfficeInput};
 pub use opening::{Openable, open_extension};
@@ -256,40 +257,6 @@ impl From<rusqlite::Error> for LibraryError {
             _ => LibraryError::Sqlite(e),
         }
     }
-}
-
-/// An I/O error said in plain Chinese.
-pub fn io_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::NotFound => "文件或文件夹不存在".into(),
-        K::PermissionDenied => "没有访问权限".into(),
-        K::StorageFull => "磁盘空间不足，请清理磁盘或换一个位置".into(),
-        K::ReadOnlyFilesystem => "磁盘是只读的".into(),
-        K::IsADirectory => "这是一个文件夹，不是文件".into(),
-        K::UnexpectedEof => "文件读到一半中断（U盘是否被拔出？）".into(),
-        // EIO and the like: a failing disk or a stick pulled out mid-copy.
-        _ if e.raw_os_error() == Some(5) => "读写出错（磁盘或U盘可能已拔出或损坏）".into(),
-        _ => format!("读写出错：{e}"),
-    }
-}
-
-/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, fsynced, renamed
-/// over the target (a document, an `.eml`, a log the clerk saves).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".baosong-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// Summary shown in the window's title bar and the CLI's `info`.

@@ -84,7 +84,7 @@ impl Session {
             })?;
         library::trash::restore(root, &item).map_err(|e| ApiError {
             code: "file.write".into(),
-            message: format!("无法从回收站放回：{}", library::io_reason(&e)),
+            message: format!("无法从回收站放回：{}", crate::fsx::io_reason(&e)),
             fields: Vec::new(),
         })
     }

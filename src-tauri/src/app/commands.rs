@@ -1,6 +1,7 @@
 //! `#[tauri::command]` adapters. Each locks the session on a blocking thread (file copies and
 //! SQLite waits never run on the UI's thread) and returns the core's result unchanged.
 
+use baosong::progress::Progress;
 use std::path::PathBuf;
 
 use baosong::api::{
@@ -12,7 +13,6 @@ use baosong::batch::parts::PlanOptions;
 use baosong::batch::{Batch, BatchRequest, BatchSummary, Draft};
 use baosong::campaign::{self, Campaign};
 use baosong::dashboard::Dashboard;
-use baosong::jobs::Progress;
 use baosong::library::recent::RecentLibrary;
 use baosong::library::{
     BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,

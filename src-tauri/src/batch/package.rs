@@ -12,13 +12,14 @@
 //! or a cancel removes the temporary, and a stick pulled out mid-way leaves no folder under the
 //! final name. Free space is checked before the first byte.
 
+use crate::fsx;
+use crate::fsx::{human_size, io_reason};
+use crate::progress::{CancelToken, Progress};
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::{Batch, manifest, summary};
-use crate::jobs::{CancelToken, Progress};
-use crate::library::{human_size, io_reason};
 
 pub const SUMMARY_FILE: &str = "报送汇总表.xlsx";
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -249,12 +250,12 @@ pub fn export(
         total_bytes,
     )
     .and_then(|files| {
-        sync_dir(&tmp);
+        let _ = fsx::sync_dir(&tmp);
         fs::rename(&tmp, &target).map_err(|e| PackageError::Write {
             path: target.clone(),
             reason: io_reason(&e),
         })?;
-        sync_dir(dest);
+        let _ = fsx::sync_dir(dest);
         Ok(files)
     });
     match result {
@@ -363,7 +364,7 @@ fn write_all(
     let sums_path = tmp.join(SUMS_FILE);
     write_small(&sums_path, &sums(&sums_lines)).map_err(|e| write_err(&sums_path, e))?;
     for c in &batch.header.categories {
-        sync_dir(&tmp.join(&c.folder));
+        let _ = fsx::sync_dir(&tmp.join(&c.folder));
     }
     state.phase = "完成".to_owned();
     progress(&state);
@@ -413,11 +414,4 @@ fn write_small(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = File::options().write(true).create_new(true).open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
-}
-
-fn sync_dir(dir: &Path) {
-    // Makes the new names durable; not possible (and not needed) on every platform.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
 }

@@ -7,6 +7,8 @@
 //! planned size), the volumes cut from a one-file zip, and the plain attachments. The send
 //! step attaches these files; a clerk can also attach them by hand in webmail.
 
+use crate::fsx::io_reason;
+use crate::progress::{CancelToken, Progress};
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -18,8 +20,6 @@ use zip::write::SimpleFileOptions;
 use super::package::{MANIFEST_FILE, PackageError, README_FILE, SUMMARY_FILE, readme};
 use super::plan::{self, Content, OversizeRoute, Packing, Plan, PlanFile, PlanInput};
 use super::{Batch, manifest, summary};
-use crate::jobs::{CancelToken, Progress};
-use crate::library::io_reason;
 
 /// QQ Mail's limit for one whole message as sent (after base64): 70 MiB, what its server
 /// announces in EHLO (`SIZE 73400320`). Used until the account's own server says otherwise.
@@ -178,14 +178,14 @@ pub fn write_attachments(
         // the folder appears under its name, and the rename before anyone names the folder.
         for m in &plan.messages {
             let dir = tmp.join(message_folder(m.index));
-            sync_dir(&dir).map_err(|e| write_err(&dir, e))?;
+            crate::fsx::sync_dir(&dir).map_err(|e| write_err(&dir, e))?;
         }
-        sync_dir(&tmp).map_err(|e| write_err(&tmp, e))?;
+        crate::fsx::sync_dir(&tmp).map_err(|e| write_err(&tmp, e))?;
         fs::rename(&tmp, &target).map_err(|e| PackageError::Write {
             path: target.clone(),
             reason: io_reason(&e),
         })?;
-        sync_dir(dest).map_err(|e| write_err(dest, e))?;
+        crate::fsx::sync_dir(dest).map_err(|e| write_err(dest, e))?;
         Ok(written)
     });
     match result {
@@ -206,21 +206,6 @@ pub fn write_attachments(
             let _ = fs::remove_dir_all(&tmp);
             Err(e)
         }
-    }
-}
-
-/// Makes a directory's entries (files created, renamed into it) durable: fsync of the
-/// directory itself, where the system allows opening one (not on Windows, whose NTFS journals
-/// its metadata).
-pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
     }
 }
 

@@ -29,7 +29,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use super::naming;
+use crate::naming;
 
 /// Headers and the text/HTML body of one message (subject, addresses, boundaries, the
 /// clerk's cover letter); generous, since a cover letter is short.

@@ -336,7 +336,7 @@ fn validate(ck: &Checker<'_>, raw: RawCampaign) -> Result<Campaign, CampaignErro
     }
 
     if let Some(p) = &raw.submission.file_pattern
-        && let Err(message) = crate::batch::naming::validate_pattern(p.get_ref())
+        && let Err(message) = crate::naming::validate_pattern(p.get_ref())
     {
         return Err(ck.err(p.span(), "submission.file_pattern", message));
     }
@@ -514,7 +514,7 @@ fn validate(ck: &Checker<'_>, raw: RawCampaign) -> Result<Campaign, CampaignErro
                 .submission
                 .file_pattern
                 .map(Spanned::into_inner)
-                .unwrap_or_else(|| crate::batch::naming::DEFAULT_PATTERN.to_owned()),
+                .unwrap_or_else(|| crate::naming::DEFAULT_PATTERN.to_owned()),
         },
         deadlines,
         categories,

@@ -12,6 +12,9 @@
 //! restored catalog does not name stay in `files/` and are offered as 未编目文件
 //! ([`Library::unlisted_files`]), to be catalogued again or moved to the trash by the clerk.
 
+use crate::fsx;
+use crate::fsx::io_reason;
+
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,9 +23,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{
-    APPLICATION_ID, CATALOG_FILE, Library, LibraryError, SCHEMA_VERSION, audit, io_reason,
-};
+use super::{APPLICATION_ID, CATALOG_FILE, Library, LibraryError, SCHEMA_VERSION, audit};
 use crate::safe_path;
 
 pub const BACKUP_DIR: &str = "backups";
@@ -260,7 +261,7 @@ pub(super) fn create(
             .and_then(|f| f.sync_all())
             .map_err(|e| write_err(&tmp, &e))?;
         fs::rename(&tmp, file_of(&dir, &id)).map_err(|e| write_err(&tmp, &e))?;
-        sync_dir(&dir);
+        let _ = fsx::sync_dir(&dir);
         Ok(())
     })();
     if let Err(e) = result {
@@ -379,7 +380,7 @@ pub fn restore_missing_catalog(root: &Path, id: &str) -> Result<BackupInfo, Libr
         fs::copy(&path, &tmp)?;
         fs::File::open(&tmp)?.sync_all()?;
         fs::rename(&tmp, &catalog)?;
-        sync_dir(root);
+        let _ = fsx::sync_dir(root);
         Ok(())
     };
     copy().map_err(|e| {
@@ -404,7 +405,7 @@ pub fn copy_to(root: &Path, id: &str, dest: &Path) -> Result<PathBuf, LibraryErr
         fs::copy(&path, &tmp)?;
         fs::File::open(&tmp)?.sync_all()?;
         fs::rename(&tmp, &to)?;
-        sync_dir(dest);
+        let _ = fsx::sync_dir(dest);
         Ok(())
     };
     copy().map_err(|e| {
@@ -412,12 +413,6 @@ pub fn copy_to(root: &Path, id: &str, dest: &Path) -> Result<PathBuf, LibraryErr
         write_err(dest, &e)
     })?;
     Ok(to)
-}
-
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
 
 impl Library {

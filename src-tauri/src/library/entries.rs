@@ -741,7 +741,7 @@ impl Library {
                     "文件缺失",
                     format!(
                         "资料库中的文件无法读取（{}），请重新添加此文件",
-                        super::io_reason(&e)
+                        crate::fsx::io_reason(&e)
                     ),
                 ));
             }

@@ -2,6 +2,8 @@
 //! file can be read back in), plus what the office adds: the check verdict, the review state
 //! and each file's SHA-256 for the municipal office to verify with `certutil -hashfile`.
 
+use crate::fsx::io_reason;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -9,7 +11,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use crate::selection;
 
-use super::{Entry, EntryFilter, EntrySort, Library, LibraryError, io_reason};
+use super::{Entry, EntryFilter, EntrySort, Library, LibraryError};
 
 /// The sheet's columns: the 报名表 fields first, in the order offices use.
 const COLUMNS: &[(&str, f64)] = &[

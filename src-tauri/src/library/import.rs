@@ -10,6 +10,8 @@
 //! Free space is checked before the first byte is copied. An unreadable file or a stick pulled
 //! mid-copy fails that file only; everything imported before it stays.
 
+use crate::fsx::human_size;
+use crate::fsx::io_reason;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -20,7 +22,7 @@ use ts_rs::TS;
 
 use super::entries::{insert_entry, insert_file};
 use super::store::{self, StoredFile};
-use super::{Library, LibraryError, audit, io_reason, now};
+use super::{Library, LibraryError, audit, now};
 use crate::checks::Verdict;
 use crate::entry::EntryInput;
 use crate::validate::{self, FieldError};
@@ -182,17 +184,6 @@ fn title_of(path: &Path) -> String {
         "未命名作品".to_owned()
     } else {
         title
-    }
-}
-
-/// Bytes in plain units for messages.
-pub fn human_size(bytes: u64) -> String {
-    const MB: f64 = 1024.0 * 1024.0;
-    let b = bytes as f64;
-    if b >= 1024.0 * MB {
-        format!("{:.2} GB", b / 1024.0 / MB)
-    } else {
-        format!("{:.1} MB", b / MB)
     }
 }
 

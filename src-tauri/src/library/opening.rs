@@ -4,12 +4,14 @@
 //! whose name does not match its content is opened through a hard link (or copy) named for its
 //! content in the library's `opened/` folder; anything else is shown in its folder instead.
 
+use crate::fsx::io_reason;
+
 use std::fs;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{Library, LibraryError, io_reason};
+use super::{Library, LibraryError};
 use crate::media::{self, MediaFacts};
 use crate::safe_path;
 

@@ -5,6 +5,9 @@
 //! is committed only after the rename. A crash therefore leaves at most a stray temporary,
 //! which the next open removes.
 
+use crate::fsx;
+use crate::fsx::io_reason;
+
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -12,7 +15,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{LibraryError, io_reason};
+use super::LibraryError;
 use crate::safe_path;
 
 const FILES_DIR: &str = "files";
@@ -157,7 +160,7 @@ pub fn import_with(
     let new_shard = !dir.is_dir();
     fs::create_dir_all(&dir).map_err(|e| write_err(&dir, e))?;
     if new_shard {
-        sync_dir(&root.join(FILES_DIR));
+        let _ = fsx::sync_dir(&root.join(FILES_DIR));
     }
     let dest = dir.join(&name);
     if safe_path::is_link(&dest) {
@@ -170,9 +173,9 @@ pub fn import_with(
         // sweep finds it and moves the file to the trash instead of leaving it unexplained.
         let mark = incoming.join(format!("{LANDED_PREFIX}{name}"));
         File::create(&mark).map_err(|e| write_err(&mark, e))?;
-        sync_dir(&incoming);
+        let _ = fsx::sync_dir(&incoming);
         temp.persist(&dest).map_err(|e| write_err(&dest, e.error))?;
-        sync_dir(&dir);
+        let _ = fsx::sync_dir(&dir);
     }
     Ok(StoredFile {
         stored_path: format!("{FILES_DIR}/{shard}/{name}"),
@@ -187,13 +190,6 @@ pub fn hash_file(source: &Path) -> Result<String, LibraryError> {
         path: source.to_path_buf(),
         reason: io_reason(&e),
     })
-}
-
-/// Makes a rename durable (a no-op where directories cannot be opened, as on Windows).
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
 
 /// Held (shared) by every program while it copies files into the store; taken exclusively,
@@ -328,7 +324,7 @@ pub fn sweep(
         }
         let _ = fs::remove_file(mark);
     }
-    sync_dir(&incoming);
+    let _ = fsx::sync_dir(&incoming);
     report
 }
 

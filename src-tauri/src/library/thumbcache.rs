@@ -1,13 +1,15 @@
 //! Thumbnails of stored files, made once and kept in `<library>/thumbs/<sha256>.jpg` (written
 //! to a temporary and renamed into place), so the list shows them instantly the next time.
 
+use crate::fsx::io_reason;
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{Library, LibraryError, io_reason, store};
+use super::{Library, LibraryError, store};
 use crate::thumbs::{self, ThumbError};
 
 const THUMBS_DIR: &str = "thumbs";

@@ -1,11 +1,11 @@
 //! The words of each message: its subject, its cover letter and its Message-ID. Pure: the
 //! same batch and plan give the same text (the Message-ID aside, which is made once and kept).
 
+use crate::fsx::human_size;
 use sha2::{Digest, Sha256};
 
 use crate::batch::Batch;
 use crate::batch::plan::{Content, Message, Plan};
-use crate::library::human_size;
 
 /// `金平区总工会-汕头好网民2023-作品报送（第1封/共3封）` for the first batch; a later one
 /// names itself, so the municipal office can tell the batches apart in its inbox:

@@ -149,7 +149,7 @@ pub fn build(
             .map_err(|e| MessageError::Unsafe(e.to_string()))?;
         let bytes = std::fs::read(&path).map_err(|e| MessageError::Attachment {
             name: a.name.clone(),
-            reason: crate::library::io_reason(&e),
+            reason: crate::fsx::io_reason(&e),
         })?;
         if bytes.len() as u64 != a.size {
             return Err(MessageError::Changed {
@@ -175,7 +175,7 @@ pub fn build(
 
 /// Writes an `.eml` file by temporary name and rename.
 pub fn save_eml(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    crate::library::write_atomic(path, bytes)
+    crate::fsx::write_atomic(path, bytes)
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ impl SecretStore {
             return Ok(StoreKind::System);
         }
         write_private(&self.file(key), secret.as_bytes())
-            .map_err(|e| SecretError::Write(crate::library::io_reason(&e)))?;
+            .map_err(|e| SecretError::Write(crate::fsx::io_reason(&e)))?;
         Ok(StoreKind::File)
     }
 
@@ -91,7 +91,7 @@ impl SecretStore {
                 .map(Some)
                 .map_err(|_| SecretError::Read("文件已损坏".into())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(SecretError::Read(crate::library::io_reason(&e))),
+            Err(e) => Err(SecretError::Read(crate::fsx::io_reason(&e))),
         }
     }
 

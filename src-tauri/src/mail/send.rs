@@ -7,6 +7,7 @@
 //! once; a message is marked `sending` right before DATA and `sent` with the server's reply in
 //! one transaction.
 
+use crate::progress::CancelToken;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,7 +22,6 @@ use super::transport::{self, Gate, Outcome};
 use super::{compose, message};
 use crate::batch::parts::{self, PlanOptions};
 use crate::batch::plan::Content;
-use crate::jobs::CancelToken;
 use crate::library::{
     Library, LibraryError, MessageState, NewMessage, OutboxMessage, QueuedAttachment,
 };
@@ -163,7 +163,7 @@ fn queue(
         return Err(message::MessageError::Recipient(recipient).into());
     }
     let zone = lib.campaign()?.zone();
-    let local = crate::batch::local_time(&batch.created_at, zone);
+    let local = crate::clock::local_time(&batch.created_at, zone);
     let extras = parts::first_extras(lib.root(), &batch, &local)
         .map_err(|e| SendError::Plan(e.to_string()))?;
     let limit = account.message_limit().0;
@@ -196,12 +196,12 @@ fn queue(
     let dest = crate::safe_path::join_inside(lib.root(), &dest_rel)
         .map_err(|e| SendError::Write(e.to_string()))?;
     let written = (|| {
-        let io = |e: std::io::Error| SendError::Write(crate::library::io_reason(&e));
+        let io = |e: std::io::Error| SendError::Write(crate::fsx::io_reason(&e));
         std::fs::create_dir_all(&dest).map_err(io)?;
         // `outbox/` now holds the plan's folder: durable before a row names it.
-        parts::sync_dir(lib.root()).map_err(io)?;
+        crate::fsx::sync_dir(lib.root()).map_err(io)?;
         if let Some(outbox) = dest.parent() {
-            parts::sync_dir(outbox).map_err(io)?;
+            crate::fsx::sync_dir(outbox).map_err(io)?;
         }
         write_plan(
             lib, &account, &recipient, &batch, &plan, &options, &extras, &dest, cancel,
@@ -302,15 +302,15 @@ fn write_plan(
     let mut sums = std::collections::HashMap::new();
     for w in &written {
         let sum = crate::digest::sha256_file(Path::new(&w.path))
-            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+            .map_err(|e| SendError::Write(crate::fsx::io_reason(&e)))?;
         sums.insert((w.message, w.name.clone()), sum);
     }
     let mut new = Vec::new();
     for m in &plan.messages {
         let dir = folder.join(parts::message_folder(m.index));
         write_synced(&dir.join(COVER), compose::body(batch, plan, m).as_bytes())
-            .and_then(|()| parts::sync_dir(&dir))
-            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+            .and_then(|()| crate::fsx::sync_dir(&dir))
+            .map_err(|e| SendError::Write(crate::fsx::io_reason(&e)))?;
         new.push(NewMessage {
             position: m.index,
             count,
@@ -392,10 +392,10 @@ pub fn save_emls(lib: &Library, batch_id: i64, dir: &Path) -> Result<Vec<PathBuf
     let account = lib.mail_account()?.ok_or(SendError::NoAccount)?;
     let mut out = Vec::new();
     for m in lib.batch_messages(batch_id)? {
-        let name = crate::batch::naming::safe_component(&format!("{}.eml", m.subject), 120);
+        let name = crate::naming::safe_component(&format!("{}.eml", m.subject), 120);
         let path = dir.join(name);
         message::save_eml(&path, &formatted(lib, &account, &m)?)
-            .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+            .map_err(|e| SendError::Write(crate::fsx::io_reason(&e)))?;
         out.push(path);
     }
     Ok(out)
@@ -428,13 +428,13 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 /// Takes the exclusive send lock of the library, or says someone else is sending.
 fn send_lock(root: &Path) -> Result<std::fs::File, SendError> {
     let dir = root.join("outbox");
-    std::fs::create_dir_all(&dir).map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+    std::fs::create_dir_all(&dir).map_err(|e| SendError::Write(crate::fsx::io_reason(&e)))?;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(dir.join(".send.lock"))
-        .map_err(|e| SendError::Write(crate::library::io_reason(&e)))?;
+        .map_err(|e| SendError::Write(crate::fsx::io_reason(&e)))?;
     match file.try_lock_exclusive() {
         Ok(true) => Ok(file),
         Ok(false) | Err(_) => Err(SendError::Busy),
@@ -563,7 +563,7 @@ pub fn flush(
                 Ok(messages) => {
                     report.replanned.push(format!(
                         "发件服务器只接受每封不超过 {} 的邮件，第{}批已按此大小自动重新计划为 {} 封邮件。",
-                        crate::library::human_size(size),
+                        crate::fsx::human_size(size),
                         lib.batch(m.batch_id)?.number,
                         messages.len()
                     ));
@@ -571,7 +571,7 @@ pub fn flush(
                 Err(e) => {
                     let why = format!(
                         "这封邮件超过了发件服务器允许的大小（{}），按此大小自动重新计划没有成功：{e}",
-                        crate::library::human_size(size)
+                        crate::fsx::human_size(size)
                     );
                     lib.mark_failed(m.id, "mail.too_large", &why, true, None)?;
                     report.failed += 1;

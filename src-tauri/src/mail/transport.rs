@@ -94,7 +94,7 @@ fn tls_parameters(account: &Account) -> Result<TlsParameters, Failure> {
                 "mail.ca_file",
                 format!(
                     "无法读取证书文件“{ca}”：{}。请在“发件邮箱”中检查证书文件。",
-                    crate::library::io_reason(&e)
+                    crate::fsx::io_reason(&e)
                 ),
             )
         })?;
@@ -360,7 +360,7 @@ fn short(e: &SmtpError) -> String {
         return format!("{} 秒内没有回应", io_timeout().as_secs());
     }
     match io_error(e) {
-        Some(io) => crate::library::io_reason(io),
+        Some(io) => crate::fsx::io_reason(io),
         None => e.to_string(),
     }
 }

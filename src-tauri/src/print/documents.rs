@@ -2,13 +2,14 @@
 //! batch, a category or the whole catalog; the 报送汇总表 of a batch; its sent log (发送记录).
 //! Layout and fonts are in the sibling modules; this one only gathers what each page shows.
 
+use crate::fsx::human_size;
 use std::path::{Path, PathBuf};
 
 use super::{Cell, Layout, Picture, SheetHeader, Table, Verdict};
 use crate::batch::Batch;
 use crate::batch::summary::{duration_text, remarks, verdict_text};
 use crate::library::{
-    Entry, EntryFilter, EntrySort, Library, LibraryError, OutboxMessage, human_size, thumbnail_at,
+    Entry, EntryFilter, EntrySort, Library, LibraryError, OutboxMessage, thumbnail_at,
 };
 use crate::media::MediaFacts;
 use crate::selection;
@@ -423,7 +424,7 @@ pub fn sent_log(lib: &Library, batch_id: i64) -> Result<Vec<u8>, DocumentError> 
     let batch: Batch = lib.batch(batch_id)?;
     let messages: Vec<OutboxMessage> = lib.batch_messages(batch_id)?;
     let zone = lib.campaign()?.zone();
-    let local = |t: &str| crate::batch::local_time(t, zone);
+    let local = |t: &str| crate::clock::local_time(t, zone);
     let mut lines = vec![format!(
         "报送单位：{}　　收件：{}",
         batch.header.office_name,

@@ -1,5 +1,6 @@
 //! `batch`: make, list, show, export, plan and delete 报送批次 from a terminal.
 
+use baosong::fsx::human_size;
 use std::path::PathBuf;
 
 use baosong::api::BatchPlan;
@@ -7,7 +8,6 @@ use baosong::api::{self, BatchCreated};
 use baosong::batch::parts::PlanOptions;
 use baosong::batch::plan::{Content, OversizeRoute, Packing};
 use baosong::batch::{Batch, BatchRequest, LeftOut};
-use baosong::library::human_size;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 

@@ -1,5 +1,6 @@
 //! `import`: files and folders into the library, one entry per file.
 
+use baosong::fsx::human_size;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -8,7 +9,7 @@ use baosong::api::{ApiError, Session};
 use baosong::campaign::Severity;
 use baosong::library::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate, SheetImport,
-    SheetImportOptions, human_size,
+    SheetImportOptions,
 };
 use baosong::registration::Mapping;
 use clap::Args;

@@ -1,10 +1,11 @@
 //! `account`, `send` and `outbox`: the sending mailbox, sending a batch, and the outbox.
 
+use baosong::fsx::human_size;
 use std::io::Read;
 use std::path::PathBuf;
 
 use baosong::api::{self, AccountView};
-use baosong::library::{MessageState, OutboxMessage, Resolution, human_size};
+use baosong::library::{MessageState, OutboxMessage, Resolution};
 use baosong::mail::account::{AccountInput, Security};
 use baosong::mail::send::{FlushReport, SendProgress};
 use clap::Subcommand;

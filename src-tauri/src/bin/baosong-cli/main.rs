@@ -576,7 +576,7 @@ fn check_command(cli: &Cli, a: &CheckArgs) -> Result<(), Failure> {
                 FileCheck::from_findings(vec![Finding {
                     rule: "file-readable".into(),
                     severity: campaign::Severity::Error,
-                    message: format!("无法打开文件：{}", baosong::library::io_reason(&e)),
+                    message: format!("无法打开文件：{}", baosong::fsx::io_reason(&e)),
                     actual: None,
                     expected: None,
                 }]),
@@ -646,7 +646,7 @@ fn probe_command(cli: &Cli, files: &[PathBuf]) -> Result<(), Failure> {
             message: format!(
                 "无法打开“{}”：{}",
                 path.display(),
-                baosong::library::io_reason(&e)
+                baosong::fsx::io_reason(&e)
             ),
             code: "file.read".into(),
             exit: 2,

@@ -1,9 +1,9 @@
 //! `print`: the documents a clerk prints, signs and stamps, as A4 PDFs.
 
+use baosong::fsx::human_size;
 use std::path::PathBuf;
 
 use baosong::api::{self, PrintRequest};
-use baosong::library::human_size;
 use clap::Subcommand;
 
 use super::{Cli, Failure, FilterArgs, open_session, print_json};

@@ -1,9 +1,10 @@
 //! `backup`, `files` and `trash`: the ways back for a clerk's works.
 
+use baosong::fsx::human_size;
 use std::path::PathBuf;
 
 use baosong::api::{self, Session};
-use baosong::library::{self, Actor, BackupInfo, human_size};
+use baosong::library::{self, Actor, BackupInfo};
 use clap::Subcommand;
 
 use crate::{Cli, Failure, library_dir, open_session, print_json, usage};

@@ -1,12 +1,12 @@
 //! `status` and `deadline`: the dashboard from a terminal.
 
+pub use baosong::clock::parse_now;
+
 use baosong::dashboard::{Dashboard, DeadlineState, QuotaState};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 
 use super::{Cli, Failure, open_session, print_json};
-
-pub use baosong::dashboard::parse_now;
 
 #[derive(Subcommand)]
 pub enum DeadlineCommand {
