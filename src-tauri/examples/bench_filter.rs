@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use baosong::checks::Verdict;
-use baosong::library::{
-    Actor, EntryFilter, EntryInput, EntrySort, Library, OfficeInput, ReviewStatus,
-};
+use baosong::entry::{EntryFilter, EntryInput, EntrySort, ReviewStatus};
+use baosong::library::{Actor, Library};
+use baosong::office::OfficeInput;
 
 const ENTRIES: usize = 5_000;
 const UNITS: [&str; 6] = [

@@ -10,18 +10,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::batch::package::ExportReport;
-use crate::batch::parts::{self, PlanOptions};
+use crate::batch::ExportReport;
 use crate::batch::{Batch, BatchRequest, BatchSummary, Draft, LeftOut};
 use crate::campaign::{self, Campaign, CampaignError, Level, Severity};
 use crate::checks::{self, FileCheck, Finding};
 use crate::dashboard::{self, Dashboard};
+use crate::entry::{Entry, EntryFilter, EntryInput, EntrySort, Review};
 use crate::jobs::{Job, Jobs};
 use crate::library::{
-    self, Actor, Entry, EntryFilter, EntryInput, EntrySort, FieldError, ImportOptions,
-    ImportProgress, ImportReport, Library, LibraryError, LibraryInfo, OfficeInput, Review, recent,
+    self, Actor, FieldError, ImportOptions, ImportProgress, ImportReport, Library, LibraryError,
+    LibraryInfo, recent,
 };
 use crate::media::{self, MediaFacts};
+use crate::office::OfficeInput;
+use crate::package::attachments::{self as parts, PlanOptions};
 use crate::registration::{self, Sheet, SheetError};
 
 mod safety;
@@ -61,6 +63,16 @@ impl From<LibraryError> for ApiError {
 impl From<SheetError> for ApiError {
     fn from(e: SheetError) -> Self {
         LibraryError::Sheet(e).into()
+    }
+}
+
+impl From<crate::package::PackageError> for ApiError {
+    fn from(e: crate::package::PackageError) -> Self {
+        ApiError {
+            code: e.code().to_owned(),
+            message: e.to_string(),
+            fields: Vec::new(),
+        }
     }
 }
 
@@ -535,8 +547,8 @@ impl BatchPlan {
     }
 }
 
-fn package_error(e: crate::batch::package::PackageError) -> ApiError {
-    ApiError::from(LibraryError::from(e))
+fn package_error(e: crate::package::PackageError) -> ApiError {
+    ApiError::from(e)
 }
 
 /// Writes the attachments of batch `id`'s messages under `dest` as a job (see
@@ -584,9 +596,8 @@ pub fn export_batch(
     let batch = lib.batch(id)?;
     let zone = lib.campaign()?.zone();
     let local = crate::clock::local_time(&batch.created_at, zone);
-    let report =
-        crate::batch::package::export(job.root(), &batch, dest, &local, progress, &job.cancel)
-            .map_err(|e| ApiError::from(LibraryError::from(e)))?;
+    let report = crate::package::export(job.root(), &batch, dest, &local, progress, &job.cancel)
+        .map_err(ApiError::from)?;
     lib.record_export(id, &report)?;
     Ok(report)
 }
@@ -614,17 +625,17 @@ pub fn secrets() -> crate::mail::secret::SecretStore {
 /// stored.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct AccountView {
-    pub account: Option<crate::mail::account::Account>,
+    pub account: Option<crate::account::Account>,
     pub has_secret: bool,
     /// The message limit the plan uses and where it comes from.
     #[ts(type = "number")]
     pub limit: u64,
-    pub limit_source: crate::mail::account::LimitSource,
+    pub limit_source: crate::account::LimitSource,
     /// Where to get a 授权码 for this provider.
     pub secret_help: Option<String>,
     /// The refused login that stops sending until the 授权码 is replaced.
     pub auth_failed: Option<String>,
-    pub presets: Vec<crate::mail::account::Preset>,
+    pub presets: Vec<crate::account::Preset>,
     /// Set after a save when no system credential store answered: the secret is in a file
     /// only this user can read (say so once).
     pub stored_in_file: bool,
@@ -635,8 +646,8 @@ impl Session {
         let lib = self.library()?;
         let account = lib.mail_account()?;
         let (limit, limit_source) = account.as_ref().map(|a| a.message_limit()).unwrap_or((
-            crate::batch::parts::DEFAULT_MAX_MESSAGE_BYTES,
-            crate::mail::account::LimitSource::Default,
+            crate::package::attachments::DEFAULT_MAX_MESSAGE_BYTES,
+            crate::account::LimitSource::Default,
         ));
         Ok(AccountView {
             has_secret: account
@@ -644,13 +655,13 @@ impl Session {
                 .is_some_and(|a| secrets().has(&a.secret_key())),
             secret_help: account
                 .as_ref()
-                .and_then(|a| crate::mail::account::preset(&a.preset))
+                .and_then(|a| crate::account::preset(&a.preset))
                 .map(|p| p.secret_help.to_owned()),
             auth_failed: lib.auth_failed()?,
             account,
             limit,
             limit_source,
-            presets: crate::mail::account::PRESETS.to_vec(),
+            presets: crate::account::PRESETS.to_vec(),
             stored_in_file: false,
         })
     }
@@ -659,11 +670,11 @@ impl Session {
     /// A new 授权码 lifts the stop a refused login put on sending.
     pub fn set_account(
         &mut self,
-        input: &crate::mail::account::AccountInput,
+        input: &crate::account::AccountInput,
         secret: Option<&str>,
     ) -> Result<AccountView, ApiError> {
         let office = self.library()?.office()?;
-        let account = crate::mail::account::resolve(input, &office.name)
+        let account = crate::account::resolve(input, &office.name)
             .map_err(|fields| ApiError::from(LibraryError::Invalid(fields)))?;
         let store = secrets();
         let lib = self.library_mut()?;
@@ -862,7 +873,9 @@ fn make_document(
                     });
                 }
             };
-            documents::contact_sheet(lib, &source, layout, tick).map_err(document_error)
+            // A BAOSONG_NOW that does not parse dates the sheet today, as it always has.
+            let now = clock().unwrap_or_else(|_| Utc::now());
+            documents::contact_sheet(lib, &source, layout, now, tick).map_err(document_error)
         }
         PrintRequest::Summary { batch } => documents::summary(lib, *batch).map_err(document_error),
         PrintRequest::SentLog { batch } => documents::sent_log(lib, *batch).map_err(document_error),

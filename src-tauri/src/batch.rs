@@ -10,10 +10,8 @@
 //! [`Batch`]. The library (`library/batches.rs`) stores and numbers batches.
 
 pub mod manifest;
-pub mod package;
-pub mod parts;
 pub mod plan;
-pub mod summary;
+pub mod rows;
 
 use std::collections::HashSet;
 
@@ -23,9 +21,10 @@ use ts_rs::TS;
 use crate::campaign::Campaign;
 use crate::checks::{Finding, Verdict};
 use crate::dashboard::{CONTACT_DEADLINE, Dashboard, DeadlineState, QuotaState};
-use crate::library::{Entry, Office};
+use crate::entry::Entry;
 use crate::media::MediaFacts;
 use crate::naming;
+use crate::office::Office;
 use crate::selection::{self, Readiness};
 
 /// The longest path (in characters) a file may have inside the package, so the package can
@@ -455,4 +454,14 @@ fn extension_for(container: &str) -> Option<&'static str> {
         "pdf" => "pdf",
         _ => return None,
     })
+}
+
+/// What an export wrote: the record a batch keeps of where its package went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct ExportReport {
+    /// The package folder, absolute.
+    pub folder: String,
+    pub files: u32,
+    #[ts(type = "number")]
+    pub bytes: u64,
 }

@@ -20,7 +20,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::campaign::{Campaign, Deadline, Level, UnitType};
-use crate::library::{Entry, Office};
+use crate::entry::Entry;
+use crate::office::Office;
 use crate::selection::{self, Readiness};
 
 pub use crate::selection::ORIGINALITY;
@@ -481,7 +482,7 @@ mod tests {
     use super::*;
     use crate::campaign::embedded_by_id;
     use crate::checks::Verdict;
-    use crate::library::{EntryFile, Review, ReviewStatus};
+    use crate::entry::{EntryFile, Review, ReviewStatus};
 
     fn office(unit_type: &str, campaign_id: &str) -> Office {
         Office {

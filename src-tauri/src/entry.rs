@@ -1,9 +1,15 @@
-//! An entry's data as it is typed — by the entry form, the CLI or a 报名表 row — before the
-//! catalog checks it (`library` does, when it saves). It lives outside `library` so the
-//! 报名表 reader can plan entries without depending on the catalog.
+//! Domain: a work (作品) — its data as typed ([`EntryInput`], by the entry form, the CLI or a
+//! 报名表 row), as catalogued ([`Entry`] with its [`EntryFile`]s), how it is reviewed
+//! ([`Review`]) and how lists of works are asked for ([`EntryFilter`], [`EntrySort`]). The
+//! catalog (`library`) stores these; the rules (`checks`, `selection`, `dashboard`, `batch`)
+//! read them without knowing where they are stored.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+use crate::checks::{FileCheck, Verdict};
+use crate::media::MediaFacts;
+use crate::validate::{self, FieldError};
 
 /// What the entry form (or the CLI) sends to add or change an entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -18,4 +24,173 @@ pub struct EntryInput {
     pub tags: Vec<String>,
     pub declarations: Vec<String>,
     pub notes: String,
+}
+
+/// A work in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Entry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub campaign_id: String,
+    pub category: String,
+    pub title: String,
+    pub authors: Vec<String>,
+    /// The recommending unit (推荐单位).
+    pub unit: String,
+    pub phone: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    /// Ids of the campaign's declarations the clerk has confirmed (原创、肖像权 …).
+    pub declarations: Vec<String>,
+    pub notes: String,
+    pub files: Vec<EntryFile>,
+    pub review: Review,
+    /// The worst verdict of its files against the campaign's current rules (不合格 when it has
+    /// no file yet).
+    pub verdict: Verdict,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+}
+
+/// A file of an entry, held in the library's store.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct EntryFile {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub original_name: String,
+    pub original_path: String,
+    /// Relative to the library folder.
+    pub stored_path: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub sha256: String,
+    pub added_at: String,
+    /// What the file really is (read from its bytes when it was added).
+    pub facts: Option<MediaFacts>,
+    /// The file judged against the campaign's rules for the entry's category.
+    pub check: Option<FileCheck>,
+    /// Where the same content arrived again and was linked here (另经…收到), original paths.
+    pub also_received: Vec<String>,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct EntryFilter {
+    /// Only this category (子项目 id).
+    pub category: Option<String>,
+    /// Substring of title, authors, unit or description (Chinese works: no word splitting).
+    pub text: Option<String>,
+    /// List the deleted entries (回收站) instead of the live ones.
+    pub deleted: bool,
+    /// Only entries with this verdict (e.g. `fail` for 不合格).
+    pub verdict: Option<Verdict>,
+    /// Only entries of this recommending unit (exactly).
+    pub unit: Option<String>,
+    /// Only entries with this review status.
+    pub status: Option<ReviewStatus>,
+}
+
+/// Ways to order a list; the window sorts its table itself, the CLI uses these.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntrySort {
+    #[default]
+    Newest,
+    Title,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewStatus {
+    /// 待审核
+    #[default]
+    Pending,
+    /// 已通过
+    Approved,
+    /// 需修改
+    NeedsFix,
+    /// 不报送
+    Excluded,
+}
+
+impl ReviewStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "待审核",
+            ReviewStatus::Approved => "已通过",
+            ReviewStatus::NeedsFix => "需修改",
+            ReviewStatus::Excluded => "不报送",
+        }
+    }
+
+    pub(crate) fn as_db(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::NeedsFix => "needs-fix",
+            ReviewStatus::Excluded => "excluded",
+        }
+    }
+
+    pub(crate) fn from_db(s: &str) -> Self {
+        match s {
+            "approved" => ReviewStatus::Approved,
+            "needs-fix" => ReviewStatus::NeedsFix,
+            "excluded" => ReviewStatus::Excluded,
+            _ => ReviewStatus::Pending,
+        }
+    }
+}
+
+/// An entry's review state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Review {
+    pub status: ReviewStatus,
+    /// 推荐报送: selected to go out in the batch.
+    pub recommended: bool,
+    /// Position among the recommended works of its category (1 = first).
+    #[ts(type = "number | null")]
+    pub order: Option<i64>,
+    /// Why a failing entry is recommended anyway; required in that case.
+    pub override_reason: String,
+}
+
+/// The review rules, for an entry whose files get `verdict`: returns the cleaned override
+/// reason and the order to store (none unless recommended).
+pub fn check_review(
+    review: &Review,
+    verdict: Verdict,
+) -> Result<(String, Option<i64>), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let reason = validate::optional(
+        &mut errors,
+        "override_reason",
+        "推荐理由",
+        &review.override_reason,
+        500,
+    );
+    if review.recommended && verdict == Verdict::Fail && reason.is_empty() {
+        errors.push(FieldError::new(
+            "override_reason",
+            "此作品的文件检查不合格，如仍要推荐报送，请写明理由",
+        ));
+    }
+    if review.recommended && review.status == ReviewStatus::Excluded {
+        errors.push(FieldError::new(
+            "status",
+            "状态为“不报送”的作品不能推荐报送",
+        ));
+    }
+    if let Some(order) = review.order
+        && !(1..=999).contains(&order)
+    {
+        errors.push(FieldError::new("order", "推荐顺序应为 1 到 999 之间的整数"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((reason, review.order.filter(|_| review.recommended)))
 }

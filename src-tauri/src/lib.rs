@@ -2,10 +2,12 @@
 //! campaign works, check them against the campaign's rules, watch quotas and deadlines, and
 //! package and send its batch.
 //!
-//! Architecture invariant: no module of this library imports tauri. The desktop shell
-//! (`src/app/`, compiled into the `baosong` binary only) and the CLI (`src/bin/baosong-cli/`)
-//! are two thin faces of the same services.
+//! The modules are layered — ground, readers, domain, store, services, api — and imports point
+//! down (`layers.rs` states each module's layer and tests it; ARCHITECTURE.md draws the map).
+//! No module of this library imports tauri: the desktop shell (`src/app/`, compiled into the
+//! `baosong` binary only) and the CLI (`src/bin/baosong-cli/`) are two thin faces of `api`.
 
+pub mod account;
 pub mod api;
 pub mod batch;
 pub mod campaign;
@@ -20,6 +22,8 @@ pub mod library;
 pub mod mail;
 pub mod media;
 pub mod naming;
+pub mod office;
+pub mod package;
 pub mod print;
 pub mod progress;
 pub mod registration;
@@ -30,3 +34,5 @@ pub mod validate;
 
 #[cfg(test)]
 mod bindings;
+#[cfg(test)]
+mod layers;

@@ -38,9 +38,9 @@ use ts_rs::TS;
 
 use crate::campaign::{self, Campaign, CampaignError};
 use crate::fsx::io_reason;
+use crate::office::{Office, OfficeInput};
 use crate::validate;
 
-pub use crate::entry::EntryInput;
 pub use crate::validate::FieldError;
 pub use backup::{
     BackupInfo, BackupKind, RestoreReport, UnlistedFile, copy_to as copy_backup_to,
@@ -48,17 +48,14 @@ pub use backup::{
 };
 pub use bulk::BulkChange;
 pub use doctor::{DoctorFinding, DoctorReport, DoctorSeverity};
-pub use entries::{Entry, EntryFile, EntryFilter, EntrySort};
 pub use import::{
     ImportItem, ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate,
     collect_files,
 };
-pub use office::{Office, OfficeInput};
 pub use opening::{Openable, open_extension};
 pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};
 pub use outbox_hold::OutboxHold;
 pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};
-pub use review::{Review, ReviewStatus};
 pub use schema::SCHEMA_VERSION;
 pub use store::resolve as stored_file_path;
 pub use thumbcache::{THUMB_SIDE, ThumbInfo, thumbnail_at};
@@ -152,8 +149,6 @@ pub enum LibraryError {
     DamagedEntry { id: i64, field: &'static str },
     #[error(transparent)]
     Draft(#[from] crate::batch::DraftError),
-    #[error(transparent)]
-    Package(#[from] crate::batch::package::PackageError),
     #[error("找不到编号为 {0} 的邮件，请刷新发件箱。")]
     NoSuchMessage(i64),
     #[error("第{position}封邮件的状态是“{state}”，只有“待确认”的邮件需要确认。")]
@@ -202,7 +197,6 @@ impl LibraryError {
                 "batch.unknown_category"
             }
             LibraryError::Draft(crate::batch::DraftError::Empty(_)) => "batch.empty",
-            LibraryError::Package(e) => e.code(),
             LibraryError::NoSuchMessage(_) => "outbox.not_found",
             LibraryError::NotUncertain { .. } => "outbox.not_uncertain",
             LibraryError::AlreadyOut { .. } => "outbox.already_out",
@@ -331,7 +325,7 @@ impl Library {
     /// office set up. Nothing is left behind when setup fails.
     pub fn create(dir: &Path, office: &OfficeInput, actor: Actor) -> Result<Library, LibraryError> {
         let campaign = campaign::embedded_by_id(&office.campaign_id)?;
-        office::validate(office, &campaign).map_err(LibraryError::Invalid)?;
+        crate::office::validate(office, &campaign).map_err(LibraryError::Invalid)?;
         if Library::exists(dir) {
             return Err(LibraryError::AlreadyExists(dir.to_path_buf()));
         }
@@ -497,7 +491,7 @@ impl Library {
 
     pub fn update_office(&mut self, input: &OfficeInput) -> Result<Office, LibraryError> {
         let campaign = campaign::embedded_by_id(&input.campaign_id)?;
-        office::validate(input, &campaign).map_err(LibraryError::Invalid)?;
+        crate::office::validate(input, &campaign).map_err(LibraryError::Invalid)?;
         let tx = self.conn.transaction()?;
         office::save(&tx, input, self.actor)?;
         tx.commit()?;
@@ -533,7 +527,7 @@ impl Library {
             contact_title: current.contact_title,
             contact_phone: current.contact_phone,
         };
-        office::validate(&input, &campaign).map_err(LibraryError::Invalid)?;
+        crate::office::validate(&input, &campaign).map_err(LibraryError::Invalid)?;
         let tx = self.conn.transaction()?;
         office::save(&tx, &input, self.actor)?;
         tx.commit()?;

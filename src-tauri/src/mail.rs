@@ -3,7 +3,6 @@
 //!
 //! The outbox itself (states, exactly-once gate) lives in the catalog: `library/outbox.rs`.
 
-pub mod account;
 pub mod compose;
 pub mod log;
 pub mod message;

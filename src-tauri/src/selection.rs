@@ -18,7 +18,7 @@ use ts_rs::TS;
 
 use crate::campaign::{Campaign, Category, Severity};
 use crate::checks::Verdict;
-use crate::library::{Entry, ReviewStatus};
+use crate::entry::{Entry, ReviewStatus};
 
 /// The declaration whose absence blocks a work (the notice: 作品必须是原创).
 pub const ORIGINALITY: &str = "original";
@@ -197,7 +197,7 @@ mod tests {
     use super::*;
     use crate::campaign::embedded_by_id;
     use crate::checks::{FileCheck, Finding};
-    use crate::library::{EntryFile, Review};
+    use crate::entry::{EntryFile, Review};
 
     fn entry(id: i64, order: Option<i64>, created: &str, verdict: Verdict) -> Entry {
         let finding = |severity| Finding {

@@ -1042,8 +1042,9 @@ fn contact_sheets_follow_the_works_list_filter_and_the_preview_is_the_first_page
 #[test]
 fn the_window_print_step_is_a_job_that_previews_saves_and_cancels() {
     use baosong::api::{self, PrintRequest};
+    use baosong::entry::EntryFilter;
     use baosong::jobs::Jobs;
-    use baosong::library::{Actor, EntryFilter};
+    use baosong::library::Actor;
     use base64::Engine as _;
 
     let r = Run::new();

@@ -3,7 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use baosong::library::{Actor, EntryFilter, EntryInput, EntrySort, Library, OfficeInput};
+use baosong::library::{Actor, Library};
+
+use baosong::office::OfficeInput;
+
+use baosong::entry::{EntryFilter, EntryInput, EntrySort};
 
 fn office() -> OfficeInput {
     OfficeInput {
@@ -357,7 +361,7 @@ fn window_and_cli_share_a_library_and_a_long_write_gives_a_clear_message() {
 
 #[test]
 fn a_failing_entry_is_recommended_only_with_a_written_reason() {
-    use baosong::library::{Review, ReviewStatus};
+    use baosong::entry::{Review, ReviewStatus};
     let (tmp, mut lib) = new_library();
     // Not a media file at all: it fails the checks.
     let f = work(tmp.path(), "坏文件.mp4", b"definitely not a video");
@@ -845,7 +849,8 @@ mod import {
 
 #[test]
 fn bulk_edit_changes_all_or_nothing_and_filters_find_the_result() {
-    use baosong::library::{BulkChange, Review, ReviewStatus};
+    use baosong::entry::{Review, ReviewStatus};
+    use baosong::library::BulkChange;
     let (tmp, mut lib) = new_library();
     let mut ids = Vec::new();
     for (i, title) in ["甲", "乙", "丙"].into_iter().enumerate() {
@@ -1267,7 +1272,8 @@ fn an_import_larger_than_the_free_space_copies_nothing() {
 
 #[test]
 fn bulk_edit_counts_each_entry_once_and_keeps_the_review_rule() {
-    use baosong::library::{BulkChange, Review};
+    use baosong::entry::Review;
+    use baosong::library::BulkChange;
     let (tmp, mut lib) = new_library();
     // A real recording: passes as a recitation (audio accepted), fails as a micro-video
     // (video only).
@@ -1324,7 +1330,7 @@ fn bulk_edit_counts_each_entry_once_and_keeps_the_review_rule() {
 
 #[test]
 fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
-    use baosong::library::Review;
+    use baosong::entry::Review;
     let (tmp, mut lib) = new_library();
     let tone = tone(tmp.path(), 330);
     let e = lib.add_entry(&entry("晨读"), &[tone]).expect("add");
@@ -1476,7 +1482,7 @@ fn while_another_program_writes<T: Send + 'static>(
 
 #[test]
 fn set_review_judges_the_entry_as_it_is_when_the_review_is_written() {
-    use baosong::library::Review;
+    use baosong::entry::Review;
     let (tmp, mut lib) = new_library();
     // A recording passes as a recitation and fails as a micro-video (video only).
     let e = lib
@@ -1515,7 +1521,7 @@ fn set_review_judges_the_entry_as_it_is_when_the_review_is_written() {
 
 #[test]
 fn save_entry_judges_the_files_as_they_are_when_the_entry_is_written() {
-    use baosong::library::Review;
+    use baosong::entry::Review;
     let (tmp, mut lib) = new_library();
     let good = lib
         .add_entry(&entry("晨读"), &[tone(tmp.path(), 440)])

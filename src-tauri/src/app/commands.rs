@@ -4,23 +4,25 @@
 use baosong::progress::Progress;
 use std::path::PathBuf;
 
+use baosong::account::AccountInput;
 use baosong::api::{
     AccountView, ApiError, BatchCreated, BatchPlan, PathCheck, SendReport, Session, Startup,
 };
 use baosong::api::{PrintPreview, PrintReport, PrintRequest};
-use baosong::batch::package::ExportReport;
-use baosong::batch::parts::PlanOptions;
+use baosong::batch::ExportReport;
 use baosong::batch::{Batch, BatchRequest, BatchSummary, Draft};
 use baosong::campaign::{self, Campaign};
 use baosong::dashboard::Dashboard;
+use baosong::entry::{Entry, EntryFilter, EntryInput, Review};
 use baosong::library::recent::RecentLibrary;
 use baosong::library::{
-    BulkChange, Entry, EntryFilter, EntryInput, ImportOptions, ImportProgress, ImportReport,
-    LibraryInfo, OfficeInput, Review, SheetImport, SheetImportOptions, ThumbInfo,
+    BulkChange, ImportOptions, ImportProgress, ImportReport, LibraryInfo, SheetImport,
+    SheetImportOptions, ThumbInfo,
 };
 use baosong::library::{OutboxHold, OutboxMessage, Resolution};
-use baosong::mail::account::AccountInput;
 use baosong::mail::send::{FlushReport, SendProgress};
+use baosong::office::OfficeInput;
+use baosong::package::attachments::PlanOptions;
 use chrono::NaiveDate;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};

@@ -6,11 +6,13 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{EntryFilter, EntrySort, Library, LibraryError, audit, now};
+use super::{Library, LibraryError, audit, now};
+
 use crate::batch::{
     self, Batch, BatchEntry, BatchFile, BatchHeader, BatchRequest, BatchSummary, Draft,
 };
 use crate::dashboard;
+use crate::entry::{EntryFilter, EntrySort};
 
 /// The facts and check of a batch file, as stored in `batch_files.data`.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -278,7 +280,7 @@ impl Library {
     pub fn record_export(
         &mut self,
         id: i64,
-        report: &batch::package::ExportReport,
+        report: &batch::ExportReport,
     ) -> Result<(), LibraryError> {
         let tx = self.conn.transaction()?;
         let at = now();

@@ -5,8 +5,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::review::ReviewStatus;
 use super::{Library, LibraryError, audit, now};
+use crate::entry::ReviewStatus;
 use crate::validate::{self, FieldError};
 
 /// What to change; `None` (or an empty list) leaves that part alone.

@@ -4,98 +4,21 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
-use super::review::{Review, ReviewStatus, check_review};
 use super::store::{self, StoredFile};
 use super::{Library, LibraryError, audit, now};
 use crate::campaign::Campaign;
-use crate::checks::{self, FileCheck, Verdict};
+use crate::checks::{self, Verdict};
 use crate::entry::EntryInput;
+use crate::entry::{Entry, EntryFile, EntryFilter, EntrySort, Review, ReviewStatus, check_review};
 use crate::media::{self, MediaFacts};
 use crate::validate::{self, FieldError};
-
-/// A work in the catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct Entry {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub campaign_id: String,
-    pub category: String,
-    pub title: String,
-    pub authors: Vec<String>,
-    /// The recommending unit (推荐单位).
-    pub unit: String,
-    pub phone: String,
-    pub description: String,
-    pub tags: Vec<String>,
-    /// Ids of the campaign's declarations the clerk has confirmed (原创、肖像权 …).
-    pub declarations: Vec<String>,
-    pub notes: String,
-    pub files: Vec<EntryFile>,
-    pub review: Review,
-    /// The worst verdict of its files against the campaign's current rules (不合格 when it has
-    /// no file yet).
-    pub verdict: Verdict,
-    pub created_at: String,
-    pub updated_at: String,
-    pub deleted_at: Option<String>,
-}
-
-/// A file of an entry, held in the library's store.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct EntryFile {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub original_name: String,
-    pub original_path: String,
-    /// Relative to the library folder.
-    pub stored_path: String,
-    #[ts(type = "number")]
-    pub size: u64,
-    pub sha256: String,
-    pub added_at: String,
-    /// What the file really is (read from its bytes when it was added).
-    pub facts: Option<MediaFacts>,
-    /// The file judged against the campaign's rules for the entry's category.
-    pub check: Option<FileCheck>,
-    /// Where the same content arrived again and was linked here (另经…收到), original paths.
-    pub also_received: Vec<String>,
-}
 
 /// Facts by content hash and linked sources by file id, loaded once per listing.
 #[derive(Default)]
 struct Known {
     facts: HashMap<String, MediaFacts>,
     sources: HashMap<i64, Vec<String>>,
-}
-
-/// Which entries to list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(default)]
-pub struct EntryFilter {
-    /// Only this category (子项目 id).
-    pub category: Option<String>,
-    /// Substring of title, authors, unit or description (Chinese works: no word splitting).
-    pub text: Option<String>,
-    /// List the deleted entries (回收站) instead of the live ones.
-    pub deleted: bool,
-    /// Only entries with this verdict (e.g. `fail` for 不合格).
-    pub verdict: Option<Verdict>,
-    /// Only entries of this recommending unit (exactly).
-    pub unit: Option<String>,
-    /// Only entries with this review status.
-    pub status: Option<ReviewStatus>,
-}
-
-/// Ways to order a list; the window sorts its table itself, the CLI uses these.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum EntrySort {
-    #[default]
-    Newest,
-    Title,
 }
 
 /// A cleaned, checked copy of the input.
@@ -410,7 +333,9 @@ impl Library {
             self.judge(&mut after, &campaign)?;
             let review_changed = review.is_some_and(|r| *r != before.review);
             let review = review.unwrap_or(&before.review);
-            let (reason, order) = check_review(review, after.verdict).map_err(|e| {
+            let (reason, order) = check_review(review, after.verdict)
+                .map_err(LibraryError::Invalid)
+                .map_err(|e| {
                 // Unchanged review, new category or files: say what made it fail.
                 match (e, review_changed) {
                     (LibraryError::Invalid(_), false) if after.category != before.category => {

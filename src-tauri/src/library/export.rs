@@ -11,7 +11,9 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 use crate::selection;
 
-use super::{Entry, EntryFilter, EntrySort, Library, LibraryError};
+use super::{Library, LibraryError};
+
+use crate::entry::{Entry, EntryFilter, EntrySort};
 
 /// The sheet's columns: the 报名表 fields first, in the order offices use.
 const COLUMNS: &[(&str, f64)] = &[

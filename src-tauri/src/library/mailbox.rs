@@ -3,7 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Library, LibraryError, audit, now};
-use crate::mail::account::Account;
+use crate::account::Account;
 
 impl Library {
     /// The office's sending account, once set.

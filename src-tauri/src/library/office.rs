@@ -2,79 +2,10 @@
 //! (the notice asks each office for one: 姓名、单位职务、联系电话).
 
 use rusqlite::{OptionalExtension, Transaction};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use super::{Actor, LibraryError, audit, now};
 use crate::campaign::Campaign;
-use crate::validate::{self, FieldError};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct Office {
-    pub name: String,
-    pub unit_type: String,
-    pub campaign_id: String,
-    pub contact_name: String,
-    pub contact_title: String,
-    pub contact_phone: String,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-/// What first-run setup and the settings page send.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(default)]
-pub struct OfficeInput {
-    pub name: String,
-    pub unit_type: String,
-    pub campaign_id: String,
-    pub contact_name: String,
-    pub contact_title: String,
-    pub contact_phone: String,
-}
-
-pub fn validate(input: &OfficeInput, campaign: &Campaign) -> Result<(), Vec<FieldError>> {
-    let mut errors = Vec::new();
-    validate::required(&mut errors, "name", "单位名称", &input.name, 60);
-    if input.unit_type.trim().is_empty() {
-        errors.push(FieldError::new("unit_type", "请选择单位类型"));
-    } else if campaign.unit_type(input.unit_type.trim()).is_none() {
-        let known: Vec<String> = campaign
-            .unit_types
-            .iter()
-            .map(|u| format!("{}（{}）", u.id, u.name))
-            .collect();
-        errors.push(FieldError::new(
-            "unit_type",
-            format!(
-                "单位类型“{}”不在本活动的名单中，可选：{}",
-                input.unit_type.trim(),
-                known.join("、")
-            ),
-        ));
-    }
-    // The contact person may be filled in later, but what is typed must be usable.
-    validate::optional(
-        &mut errors,
-        "contact_name",
-        "联系人姓名",
-        &input.contact_name,
-        20,
-    );
-    validate::optional(
-        &mut errors,
-        "contact_title",
-        "单位职务",
-        &input.contact_title,
-        40,
-    );
-    validate::phone(&mut errors, "contact_phone", &input.contact_phone, false);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
-}
+use crate::office::{Office, OfficeInput};
 
 pub fn load(conn: &rusqlite::Connection) -> Result<Option<Office>, LibraryError> {
     Ok(conn

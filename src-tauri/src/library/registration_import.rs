@@ -281,7 +281,8 @@ mod tests {
     use std::sync::atomic::AtomicBool;
 
     use super::SheetImportOptions;
-    use crate::library::{Actor, ImportOptions, Library, OfficeInput};
+    use crate::library::{Actor, ImportOptions, Library};
+    use crate::office::OfficeInput;
     use crate::registration::ProblemKind;
 
     fn office() -> OfficeInput {

@@ -5,8 +5,8 @@ use crate::fsx::human_size;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::batch::Batch;
-use crate::batch::summary::text_width;
 use crate::library::OutboxMessage;
+use crate::package::summary::text_width;
 
 /// The sheet's headers (an interface: the README lists them).
 pub const COLUMNS: &[&str] = &[

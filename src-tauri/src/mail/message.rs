@@ -10,7 +10,7 @@ use base64::Engine as _;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 
-use super::account::Account;
+use crate::account::Account;
 use crate::library::OutboxMessage;
 
 #[derive(Debug, thiserror::Error)]

@@ -16,15 +16,15 @@ use fs4::fs_std::FileExt;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::account::Account;
 use super::secret::SecretStore;
 use super::transport::{self, Gate, Outcome};
 use super::{compose, message};
-use crate::batch::parts::{self, PlanOptions};
+use crate::account::Account;
 use crate::batch::plan::Content;
 use crate::library::{
     Library, LibraryError, MessageState, NewMessage, OutboxMessage, QueuedAttachment,
 };
+use crate::package::attachments::{self as parts, PlanOptions};
 
 /// The cover letter beside a message's attachments.
 const COVER: &str = ".cover.txt";
@@ -159,7 +159,7 @@ fn queue(
         Some(t) => t.to_owned(),
         None => batch.header.mailbox.clone().ok_or(SendError::NoRecipient)?,
     };
-    if !super::account::is_address(&recipient) {
+    if !crate::account::is_address(&recipient) {
         return Err(message::MessageError::Recipient(recipient).into());
     }
     let zone = lib.campaign()?.zone();

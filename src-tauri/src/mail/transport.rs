@@ -26,7 +26,7 @@ use lettre::transport::smtp::commands::{Data, Ehlo, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use lettre::transport::smtp::response::{Response, Severity};
 
-use super::account::{Account, Security};
+use crate::account::{Account, Security};
 
 /// How long one read or write may take before the line is taken for dead. RFC 5321 allows a
 /// server ten minutes for the final reply; a clerk should hear sooner that something is wrong.
@@ -438,7 +438,7 @@ fn classify_auth(e: &SmtpError, account: &Account) -> Failure {
     if is_timeout(e) || (io_error(e).is_some() && code_of(e).is_none()) {
         return classify_network(e);
     }
-    let help = super::account::preset(&account.preset)
+    let help = crate::account::preset(&account.preset)
         .map(|p| {
             format!(
                 "请重新生成授权码（{}），再在“发件邮箱”中填写。",

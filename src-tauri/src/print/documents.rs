@@ -3,14 +3,14 @@
 //! Layout and fonts are in the sibling modules; this one only gathers what each page shows.
 
 use crate::fsx::human_size;
+use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
 use super::{Cell, Layout, Picture, SheetHeader, Table, Verdict};
 use crate::batch::Batch;
-use crate::batch::summary::{duration_text, remarks, verdict_text};
-use crate::library::{
-    Entry, EntryFilter, EntrySort, Library, LibraryError, OutboxMessage, thumbnail_at,
-};
+use crate::batch::rows::{duration_text, remarks, verdict_text};
+use crate::entry::{Entry, EntryFilter, EntrySort};
+use crate::library::{Library, LibraryError, OutboxMessage, thumbnail_at};
 use crate::media::MediaFacts;
 use crate::selection;
 
@@ -158,21 +158,22 @@ fn verdict_of(v: crate::checks::Verdict, special: bool) -> Verdict {
     }
 }
 
-/// Today in the campaign's zone, as printed: 2026年12月1日.
-fn print_date(lib: &Library) -> Result<String, LibraryError> {
+/// `now`'s day in the campaign's zone, as printed: 2026年12月1日.
+fn print_date(lib: &Library, now: DateTime<Utc>) -> Result<String, LibraryError> {
     let zone = lib.campaign()?.zone();
-    Ok(crate::api::clock()
-        .unwrap_or_else(|_| chrono::Utc::now())
+    Ok(now
         .with_timezone(&zone)
         .format("%Y年%-m月%-d日")
         .to_string())
 }
 
 /// The contact sheet PDF of `source`.
+/// The sheet is dated `now` (a parameter: nothing in `print` reads the clock).
 pub fn contact_sheet(
     lib: &Library,
     source: &SheetSource<'_>,
     layout: Layout,
+    now: DateTime<Utc>,
     tick: &mut Tick<'_>,
 ) -> Result<Vec<u8>, DocumentError> {
     let root = lib.root();
@@ -181,7 +182,7 @@ pub fn contact_sheet(
     let (category_label, cells): (String, Vec<Cell>) = match source {
         SheetSource::Batch(id) => {
             let batch = lib.batch(*id)?;
-            return batch_contact_sheet(root, &batch, &print_date(lib)?, layout, tick);
+            return batch_contact_sheet(root, &batch, &print_date(lib, now)?, layout, tick);
         }
         SheetSource::Catalog { filter, all } => {
             let filter = EntryFilter {
@@ -263,7 +264,7 @@ pub fn contact_sheet(
         campaign: campaign.name.clone(),
         office: office.name.clone(),
         category: category_label,
-        date: print_date(lib)?,
+        date: print_date(lib, now)?,
     };
     Ok(super::contact_sheet(&header, &cells, layout)?)
 }

@@ -953,34 +953,3 @@ fn the_callers_mapping_overrides_the_detected_one() {
     let json = serde_json::to_string(&mapping).expect("serialize");
     assert_eq!(json, r#"{"title":0,"authors":1,"category":2}"#);
 }
-
-// --- Where the reader stands -----------------------------------------------------------
-
-#[test]
-fn the_reader_depends_on_neutral_modules_only_never_on_the_library() {
-    // `library` imports the reader; the reader importing `library` back would make a cycle.
-    const ALLOWED: &[&str] = &["campaign", "checks", "entry", "validate"];
-    let source = include_str!("../registration.rs");
-    let mut used: Vec<&str> = source
-        .match_indices("crate::")
-        .filter_map(|(at, prefix)| source.get(at + prefix.len()..))
-        .map(|rest| {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            &rest[..end]
-        })
-        .collect();
-    used.sort_unstable();
-    used.dedup();
-    assert!(!used.is_empty(), "the reader uses no crate module at all?");
-    let foreign: Vec<&str> = used
-        .iter()
-        .copied()
-        .filter(|m| !ALLOWED.contains(m))
-        .collect();
-    assert!(
-        foreign.is_empty(),
-        "registration.rs uses crate::{foreign:?}; only {ALLOWED:?} are allowed"
-    );
-}

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use baosong::api::BatchPlan;
 use baosong::api::{self, BatchCreated};
-use baosong::batch::parts::PlanOptions;
 use baosong::batch::plan::{Content, OversizeRoute, Packing};
 use baosong::batch::{Batch, BatchRequest, LeftOut};
+use baosong::package::attachments::PlanOptions;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 

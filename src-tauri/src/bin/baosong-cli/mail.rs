@@ -4,9 +4,9 @@ use baosong::fsx::human_size;
 use std::io::Read;
 use std::path::PathBuf;
 
+use baosong::account::{AccountInput, Security};
 use baosong::api::{self, AccountView};
 use baosong::library::{MessageState, OutboxMessage, Resolution};
-use baosong::mail::account::{AccountInput, Security};
 use baosong::mail::send::{FlushReport, SendProgress};
 use clap::Subcommand;
 

@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use baosong::api::{ApiError, Session};
 use baosong::campaign::{self, Campaign};
 use baosong::checks::{self, FileCheck, Finding, Verdict};
-use baosong::library::{
-    Actor, BulkChange, Entry, EntryFilter, EntryInput, Library, OfficeInput, Review, ReviewStatus,
-};
+use baosong::entry::{Entry, EntryFilter, EntryInput, Review, ReviewStatus};
+use baosong::library::{Actor, BulkChange, Library};
 use baosong::media;
+use baosong::office::OfficeInput;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand};
 

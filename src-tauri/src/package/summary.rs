@@ -8,8 +8,8 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use super::{Batch, BatchEntry};
-use crate::checks::Verdict;
+use crate::batch::rows::{duration_text, remarks, verdict_text};
+use crate::batch::{Batch, BatchEntry};
 
 /// The per-category sheet's headers, in order.
 pub const COLUMNS: &[&str] = &[
@@ -45,40 +45,6 @@ fn is_wide(c: char) -> bool {
         0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF |
         0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F |
         0x20000..=0x3FFFD)
-}
-
-/// `4分32秒`, `58秒`.
-pub fn duration_text(seconds: Option<f64>) -> String {
-    match seconds {
-        Some(s) if s.is_finite() && s >= 0.0 => {
-            let total = s.round() as u64;
-            let (m, s) = (total / 60, total % 60);
-            if m > 0 {
-                format!("{m}分{s:02}秒")
-            } else {
-                format!("{s}秒")
-            }
-        }
-        _ => String::new(),
-    }
-}
-
-/// The check result as the recipient reads it: 合格 / 有提醒 / 已特批.
-pub fn verdict_text(e: &BatchEntry) -> &'static str {
-    match (e.verdict, &e.special_reason) {
-        (Verdict::Fail, Some(_)) => "已特批",
-        (v, _) => v.label(),
-    }
-}
-
-/// The 备注 cell: the special reason and the warnings.
-pub fn remarks(e: &BatchEntry) -> String {
-    let mut parts = Vec::new();
-    if let Some(r) = &e.special_reason {
-        parts.push(format!("特批理由：{r}"));
-    }
-    parts.extend(e.warnings.iter().cloned());
-    parts.join("\n")
 }
 
 fn cells(e: &BatchEntry) -> [String; 11] {

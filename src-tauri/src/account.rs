@@ -1,5 +1,5 @@
 //! The office's sending mailbox: presets with the providers' real hosts, and the account as
-//! the library stores it (never with its secret; see [`super::secret`]).
+//! the library stores it (never with its secret; see `mail::secret`).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

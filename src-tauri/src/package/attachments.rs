@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use zip::write::SimpleFileOptions;
 
-use super::package::{MANIFEST_FILE, PackageError, README_FILE, SUMMARY_FILE, readme};
-use super::plan::{self, Content, OversizeRoute, Packing, Plan, PlanFile, PlanInput};
-use super::{Batch, manifest, summary};
+use super::summary;
+use super::{MANIFEST_FILE, PackageError, README_FILE, SUMMARY_FILE, readme};
+use crate::batch::plan::{self, Content, OversizeRoute, Packing, Plan, PlanFile, PlanInput};
+use crate::batch::{Batch, manifest};
 
 /// QQ Mail's limit for one whole message as sent (after base64): 70 MiB, what its server
 /// announces in EHLO (`SIZE 73400320`). Used until the account's own server says otherwise.
@@ -48,7 +49,7 @@ pub fn first_extras(
 ) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
     let xlsx =
         summary::build(batch, local_time).map_err(|e| PackageError::Summary(e.to_string()))?;
-    let pdfs = super::package::pdfs(library_root, batch, local_time)?;
+    let pdfs = super::pdfs(library_root, batch, local_time)?;
     Ok([
         (SUMMARY_FILE.to_owned(), xlsx),
         (README_FILE.to_owned(), readme(batch, local_time, true)),
@@ -398,7 +399,7 @@ impl Writer<'_> {
             }
             budgeted += 1;
         }
-        let keep = |f: &super::BatchFile| paths.contains(&f.package_path);
+        let keep = |f: &crate::batch::BatchFile| paths.contains(&f.package_path);
         let mut m = manifest::build(self.batch, Some(manifest::PartInfo { index, count }), &keep);
         for e in &mut m.entries {
             // The full manifest (message 1) has these; the part's stays within its budget.

@@ -19,7 +19,10 @@ use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::{Batch, manifest, summary};
+pub mod attachments;
+pub mod summary;
+
+use crate::batch::{Batch, ExportReport, manifest};
 
 pub const SUMMARY_FILE: &str = "报送汇总表.xlsx";
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -81,16 +84,6 @@ impl PackageError {
             PackageError::UnsafePath(_) => "library.unsafe_path",
         }
     }
-}
-
-/// What an export wrote.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
-pub struct ExportReport {
-    /// The package folder, absolute.
-    pub folder: String,
-    pub files: u32,
-    #[ts(type = "number")]
-    pub bytes: u64,
 }
 
 /// The small files every package carries, made in memory: (name, bytes). `library_root`
