@@ -4,6 +4,7 @@
 //!
 //! Prints `<milliseconds> <width>x<height>` (or the error's code and message on stderr, exit 1).
 
+use baosong::coded::Coded;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;

@@ -12,98 +12,29 @@ use ts_rs::TS;
 
 use crate::batch::ExportReport;
 use crate::batch::{Batch, BatchRequest, BatchSummary, Draft, LeftOut};
-use crate::campaign::{self, Campaign, CampaignError, Level, Severity};
+use crate::campaign::{self, Campaign, Level, Severity};
 use crate::checks::{self, FileCheck, Finding};
 use crate::dashboard::{self, Dashboard};
 use crate::entry::{Entry, EntryFilter, EntryInput, EntrySort, Review};
 use crate::jobs::{Job, Jobs};
 use crate::library::{
-    self, Actor, FieldError, ImportOptions, ImportProgress, ImportReport, Library, LibraryError,
-    LibraryInfo, recent,
+    self, Actor, ImportOptions, ImportProgress, ImportReport, Library, LibraryError, LibraryInfo,
+    recent,
 };
 use crate::media::{self, MediaFacts};
 use crate::office::OfficeInput;
 use crate::package::attachments::{self as parts, PlanOptions};
-use crate::registration::{self, Sheet, SheetError};
+use crate::registration::{self, Sheet};
 
+mod error;
 mod safety;
+pub use error::ApiError;
 pub use safety::restore_missing_catalog;
-
-/// An error as the UI receives it: a stable code for code, a Chinese message for the clerk,
-/// and per-field messages for forms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ApiError {
-    pub code: String,
-    pub message: String,
-    pub fields: Vec<FieldError>,
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ApiError {}
-
-impl From<LibraryError> for ApiError {
-    fn from(e: LibraryError) -> Self {
-        let fields = match &e {
-            LibraryError::Invalid(f) => f.clone(),
-            _ => Vec::new(),
-        };
-        ApiError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-            fields,
-        }
-    }
-}
-
-impl From<SheetError> for ApiError {
-    fn from(e: SheetError) -> Self {
-        LibraryError::Sheet(e).into()
-    }
-}
-
-impl From<crate::package::PackageError> for ApiError {
-    fn from(e: crate::package::PackageError) -> Self {
-        ApiError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-            fields: Vec::new(),
-        }
-    }
-}
-
-impl From<CampaignError> for ApiError {
-    fn from(e: CampaignError) -> Self {
-        ApiError {
-            code: e.code().to_owned(),
-            message: e.to_string(),
-            fields: Vec::new(),
-        }
-    }
-}
-
-impl ApiError {
-    fn no_library() -> Self {
-        ApiError {
-            code: "library.none_open".into(),
-            message: "还没有打开资料库，请先新建或打开一个资料库。".into(),
-            fields: Vec::new(),
-        }
-    }
-}
 
 /// The clock of the window and the CLI (`BAOSONG_NOW` when set; see
 /// [`crate::clock::now_from_env`]).
 pub fn clock() -> Result<DateTime<Utc>, ApiError> {
-    crate::clock::now_from_env().map_err(|message| ApiError {
-        code: "input.clock".into(),
-        message,
-        fields: Vec::new(),
-    })
+    crate::clock::now_from_env().map_err(|message| ApiError::input("input.clock", message))
 }
 
 /// A file judged before it is added (the entry form shows this as soon as a file is picked).
@@ -474,12 +405,9 @@ impl Session {
         let lib = self.library()?;
         let batch = lib.batch(id)?;
         let local = crate::clock::local_time(&batch.created_at, lib.campaign()?.zone());
-        let extras = parts::first_extras(lib.root(), &batch, &local).map_err(package_error)?;
-        let plan = parts::plan_batch(&batch, options, &extras).map_err(|e| ApiError {
-            code: "plan.too_small".into(),
-            message: e.to_string(),
-            fields: Vec::new(),
-        })?;
+        let extras = parts::first_extras(lib.root(), &batch, &local).map_err(ApiError::from)?;
+        let plan = parts::plan_batch(&batch, options, &extras)
+            .map_err(|e| ApiError::new("plan.too_small", e.to_string()))?;
         Ok(BatchPlan::new(&batch, options, plan))
     }
 
@@ -547,10 +475,6 @@ impl BatchPlan {
     }
 }
 
-fn package_error(e: crate::package::PackageError) -> ApiError {
-    ApiError::from(e)
-}
-
 /// Writes the attachments of batch `id`'s messages under `dest` as a job (see
 /// [`parts::write_attachments`]); returns the folder and every file written.
 pub fn write_attachments(
@@ -563,12 +487,9 @@ pub fn write_attachments(
     let lib = job.open()?;
     let batch = lib.batch(id)?;
     let local = crate::clock::local_time(&batch.created_at, lib.campaign()?.zone());
-    let extras = parts::first_extras(job.root(), &batch, &local).map_err(package_error)?;
-    let plan = parts::plan_batch(&batch, options, &extras).map_err(|e| ApiError {
-        code: "plan.too_small".into(),
-        message: e.to_string(),
-        fields: Vec::new(),
-    })?;
+    let extras = parts::first_extras(job.root(), &batch, &local).map_err(ApiError::from)?;
+    let plan = parts::plan_batch(&batch, options, &extras)
+        .map_err(|e| ApiError::new("plan.too_small", e.to_string()))?;
     parts::write_attachments(
         job.root(),
         &parts::Attachments {
@@ -581,7 +502,7 @@ pub fn write_attachments(
         progress,
         &job.cancel,
     )
-    .map_err(package_error)
+    .map_err(ApiError::from)
 }
 
 /// Exports batch `id` into the folder `dest` as a job: its own connection, its cancel token,
@@ -600,20 +521,6 @@ pub fn export_batch(
         .map_err(ApiError::from)?;
     lib.record_export(id, &report)?;
     Ok(report)
-}
-
-impl From<crate::mail::send::SendError> for ApiError {
-    fn from(e: crate::mail::send::SendError) -> Self {
-        use crate::mail::send::SendError;
-        match e {
-            SendError::Library(e) => ApiError::from(e),
-            other => ApiError {
-                code: other.code().to_owned(),
-                message: other.to_string(),
-                fields: Vec::new(),
-            },
-        }
-    }
 }
 
 /// The user's credential stores (the file fallback lives in the config folder).
@@ -683,11 +590,7 @@ impl Session {
         if let Some(secret) = secret.map(str::trim).filter(|s| !s.is_empty()) {
             let kind = store
                 .set(&account.secret_key(), secret)
-                .map_err(|e| ApiError {
-                    code: "mail.secret".into(),
-                    message: e.to_string(),
-                    fields: Vec::new(),
-                })?;
+                .map_err(|e| ApiError::new("mail.secret", e.to_string()))?;
             stored_in_file = kind == crate::mail::secret::StoreKind::File;
         } else if let Some(old) = &old
             && old.secret_key() != account.secret_key()
@@ -716,11 +619,8 @@ impl Session {
         let messages = lib.batch_messages(id)?;
         let zone = lib.campaign()?.zone();
         let local = |t: &str| crate::clock::local_time(t, zone);
-        let bytes = crate::mail::log::xlsx(&batch, &messages, &local).map_err(|e| ApiError {
-            code: "file.write".into(),
-            message: format!("无法生成发送记录：{e}"),
-            fields: Vec::new(),
-        })?;
+        let bytes = crate::mail::log::xlsx(&batch, &messages, &local)
+            .map_err(|e| ApiError::new("file.write", format!("无法生成发送记录：{e}")))?;
         crate::fsx::write_atomic(path, &bytes).map_err(|e| {
             ApiError::from(LibraryError::Write {
                 path: path.to_path_buf(),
@@ -753,11 +653,7 @@ pub fn test_account(job: &Job) -> Result<AccountView, ApiError> {
         Ok(_) => {}
         Err(crate::mail::send::TestError::Send(e)) => return Err(e.into()),
         Err(crate::mail::send::TestError::Failed(f)) => {
-            return Err(ApiError {
-                code: f.code.to_owned(),
-                message: f.message,
-                fields: Vec::new(),
-            });
+            return Err(ApiError::new(f.code, f.message));
         }
     }
     let mut session = Session::new(None, Actor::Cli);
@@ -831,18 +727,6 @@ pub fn flush_outbox(
     )?)
 }
 
-fn document_error(e: crate::print::documents::DocumentError) -> ApiError {
-    use crate::print::documents::DocumentError;
-    match e {
-        DocumentError::Library(e) => ApiError::from(e),
-        other => ApiError {
-            code: other.code().to_owned(),
-            message: other.to_string(),
-            fields: Vec::new(),
-        },
-    }
-}
-
 /// The PDF bytes of `document`; `tick` sees each work of a contact sheet (see
 /// [`crate::print::documents::Tick`]).
 fn make_document(
@@ -866,19 +750,18 @@ fn make_document(
                 "3x4" => crate::print::Layout::Grid3x4,
                 "4x5" => crate::print::Layout::Grid4x5,
                 other => {
-                    return Err(ApiError {
-                        code: "print.layout".into(),
-                        message: format!("不认识的版式“{other}”：每页可排 3x4 或 4x5 格。"),
-                        fields: Vec::new(),
-                    });
+                    return Err(ApiError::input(
+                        "print.layout",
+                        format!("不认识的版式“{other}”：每页可排 3x4 或 4x5 格。"),
+                    ));
                 }
             };
             // A BAOSONG_NOW that does not parse dates the sheet today, as it always has.
             let now = clock().unwrap_or_else(|_| Utc::now());
-            documents::contact_sheet(lib, &source, layout, now, tick).map_err(document_error)
+            documents::contact_sheet(lib, &source, layout, now, tick).map_err(ApiError::from)
         }
-        PrintRequest::Summary { batch } => documents::summary(lib, *batch).map_err(document_error),
-        PrintRequest::SentLog { batch } => documents::sent_log(lib, *batch).map_err(document_error),
+        PrintRequest::Summary { batch } => documents::summary(lib, *batch).map_err(ApiError::from),
+        PrintRequest::SentLog { batch } => documents::sent_log(lib, *batch).map_err(ApiError::from),
     }
 }
 
@@ -946,12 +829,8 @@ pub fn prepare_print(
     report("生成预览", 0, 1);
     let path = print_path(job.root(), name);
     write_print(&path, &bytes)?;
-    let preview =
-        crate::print::preview::first_page(&bytes, preview_width).map_err(|e| ApiError {
-            code: "print.preview".into(),
-            message: e.to_string(),
-            fields: Vec::new(),
-        })?;
+    let preview = crate::print::preview::first_page(&bytes, preview_width)
+        .map_err(|e| ApiError::new("print.preview", e.to_string()))?;
     report("生成预览", 1, 1);
     Ok(PrintPreview {
         name: path
@@ -974,14 +853,15 @@ pub fn prepare_print(
 /// temporary file beside `dest` and a rename, so a full disk leaves no half file there.
 pub fn save_print(root: &Path, name: &str, dest: &Path) -> Result<PrintReport, ApiError> {
     let source = print_path(root, name);
-    let bytes = std::fs::read(&source).map_err(|e| ApiError {
-        code: "print.missing".into(),
-        message: format!(
-            "找不到刚才生成的文件（{}）：{}。请重新生成后再保存。",
-            source.display(),
-            crate::fsx::io_reason(&e)
-        ),
-        fields: Vec::new(),
+    let bytes = std::fs::read(&source).map_err(|e| {
+        ApiError::new(
+            "print.missing",
+            format!(
+                "找不到刚才生成的文件（{}）：{}。请重新生成后再保存。",
+                source.display(),
+                crate::fsx::io_reason(&e)
+            ),
+        )
     })?;
     write_print(dest, &bytes)?;
     Ok(PrintReport {
@@ -996,17 +876,14 @@ pub const PREVIEW_WIDTH: u32 = 827;
 /// Writes the first page of the PDF at `pdf` as a PNG at `png` (the window's preview, for the
 /// CLI and for checking it against other renderers).
 pub fn write_preview(pdf: &Path, png: &Path) -> Result<(), ApiError> {
-    let bytes = std::fs::read(pdf).map_err(|e| ApiError {
-        code: "print.missing".into(),
-        message: format!("无法读取 {}：{}", pdf.display(), crate::fsx::io_reason(&e)),
-        fields: Vec::new(),
+    let bytes = std::fs::read(pdf).map_err(|e| {
+        ApiError::new(
+            "print.missing",
+            format!("无法读取 {}：{}", pdf.display(), crate::fsx::io_reason(&e)),
+        )
     })?;
-    let preview =
-        crate::print::preview::first_page(&bytes, PREVIEW_WIDTH).map_err(|e| ApiError {
-            code: "print.preview".into(),
-            message: e.to_string(),
-            fields: Vec::new(),
-        })?;
+    let preview = crate::print::preview::first_page(&bytes, PREVIEW_WIDTH)
+        .map_err(|e| ApiError::new("print.preview", e.to_string()))?;
     write_print(png, &preview.png)
 }
 

@@ -249,14 +249,17 @@ fn field_label(field: &str) -> String {
     }
 }
 
-impl CampaignError {
-    /// A stable code for tests and the UI.
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for CampaignError {
+    fn code(&self) -> &'static str {
         match self {
             CampaignError::Read { .. } => "campaign.read",
             CampaignError::Invalid { .. } => "campaign.invalid",
             CampaignError::Unknown { .. } => "campaign.unknown",
         }
+    }
+
+    fn is_input(&self) -> bool {
+        true
     }
 }
 
@@ -343,6 +346,7 @@ pub fn load_file(path: &Path) -> Result<Campaign, CampaignError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coded::Coded;
 
     #[test]
     fn embedded_campaigns_are_parsed_once_and_every_call_gets_the_same() {

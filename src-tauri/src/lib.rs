@@ -13,6 +13,7 @@ pub mod batch;
 pub mod campaign;
 pub mod checks;
 pub mod clock;
+pub mod coded;
 pub mod dashboard;
 pub mod digest;
 pub mod entry;

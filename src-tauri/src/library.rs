@@ -167,9 +167,8 @@ pub enum LibraryError {
     NotUnlisted(String),
 }
 
-impl LibraryError {
-    /// A stable code for tests and the UI.
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for LibraryError {
+    fn code(&self) -> &'static str {
         match self {
             LibraryError::NotALibrary(_) => "library.not_a_library",
             LibraryError::AlreadyExists(_) => "library.already_exists",
@@ -207,8 +206,7 @@ impl LibraryError {
         }
     }
 
-    /// True when the clerk's input (not the machine) is at fault.
-    pub fn is_input_error(&self) -> bool {
+    fn is_input(&self) -> bool {
         matches!(
             self,
             LibraryError::Invalid(_)
@@ -232,6 +230,13 @@ impl LibraryError {
                 | LibraryError::BadBackup { .. }
                 | LibraryError::NotUnlisted(_)
         )
+    }
+
+    fn fields(&self) -> Vec<FieldError> {
+        match self {
+            LibraryError::Invalid(fields) => fields.clone(),
+            _ => Vec::new(),
+        }
     }
 }
 

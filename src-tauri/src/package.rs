@@ -69,8 +69,8 @@ pub enum PackageError {
     UnsafePath(#[from] crate::safe_path::UnsafePath),
 }
 
-impl PackageError {
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for PackageError {
+    fn code(&self) -> &'static str {
         match self {
             PackageError::NoDestination(_) => "export.no_destination",
             PackageError::DiskFull { .. } => "disk.full",
@@ -83,6 +83,13 @@ impl PackageError {
             PackageError::Cancelled => "cancelled",
             PackageError::UnsafePath(_) => "library.unsafe_path",
         }
+    }
+
+    fn is_input(&self) -> bool {
+        matches!(
+            self,
+            PackageError::NoDestination(_) | PackageError::UnsafePath(_)
+        )
     }
 }
 

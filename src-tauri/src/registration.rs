@@ -440,9 +440,8 @@ pub enum SheetError {
     AmbiguousColumn { column: String, letters: String },
 }
 
-impl SheetError {
-    /// A stable code for tests and the UI.
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for SheetError {
+    fn code(&self) -> &'static str {
         match self {
             SheetError::Read { .. } => "sheet.read",
             SheetError::Corrupt { .. } => "sheet.corrupt",
@@ -455,6 +454,10 @@ impl SheetError {
             SheetError::UnknownColumn { .. } => "sheet.unknown_column",
             SheetError::AmbiguousColumn { .. } => "sheet.ambiguous_column",
         }
+    }
+
+    fn is_input(&self) -> bool {
+        true
     }
 }
 

@@ -70,14 +70,17 @@ pub enum ThumbError {
     Io(#[from] io::Error),
 }
 
-impl ThumbError {
-    /// A stable code for tests and the UI.
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for ThumbError {
+    fn code(&self) -> &'static str {
         match self {
             ThumbError::Unsupported { .. } => "thumb.unsupported",
             ThumbError::Corrupt { .. } => "thumb.corrupt",
             ThumbError::Io(_) => "thumb.io",
         }
+    }
+
+    fn is_input(&self) -> bool {
+        false
     }
 }
 

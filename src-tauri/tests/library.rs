@@ -1,5 +1,6 @@
 //! The library on real SQLite files in temporary folders.
 
+use baosong::coded::Coded;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -77,15 +77,17 @@ impl Session {
         let item = library::trash::list(root)
             .into_iter()
             .find(|t| t.day == day && t.stored_path == stored_path)
-            .ok_or_else(|| ApiError {
-                code: "trash.not_found".into(),
-                message: format!("回收站中没有 {day} 移入的“{stored_path}”，请刷新列表。"),
-                fields: Vec::new(),
+            .ok_or_else(|| {
+                ApiError::input(
+                    "trash.not_found",
+                    format!("回收站中没有 {day} 移入的“{stored_path}”，请刷新列表。"),
+                )
             })?;
-        library::trash::restore(root, &item).map_err(|e| ApiError {
-            code: "file.write".into(),
-            message: format!("无法从回收站放回：{}", crate::fsx::io_reason(&e)),
-            fields: Vec::new(),
+        library::trash::restore(root, &item).map_err(|e| {
+            ApiError::new(
+                "file.write",
+                format!("无法从回收站放回：{}", crate::fsx::io_reason(&e)),
+            )
         })
     }
 }

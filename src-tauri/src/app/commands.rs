@@ -32,11 +32,7 @@ use super::{SharedJobs, SharedSession};
 type Result<T> = std::result::Result<T, ApiError>;
 
 fn internal(message: impl Into<String>) -> ApiError {
-    ApiError {
-        code: "app.internal".into(),
-        message: message.into(),
-        fields: Vec::new(),
-    }
+    ApiError::new("app.internal", message)
 }
 
 /// Runs `f` with the session on a blocking thread.
@@ -357,13 +353,14 @@ pub async fn open_file(state: State<'_, SharedSession>, file_id: i64) -> Result<
     let stored = match with_session(state, move |s| s.openable(file_id)).await? {
         baosong::library::Openable::File(p) | baosong::library::Openable::Folder(p) => p,
     };
-    open::that_detached(&stored).map_err(|e| ApiError {
-        code: "file.open".into(),
-        message: format!(
-            "无法用系统程序打开此文件：{e}。可在资料库文件夹中找到它：{}",
-            stored.display()
-        ),
-        fields: Vec::new(),
+    open::that_detached(&stored).map_err(|e| {
+        ApiError::new(
+            "file.open",
+            format!(
+                "无法用系统程序打开此文件：{e}。可在资料库文件夹中找到它：{}",
+                stored.display()
+            ),
+        )
     })
 }
 
@@ -587,10 +584,11 @@ pub async fn open_message_folder(state: State<'_, SharedSession>, id: i64) -> Re
         Ok(m.folder_path(lib.root())?)
     })
     .await?;
-    open::that_detached(&folder).map_err(|e| ApiError {
-        code: "file.open".into(),
-        message: format!("无法打开文件夹：{e}。附件在资料库中：{}", folder.display()),
-        fields: Vec::new(),
+    open::that_detached(&folder).map_err(|e| {
+        ApiError::new(
+            "file.open",
+            format!("无法打开文件夹：{e}。附件在资料库中：{}", folder.display()),
+        )
     })
 }
 
@@ -726,19 +724,19 @@ pub async fn open_print(state: State<'_, SharedSession>, name: String) -> Result
     })
     .await?;
     if !path.exists() {
-        return Err(ApiError {
-            code: "print.missing".into(),
-            message: "找不到刚才生成的文件，请重新生成。".into(),
-            fields: Vec::new(),
-        });
+        return Err(ApiError::new(
+            "print.missing",
+            "找不到刚才生成的文件，请重新生成。",
+        ));
     }
-    open::that_detached(&path).map_err(|e| ApiError {
-        code: "file.open".into(),
-        message: format!(
-            "无法用系统程序打开 PDF：{e}。文件在资料库的 prints 文件夹中：{}",
-            path.display()
-        ),
-        fields: Vec::new(),
+    open::that_detached(&path).map_err(|e| {
+        ApiError::new(
+            "file.open",
+            format!(
+                "无法用系统程序打开 PDF：{e}。文件在资料库的 prints 文件夹中：{}",
+                path.display()
+            ),
+        )
     })
 }
 

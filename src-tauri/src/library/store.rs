@@ -437,6 +437,7 @@ fn link_error(rel: &str) -> LibraryError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coded::Coded;
 
     #[test]
     fn import_copies_hashes_and_dedupes_by_content() {

@@ -40,9 +40,10 @@ impl MessageError {
                 | MessageError::Unsafe(_)
         )
     }
+}
 
-    /// A stable code.
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for MessageError {
+    fn code(&self) -> &'static str {
         match self {
             MessageError::Sender(_) => "mail.sender",
             MessageError::Recipient(_) => "mail.recipient",
@@ -51,6 +52,10 @@ impl MessageError {
             MessageError::Build(_) => "mail.message",
             MessageError::Unsafe(_) => "library.unsafe_path",
         }
+    }
+
+    fn is_input(&self) -> bool {
+        matches!(self, MessageError::Unsafe(_))
     }
 }
 

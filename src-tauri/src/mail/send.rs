@@ -7,6 +7,7 @@
 //! once; a message is marked `sending` right before DATA and `sent` with the server's reply in
 //! one transaction.
 
+use crate::coded::Coded;
 use crate::progress::CancelToken;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,8 +52,8 @@ pub enum SendError {
     Write(String),
 }
 
-impl SendError {
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for SendError {
+    fn code(&self) -> &'static str {
         match self {
             SendError::NoAccount => "mail.no_account",
             SendError::NoSecret => "mail.no_secret",
@@ -63,6 +64,21 @@ impl SendError {
             SendError::Message(_) => "mail.message",
             SendError::Plan(_) => "plan.too_small",
             SendError::Write(_) => "file.write",
+        }
+    }
+
+    fn is_input(&self) -> bool {
+        match self {
+            SendError::NoAccount | SendError::NoSecret | SendError::NoRecipient => true,
+            SendError::Library(e) => e.is_input(),
+            _ => false,
+        }
+    }
+
+    fn fields(&self) -> Vec<crate::validate::FieldError> {
+        match self {
+            SendError::Library(e) => e.fields(),
+            _ => Vec::new(),
         }
     }
 }

@@ -499,14 +499,29 @@ pub enum DocumentError {
     Cancelled,
 }
 
-impl DocumentError {
-    pub fn code(&self) -> &'static str {
+impl crate::coded::Coded for DocumentError {
+    fn code(&self) -> &'static str {
         match self {
             DocumentError::Library(e) => e.code(),
             DocumentError::Print(_) => "print.failed",
             DocumentError::UnknownCategory(_) => "print.unknown_category",
             DocumentError::Empty => "print.empty",
             DocumentError::Cancelled => "cancelled",
+        }
+    }
+
+    fn is_input(&self) -> bool {
+        match self {
+            DocumentError::Library(e) => e.is_input(),
+            DocumentError::UnknownCategory(_) | DocumentError::Empty => true,
+            DocumentError::Print(_) | DocumentError::Cancelled => false,
+        }
+    }
+
+    fn fields(&self) -> Vec<crate::validate::FieldError> {
+        match self {
+            DocumentError::Library(e) => e.fields(),
+            _ => Vec::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! message, in-process (a failed allocation would abort the test binary, so each test passing
 //! is the proof nothing was allocated); merged data cells reach every row of their merge.
 
+use crate::coded::Coded;
 use std::io::{Cursor, Write};
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::campaign::{DEFAULT_CAMPAIGN_ID, embedded_by_id};
+use crate::coded::Coded;
 
 fn campaign() -> Campaign {
     embedded_by_id(DEFAULT_CAMPAIGN_ID).expect("the default campaign is embedded")

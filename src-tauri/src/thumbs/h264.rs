@@ -162,6 +162,7 @@ fn to_rgb(yuv: &DecodedYUV<'_>) -> Result<RgbImage, ThumbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::coded::Coded;
 
     fn annex_b(sample: &[u8], length_size: usize) -> Option<Vec<u8>> {
         let mut out = Vec::new();

@@ -4,6 +4,7 @@
 //! fail, they do not skip.
 #![allow(clippy::unwrap_used)]
 
+use crate::coded::Coded;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -329,40 +329,6 @@ struct Failure {
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
-        let input = e.code.starts_with("input.")
-            || e.code.starts_with("entry.")
-            || e.code.starts_with("campaign.")
-            || e.code.starts_with("sheet.")
-            || e.code.starts_with("file.read")
-            || matches!(
-                e.code.as_str(),
-                "batch.not_found"
-                    | "batch.sent"
-                    | "batch.empty"
-                    | "batch.unknown_category"
-                    | "mail.no_account"
-                    | "mail.no_secret"
-                    | "mail.no_recipient"
-                    | "outbox.not_found"
-                    | "print.empty"
-                    | "print.unknown_category"
-                    | "outbox.not_uncertain"
-            )
-            || e.code == "export.no_destination"
-            || matches!(
-                e.code.as_str(),
-                "library.not_a_library"
-                    | "library.store_without_catalog"
-                    | "library.unsafe_path"
-                    | "backup.not_found"
-                    | "backup.bad"
-                    | "store.not_unlisted"
-                    | "trash.not_found"
-                    | "library.already_exists"
-                    | "library.foreign"
-                    | "library.too_new"
-                    | "library.none_open"
-            );
         let mut message = if e.fields.is_empty() {
             e.message
         } else {
@@ -374,7 +340,8 @@ impl From<ApiError> for Failure {
         Failure {
             message,
             code: e.code,
-            exit: if input { 2 } else { 1 },
+            // 2 when the clerk's input is at fault, 1 for the machine (see `coded::Coded`).
+            exit: if e.input { 2 } else { 1 },
         }
     }
 }
