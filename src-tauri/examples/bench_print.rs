@@ -10,7 +10,7 @@
 use std::io::Cursor;
 use std::time::Instant;
 
-use baosong::print::{Cell, Font, Layout, Picture, SheetHeader, Verdict, contact_sheet, preview};
+use baosong::print::{Cell, Font, Layout, Mark, Picture, SheetHeader, contact_sheet, preview};
 
 const CELLS: usize = 200;
 
@@ -30,12 +30,7 @@ fn jpeg(seed: u32) -> Result<Vec<u8>, image::ImageError> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let verdicts = [
-        Verdict::Pass,
-        Verdict::Warn,
-        Verdict::Fail,
-        Verdict::Special,
-    ];
+    let verdicts = [Mark::Pass, Mark::Warn, Mark::Fail, Mark::Special];
     let cells = (0..CELLS)
         .map(|i| {
             Ok(Cell {

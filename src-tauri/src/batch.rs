@@ -18,9 +18,10 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::campaign::CONTACT_DEADLINE;
 use crate::campaign::Campaign;
 use crate::checks::{Finding, Verdict};
-use crate::dashboard::{CONTACT_DEADLINE, Dashboard, DeadlineState, QuotaState};
+use crate::dashboard::{Dashboard, DeadlineState, QuotaState};
 use crate::entry::Entry;
 use crate::media::MediaFacts;
 use crate::naming;

@@ -20,6 +20,12 @@ use ts_rs::TS;
 
 pub use raw::parse_campaign;
 
+/// The two ids the code knows by name — conventions the campaign README documents, not rules:
+/// the declaration whose absence blocks a work (the notice: 作品必须是原创) …
+pub const ORIGINAL_DECLARATION: &str = "original";
+/// … and the deadline the contact-person card marks as sent.
+pub const CONTACT_DEADLINE: &str = "contact-person";
+
 /// The campaign a new library starts with.
 pub const DEFAULT_CAMPAIGN_ID: &str = "shantou-2023";
 
@@ -418,7 +424,7 @@ mod tests {
         let contact = c
             .deadlines
             .iter()
-            .find(|d| d.id == "contact-person")
+            .find(|d| d.id == CONTACT_DEADLINE)
             .expect("contact");
         // 2023-06-08 12:00 in Shanghai is 04:00 UTC.
         assert_eq!(contact.due.to_rfc3339(), "2023-06-08T04:00:00+00:00");

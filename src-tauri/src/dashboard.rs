@@ -24,9 +24,7 @@ use crate::entry::Entry;
 use crate::office::Office;
 use crate::selection::{self, Readiness};
 
-pub use crate::selection::ORIGINALITY;
-/// The deadline the contact-person card marks as sent.
-pub const CONTACT_DEADLINE: &str = "contact-person";
+use crate::campaign::CONTACT_DEADLINE;
 /// A deadline this close is shown as 即将截止.
 const SOON_SECONDS: i64 = 3 * 24 * 3600;
 
@@ -480,6 +478,7 @@ fn headline(quotas: &[Quota], blockers: &[Blocker], deadlines: &[DeadlineStatus]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::campaign::ORIGINAL_DECLARATION;
     use crate::campaign::embedded_by_id;
     use crate::checks::Verdict;
     use crate::entry::{EntryFile, Review, ReviewStatus};
@@ -509,7 +508,7 @@ mod tests {
             phone: String::new(),
             description: String::new(),
             tags: Vec::new(),
-            declarations: vec![ORIGINALITY.into()],
+            declarations: vec![ORIGINAL_DECLARATION.into()],
             notes: String::new(),
             files: vec![EntryFile {
                 id,
@@ -732,13 +731,13 @@ mod tests {
     fn contact_deadline_one_second_either_side() {
         // Due 2023-06-08 12:00 Shanghai = 04:00 UTC.
         let d = board("shantou-2023", "district", &[], "2023-06-08T03:59:59Z");
-        let c = deadline(&d, "contact-person");
+        let c = deadline(&d, CONTACT_DEADLINE);
         assert_eq!((c.seconds_left, c.state), (1, DeadlineState::Soon));
         assert!(c.due_today);
         assert_eq!(c.remaining, "今天截止，还剩不到1分钟");
 
         let d = board("shantou-2023", "district", &[], "2023-06-08T04:00:01Z");
-        let c = deadline(&d, "contact-person");
+        let c = deadline(&d, CONTACT_DEADLINE);
         assert_eq!((c.seconds_left, c.state), (-1, DeadlineState::Passed));
         assert_eq!(c.remaining, "已超过截止时间不到1分钟");
         assert!(
@@ -781,7 +780,7 @@ mod tests {
     #[test]
     fn deadlines_far_off_and_organiser_steps() {
         let d = board("shantou-2023", "district", &[], "2023-05-20T08:00:00+08:00");
-        let c = deadline(&d, "contact-person");
+        let c = deadline(&d, CONTACT_DEADLINE);
         assert_eq!(c.state, DeadlineState::Upcoming);
         assert_eq!(c.remaining, "还剩19天4小时");
         assert!(c.office_task);

@@ -8,15 +8,15 @@
 //! Architecture invariant: nothing here knows a window exists. Errors carry a stable code and a
 //! Chinese message the clerk can act on.
 
+mod account;
 mod backup;
 mod batches;
 mod bulk;
+mod catalog_xlsx;
 mod deadlines;
 mod doctor;
 mod entries;
-mod export;
 mod import;
-mod mailbox;
 mod office;
 mod opening;
 mod outbox;

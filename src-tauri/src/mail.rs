@@ -4,8 +4,8 @@
 //! The outbox itself (states, exactly-once gate) lives in the catalog: `library/outbox.rs`.
 
 pub mod compose;
-pub mod log;
 pub mod message;
 pub mod secret;
 pub mod send;
+pub mod sent_log;
 pub mod transport;

@@ -20,7 +20,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 pub mod attachments;
-pub mod summary;
+pub mod summary_table;
 
 use crate::batch::{Batch, ExportReport, manifest};
 
@@ -65,6 +65,8 @@ pub enum PackageError {
     Attachments(String),
     #[error("已取消导出，未留下不完整的报送包。")]
     Cancelled,
+    #[error(transparent)]
+    Plan(#[from] crate::batch::plan::PlanError),
     #[error("批次记录中的{0}，未读写任何文件。资料库可能来自他人或已被改动，请运行“资料库体检”。")]
     UnsafePath(#[from] crate::safe_path::UnsafePath),
 }
@@ -81,6 +83,7 @@ impl crate::coded::Coded for PackageError {
             PackageError::Summary(_) => "export.summary",
             PackageError::Attachments(_) => "export.attachments",
             PackageError::Cancelled => "cancelled",
+            PackageError::Plan(_) => "plan.too_small",
             PackageError::UnsafePath(_) => "library.unsafe_path",
         }
     }
@@ -93,20 +96,23 @@ impl crate::coded::Coded for PackageError {
     }
 }
 
-/// The small files every package carries, made in memory: (name, bytes). `library_root`
-/// holds the thumbnails the contact sheet prints.
-pub fn documents(
+/// The small files every package carries besides the works, made in memory: (name, bytes) —
+/// the 汇总表, the manifest, the 说明 and the printable PDFs. The folder package holds them;
+/// the mail carries them on its first message (`volumes`: the 说明 then explains joining
+/// volumes). `library_root` holds the thumbnails the contact sheet prints.
+pub fn extras(
     library_root: &Path,
     batch: &Batch,
     local_time: &str,
+    volumes: bool,
 ) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
-    let xlsx =
-        summary::build(batch, local_time).map_err(|e| PackageError::Summary(e.to_string()))?;
+    let xlsx = summary_table::build(batch, local_time)
+        .map_err(|e| PackageError::Summary(e.to_string()))?;
     let manifest = manifest::to_bytes(&manifest::build(batch, None, &|_| true));
     let mut out = vec![
         (SUMMARY_FILE.to_owned(), xlsx),
         (MANIFEST_FILE.to_owned(), manifest),
-        (README_FILE.to_owned(), readme(batch, local_time, false)),
+        (README_FILE.to_owned(), readme(batch, local_time, volumes)),
     ];
     out.extend(pdfs(library_root, batch, local_time)?);
     Ok(out)
@@ -226,7 +232,7 @@ pub fn export(
     let target = free_name(dest, &name);
     sweep_partials(dest, &name);
 
-    let docs = documents(library_root, batch, local_time)?;
+    let docs = extras(library_root, batch, local_time, false)?;
     let total_bytes = batch.total_bytes();
     let need = total_bytes + docs.iter().map(|(_, b)| b.len() as u64).sum::<u64>() + (1 << 20);
     if let Ok(have) = fs4::available_space(dest)

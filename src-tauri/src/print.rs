@@ -13,17 +13,17 @@
 //! embedded Noto Sans SC (subset by krilla), so the PDF is searchable and prints the same on
 //! every machine. Line breaking (UAX #14 plus the Chinese punctuation rules) is [`break_lines`].
 
+mod contact_sheet;
 pub mod documents;
 mod draw;
 mod font;
 mod linebreak;
 pub mod preview;
-mod sheet;
 mod table;
 
+pub use contact_sheet::{Cell, Layout, Mark, Picture, SheetHeader, contact_sheet};
 pub use font::{FONT_BYTES, Font};
 pub use linebreak::break_lines;
-pub use sheet::{Cell, Layout, Picture, SheetHeader, Verdict, contact_sheet};
 pub use table::{Table, table};
 
 /// Why a document could not be made. Messages are Chinese because the clerk may see them.

@@ -16,12 +16,10 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::campaign::ORIGINAL_DECLARATION;
 use crate::campaign::{Campaign, Category, Severity};
 use crate::checks::Verdict;
 use crate::entry::{Entry, ReviewStatus};
-
-/// The declaration whose absence blocks a work (the notice: 作品必须是原创).
-pub const ORIGINALITY: &str = "original";
 
 /// Whether a selected work can go out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -151,8 +149,11 @@ pub fn readiness(e: &Entry, campaign: &Campaign) -> Readiness {
             special = Some(reason.to_owned());
         }
     }
-    if let Some(d) = campaign.declarations.iter().find(|d| d.id == ORIGINALITY)
-        && !e.declarations.iter().any(|x| x == ORIGINALITY)
+    if let Some(d) = campaign
+        .declarations
+        .iter()
+        .find(|d| d.id == ORIGINAL_DECLARATION)
+        && !e.declarations.iter().any(|x| x == ORIGINAL_DECLARATION)
     {
         problems.push(format!("未确认{}", d.label));
     }
@@ -222,7 +223,7 @@ mod tests {
             phone: String::new(),
             description: String::new(),
             tags: vec![],
-            declarations: vec![ORIGINALITY.into()],
+            declarations: vec![ORIGINAL_DECLARATION.into()],
             notes: String::new(),
             files: vec![EntryFile {
                 id,

@@ -13,7 +13,7 @@ use super::{ApiError, Session};
 use crate::batch::ExportReport;
 use crate::batch::{Batch, BatchRequest, BatchSummary, Draft, LeftOut};
 use crate::jobs::Job;
-use crate::package::attachments::{self as parts, PlanOptions};
+use crate::package::attachments::{self, PlanOptions};
 
 /// A batch just made, with what stayed out and what only warned.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -69,23 +69,21 @@ impl BatchPlan {
 }
 
 /// Writes the attachments of batch `id`'s messages under `dest` as a job (see
-/// [`parts::write_attachments`]); returns the folder and every file written.
+/// [`attachments::write_attachments`]); returns the folder and every file written.
 pub fn write_attachments(
     job: &Job,
     id: i64,
     options: &PlanOptions,
     dest: &Path,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<(PathBuf, Vec<parts::WrittenAttachment>), ApiError> {
+) -> Result<(PathBuf, Vec<attachments::WrittenAttachment>), ApiError> {
     let lib = job.open()?;
     let batch = lib.batch(id)?;
-    let local = crate::clock::local_time(&batch.created_at, lib.campaign()?.zone());
-    let extras = parts::first_extras(job.root(), &batch, &local).map_err(ApiError::from)?;
-    let plan = parts::plan_batch(&batch, options, &extras)
-        .map_err(|e| ApiError::new("plan.too_small", e.to_string()))?;
-    parts::write_attachments(
+    let (plan, extras) =
+        attachments::plan_for_mail(job.root(), &batch, lib.campaign()?.zone(), options)?;
+    attachments::write_attachments(
         job.root(),
-        &parts::Attachments {
+        &attachments::Attachments {
             batch: &batch,
             plan: &plan,
             packing: options.packing,
@@ -157,10 +155,8 @@ impl Session {
     pub fn plan_batch(&self, id: i64, options: &PlanOptions) -> Result<BatchPlan, ApiError> {
         let lib = self.library()?;
         let batch = lib.batch(id)?;
-        let local = crate::clock::local_time(&batch.created_at, lib.campaign()?.zone());
-        let extras = parts::first_extras(lib.root(), &batch, &local).map_err(ApiError::from)?;
-        let plan = parts::plan_batch(&batch, options, &extras)
-            .map_err(|e| ApiError::new("plan.too_small", e.to_string()))?;
+        let (plan, _) =
+            attachments::plan_for_mail(lib.root(), &batch, lib.campaign()?.zone(), options)?;
         Ok(BatchPlan::new(&batch, options, plan))
     }
 }

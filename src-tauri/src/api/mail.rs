@@ -187,7 +187,7 @@ impl Session {
         let messages = lib.batch_messages(id)?;
         let zone = lib.campaign()?.zone();
         let local = |t: &str| crate::clock::local_time(t, zone);
-        let bytes = crate::mail::log::xlsx(&batch, &messages, &local)
+        let bytes = crate::mail::sent_log::xlsx(&batch, &messages, &local)
             .map_err(|e| ApiError::new("file.write", format!("无法生成发送记录：{e}")))?;
         crate::fsx::write_atomic(path, &bytes).map_err(|e| {
             ApiError::from(LibraryError::Write {

@@ -25,7 +25,7 @@ use crate::batch::plan::Content;
 use crate::library::{
     Library, LibraryError, MessageState, NewMessage, OutboxMessage, QueuedAttachment,
 };
-use crate::package::attachments::{self as parts, PlanOptions};
+use crate::package::attachments::{self, PlanOptions};
 
 /// The cover letter beside a message's attachments.
 const COVER: &str = ".cover.txt";
@@ -179,9 +179,6 @@ fn queue(
         return Err(message::MessageError::Recipient(recipient).into());
     }
     let zone = lib.campaign()?.zone();
-    let local = crate::clock::local_time(&batch.created_at, zone);
-    let extras = parts::first_extras(lib.root(), &batch, &local)
-        .map_err(|e| SendError::Plan(e.to_string()))?;
     let limit = account.message_limit().0;
     let options = PlanOptions {
         max_message_bytes: Some(
@@ -192,8 +189,8 @@ fn queue(
         ),
         ..PlanOptions::default()
     };
-    let plan =
-        parts::plan_batch(&batch, &options, &extras).map_err(|e| SendError::Plan(e.to_string()))?;
+    let (plan, extras) = attachments::plan_for_mail(lib.root(), &batch, zone, &options)
+        .map_err(|e| SendError::Plan(e.to_string()))?;
     // A replan writes the new attachments beside the old ones (a folder of its own) and swaps
     // the messages in one transaction: a failure on the way leaves the old plan as it was.
     let replacing = replan.is_some();
@@ -293,9 +290,9 @@ fn write_plan(
     dest: &Path,
     cancel: &CancelToken,
 ) -> Result<Vec<NewMessage>, SendError> {
-    let (folder, written) = parts::write_attachments(
+    let (folder, written) = attachments::write_attachments(
         lib.root(),
-        &parts::Attachments {
+        &attachments::Attachments {
             batch,
             plan,
             packing: options.packing,
@@ -323,7 +320,7 @@ fn write_plan(
     }
     let mut new = Vec::new();
     for m in &plan.messages {
-        let dir = folder.join(parts::message_folder(m.index));
+        let dir = folder.join(attachments::message_folder(m.index));
         write_synced(&dir.join(COVER), compose::body(batch, plan, m).as_bytes())
             .and_then(|()| crate::fsx::sync_dir(&dir))
             .map_err(|e| SendError::Write(crate::fsx::io_reason(&e)))?;

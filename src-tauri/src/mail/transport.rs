@@ -73,7 +73,7 @@ impl std::fmt::Display for Failure {
 }
 
 /// An open, logged-in session.
-pub struct Session {
+pub struct SmtpSession {
     conn: SmtpConnection,
     /// `SIZE n` from EHLO (None when the server announces no limit).
     pub size_limit: Option<u64>,
@@ -109,7 +109,7 @@ fn tls_parameters(account: &Account) -> Result<TlsParameters, Failure> {
 }
 
 /// Connects, says EHLO (STARTTLS first where asked), reads `SIZE` and logs in.
-pub fn open(account: &Account, secret: &str) -> Result<Session, Failure> {
+pub fn open(account: &Account, secret: &str) -> Result<SmtpSession, Failure> {
     let tls = tls_parameters(account)?;
     let timeout = Some(io_timeout());
     let addr = (account.host.as_str(), account.port);
@@ -161,7 +161,7 @@ pub fn open(account: &Account, secret: &str) -> Result<Session, Failure> {
         conn.abort();
         return Err(classify_auth(&e, account));
     }
-    Ok(Session { conn, size_limit })
+    Ok(SmtpSession { conn, size_limit })
 }
 
 /// What the outbox says right before DATA.
@@ -223,7 +223,7 @@ impl<'a> Iterator for Tracked<'a> {
 
 const CHUNK: usize = 64 * 1024;
 
-impl Session {
+impl SmtpSession {
     /// Sends one formatted message. `before_data` runs right before DATA (the outbox marks the
     /// message `sending` there); unless it says [`Gate::Go`] the message is not sent.
     pub fn send(

@@ -17,8 +17,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use zip::write::SimpleFileOptions;
 
-use super::summary;
-use super::{MANIFEST_FILE, PackageError, README_FILE, SUMMARY_FILE, readme};
+use super::PackageError;
 use crate::batch::plan::{self, Content, OversizeRoute, Packing, Plan, PlanFile, PlanInput};
 use crate::batch::{Batch, manifest};
 
@@ -40,29 +39,6 @@ pub struct PlanOptions {
     pub oversize: OversizeRoute,
 }
 
-/// The small files message 1 carries as plain attachments: (name, bytes). `library_root`
-/// holds the thumbnails the contact sheet prints.
-pub fn first_extras(
-    library_root: &Path,
-    batch: &Batch,
-    local_time: &str,
-) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
-    let xlsx =
-        summary::build(batch, local_time).map_err(|e| PackageError::Summary(e.to_string()))?;
-    let pdfs = super::pdfs(library_root, batch, local_time)?;
-    Ok([
-        (SUMMARY_FILE.to_owned(), xlsx),
-        (README_FILE.to_owned(), readme(batch, local_time, true)),
-        (
-            MANIFEST_FILE.to_owned(),
-            manifest::to_bytes(&manifest::build(batch, None, &|_| true)),
-        ),
-    ]
-    .into_iter()
-    .chain(pdfs)
-    .collect())
-}
-
 /// The zips' base name: `金平区总工会-汕头好网民2023`.
 pub fn zip_base_name(batch: &Batch) -> String {
     format!(
@@ -71,12 +47,16 @@ pub fn zip_base_name(batch: &Batch) -> String {
     )
 }
 
-/// The messages `batch` goes out in under `options`.
-pub fn plan_batch(
+/// The messages `batch` goes out in under `options`, with the small files its first message
+/// carries (see [`super::extras`]); `zone` is the campaign's, for the times they print.
+pub fn plan_for_mail(
+    library_root: &Path,
     batch: &Batch,
+    zone: chrono_tz::Tz,
     options: &PlanOptions,
-    extras: &[(String, Vec<u8>)],
-) -> Result<Plan, plan::PlanError> {
+) -> Result<(Plan, Vec<(String, Vec<u8>)>), PackageError> {
+    let local = crate::clock::local_time(&batch.created_at, zone);
+    let extras = super::extras(library_root, batch, &local, true)?;
     let files: Vec<PlanFile> = batch
         .files()
         .map(|(_, f)| PlanFile {
@@ -90,7 +70,7 @@ pub fn plan_batch(
         .map(|(n, b)| (n.clone(), b.len() as u64))
         .collect();
     let base = zip_base_name(batch);
-    plan::plan(&PlanInput {
+    let plan = plan::plan(&PlanInput {
         files: &files,
         first_extras: &sizes,
         max_message_bytes: options
@@ -100,7 +80,8 @@ pub fn plan_batch(
         separate: &options.separate,
         default_route: options.oversize,
         zip_base_name: &base,
-    })
+    })?;
+    Ok((plan, extras))
 }
 
 /// One attachment as written.

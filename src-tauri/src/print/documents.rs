@@ -6,7 +6,7 @@ use crate::fsx::human_size;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
-use super::{Cell, Layout, Picture, SheetHeader, Table, Verdict};
+use super::{Cell, Layout, Mark, Picture, SheetHeader, Table};
 use crate::batch::Batch;
 use crate::batch::rows::{duration_text, remarks, verdict_text};
 use crate::entry::{Entry, EntryFilter, EntrySort};
@@ -149,12 +149,12 @@ fn pictures(
         .collect())
 }
 
-fn verdict_of(v: crate::checks::Verdict, special: bool) -> Verdict {
+fn verdict_of(v: crate::checks::Verdict, special: bool) -> Mark {
     match (v, special) {
-        (crate::checks::Verdict::Fail, true) => Verdict::Special,
-        (crate::checks::Verdict::Fail, false) => Verdict::Fail,
-        (crate::checks::Verdict::Warn, _) => Verdict::Warn,
-        (crate::checks::Verdict::Pass, _) => Verdict::Pass,
+        (crate::checks::Verdict::Fail, true) => Mark::Special,
+        (crate::checks::Verdict::Fail, false) => Mark::Fail,
+        (crate::checks::Verdict::Warn, _) => Mark::Warn,
+        (crate::checks::Verdict::Pass, _) => Mark::Pass,
     }
 }
 

@@ -122,7 +122,7 @@ pub fn table(doc: &Table) -> Result<Vec<u8>, PrintError> {
         };
 
         let mut y = if page_index == 0 {
-            let title = super::sheet::first_line(&doc.title, content_w, 16.0, font);
+            let title = super::contact_sheet::first_line(&doc.title, content_w, 16.0, font);
             pen.text_center(PAGE_W / 2.0, TOP, 24.0, 16.0, &title, BLACK);
             for (i, line) in subtitles.iter().enumerate() {
                 pen.text_in_line(
@@ -136,8 +136,12 @@ pub fn table(doc: &Table) -> Result<Vec<u8>, PrintError> {
             }
             first_table_top
         } else {
-            let running =
-                super::sheet::first_line(&format!("{}（续）", doc.title), content_w, 10.0, font);
+            let running = super::contact_sheet::first_line(
+                &format!("{}（续）", doc.title),
+                content_w,
+                10.0,
+                font,
+            );
             pen.text_in_line(MARGIN_X, TOP, 16.0, 10.0, &running, GREY_TEXT);
             later_table_top
         };

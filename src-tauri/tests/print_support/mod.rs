@@ -7,7 +7,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use baosong::print::{Cell, Picture, SheetHeader, Verdict};
+use baosong::print::{Cell, Mark, Picture, SheetHeader};
 
 /// Names outside GB2312 (inside GBK) that a font missing them would print as boxes.
 pub const NAMES: &[&str] = &["王玥", "李堃", "张喆", "陈珺", "刘昇", "赵一鸣", "孙晓燕"];
@@ -88,12 +88,7 @@ pub fn picture(i: usize) -> Picture {
 }
 
 pub fn cell(i: usize) -> Cell {
-    let verdicts = [
-        Verdict::Pass,
-        Verdict::Warn,
-        Verdict::Fail,
-        Verdict::Special,
-    ];
+    let verdicts = [Mark::Pass, Mark::Warn, Mark::Fail, Mark::Special];
     Cell {
         seq: format!("{:02}", i + 1),
         title: title(i),

@@ -14,7 +14,7 @@ use super::{PrintError, break_lines, finish, new_document};
 
 /// A work's verdict as the checks gave it, printed as a coloured, labelled mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Verdict {
+pub enum Mark {
     /// 合格.
     Pass,
     /// 有提醒: goes, but something deserves a look.
@@ -25,14 +25,14 @@ pub enum Verdict {
     Special,
 }
 
-impl Verdict {
+impl Mark {
     /// The word printed in the mark.
     pub fn label(self) -> &'static str {
         match self {
-            Verdict::Pass => "合格",
-            Verdict::Warn => "有提醒",
-            Verdict::Fail => "不合格",
-            Verdict::Special => "已特批",
+            Mark::Pass => "合格",
+            Mark::Warn => "有提醒",
+            Mark::Fail => "不合格",
+            Mark::Special => "已特批",
         }
     }
 
@@ -40,10 +40,10 @@ impl Verdict {
     /// apart.
     fn color(self) -> Rgb {
         match self {
-            Verdict::Pass => [27, 127, 59],
-            Verdict::Warn => [178, 106, 0],
-            Verdict::Fail => [198, 40, 40],
-            Verdict::Special => [21, 101, 192],
+            Mark::Pass => [27, 127, 59],
+            Mark::Warn => [178, 106, 0],
+            Mark::Fail => [198, 40, 40],
+            Mark::Special => [21, 101, 192],
         }
     }
 }
@@ -90,7 +90,7 @@ pub struct Cell {
     /// The media facts in one line, e.g. "4分32秒 · 1920×1080".
     pub facts: String,
     /// Printed as a mark at the end of the facts line.
-    pub verdict: Verdict,
+    pub verdict: Mark,
     /// The thumbnail at the top of the cell.
     pub picture: Picture,
 }

@@ -6,7 +6,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::batch::Batch;
 use crate::library::OutboxMessage;
-use crate::package::summary::text_width;
+use crate::package::summary_table::text_width;
 
 /// The sheet's headers (an interface: the README lists them).
 pub const COLUMNS: &[&str] = &[
