@@ -96,6 +96,9 @@ impl crate::coded::Coded for PackageError {
     }
 }
 
+/// Small files made in memory: (name, bytes).
+pub type Extras = Vec<(String, Vec<u8>)>;
+
 /// The small files every package carries besides the works, made in memory: (name, bytes) —
 /// the 汇总表, the manifest, the 说明 and the printable PDFs. The folder package holds them;
 /// the mail carries them on its first message (`volumes`: the 说明 then explains joining
@@ -105,7 +108,7 @@ pub fn extras(
     batch: &Batch,
     local_time: &str,
     volumes: bool,
-) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
+) -> Result<Extras, PackageError> {
     let xlsx = summary_table::build(batch, local_time)
         .map_err(|e| PackageError::Summary(e.to_string()))?;
     let manifest = manifest::to_bytes(&manifest::build(batch, None, &|_| true));

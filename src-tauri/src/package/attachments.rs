@@ -54,7 +54,7 @@ pub fn plan_for_mail(
     batch: &Batch,
     zone: chrono_tz::Tz,
     options: &PlanOptions,
-) -> Result<(Plan, Vec<(String, Vec<u8>)>), PackageError> {
+) -> Result<(Plan, super::Extras), PackageError> {
     let local = crate::clock::local_time(&batch.created_at, zone);
     let extras = super::extras(library_root, batch, &local, true)?;
     let files: Vec<PlanFile> = batch
