@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::campaign::Campaign;
 use crate::checks::{FileCheck, Verdict};
 use crate::media::MediaFacts;
 use crate::validate::{self, FieldError};
@@ -193,4 +194,95 @@ pub fn check_review(
         return Err(errors);
     }
     Ok((reason, review.order.filter(|_| review.recommended)))
+}
+
+/// The rules for a work's data as typed: a category the campaign has, a title, one or more
+/// authors, lengths, a usable phone, the campaign's declarations. Returns the cleaned copy
+/// (trimmed, authors split on 、 and commas, tags and declarations once each).
+pub fn check_input(input: &EntryInput, campaign: &Campaign) -> Result<EntryInput, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let category = input.category.trim().to_owned();
+    if category.is_empty() {
+        errors.push(FieldError::new("category", "请选择作品类别（子项目）"));
+    } else if campaign.category(&category).is_none() {
+        let known: Vec<String> = campaign
+            .categories
+            .iter()
+            .map(|c| format!("{}（{}）", c.id, c.name))
+            .collect();
+        errors.push(FieldError::new(
+            "category",
+            format!("本活动没有“{category}”这个类别，可选：{}", known.join("、")),
+        ));
+    }
+    let title = validate::required(&mut errors, "title", "作品名称", &input.title, 100);
+    let authors: Vec<String> = input
+        .authors
+        .iter()
+        .flat_map(|a| a.split(['、', ',', '，', ';', '；']))
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
+        .collect();
+    if authors.is_empty() {
+        errors.push(FieldError::new(
+            "authors",
+            "请填写作者（多位作者用顿号分隔）",
+        ));
+    } else if let Some(long) = authors.iter().find(|a| a.chars().count() > 30) {
+        errors.push(FieldError::new(
+            "authors",
+            format!("作者“{long}”过长：每位作者不超过30个字，多位作者请用顿号分隔"),
+        ));
+    }
+    let unit = validate::optional(&mut errors, "unit", "推荐单位", &input.unit, 60);
+    let phone = validate::phone(&mut errors, "phone", &input.phone, false);
+    let description = validate::optional(
+        &mut errors,
+        "description",
+        "作品简介",
+        &input.description,
+        2000,
+    );
+    let notes = validate::optional(&mut errors, "notes", "备注", &input.notes, 2000);
+    let mut tags: Vec<String> = Vec::new();
+    for t in input
+        .tags
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        if t.chars().count() > 20 {
+            errors.push(FieldError::new(
+                "tags",
+                format!("标签“{t}”过长（不超过20个字）"),
+            ));
+        } else if !tags.iter().any(|x| x == t) {
+            tags.push(t.to_owned());
+        }
+    }
+    let mut declarations: Vec<String> = Vec::new();
+    for d in input.declarations.iter().map(|d| d.trim()) {
+        if !campaign.declarations.iter().any(|x| x.id == d) {
+            errors.push(FieldError::new(
+                "declarations",
+                format!("本活动没有“{d}”这项声明"),
+            ));
+        } else if !declarations.iter().any(|x| x == d) {
+            declarations.push(d.to_owned());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(EntryInput {
+        category,
+        title,
+        authors,
+        unit,
+        phone,
+        description,
+        tags,
+        declarations,
+        notes,
+    })
 }

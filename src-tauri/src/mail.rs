@@ -5,6 +5,7 @@
 
 pub mod compose;
 pub mod message;
+pub mod queue;
 pub mod secret;
 pub mod send;
 pub mod sent_log;

@@ -69,7 +69,7 @@ pub fn send_batch(
     progress: &mut dyn FnMut(&crate::mail::send::SendProgress),
 ) -> Result<SendReport, ApiError> {
     let mut lib = job.open()?;
-    crate::mail::send::queue_batch(&mut lib, id, to, &job.cancel)?;
+    crate::mail::queue::queue_batch(&mut lib, id, to, &job.cancel)?;
     let emls = match eml_dir {
         Some(dir) => crate::mail::send::save_emls(&lib, id, dir)?
             .into_iter()
@@ -86,14 +86,14 @@ pub fn send_batch(
 }
 
 /// 调小后重新计划: plans batch `id` again under `max_message_bytes` and replaces its messages
-/// (only while none has gone out; see [`crate::mail::send::replan_batch`]), as a job.
+/// (only while none has gone out; see [`crate::mail::queue::replan_batch`]), as a job.
 pub fn replan_batch(
     job: &Job,
     id: i64,
     max_message_bytes: Option<u64>,
 ) -> Result<Vec<crate::library::OutboxMessage>, ApiError> {
     let mut lib = job.open()?;
-    Ok(crate::mail::send::replan_batch(
+    Ok(crate::mail::queue::replan_batch(
         &mut lib,
         id,
         max_message_bytes,

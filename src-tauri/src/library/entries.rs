@@ -7,114 +7,12 @@ use rusqlite::{OptionalExtension, params};
 
 use super::store::{self, StoredFile};
 use super::{Library, LibraryError, audit, now};
-use crate::campaign::Campaign;
-use crate::checks::{self, Verdict};
+use crate::checks::Verdict;
 use crate::entry::EntryInput;
-use crate::entry::{Entry, EntryFile, EntryFilter, EntrySort, Review, ReviewStatus, check_review};
-use crate::media::{self, MediaFacts};
-use crate::validate::{self, FieldError};
-
-/// Facts by content hash and linked sources by file id, loaded once per listing.
-#[derive(Default)]
-struct Known {
-    facts: HashMap<String, MediaFacts>,
-    sources: HashMap<i64, Vec<String>>,
-}
-
-/// A cleaned, checked copy of the input.
-pub(super) struct Checked {
-    pub(super) input: EntryInput,
-}
-
-pub(super) fn check(input: &EntryInput, campaign: &Campaign) -> Result<Checked, LibraryError> {
-    let mut errors = Vec::new();
-    let category = input.category.trim().to_owned();
-    if category.is_empty() {
-        errors.push(FieldError::new("category", "请选择作品类别（子项目）"));
-    } else if campaign.category(&category).is_none() {
-        let known: Vec<String> = campaign
-            .categories
-            .iter()
-            .map(|c| format!("{}（{}）", c.id, c.name))
-            .collect();
-        errors.push(FieldError::new(
-            "category",
-            format!("本活动没有“{category}”这个类别，可选：{}", known.join("、")),
-        ));
-    }
-    let title = validate::required(&mut errors, "title", "作品名称", &input.title, 100);
-    let authors: Vec<String> = input
-        .authors
-        .iter()
-        .flat_map(|a| a.split(['、', ',', '，', ';', '；']))
-        .map(|a| a.trim().to_owned())
-        .filter(|a| !a.is_empty())
-        .collect();
-    if authors.is_empty() {
-        errors.push(FieldError::new(
-            "authors",
-            "请填写作者（多位作者用顿号分隔）",
-        ));
-    } else if let Some(long) = authors.iter().find(|a| a.chars().count() > 30) {
-        errors.push(FieldError::new(
-            "authors",
-            format!("作者“{long}”过长：每位作者不超过30个字，多位作者请用顿号分隔"),
-        ));
-    }
-    let unit = validate::optional(&mut errors, "unit", "推荐单位", &input.unit, 60);
-    let phone = validate::phone(&mut errors, "phone", &input.phone, false);
-    let description = validate::optional(
-        &mut errors,
-        "description",
-        "作品简介",
-        &input.description,
-        2000,
-    );
-    let notes = validate::optional(&mut errors, "notes", "备注", &input.notes, 2000);
-    let mut tags: Vec<String> = Vec::new();
-    for t in input
-        .tags
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-    {
-        if t.chars().count() > 20 {
-            errors.push(FieldError::new(
-                "tags",
-                format!("标签“{t}”过长（不超过20个字）"),
-            ));
-        } else if !tags.iter().any(|x| x == t) {
-            tags.push(t.to_owned());
-        }
-    }
-    let mut declarations: Vec<String> = Vec::new();
-    for d in input.declarations.iter().map(|d| d.trim()) {
-        if !campaign.declarations.iter().any(|x| x.id == d) {
-            errors.push(FieldError::new(
-                "declarations",
-                format!("本活动没有“{d}”这项声明"),
-            ));
-        } else if !declarations.iter().any(|x| x == d) {
-            declarations.push(d.to_owned());
-        }
-    }
-    if !errors.is_empty() {
-        return Err(LibraryError::Invalid(errors));
-    }
-    Ok(Checked {
-        input: EntryInput {
-            category,
-            title,
-            authors,
-            unit,
-            phone,
-            description,
-            tags,
-            declarations,
-            notes,
-        },
-    })
-}
+use crate::entry::{
+    Entry, EntryFile, EntryFilter, EntrySort, Review, ReviewStatus, check_input, check_review,
+};
+use crate::validate::FieldError;
 
 /// An entry's catalog data as the form sends it.
 fn input_of(e: &Entry) -> EntryInput {
@@ -242,7 +140,7 @@ impl Library {
         files: &[PathBuf],
     ) -> Result<Entry, LibraryError> {
         let campaign = self.campaign()?;
-        let Checked { input } = check(input, &campaign)?;
+        let input = check_input(input, &campaign).map_err(LibraryError::Invalid)?;
         let _importing = store::begin_import(&self.root)?;
         let stored: Vec<(PathBuf, StoredFile)> = files
             .iter()
@@ -291,7 +189,7 @@ impl Library {
         // Refused early, before anything is copied: bad input, a deleted entry.
         let campaign = self.campaign()?;
         if let Some(input) = input {
-            check(input, &campaign)?;
+            check_input(input, &campaign).map_err(LibraryError::Invalid)?;
         }
         if self.entry(id)?.deleted_at.is_some() {
             return Err(LibraryError::NoSuchEntry(id));
@@ -309,7 +207,7 @@ impl Library {
                 return Err(LibraryError::NoSuchEntry(id));
             }
             let input = match input {
-                Some(input) => check(input, &campaign)?.input,
+                Some(input) => check_input(input, &campaign).map_err(LibraryError::Invalid)?,
                 None => input_of(&before),
             };
 
@@ -545,140 +443,6 @@ impl Library {
             entries.retain(|e| e.verdict == v);
         }
         Ok(entries)
-    }
-
-    /// Attaches facts (probing files not seen yet) and verdicts to an entry's files.
-    pub(super) fn judge(&self, entry: &mut Entry, campaign: &Campaign) -> Result<(), LibraryError> {
-        let ids: Vec<i64> = entry.files.iter().map(|f| f.id).collect();
-        let mut known = Known::default();
-        for &id in &ids {
-            known.sources.insert(id, self.sources_of(id)?);
-        }
-        for f in &entry.files {
-            if let Some(facts) = self.cached_facts(&f.sha256)? {
-                known.facts.insert(f.sha256.clone(), facts);
-            }
-        }
-        self.judge_with(entry, campaign, &mut known)
-    }
-
-    /// [`Library::judge`] with facts and sources already loaded (a whole list at once).
-    fn judge_with(
-        &self,
-        entry: &mut Entry,
-        campaign: &Campaign,
-        known: &mut Known,
-    ) -> Result<(), LibraryError> {
-        let category = campaign.category(&entry.category);
-        for f in &mut entry.files {
-            f.also_received = known.sources.remove(&f.id).unwrap_or_default();
-            let facts = match known.facts.get(&f.sha256) {
-                Some(facts) => facts.clone(),
-                None => {
-                    let facts = self.probe_and_cache(&f.sha256, &f.stored_path)?;
-                    known.facts.insert(f.sha256.clone(), facts.clone());
-                    facts
-                }
-            };
-            f.check = Some(checks::check_file(&facts, campaign, category));
-            f.facts = Some(facts);
-        }
-        entry.verdict = if entry.files.is_empty() {
-            Verdict::Fail
-        } else {
-            entry
-                .files
-                .iter()
-                .filter_map(|f| f.check.as_ref().map(|c| c.verdict))
-                .max()
-                .unwrap_or(Verdict::Fail)
-        };
-        Ok(())
-    }
-
-    fn sources_of(&self, file_id: i64) -> Result<Vec<String>, LibraryError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT original_path FROM file_sources WHERE file_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt.query_map([file_id], |r| r.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Every cached fact and linked source, read in two queries, for listing many entries.
-    fn known(&self) -> Result<Known, LibraryError> {
-        let mut known = Known::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT sha256, facts FROM media_facts WHERE probe_version = ?1")?;
-        let rows = stmt.query_map([media::PROBE_VERSION], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        for row in rows {
-            let (sha, json) = row?;
-            if let Ok(facts) = serde_json::from_str(&json) {
-                known.facts.insert(sha, facts);
-            }
-        }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT file_id, original_path FROM file_sources ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (id, path) = row?;
-            known.sources.entry(id).or_default().push(path);
-        }
-        Ok(known)
-    }
-
-    fn cached_facts(&self, sha256: &str) -> Result<Option<MediaFacts>, LibraryError> {
-        let row: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT facts FROM media_facts WHERE sha256 = ?1 AND probe_version = ?2",
-                params![sha256, media::PROBE_VERSION],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(row.and_then(|json| serde_json::from_str(&json).ok()))
-    }
-
-    /// Reads a stored file's facts and remembers them by content. A file that has gone
-    /// missing from the store is reported as such, not as an error of the whole list.
-    fn probe_and_cache(&self, sha256: &str, stored_path: &str) -> Result<MediaFacts, LibraryError> {
-        let path = match store::resolve_row(&self.root, stored_path, || {
-            format!("文件记录“{stored_path}”")
-        }) {
-            Ok(p) => p,
-            // A tampered row is shown on its work, not as a failure of the whole list.
-            Err(e) => {
-                return Ok(MediaFacts::unreadable(
-                    "unsafe-path",
-                    "路径不安全",
-                    e.to_string(),
-                ));
-            }
-        };
-        let facts = match media::probe(&path) {
-            Ok(facts) => facts,
-            Err(e) => {
-                return Ok(MediaFacts::unreadable(
-                    "missing",
-                    "文件缺失",
-                    format!(
-                        "资料库中的文件无法读取（{}），请重新添加此文件",
-                        crate::fsx::io_reason(&e)
-                    ),
-                ));
-            }
-        };
-        let json = serde_json::to_string(&facts).unwrap_or_default();
-        // A busy library only costs a re-probe next time.
-        let _ = self.conn.execute(
-            "INSERT OR REPLACE INTO media_facts (sha256, probe_version, facts, probed_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![sha256, media::PROBE_VERSION, json, now()],
-        );
-        Ok(facts)
     }
 
     /// The absolute path of one of an entry's stored files, checked (see [`store::resolve`]).

@@ -12,9 +12,10 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::entries::{check, insert_entry, insert_file};
+use super::entries::{insert_entry, insert_file};
 use super::store::{self, StoredFile};
 use super::{Library, LibraryError, audit, now};
+use crate::entry::check_input;
 use crate::registration::{
     self, Column, Mapping, Problem, ProblemKind, RowPlan, SheetFormat, SkippedRow,
 };
@@ -121,7 +122,7 @@ impl Library {
             }
             // The catalog's own rules (lengths, declarations), said per row.
             if !p.is_blocked()
-                && let Err(LibraryError::Invalid(errors)) = check(&p.input, &campaign)
+                && let Err(errors) = check_input(&p.input, &campaign)
             {
                 for e in errors {
                     p.problems
@@ -181,7 +182,8 @@ impl Library {
                 if !row.importable {
                     continue;
                 }
-                let cleaned = check(&row.plan.input, &campaign)?.input;
+                let cleaned =
+                    check_input(&row.plan.input, &campaign).map_err(LibraryError::Invalid)?;
                 let id = insert_entry(&tx, &campaign.id, &cleaned, &at)?;
                 for (source, s) in files {
                     insert_file(&tx, id, source, s, &at)?;
