@@ -109,9 +109,9 @@ impl Extent {
             None => String::new(),
             Some((r, c)) => format!(
                 "从 {}{} 到 {}{}",
-                super::column_letter(c),
+                super::header::column_letter(c),
                 u64::from(r) + 1,
-                super::column_letter(self.last.1),
+                super::header::column_letter(self.last.1),
                 u64::from(self.last.0) + 1
             ),
         }
