@@ -30,6 +30,20 @@ pub enum CampaignCommand {
     },
 }
 
+/// The campaign a command names with `--campaign`, else the open library's, else the default
+/// one (汕头2023): what `campaign show` shows and `check` checks against.
+pub fn chosen(cli: &Cli, id: Option<&str>) -> Result<Campaign, Failure> {
+    Ok(match (id, &cli.library) {
+        (Some(id), _) => campaign::embedded_by_id(id).map_err(ApiError::from)?,
+        (None, Some(dir)) => Library::open(dir, Actor::Cli)
+            .and_then(|l| l.campaign())
+            .map_err(ApiError::from)?,
+        (None, None) => {
+            campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID).map_err(ApiError::from)?
+        }
+    })
+}
+
 pub fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Failure> {
     match command {
         CampaignCommand::List => {
@@ -43,14 +57,7 @@ pub fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Fail
             }
         }
         CampaignCommand::Show { campaign: id } => {
-            let campaign = match (id, &cli.library) {
-                (Some(id), _) => campaign::embedded_by_id(id).map_err(ApiError::from)?,
-                (None, Some(dir)) => Library::open(dir, Actor::Cli)
-                    .and_then(|l| l.campaign())
-                    .map_err(ApiError::from)?,
-                (None, None) => campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID)
-                    .map_err(ApiError::from)?,
-            };
+            let campaign = chosen(cli, id.as_deref())?;
             if cli.json {
                 print_json(&campaign);
             } else {

@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use baosong::api::ApiError;
+use baosong::api::{self, PathCheck};
 use baosong::campaign;
-use baosong::checks::{self, FileCheck, Finding, Verdict};
-use baosong::library::{Actor, Library};
+use baosong::checks::{self, Finding, Verdict};
 use baosong::media;
 use clap::Args;
 
@@ -46,15 +45,7 @@ struct CheckReport {
 }
 
 pub fn check_command(cli: &Cli, a: &CheckArgs) -> Result<(), Failure> {
-    let campaign = match (&a.campaign, &cli.library) {
-        (Some(id), _) => campaign::embedded_by_id(id).map_err(ApiError::from)?,
-        (None, Some(dir)) => Library::open(dir, Actor::Cli)
-            .and_then(|l| l.campaign())
-            .map_err(ApiError::from)?,
-        (None, None) => {
-            campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID).map_err(ApiError::from)?
-        }
-    };
+    let campaign = super::campaign::chosen(cli, a.campaign.as_deref())?;
     let Some(category) = campaign.category(&a.category) else {
         let known: Vec<&str> = campaign.categories.iter().map(|c| c.id.as_str()).collect();
         return Err(usage(format!(
@@ -66,25 +57,12 @@ pub fn check_command(cli: &Cli, a: &CheckArgs) -> Result<(), Failure> {
     };
     let mut reports = Vec::with_capacity(a.files.len());
     for path in &a.files {
-        let (facts, check) = match media::probe(path) {
-            Ok(facts) => {
-                let check = checks::check_file(&facts, &campaign, Some(category));
-                (Some(facts), check)
-            }
-            Err(e) => (
-                None,
-                FileCheck::from_findings(vec![Finding {
-                    rule: "file-readable".into(),
-                    severity: campaign::Severity::Error,
-                    message: format!("无法打开文件：{}", baosong::fsx::io_reason(&e)),
-                    actual: None,
-                    expected: None,
-                }]),
-            ),
-        };
+        // The same judgement as the window's entry form (`check_paths`).
+        let PathCheck { path, facts, check } =
+            api::check_path(&campaign, Some(category.id.as_str()), path);
         let f = facts.as_ref();
         reports.push(CheckReport {
-            path: path.display().to_string(),
+            path,
             kind: f.map_or("other".into(), |f| {
                 serde_json::to_value(f.kind)
                     .ok()
