@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 /// How deep [`plan`](super::plan) looks into the folder of works for files.
 const MAX_FOLDER_DEPTH: usize = 8;
-/// How many files [`plan`](super::plan) lists at most, so choosing a whole drive by mistake cannot hang it.
+/// How many files [`plan`](super::plan) lists at most, so choosing a whole drive by mistake
+/// cannot hang it.
 const MAX_FOLDER_FILES: usize = 50_000;
 
 /// The files of a folder and its sub-folders, for matching by name.
