@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use baosong::campaign::ORIGINAL_DECLARATION;
 use baosong::checks::Verdict;
 use baosong::entry::{Entry, EntryFilter, EntryInput, Review, ReviewStatus};
 use baosong::library::BulkChange;
@@ -282,9 +283,6 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
     }
     Ok(())
 }
-
-/// The campaign declaration `--declared` stands for (原创声明).
-const ORIGINAL_DECLARATION: &str = "original";
 
 fn parse_status(s: &str) -> Result<ReviewStatus, String> {
     match s {
