@@ -4,8 +4,11 @@
 
 use crate::coded::Coded;
 use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::header::combine_header_rows;
+use super::limits::{self, Refusal};
 use super::*;
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

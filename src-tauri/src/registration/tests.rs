@@ -1,7 +1,13 @@
 //! Tests of the 报名表 reader and planner, on real files made in a temporary folder.
 
+use std::path::{Path, PathBuf};
+
+use encoding_rs::GBK;
+
+use super::header::{column_index, column_letter, exact_field};
+use super::reading::{CFB_MAGIC, ENCRYPTED_PACKAGE, ZIP_MAGIC, number_text};
 use super::*;
-use crate::campaign::{DEFAULT_CAMPAIGN_ID, embedded_by_id};
+use crate::campaign::{Campaign, DEFAULT_CAMPAIGN_ID, embedded_by_id};
 use crate::coded::Coded;
 
 fn campaign() -> Campaign {

@@ -1,12 +1,14 @@
-//! `import`: files and folders into the library, one entry per file.
+//! `import`, `import-sheet` and `export`: works in from files and folders (one entry per file)
+//! or from a 报名表, and the works list out as an xlsx with the 报名表's headers.
 
 use baosong::fsx::human_size;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use baosong::api::{ApiError, Session};
 use baosong::campaign::Severity;
+use baosong::entry::EntryFilter;
 use baosong::library::{
     ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate, SheetImport,
     SheetImportOptions,
@@ -220,4 +222,20 @@ fn print_sheet(r: &SheetImport) {
     }
     let verb = if r.dry_run { "可导入" } else { "已导入" };
     println!("{verb} {} 行，{} 行有错误", r.created, r.blocked);
+}
+
+/// `export`: the works (of one category, or all) as an xlsx the sheet import reads back.
+pub fn export_command(cli: &Cli, out: &Path, category: Option<&str>) -> Result<(), Failure> {
+    let session = open_session(cli)?;
+    let filter = EntryFilter {
+        category: category.map(str::to_owned),
+        ..EntryFilter::default()
+    };
+    let n = session.export_xlsx(out, &filter)?;
+    if cli.json {
+        print_json(&serde_json::json!({ "rows": n, "path": out.display().to_string() }));
+    } else {
+        println!("已导出 {n} 件作品到 {}", out.display());
+    }
+    Ok(())
 }

@@ -3,25 +3,27 @@
 //!
 //! Exit codes: 0 success, 1 the operation failed (a busy or damaged library, a disk error),
 //! 2 usage or input errors (a bad flag, an invalid field, a missing file).
+//!
+//! This file is the parsing, the dispatch and the failure → exit code mapping; each group of
+//! commands (`entry`, `campaign`, `batch`, `backup`/`files`/`trash` …) is a file beside it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use baosong::api::{ApiError, Session};
-use baosong::campaign::{self, Campaign};
-use baosong::checks::{self, FileCheck, Finding, Verdict};
-use baosong::entry::{Entry, EntryFilter, EntryInput, Review, ReviewStatus};
-use baosong::library::{Actor, BulkChange, Library};
-use baosong::media;
-use baosong::office::OfficeInput;
+use baosong::library::Actor;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 mod batch;
+mod campaign;
+mod check;
+mod entry;
 mod import;
 mod mail;
 mod print;
 mod safety;
+mod setup;
 mod status;
 
 #[derive(Parser)]
@@ -45,15 +47,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// 新建资料库并设置本单位
-    Init(InitArgs),
+    Init(setup::InitArgs),
     /// 查看资料库概况
     Info,
     /// 征集活动（规则、类别、配额、截止时间）
     #[command(subcommand)]
-    Campaign(CampaignCommand),
+    Campaign(campaign::CampaignCommand),
     /// 作品登记
     #[command(subcommand)]
-    Entry(EntryCommand),
+    Entry(entry::EntryCommand),
     /// 导入文件或整个文件夹（含子文件夹），每个文件登记为一件作品
     Import(import::ImportArgs),
     /// 导入报名表（xlsx、xls、csv），按文件名或作品名称匹配作品文件
@@ -121,203 +123,12 @@ enum Command {
         repair: bool,
     },
     /// 按活动规则检查作品文件（不需要资料库）
-    Check(CheckArgs),
+    Check(check::CheckArgs),
     /// 只读取文件的实际信息（格式、时长、分辨率等），并报告读取了多少字节
     Probe {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-}
-
-#[derive(Args)]
-struct CheckArgs {
-    /// 要检查的文件（可多个）
-    #[arg(required = true)]
-    files: Vec<PathBuf>,
-    /// 征集活动编号（默认：资料库所用的活动，或汕头2023）
-    #[arg(long)]
-    campaign: Option<String>,
-    /// 类别（子项目）编号，如 micro-video
-    #[arg(long)]
-    category: String,
-}
-
-#[derive(Args)]
-struct InitArgs {
-    /// 本单位名称，如 金平区总工会
-    #[arg(long)]
-    office: String,
-    /// 单位类型编号：district、county-or-zone、municipal-direct（以活动文件为准）
-    #[arg(long = "unit-type")]
-    unit_type: String,
-    /// 征集活动编号
-    #[arg(long, default_value = campaign::DEFAULT_CAMPAIGN_ID)]
-    campaign: String,
-    /// 对接联系人姓名
-    #[arg(long = "contact-name", default_value = "")]
-    contact_name: String,
-    /// 对接联系人单位职务
-    #[arg(long = "contact-title", default_value = "")]
-    contact_title: String,
-    /// 对接联系人电话
-    #[arg(long = "contact-phone", default_value = "")]
-    contact_phone: String,
-}
-
-#[derive(Subcommand)]
-enum CampaignCommand {
-    /// 列出内置的征集活动
-    List,
-    /// 显示一个征集活动的全部规则（默认：资料库所用的活动，或汕头2023）
-    Show {
-        #[arg(long)]
-        campaign: Option<String>,
-    },
-    /// 检查一个活动文件（TOML）是否有效
-    Check { file: PathBuf },
-    /// 切换本单位所用的活动（如市级 shantou-2023 ↔ 省级 guangdong-2023）
-    Use {
-        campaign: String,
-        /// 本单位在该活动中的单位类型（曾用过或活动名单中有本单位时可省略）
-        #[arg(long = "unit-type")]
-        unit_type: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum EntryCommand {
-    /// 登记一件作品（文件复制进资料库）
-    Add(AddArgs),
-    /// 列出作品
-    List {
-        #[command(flatten)]
-        filter: FilterArgs,
-        /// 列出回收站中的作品
-        #[arg(long)]
-        deleted: bool,
-    },
-    /// 批量修改多件作品的类别、推荐单位、审核状态或标签（一次提交，全部成功或全部不改）
-    Bulk(BulkArgs),
-    /// 显示一件作品
-    Show { id: i64 },
-    /// 删除一件作品（移入回收站，可用 restore 恢复）
-    Delete { id: i64 },
-    /// 从回收站恢复一件作品
-    Restore { id: i64 },
-    /// 修改作品的审核状态、推荐报送、类别、单位或原创声明
-    Update(UpdateArgs),
-}
-
-/// Which works: the same filter as the window's works list (`entry list`, `print contact-sheet`).
-#[derive(clap::Args)]
-pub struct FilterArgs {
-    /// 只要此类别的作品
-    #[arg(long)]
-    category: Option<String>,
-    /// 按作品名称、作者、单位、简介搜索
-    #[arg(long)]
-    text: Option<String>,
-    /// 只要检查结果为此的作品：fail（不合格）、warn（有提醒）、pass（合格）
-    #[arg(long, value_parser = parse_verdict)]
-    verdict: Option<Verdict>,
-    /// 只要此推荐单位的作品
-    #[arg(long)]
-    unit: Option<String>,
-    /// 只要此审核状态的作品：pending、approved、needs-fix、excluded
-    #[arg(long, value_parser = parse_status)]
-    status: Option<ReviewStatus>,
-}
-
-impl FilterArgs {
-    pub fn filter(&self) -> EntryFilter {
-        EntryFilter {
-            category: self.category.clone(),
-            text: self.text.clone(),
-            verdict: self.verdict,
-            unit: self.unit.clone(),
-            status: self.status,
-            deleted: false,
-        }
-    }
-}
-
-#[derive(Args)]
-struct BulkArgs {
-    /// 作品编号，用逗号分隔，如 1,2,5
-    #[arg(long, value_delimiter = ',', required = true)]
-    ids: Vec<i64>,
-    #[arg(long)]
-    category: Option<String>,
-    #[arg(long)]
-    unit: Option<String>,
-    /// pending、approved、needs-fix、excluded
-    #[arg(long, value_parser = parse_status)]
-    status: Option<ReviewStatus>,
-    /// 添加标签（可重复）
-    #[arg(long = "add-tag")]
-    add_tags: Vec<String>,
-    /// 去掉标签（可重复）
-    #[arg(long = "remove-tag")]
-    remove_tags: Vec<String>,
-}
-
-#[derive(Args)]
-struct UpdateArgs {
-    id: i64,
-    /// 审核状态：pending（待审核）、approved（已通过）、needs-fix（需修改）、excluded（不报送）
-    #[arg(long, value_parser = parse_status)]
-    status: Option<ReviewStatus>,
-    /// 推荐报送：true 或 false
-    #[arg(long)]
-    recommend: Option<bool>,
-    /// 在本类别推荐作品中的顺序（1 为第一）
-    #[arg(long)]
-    order: Option<i64>,
-    /// 检查不合格仍推荐报送时的理由
-    #[arg(long = "override-reason")]
-    override_reason: Option<String>,
-    /// 类别（子项目）编号
-    #[arg(long)]
-    category: Option<String>,
-    /// 推荐单位
-    #[arg(long)]
-    unit: Option<String>,
-    /// 原创声明已确认：true 或 false
-    #[arg(long)]
-    declared: Option<bool>,
-}
-
-#[derive(Args)]
-struct AddArgs {
-    /// 作品文件（可多个）
-    files: Vec<PathBuf>,
-    /// 类别（子项目）编号，如 recitation、micro-video
-    #[arg(long)]
-    category: String,
-    /// 作品名称
-    #[arg(long)]
-    title: String,
-    /// 作者（可重复，或用顿号分隔）
-    #[arg(long = "author", required = true)]
-    authors: Vec<String>,
-    /// 推荐单位
-    #[arg(long, default_value = "")]
-    unit: String,
-    /// 联系电话
-    #[arg(long, default_value = "")]
-    phone: String,
-    /// 作品简介
-    #[arg(long, default_value = "")]
-    description: String,
-    /// 主题标签（可重复）
-    #[arg(long = "tag")]
-    tags: Vec<String>,
-    /// 已确认的声明编号（可重复），如 original、portrait-rights
-    #[arg(long = "declare")]
-    declarations: Vec<String>,
-    /// 备注
-    #[arg(long, default_value = "")]
-    notes: String,
 }
 
 /// A failure, with the exit code it maps to.
@@ -424,59 +235,20 @@ fn open_session(cli: &Cli) -> Result<Session, Failure> {
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Init(a) => {
-            let dir = library_dir(&cli)?;
-            let office = OfficeInput {
-                name: a.office.clone(),
-                unit_type: a.unit_type.clone(),
-                campaign_id: a.campaign.clone(),
-                contact_name: a.contact_name.clone(),
-                contact_title: a.contact_title.clone(),
-                contact_phone: a.contact_phone.clone(),
-            };
-            let mut session = Session::new(None, Actor::Cli);
-            let info = session.create(&dir, &office)?;
-            if cli.json {
-                print_json(&info);
-            } else {
-                println!("已在 {} 新建资料库：{}", info.path, a.office);
-            }
-        }
-        Command::Info => {
-            let session = open_session(&cli)?;
-            let info = session.info()?;
-            if cli.json {
-                print_json(&info);
-            } else {
-                let office = info.office.as_ref();
-                println!("资料库：{}", info.path);
-                println!("单位：{}", office.map_or("（未设置）", |o| o.name.as_str()));
-                println!("活动：{}", office.map_or("", |o| o.campaign_id.as_str()));
-                println!("作品：{} 件", info.entry_count);
-            }
-        }
-        Command::Campaign(c) => campaign_command(&cli, c)?,
+        Command::Init(a) => setup::init_command(&cli, a)?,
+        Command::Info => setup::info_command(&cli)?,
+        Command::Campaign(c) => campaign::campaign_command(&cli, c)?,
         Command::Backup(c) => safety::backup_command(&cli, c)?,
         Command::Files(c) => safety::files_command(&cli, c)?,
         Command::Trash(c) => safety::trash_command(&cli, c)?,
         Command::Doctor { full, repair } => return safety::doctor_command(&cli, *full, *repair),
-        Command::Check(a) => return check_command(&cli, a),
-        Command::Probe { files } => probe_command(&cli, files)?,
-        Command::Entry(e) => entry_command(&cli, e)?,
+        Command::Check(a) => return check::check_command(&cli, a),
+        Command::Probe { files } => check::probe_command(&cli, files)?,
+        Command::Entry(e) => entry::entry_command(&cli, e)?,
         Command::Import(a) => return import::import_command(&cli, a),
         Command::ImportSheet(a) => return import::sheet_command(&cli, a),
         Command::Export { out, category } => {
-            let session = open_session(&cli)?;
-            let filter = EntryFilter {
-                category: category.clone(),
-                ..EntryFilter::default()
-            };
-            let n = session.export_xlsx(out, &filter)?;
-            if cli.json {
-                print_json(&serde_json::json!({ "rows": n, "path": out.display().to_string() }));
-            } else {
-                println!("已导出 {n} 件作品到 {}", out.display());
-            }
+            import::export_command(&cli, out, category.as_deref())?
         }
         Command::Status { now } => status::status_command(&cli, *now)?,
         Command::Deadline(d) => status::deadline_command(&cli, d)?,
@@ -489,469 +261,4 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Outbox { command } => return mail::outbox_command(&cli, command.as_ref()),
     }
     Ok(())
-}
-
-/// One file's report, as `check --json` prints it (documented in the README).
-#[derive(serde::Serialize)]
-struct CheckReport {
-    path: String,
-    kind: String,
-    container: String,
-    container_label: String,
-    duration_s: Option<f64>,
-    width: Option<u32>,
-    height: Option<u32>,
-    display_width: Option<u32>,
-    display_height: Option<u32>,
-    rotation_cw: Option<u32>,
-    video_codec: Option<String>,
-    audio_codec: Option<String>,
-    frame_rate: Option<f64>,
-    complete: bool,
-    verdict: Verdict,
-    findings: Vec<Finding>,
-}
-
-fn check_command(cli: &Cli, a: &CheckArgs) -> Result<(), Failure> {
-    let campaign = match (&a.campaign, &cli.library) {
-        (Some(id), _) => campaign::embedded_by_id(id).map_err(ApiError::from)?,
-        (None, Some(dir)) => Library::open(dir, Actor::Cli)
-            .and_then(|l| l.campaign())
-            .map_err(ApiError::from)?,
-        (None, None) => {
-            campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID).map_err(ApiError::from)?
-        }
-    };
-    let Some(category) = campaign.category(&a.category) else {
-        let known: Vec<&str> = campaign.categories.iter().map(|c| c.id.as_str()).collect();
-        return Err(usage(format!(
-            "活动“{}”没有类别“{}”，可选：{}",
-            campaign.id,
-            a.category,
-            known.join("、")
-        )));
-    };
-    let mut reports = Vec::with_capacity(a.files.len());
-    for path in &a.files {
-        let (facts, check) = match media::probe(path) {
-            Ok(facts) => {
-                let check = checks::check_file(&facts, &campaign, Some(category));
-                (Some(facts), check)
-            }
-            Err(e) => (
-                None,
-                FileCheck::from_findings(vec![Finding {
-                    rule: "file-readable".into(),
-                    severity: campaign::Severity::Error,
-                    message: format!("无法打开文件：{}", baosong::fsx::io_reason(&e)),
-                    actual: None,
-                    expected: None,
-                }]),
-            ),
-        };
-        let f = facts.as_ref();
-        reports.push(CheckReport {
-            path: path.display().to_string(),
-            kind: f.map_or("other".into(), |f| {
-                serde_json::to_value(f.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            }),
-            container: f.map_or("unreadable".into(), |f| f.container.clone()),
-            container_label: f.map_or("无法打开".into(), |f| f.container_label.clone()),
-            duration_s: f.and_then(|f| f.duration_s),
-            width: f.and_then(|f| f.width),
-            height: f.and_then(|f| f.height),
-            display_width: f.and_then(|f| f.display_width),
-            display_height: f.and_then(|f| f.display_height),
-            rotation_cw: f.and_then(|f| f.rotation_cw),
-            video_codec: f.and_then(|f| f.video_codec.clone()),
-            audio_codec: f.and_then(|f| f.audio_codec.clone()),
-            frame_rate: f.and_then(|f| f.frame_rate),
-            complete: f.is_some_and(|f| f.complete),
-            verdict: check.verdict,
-            findings: check.findings,
-        });
-    }
-    if cli.json {
-        print_json(&reports);
-    } else {
-        for r in &reports {
-            print_report(r);
-        }
-    }
-    let failed = reports
-        .iter()
-        .filter(|r| r.verdict == Verdict::Fail)
-        .count();
-    if failed > 0 {
-        return Err(Failure {
-            message: format!("{failed} 个文件不合格"),
-            code: "check.failed".into(),
-            exit: 1,
-        });
-    }
-    Ok(())
-}
-
-fn probe_command(cli: &Cli, files: &[PathBuf]) -> Result<(), Failure> {
-    let mut out = Vec::with_capacity(files.len());
-    for path in files {
-        let open = || -> std::io::Result<(media::MediaFacts, u64, u64)> {
-            let file = std::fs::File::open(path)?;
-            let len = file.metadata()?.len();
-            let started = std::time::Instant::now();
-            // Count at the file, under the buffer: what really came off the disk.
-            let mut reader =
-                std::io::BufReader::with_capacity(16 * 1024, media::CountingReader::new(file));
-            let facts = media::probe_reader(&mut reader, len);
-            let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-            Ok((facts, reader.get_ref().bytes_read, micros))
-        };
-        let (facts, bytes_read, micros) = open().map_err(|e| Failure {
-            message: format!(
-                "无法打开“{}”：{}",
-                path.display(),
-                baosong::fsx::io_reason(&e)
-            ),
-            code: "file.read".into(),
-            exit: 2,
-        })?;
-        if cli.json {
-            out.push(serde_json::json!({
-                "path": path.display().to_string(),
-                "facts": facts,
-                "bytes_read": bytes_read,
-                "micros": micros,
-            }));
-        } else {
-            println!(
-                "{}：{}（读取 {bytes_read} 字节，用时 {micros} 微秒）",
-                path.display(),
-                facts.container_label
-            );
-        }
-    }
-    if cli.json {
-        print_json(&out);
-    }
-    Ok(())
-}
-
-fn print_report(r: &CheckReport) {
-    println!("{}  [{}]", r.path, r.verdict.label());
-    let mut facts = vec![r.container_label.clone()];
-    if let Some(d) = r.duration_s {
-        facts.push(format!("时长 {}", checks::format_duration(d)));
-    }
-    if let (Some(w), Some(h)) = (r.display_width, r.display_height) {
-        facts.push(format!("画面 {w}×{h}"));
-    }
-    if let Some(c) = &r.video_codec {
-        facts.push(format!("视频编码 {c}"));
-    }
-    if let Some(c) = &r.audio_codec {
-        facts.push(format!("音频编码 {c}"));
-    }
-    println!("  {}", facts.join("，"));
-    for f in &r.findings {
-        let level = match f.severity {
-            campaign::Severity::Error => "不合格",
-            campaign::Severity::Warning => "提醒",
-        };
-        println!("  - {level}：{}", f.message);
-    }
-}
-
-fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Failure> {
-    match command {
-        CampaignCommand::List => {
-            let list = baosong::api::campaign_summaries();
-            if cli.json {
-                print_json(&list);
-            } else {
-                for c in list {
-                    println!("{}\t{}", c.id, c.name);
-                }
-            }
-        }
-        CampaignCommand::Show { campaign: id } => {
-            let campaign = match (id, &cli.library) {
-                (Some(id), _) => campaign::embedded_by_id(id).map_err(ApiError::from)?,
-                (None, Some(dir)) => Library::open(dir, Actor::Cli)
-                    .and_then(|l| l.campaign())
-                    .map_err(ApiError::from)?,
-                (None, None) => campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID)
-                    .map_err(ApiError::from)?,
-            };
-            if cli.json {
-                print_json(&campaign);
-            } else {
-                print_campaign(&campaign);
-            }
-        }
-        CampaignCommand::Use {
-            campaign: id,
-            unit_type,
-        } => {
-            let mut session = open_session(cli)?;
-            let info = session.switch_campaign(id, unit_type.as_deref())?;
-            if cli.json {
-                print_json(&info);
-            } else if let Some(o) = &info.office {
-                println!("已切换到活动 {}，单位类型 {}", o.campaign_id, o.unit_type);
-            }
-        }
-        CampaignCommand::Check { file } => {
-            let campaign = campaign::load_file(file).map_err(ApiError::from)?;
-            if cli.json {
-                print_json(&campaign);
-            } else {
-                println!(
-                    "活动文件有效：{}（{}），{} 个类别，{} 条文件规则",
-                    campaign.name,
-                    campaign.id,
-                    campaign.categories.len(),
-                    campaign.file_rules.len()
-                );
-            }
-        }
-    }
-    Ok(())
-}
-
-fn print_campaign(c: &Campaign) {
-    println!("{}（{}）", c.name, c.id);
-    if let Some(m) = &c.submission.mailbox {
-        println!("报送邮箱：{m}（{}）", c.submission.recipient);
-    } else {
-        println!("报送：{}", c.submission.recipient);
-    }
-    println!("\n类别：");
-    for cat in &c.categories {
-        let kinds: Vec<&str> = cat.accepts.iter().map(|k| k.label()).collect();
-        println!("  {}\t{}（{}）", cat.id, cat.name, kinds.join("、"));
-    }
-    if !c.file_rules.is_empty() {
-        println!("\n文件规则：");
-        for r in &c.file_rules {
-            let level = match r.severity {
-                campaign::Severity::Error => "必须",
-                campaign::Severity::Warning => "建议",
-            };
-            println!("  [{level}] {}：{}", r.id, r.source);
-        }
-    }
-    println!("\n配额：");
-    for u in &c.unit_types {
-        let min = u
-            .min_per_category
-            .map(|n| format!("不少于{n}件"))
-            .unwrap_or_default();
-        let max = u
-            .max_per_category
-            .map(|n| format!("不超过{n}件"))
-            .unwrap_or_default();
-        println!("  {}\t{}\t{min}{max}", u.id, u.name);
-    }
-    println!("\n截止时间（{}）：", c.timezone);
-    for d in &c.deadlines {
-        println!("  {}\t{}\t{}", d.due_local, d.title, d.what);
-    }
-}
-
-fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
-    let mut session = open_session(cli)?;
-    match command {
-        EntryCommand::Add(a) => {
-            if a.files.is_empty() {
-                return Err(usage("请给出至少一个作品文件"));
-            }
-            let input = EntryInput {
-                category: a.category.clone(),
-                title: a.title.clone(),
-                authors: a.authors.clone(),
-                unit: a.unit.clone(),
-                phone: a.phone.clone(),
-                description: a.description.clone(),
-                tags: a.tags.clone(),
-                declarations: a.declarations.clone(),
-                notes: a.notes.clone(),
-            };
-            let entry = session.add_entry(&input, &a.files)?;
-            if cli.json {
-                print_json(&entry);
-            } else {
-                println!("已登记作品 #{}：{}", entry.id, entry.title);
-            }
-        }
-        EntryCommand::Bulk(b) => {
-            let change = BulkChange {
-                category: b.category.clone(),
-                unit: b.unit.clone(),
-                status: b.status,
-                add_tags: b.add_tags.clone(),
-                remove_tags: b.remove_tags.clone(),
-            };
-            let n = session.bulk_update(&b.ids, &change)?;
-            if cli.json {
-                print_json(&serde_json::json!({ "changed": n }));
-            } else {
-                println!("已修改 {n} 件作品");
-            }
-        }
-        EntryCommand::List { filter, deleted } => {
-            let entries = session.entries(&EntryFilter {
-                deleted: *deleted,
-                ..filter.filter()
-            })?;
-            if cli.json {
-                print_json(&entries);
-            } else if entries.is_empty() {
-                println!("（没有作品）");
-            } else {
-                for e in &entries {
-                    println!(
-                        "#{}\t{}\t{}\t{}\t{}\t{}",
-                        e.id,
-                        e.verdict.label(),
-                        e.category,
-                        e.title,
-                        e.authors.join("、"),
-                        e.unit
-                    );
-                }
-            }
-        }
-        EntryCommand::Show { id } => {
-            let entry = session.entry(*id)?;
-            if cli.json {
-                print_json(&entry);
-            } else {
-                print_entry(&entry);
-            }
-        }
-        EntryCommand::Delete { id } => {
-            session.delete_entry(*id)?;
-            if cli.json {
-                print_json(&serde_json::json!({ "deleted": id }));
-            } else {
-                println!("已删除作品 #{id}（可用 entry restore {id} 恢复）");
-            }
-        }
-        EntryCommand::Update(a) => {
-            let entry = session.entry(a.id)?;
-            let review = (a.status.is_some()
-                || a.recommend.is_some()
-                || a.order.is_some()
-                || a.override_reason.is_some())
-            .then(|| Review {
-                status: a.status.unwrap_or(entry.review.status),
-                recommended: a.recommend.unwrap_or(entry.review.recommended),
-                order: a.order.or(entry.review.order),
-                override_reason: a
-                    .override_reason
-                    .clone()
-                    .unwrap_or(entry.review.override_reason.clone()),
-            });
-            // Data and review are one change (one transaction): a refused review leaves the
-            // category and the unit as they were too.
-            let entry = if a.category.is_some() || a.unit.is_some() || a.declared.is_some() {
-                let mut input = EntryInput {
-                    category: a.category.clone().unwrap_or(entry.category.clone()),
-                    title: entry.title.clone(),
-                    authors: entry.authors.clone(),
-                    unit: a.unit.clone().unwrap_or(entry.unit.clone()),
-                    phone: entry.phone.clone(),
-                    description: entry.description.clone(),
-                    tags: entry.tags.clone(),
-                    declarations: entry.declarations.clone(),
-                    notes: entry.notes.clone(),
-                };
-                if let Some(declared) = a.declared {
-                    input.declarations.retain(|d| d != ORIGINAL_DECLARATION);
-                    if declared {
-                        input.declarations.push(ORIGINAL_DECLARATION.to_owned());
-                    }
-                }
-                session.save_entry(a.id, &input, &[], review.as_ref())?
-            } else if let Some(review) = &review {
-                session.set_review(a.id, review)?
-            } else {
-                entry
-            };
-            if cli.json {
-                print_json(&entry);
-            } else {
-                print_entry(&entry);
-            }
-        }
-        EntryCommand::Restore { id } => {
-            let entry = session.restore_entry(*id)?;
-            if cli.json {
-                print_json(&entry);
-            } else {
-                println!("已恢复作品 #{}：{}", entry.id, entry.title);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The campaign declaration `--declared` stands for (原创声明).
-const ORIGINAL_DECLARATION: &str = "original";
-
-fn parse_status(s: &str) -> Result<ReviewStatus, String> {
-    match s {
-        "pending" | "待审核" => Ok(ReviewStatus::Pending),
-        "approved" | "已通过" => Ok(ReviewStatus::Approved),
-        "needs-fix" | "需修改" => Ok(ReviewStatus::NeedsFix),
-        "excluded" | "不报送" => Ok(ReviewStatus::Excluded),
-        _ => Err("应为 pending、approved、needs-fix 或 excluded".into()),
-    }
-}
-
-fn parse_verdict(s: &str) -> Result<Verdict, String> {
-    match s {
-        "pass" | "合格" => Ok(Verdict::Pass),
-        "warn" | "有提醒" => Ok(Verdict::Warn),
-        "fail" | "不合格" => Ok(Verdict::Fail),
-        _ => Err("应为 pass、warn 或 fail".into()),
-    }
-}
-
-fn print_entry(e: &Entry) {
-    println!("#{} {}  [{}]", e.id, e.title, e.verdict.label());
-    let recommended = if e.review.recommended {
-        match e.review.order {
-            Some(n) => format!("，推荐报送（第{n}位）"),
-            None => "，推荐报送".to_owned(),
-        }
-    } else {
-        String::new()
-    };
-    println!("审核：{}{recommended}", e.review.status.label());
-    if !e.review.override_reason.is_empty() {
-        println!("推荐理由：{}", e.review.override_reason);
-    }
-    println!("类别：{}", e.category);
-    println!("作者：{}", e.authors.join("、"));
-    println!("推荐单位：{}", e.unit);
-    println!("联系电话：{}", e.phone);
-    if !e.tags.is_empty() {
-        println!("标签：{}", e.tags.join("、"));
-    }
-    if !e.description.is_empty() {
-        println!("简介：{}", e.description);
-    }
-    for f in &e.files {
-        println!(
-            "文件：{}（{} 字节，SHA-256 {}）",
-            f.original_name, f.size, f.sha256
-        );
-    }
-    if let Some(d) = &e.deleted_at {
-        println!("已删除：{d}");
-    }
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use baosong::api::{self, PrintRequest};
 use clap::Subcommand;
 
-use super::{Cli, Failure, FilterArgs, open_session, print_json};
+use super::entry::FilterArgs;
+use super::{Cli, Failure, open_session, print_json};
 
 /// Where a document goes, and optionally a PNG of its first page (what the window previews).
 #[derive(clap::Args)]
