@@ -8,7 +8,7 @@ use baosong::library::{self, BackupInfo, DoctorReport, ImportItem, RestoreReport
 use tauri::State;
 
 use super::SharedSession;
-use super::commands::with_session;
+use super::shared::with_session;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
