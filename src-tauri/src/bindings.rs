@@ -1,7 +1,7 @@
 //! The TypeScript types of everything that crosses the IPC boundary are generated from these
 //! Rust types (ts-rs) into `ui/src/bindings/`, beside the command map (`commands.ts`, see
 //! `bindings/commands.rs`) and the labels and samples the window shares with the core
-//! (`labels.ts`, `samples.ts`, see `bindings/wording.rs`). This test fails when the committed
+//! (`labels.ts`, `conventions.ts`, `samples.ts`, see `bindings/wording.rs`). This test fails when the committed
 //! files are stale; `UPDATE_BINDINGS=1 cargo test -p baosong bindings` rewrites them.
 
 mod commands;
@@ -74,6 +74,7 @@ fn export_all(dir: &Path) {
     };
     write("commands.ts", commands::commands_ts(&known));
     write("labels.ts", wording::labels_ts());
+    write("conventions.ts", wording::conventions_ts());
     write("samples.ts", wording::samples_ts());
 }
 

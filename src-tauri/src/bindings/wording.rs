@@ -4,6 +4,8 @@
 //!   审核状态, 备份类型, 邮件状态, 文件类别), from each enum's own `label()`. Each table is a
 //!   `Record` over the generated union, so a variant added in Rust fails `vue-tsc` until it is
 //!   listed here too.
+//! - `conventions.ts`: the ids the campaign README documents as conventions (the declaration
+//!   `original`, the deadline `contact-person`), so the window names them from the core.
 //! - `samples.ts`: input → output pairs of the few rules the window must apply itself, as it
 //!   types or draws (sizes as the CLI and the documents print them, durations as the 汇总表 and
 //!   the contact sheet print them, times in the campaign's zone, the phone rule). `ui/src/format.ts`
@@ -118,6 +120,14 @@ pub(super) fn labels_ts() -> String {
         FileKind::label,
     );
     out
+}
+
+pub(super) fn conventions_ts() -> String {
+    format!(
+        "{HEAD}\n/** The declaration whose absence blocks a selected work (原创声明). */\nexport const ORIGINALITY = {:?};\n\n/** The deadline of the contact person (the contact card's mark). */\nexport const CONTACT_DEADLINE = {:?};\n",
+        crate::selection::ORIGINALITY,
+        crate::dashboard::CONTACT_DEADLINE,
+    )
 }
 
 fn samples<I: Serialize, O: Serialize>(
