@@ -53,7 +53,7 @@ export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImp
 export type { BackupInfo, DoctorReport, RestoreReport, UnlistedFile };
 export type { AccountInput, AccountView, FlushReport, OutboxHold, OutboxMessage, Resolution, SendProgress, SendReport };
 export type { PrintPreview, PrintReport, PrintRequest };
-export { formatDuration, formatSize, formatTime, isPhone } from "./format";
+export { formatDuration, formatSize, formatTime, isPhone, percentOf } from "./format";
 export { backupKindLabels, fileKindLabels, messageStateLabels } from "./bindings/labels";
 export { EVENTS } from "./bindings/commands";
 export type { Batch, BatchCreated, BatchPlan, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };

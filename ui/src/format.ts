@@ -34,6 +34,12 @@ export function formatDuration(seconds: number): string {
   return m > 0 ? `${m}分${String(s).padStart(2, "0")}秒` : `${s}秒`;
 }
 
+/** How far a job has got, 0–100, for a progress bar (never past 100, nothing done of nothing). */
+export function percentOf(done: number, total: number): number {
+  if (total === 0) return 0;
+  return Math.min(100, Math.floor((done / total) * 100));
+}
+
 /** The campaign's zone: deadlines, the 汇总表 and the sent log are all in Beijing time, and
  * so is the window, whatever the machine's own zone is. */
 export const CAMPAIGN_ZONE = "Asia/Shanghai";

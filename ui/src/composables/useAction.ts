@@ -1,7 +1,7 @@
 // One way to run what the clerk asked for: a busy flag for the button, and when the core
 // refuses, its Chinese message in one error toast. Every view used to write this by hand.
 import { ref } from "vue";
-import { ElMessage } from "element-plus";
+import { ElMessage, ElMessageBox } from "element-plus";
 import { asApiError, fieldErrors, type ApiError } from "../api";
 
 export interface ToastOptions {
@@ -54,4 +54,19 @@ export function formErrors(e: unknown, options: ToastOptions = {}): Record<strin
   const err = asApiError(e);
   if (err.fields.length === 0) showError(err, options);
   return fieldErrors(err);
+}
+
+/** Asks once before something the clerk must mean (删除, 恢复 …); true when she confirms. */
+export async function confirmed(
+  message: string,
+  title: string,
+  confirmButtonText: string,
+  type: "warning" | "info" = "warning",
+): Promise<boolean> {
+  try {
+    await ElMessageBox.confirm(message, title, { confirmButtonText, cancelButtonText: "取消", type });
+    return true;
+  } catch {
+    return false;
+  }
 }
