@@ -1,12 +1,11 @@
 //! A stored work in the window: its thumbnail, playing it through the asset protocol, and
 //! handing it to the system's own player.
 
-use baosong::api::ApiError;
 use baosong::library::ThumbInfo;
 use tauri::{Manager, State};
 
 use super::SharedSession;
-use super::shared::{Result, internal, with_session};
+use super::shared::{Result, blocking, open_with_system, with_session};
 
 /// Lets the webview load the stored works and thumbnails of the library at `root` through the
 /// asset protocol — those two folders only (never the catalog); the scope starts empty.
@@ -28,11 +27,7 @@ pub async fn thumbnail(
 ) -> Result<ThumbInfo> {
     let (root, sha, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
     allow_library(&app, &root);
-    tauri::async_runtime::spawn_blocking(move || {
-        baosong::library::thumbnail_at(&root, &sha, &stored)
-    })
-    .await
-    .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))
+    blocking(move || Ok(baosong::library::thumbnail_at(&root, &sha, &stored))).await
 }
 
 /// The absolute path of a stored file, for playing it in the window; allows its library in
@@ -55,12 +50,10 @@ pub async fn open_file(state: State<'_, SharedSession>, file_id: i64) -> Result<
     let stored = match with_session(state, move |s| s.openable(file_id)).await? {
         baosong::library::Openable::File(p) | baosong::library::Openable::Folder(p) => p,
     };
-    open::that_detached(&stored).map_err(|e| ApiError {
-        code: "file.open".into(),
-        message: format!(
+    open_with_system(&stored, |e| {
+        format!(
             "无法用系统程序打开此文件：{e}。可在资料库文件夹中找到它：{}",
             stored.display()
-        ),
-        fields: Vec::new(),
+        )
     })
 }

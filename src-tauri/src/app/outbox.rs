@@ -1,14 +1,14 @@
 //! 发件箱: sending a batch, the outbox's messages and their resolutions, and the background
 //! sender's thread (its policy — when to look, when to send — is `baosong::mail::worker`).
 
-use baosong::api::{ApiError, SendReport};
+use baosong::api::SendReport;
 use baosong::library::{OutboxHold, OutboxMessage, Resolution};
 use baosong::mail::send::{FlushReport, SendProgress};
 use tauri::State;
 use tauri::ipc::Channel;
 
 use super::events;
-use super::shared::{Result, blocking, with_session};
+use super::shared::{Result, blocking, open_with_system, with_session};
 use super::{SharedJobs, SharedSession};
 
 /// Queues batch `id` and sends it, reporting each message's bytes on `on_progress`.
@@ -84,10 +84,8 @@ pub async fn open_message_folder(state: State<'_, SharedSession>, id: i64) -> Re
         Ok(m.folder_path(lib.root())?)
     })
     .await?;
-    open::that_detached(&folder).map_err(|e| ApiError {
-        code: "file.open".into(),
-        message: format!("无法打开文件夹：{e}。附件在资料库中：{}", folder.display()),
-        fields: Vec::new(),
+    open_with_system(&folder, |e| {
+        format!("无法打开文件夹：{e}。附件在资料库中：{}", folder.display())
     })
 }
 

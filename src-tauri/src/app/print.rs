@@ -6,7 +6,7 @@ use baosong::jobs::Progress;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::shared::{Result, blocking, with_session};
+use super::shared::{Result, blocking, open_with_system, with_session};
 use super::{SharedJobs, SharedSession};
 
 /// Makes a document into the library's `prints/` folder and renders its first page, as a job
@@ -46,13 +46,11 @@ pub async fn open_print(state: State<'_, SharedSession>, name: String) -> Result
             fields: Vec::new(),
         });
     }
-    open::that_detached(&path).map_err(|e| ApiError {
-        code: "file.open".into(),
-        message: format!(
+    open_with_system(&path, |e| {
+        format!(
             "无法用系统程序打开 PDF：{e}。文件在资料库的 prints 文件夹中：{}",
             path.display()
-        ),
-        fields: Vec::new(),
+        )
     })
 }
 

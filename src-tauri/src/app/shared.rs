@@ -1,7 +1,7 @@
 //! What every command file shares: the error type the window receives, and the two ways a
 //! command leaves the UI's thread — with the session for a moment, or without it for long work.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use baosong::api::{ApiError, Session};
 use tauri::State;
@@ -11,11 +11,24 @@ use super::SharedSession;
 pub(super) type Result<T> = std::result::Result<T, ApiError>;
 
 pub(super) fn internal(message: impl Into<String>) -> ApiError {
+    error("app.internal", message)
+}
+
+fn error(code: &str, message: impl Into<String>) -> ApiError {
     ApiError {
-        code: "app.internal".into(),
+        code: code.into(),
         message: message.into(),
         fields: Vec::new(),
     }
+}
+
+/// Hands `path` to the system's own program (player, PDF viewer, file manager); `why` says in
+/// Chinese what could not be opened and where the clerk finds it herself (`{e}`: the reason).
+pub(super) fn open_with_system(
+    path: &Path,
+    why: impl FnOnce(&std::io::Error) -> String,
+) -> Result<()> {
+    open::that_detached(path).map_err(|e| error("file.open", why(&e)))
 }
 
 /// Runs `f` with the session on a blocking thread.
