@@ -1,5 +1,7 @@
 // Typed calls into the Rust core. The shapes come from `bindings/`, generated from the Rust
-// types (ts-rs); a Rust test fails when they are stale, so these signatures cannot drift.
+// types (ts-rs), and so do the command names, their argument keys and the event names
+// (`bindings/commands.ts`, read from src-tauri/src/app/); a Rust test fails when they are
+// stale, so neither these signatures nor a command's name can drift.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Command, Commands, EventPayloads } from "./bindings/commands";
