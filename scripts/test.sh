@@ -10,8 +10,8 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_ui_deps
 ensure_tauri_driver
 
-say "UI: type check and lint"
-(cd ui && npm run --silent typecheck && npm run --silent lint)
+say "UI: type check, lint, and the shared samples"
+(cd ui && npm run --silent typecheck && npm run --silent lint && npm run --silent test)
 build_ui
 
 say "cargo fmt --check"

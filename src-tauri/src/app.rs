@@ -1,8 +1,19 @@
 //! The Tauri shell: commands, state and nothing else. Every command is a thin adapter over
 //! [`baosong::api::Session`], the same services the CLI uses.
 
-mod commands;
+mod account;
+mod batches;
+mod dashboard;
+mod entries;
+mod events;
+mod import;
+mod jobs;
+mod library;
+mod media;
+mod outbox;
+mod print;
 mod safety;
+mod shared;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -30,56 +41,56 @@ pub fn run() {
 
     let result = tauri::Builder::default()
         .setup(move |app| {
-            commands::start_outbox_worker(worker_session, app.handle().clone());
+            outbox::start_outbox_worker(worker_session, app.handle().clone());
             Ok(())
         })
         .manage(state)
         .manage(Jobs::new())
         .invoke_handler(tauri::generate_handler![
-            commands::startup,
-            commands::pick_folder,
-            commands::pick_files,
-            commands::create_library,
-            commands::open_library,
-            commands::close_library,
-            commands::forget_recent,
-            commands::campaign,
-            commands::campaign_by_id,
-            commands::update_office,
-            commands::list_entries,
-            commands::get_entry,
-            commands::add_entry,
-            commands::update_entry,
-            commands::attach_files,
-            commands::save_entry,
-            commands::delete_entry,
-            commands::restore_entry,
-            commands::check_files,
-            commands::set_review,
-            commands::dashboard,
-            commands::switch_campaign,
-            commands::mark_deadline,
-            commands::import_files,
-            commands::cancel_job,
-            commands::bulk_update,
-            commands::thumbnail,
-            commands::media_path,
-            commands::open_file,
-            commands::export_xlsx,
-            commands::pick_sheet,
-            commands::import_sheet,
-            commands::batch_draft,
-            commands::create_batch,
-            commands::list_batches,
-            commands::get_batch,
-            commands::delete_batch,
-            commands::plan_batch,
-            commands::export_batch,
-            commands::account_view,
-            commands::set_account,
-            commands::test_account,
-            commands::send_batch,
-            commands::list_outbox,
+            library::startup,
+            library::pick_folder,
+            entries::pick_files,
+            library::create_library,
+            library::open_library,
+            library::close_library,
+            library::forget_recent,
+            library::campaign,
+            library::campaign_by_id,
+            library::update_office,
+            entries::list_entries,
+            entries::get_entry,
+            entries::add_entry,
+            entries::update_entry,
+            entries::attach_files,
+            entries::save_entry,
+            entries::delete_entry,
+            entries::restore_entry,
+            entries::check_files,
+            entries::set_review,
+            dashboard::dashboard,
+            library::switch_campaign,
+            dashboard::mark_deadline,
+            import::import_files,
+            jobs::cancel_job,
+            entries::bulk_update,
+            media::thumbnail,
+            media::media_path,
+            media::open_file,
+            entries::export_xlsx,
+            import::pick_sheet,
+            import::import_sheet,
+            batches::batch_draft,
+            batches::create_batch,
+            batches::list_batches,
+            batches::get_batch,
+            batches::delete_batch,
+            batches::plan_batch,
+            batches::export_batch,
+            account::account_view,
+            account::set_account,
+            account::test_account,
+            outbox::send_batch,
+            outbox::list_outbox,
             safety::list_backups,
             safety::create_backup,
             safety::restore_backup,
@@ -89,15 +100,15 @@ pub fn run() {
             safety::run_doctor,
             safety::backups_in,
             safety::restore_missing_catalog,
-            commands::outbox_hold,
-            commands::set_outbox_paused,
-            commands::flush_outbox,
-            commands::resolve_message,
-            commands::replan_batch,
-            commands::open_message_folder,
-            commands::prepare_print,
-            commands::open_print,
-            commands::save_print,
+            outbox::outbox_hold,
+            outbox::set_outbox_paused,
+            outbox::flush_outbox,
+            outbox::resolve_message,
+            outbox::replan_batch,
+            outbox::open_message_folder,
+            print::prepare_print,
+            print::open_print,
+            print::save_print,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,6 +1,11 @@
 //! The TypeScript types of everything that crosses the IPC boundary are generated from these
-//! Rust types (ts-rs) into `ui/src/bindings/`. This test fails when the committed files are
-//! stale; `UPDATE_BINDINGS=1 cargo test -p baosong bindings` rewrites them.
+//! Rust types (ts-rs) into `ui/src/bindings/`, beside the command map (`commands.ts`, see
+//! `bindings/commands.rs`) and the labels and samples the window shares with the core
+//! (`labels.ts`, `conventions.ts`, `samples.ts`, see `bindings/wording.rs`). This test fails when the committed
+//! files are stale; `UPDATE_BINDINGS=1 cargo test -p baosong bindings` rewrites them.
+
+mod commands;
+mod wording;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +63,19 @@ fn export_all(dir: &Path) {
     one::<crate::api::PrintRequest>(dir);
     one::<crate::api::PrintReport>(dir);
     one::<crate::api::PrintPreview>(dir);
+
+    // Written last: the command map imports what ts-rs wrote, and checks that it is there.
+    let known = read_dir(dir)
+        .into_keys()
+        .filter_map(|name| name.strip_suffix(".ts").map(str::to_owned))
+        .collect();
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("write {name}: {e}"));
+    };
+    write("commands.ts", commands::commands_ts(&known));
+    write("labels.ts", wording::labels_ts());
+    write("conventions.ts", wording::conventions_ts());
+    write("samples.ts", wording::samples_ts());
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -1,5 +1,6 @@
 //! Sending a batch by mail: the account and its presets, the secret store, the messages'
-//! words and bytes, the SMTP transport, and the sender that works the outbox.
+//! words and bytes, the SMTP transport, the sender that works the outbox, and when the
+//! background sender works it.
 //!
 //! The outbox itself (states, exactly-once gate) lives in the catalog: `library/outbox.rs`.
 
@@ -10,3 +11,4 @@ pub mod secret;
 pub mod send;
 pub mod sent_log;
 pub mod transport;
+pub mod worker;

@@ -3,14 +3,12 @@
 
 use std::path::PathBuf;
 
-use baosong::api::{self, ApiError};
+use baosong::api;
 use baosong::library::{self, BackupInfo, DoctorReport, ImportItem, RestoreReport, UnlistedFile};
 use tauri::State;
 
 use super::SharedSession;
-use super::commands::with_session;
-
-type Result<T> = std::result::Result<T, ApiError>;
+use super::shared::{Result, with_session};
 
 #[tauri::command]
 pub async fn list_backups(state: State<'_, SharedSession>) -> Result<Vec<BackupInfo>> {
