@@ -699,6 +699,37 @@ mod tests {
         assert!(p.messages.len() <= 999);
     }
 
+    /// Found by `scripts/fuzz.sh plan` (crash-b038d051…): a work named `作品.mp4.002` and
+    /// another `作品.mp4` cut into volumes were both mailed as `作品.mp4.002`, and the
+    /// recipient's folder would keep only one of them. Volume names are taken like any
+    /// other, whichever file comes first.
+    #[test]
+    fn a_volume_never_takes_the_name_of_a_work() {
+        let all_names = |p: &Plan| -> Vec<String> {
+            p.messages
+                .iter()
+                .flat_map(|m| m.attachments.iter().map(|a| a.name.clone()))
+                .collect()
+        };
+        let orders = [
+            [file("a/作品.mp4.002", MIB), file("b/作品.mp4", 5 * MIB)],
+            [file("b/作品.mp4", 5 * MIB), file("a/作品.mp4.002", MIB)],
+        ];
+        for files in &orders {
+            let p = plan(&input(files, &[], 2 * MIB, Packing::Attachments)).expect("plans");
+            let names = all_names(&p);
+            let distinct: std::collections::HashSet<String> =
+                names.iter().map(|n| n.to_lowercase()).collect();
+            assert_eq!(distinct.len(), names.len(), "{names:?}");
+            // The work keeps its own name whenever it is free; the volumes make room.
+            assert!(
+                names.iter().any(|n| n.as_str() == "作品.mp4.002"),
+                "{names:?}"
+            );
+            assert!(names.len() > 3, "the 5 MiB work is cut: {names:?}");
+        }
+    }
+
     /// Found by `scripts/fuzz.sh plan` (crash-45c28600…): under a limit near `u64::MAX` two
     /// huge files fitted "within" it and the message's size overflowed. Limits are planned
     /// with at most [`MAX_LIMIT_BYTES`].

@@ -248,6 +248,40 @@ fn an_xlsx_cell_position_past_u32_is_refused_before_calamine() {
     }
 }
 
+/// Found by `scripts/fuzz.sh registration` (crash-c1cee6ab…): a merge whose corners are the
+/// wrong way round (`A2:G1`) overflowed calamine's subtraction — a panic with overflow checks.
+/// Such a range, in a merge or the sheet's dimension, is refused before calamine reads it;
+/// a merge the right way round still reads.
+#[test]
+fn an_xlsx_range_the_wrong_way_round_is_refused_before_calamine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let with_merge = |dimension: &str, merge: &str| {
+        registration_sheet(dimension, "").replace(
+            "</sheetData>",
+            &format!(
+                r#"</sheetData><mergeCells count="1"><mergeCell ref="{merge}"/></mergeCells>"#
+            ),
+        )
+    };
+    for (dimension, merge) in [
+        ("A1:B2", "A2:G1"),
+        ("A1:B2", "B1:A2"),
+        ("B2:A1", "A1:A1"),
+        ("A1:B2", "A1:A99999999999"),
+    ] {
+        let sheet = with_merge(dimension, merge);
+        let e = read_err(&write(dir.path(), "范围.xlsx", &xlsx(&sheet, None)));
+        assert_eq!(e.code(), "sheet.corrupt", "{dimension} {merge}: {e}");
+        assert!(
+            e.to_string().contains("单元格范围"),
+            "{dimension} {merge}: {e}"
+        );
+    }
+    let sheet = with_merge("A1:B2", "A2:A3");
+    let read = read_ok(&write(dir.path(), "范围.xlsx", &xlsx(&sheet, None)));
+    assert!(!read.rows.is_empty());
+}
+
 // --- xls --------------------------------------------------------------------------------
 
 /// A small .xls by Spreadsheet::WriteExcel (perl): a header, two works, and `extra` perl.

@@ -53,6 +53,14 @@ pub(super) fn with_counter(name: &str, n: u64) -> String {
     }
 }
 
+/// How a file too big for one message is cut: `count` volumes of at most `cap` bytes,
+/// numbered with `width` digits.
+struct Volumes {
+    cap: u64,
+    count: u64,
+    width: usize,
+}
+
 #[derive(Debug)]
 pub(super) enum Draft {
     Ready(Attachment),
@@ -218,25 +226,17 @@ impl Planner<'_, '_> {
         true
     }
 
-    fn split(&mut self, file: &PlanFile) -> Result<(), PlanError> {
+    /// The volume size and count for a source whose name is `source_len` bytes long: the
+    /// width of the volume number grows with the count, and the name with the width.
+    fn volumes_for(
+        &self,
+        file: &PlanFile,
+        source_len: u64,
+        source_size: u64,
+    ) -> Result<Volumes, PlanError> {
         let max = self.input.max_message_bytes;
-        let (source_name, source_len, source_size, package) = match self.input.packing {
-            Packing::Zip => {
-                let size = zip_size(&[
-                    (&file.path, file.size),
-                    (MANIFEST_NAME, part_manifest_budget(1)),
-                ]);
-                (None, self.zip_name_len, size, self.next_package())
-            }
-            Packing::Attachments => {
-                let name = self.unique_name(basename(&file.path));
-                self.take_name(&name);
-                let len = name.len() as u64;
-                (Some(name), len, file.size, 0)
-            }
-        };
         let mut width = 3usize;
-        let (cap, count) = loop {
+        loop {
             let name_len = source_len + 1 + width as u64;
             let fixed = MESSAGE_OVERHEAD + overhead_for_len(name_len);
             let room = max.saturating_sub(fixed);
@@ -260,8 +260,60 @@ impl Planner<'_, '_> {
                 width = digits(count);
                 continue;
             }
-            break (cap, count);
+            return Ok(Volumes { cap, count, width });
+        }
+    }
+
+    /// A source name none of whose volumes (`name.001` …) is already an attachment's name —
+    /// a work may itself be called `作品.mp4.002` — with its volume size and count. The
+    /// volume names are taken, so no later file gets one of them either.
+    fn name_volumes(&mut self, file: &PlanFile) -> Result<(String, Volumes), PlanError> {
+        let base = basename(&file.path);
+        let mut n = 1;
+        loop {
+            let cand = if n == 1 {
+                base.to_string()
+            } else {
+                with_counter(base, n)
+            };
+            n += 1;
+            if self.used_names.contains(&fold(&cand)) {
+                continue;
+            }
+            let volumes = self.volumes_for(file, cand.len() as u64, file.size)?;
+            let count32 = u32::try_from(volumes.count).unwrap_or(u32::MAX);
+            let clash = (1..=count32).any(|i| {
+                self.used_names
+                    .contains(&fold(&volume_name(&cand, i, count32)))
+            });
+            if clash {
+                continue;
+            }
+            self.take_name(&cand);
+            for i in 1..=count32 {
+                self.take_name(&volume_name(&cand, i, count32));
+            }
+            return Ok((cand, volumes));
+        }
+    }
+
+    fn split(&mut self, file: &PlanFile) -> Result<(), PlanError> {
+        let (source_name, source_len, source_size, volumes, package) = match self.input.packing {
+            Packing::Zip => {
+                let size = zip_size(&[
+                    (&file.path, file.size),
+                    (MANIFEST_NAME, part_manifest_budget(1)),
+                ]);
+                let volumes = self.volumes_for(file, self.zip_name_len, size)?;
+                (None, self.zip_name_len, size, volumes, self.next_package())
+            }
+            Packing::Attachments => {
+                let (name, volumes) = self.name_volumes(file)?;
+                let len = name.len() as u64;
+                (Some(name), len, file.size, volumes, 0)
+            }
         };
+        let Volumes { cap, count, width } = volumes;
         let count = u32::try_from(count).unwrap_or(u32::MAX);
         let name_len = source_len + 1 + width as u64;
         self.close_message();

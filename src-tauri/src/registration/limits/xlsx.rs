@@ -220,6 +220,7 @@ fn worksheet_extent<R: Read>(part: R) -> Result<Extent, Refusal> {
     let mut col: Option<u32> = None;
     let mut too_many = false;
     let mut bad_ref: Option<String> = None;
+    let mut bad_range: Option<String> = None;
     let _ = scan_tags(part, MAX_PART_BYTES, |tag| {
         match tag.name {
             b"row" => {
@@ -253,12 +254,23 @@ fn worksheet_extent<R: Read>(part: R) -> Result<Extent, Refusal> {
                     }
                 }
             }
+            b"dimension" | b"mergeCell" => {
+                if let Some(v) = tag.attr(b"ref")
+                    && !range_ref_ok(&v)
+                {
+                    bad_range = Some(v.chars().take(30).collect());
+                    return false;
+                }
+            }
             _ => {}
         }
         true
     });
     if let Some(text) = bad_ref {
         return Err(Refusal::Corrupt(format!("单元格位置“{text}”无法识别")));
+    }
+    if let Some(text) = bad_range {
+        return Err(Refusal::Corrupt(format!("单元格范围“{text}”无法识别")));
     }
     if too_many {
         return Err(Refusal::TooLarge(format!(
@@ -272,6 +284,28 @@ fn worksheet_extent<R: Read>(part: R) -> Result<Extent, Refusal> {
         return Err(over_size(rows, cols, &extent.span()));
     }
     Ok(extent)
+}
+
+/// A sheet's `dimension` or a merge's `ref` as calamine would take it: "B2" or "B2:D5", each
+/// corner a position it can hold and the second not before the first. calamine subtracts
+/// the corners (an overflow on "A2:G1") and, like a cell's, its position arithmetic
+/// overflows past u32. Other shapes calamine refuses by itself.
+fn range_ref_ok(text: &str) -> bool {
+    let corners: Vec<&str> = text.split(':').collect();
+    if corners.len() > 2 {
+        return true;
+    }
+    let Some(parsed) = corners
+        .iter()
+        .map(|c| cell_ref(c))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    match parsed.as_slice() {
+        [(r1, c1), (r2, c2)] => r2 >= r1 && c2 >= c1,
+        _ => true,
+    }
 }
 
 /// "AB12" → (row 11, column 27), 0-based; `None` unless letters then digits.
