@@ -346,18 +346,36 @@ fn an_exported_package_verifies_opens_in_excel_and_matches_its_schema() {
             "时长",
             "分辨率",
             "文件名",
-            "SHA-256",
             "检查结果",
-            "备注"
+            "备注",
+            "SHA-256"
         ]
     );
     assert_eq!(cell(rows[2], 1), "海岛守护者：CON/灯塔");
     assert_eq!(cell(rows[2], 2), "王五、玥堃");
     assert_eq!(cell(rows[2], 6), "1920×1080");
-    assert_eq!(cell(rows[3], 9), "已特批");
-    assert!(cell(rows[3], 10).contains("老劳模生前唯一影像"));
+    assert_eq!(cell(rows[3], 8), "已特批");
+    assert!(cell(rows[3], 9).contains("老劳模生前唯一影像"));
+    assert_eq!(cell(rows[2], 10).len(), 64, "the SHA-256, whole");
     let listed = cell(rows[2], 7);
     assert!(names.contains(&listed), "{listed} not in {names:?}");
+    // On paper a category sheet stops before the SHA-256 (columns A to J), so that one page
+    // wide stays legible; the works' rows are all in the print area.
+    let workbook_xml = {
+        use std::io::Read;
+        let file = std::fs::File::open(folder.join("报送汇总表.xlsx")).expect("xlsx");
+        let mut zip = zip::ZipArchive::new(file).expect("zip");
+        let mut text = String::new();
+        zip.by_name("xl/workbook.xml")
+            .expect("workbook part")
+            .read_to_string(&mut text)
+            .expect("utf-8");
+        text
+    };
+    assert!(
+        workbook_xml.contains(&format!("'02-微视频'!$A$1:$J${}", rows.len())),
+        "{workbook_xml}"
+    );
 
     // manifest.json against the published schema (python3-jsonschema, installed by the test
     // command), and read back: every file with its path, size and hash.
@@ -857,6 +875,10 @@ fn the_printed_documents_are_a4_searchable_with_subset_fonts_and_jpeg_thumbnails
             "{needle} not in the summary:\n{text}"
         );
     }
+    // The workbook's printed columns, and not its SHA-256.
+    for c in baosong::batch::rows::WORK_COLUMNS {
+        assert_eq!(text.contains(c.header), c.printed, "{}:\n{text}", c.header);
+    }
     let log = r.dir.path().join("发送记录.pdf");
     r.cli(&[
         "print",
@@ -872,6 +894,10 @@ fn the_printed_documents_are_a4_searchable_with_subset_fonts_and_jpeg_thumbnails
         text.contains("发送记录") && text.contains("尚未通过邮件发送"),
         "{text}"
     );
+    // Its columns are the workbook's printed ones.
+    for c in baosong::mail::sent_log::SENT_COLUMNS {
+        assert_eq!(text.contains(c.header), c.printed, "{}:\n{text}", c.header);
+    }
 
     // Nothing to print is said, and no file is written.
     let none = r.dir.path().join("空.pdf");

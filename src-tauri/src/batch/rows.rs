@@ -1,5 +1,7 @@
 //! How a work of a batch reads in a table row — its duration, its check result, its remarks —
-//! the same in the 汇总表's workbook, the printed documents and the mail's text.
+//! the same in the 汇总表's workbook, the printed documents and the mail's text. The 汇总表's
+//! columns are declared here once ([`WORK_COLUMNS`], [`work_row`]): its workbook and its PDF
+//! are both drawn from them, so they agree column for column.
 
 use super::BatchEntry;
 use crate::checks::Verdict;
@@ -36,4 +38,102 @@ pub fn remarks(e: &BatchEntry) -> String {
     }
     parts.extend(e.warnings.iter().cloned());
     parts.join("\n")
+}
+
+/// A column of a table that is both a workbook and a printed page.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    /// The header (an interface: programs read the workbook by it).
+    pub header: &'static str,
+    /// Its share of the printed page's width.
+    pub weight: f32,
+    /// Whether it is on paper. A column that is not (a 64-character SHA-256) stays in the
+    /// workbook after the print area: on a page it would shrink every other column to
+    /// illegibility. Printed columns come first.
+    pub printed: bool,
+}
+
+impl Column {
+    pub const fn printed(header: &'static str, weight: f32) -> Self {
+        Column {
+            header,
+            weight,
+            printed: true,
+        }
+    }
+
+    pub const fn on_screen(header: &'static str, weight: f32) -> Self {
+        Column {
+            header,
+            weight,
+            printed: false,
+        }
+    }
+}
+
+/// How many of `columns` are on paper (they come first).
+pub fn printed_count(columns: &[Column]) -> usize {
+    columns.iter().take_while(|c| c.printed).count()
+}
+
+/// The 汇总表's columns for the works of one category, in order.
+pub const WORK_COLUMNS: &[Column] = &[
+    Column::printed("序号", 0.6),
+    Column::printed("作品名称", 2.6),
+    Column::printed("作者", 1.4),
+    Column::printed("推荐单位", 1.8),
+    Column::printed("联系电话", 1.4),
+    Column::printed("时长", 0.9),
+    Column::printed("分辨率", 1.4),
+    Column::printed("文件名", 2.6),
+    Column::printed("检查结果", 1.3),
+    Column::printed("备注", 2.0),
+    Column::on_screen("SHA-256", 5.0),
+];
+
+/// A work's cells under [`WORK_COLUMNS`]; a work of several files has a line per file.
+pub fn work_row(e: &BatchEntry) -> Vec<String> {
+    let per_file = |f: &dyn Fn(&super::BatchFile) -> Option<String>| -> String {
+        e.files.iter().filter_map(f).collect::<Vec<_>>().join("\n")
+    };
+    vec![
+        e.seq.to_string(),
+        e.title.clone(),
+        e.authors.join("、"),
+        e.unit.clone(),
+        e.phone.clone(),
+        per_file(&|f| {
+            let d = duration_text(f.facts.as_ref().and_then(|x| x.duration_s));
+            (!d.is_empty()).then_some(d)
+        }),
+        per_file(&|f| {
+            let x = f.facts.as_ref()?;
+            Some(format!("{}×{}", x.display_width?, x.display_height?))
+        }),
+        per_file(&|f| {
+            Some(
+                f.package_path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&f.package_path)
+                    .to_owned(),
+            )
+        }),
+        verdict_text(e).to_owned(),
+        remarks(e),
+        per_file(&|f| Some(f.sha256.clone())),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_columns_come_first_and_the_hash_is_not_printed() {
+        let n = printed_count(WORK_COLUMNS);
+        assert!(WORK_COLUMNS[n..].iter().all(|c| !c.printed));
+        assert!(WORK_COLUMNS[..n].iter().all(|c| c.header != "SHA-256"));
+        assert_eq!(WORK_COLUMNS.last().map(|c| c.header), Some("SHA-256"));
+    }
 }

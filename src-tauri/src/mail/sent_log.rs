@@ -5,22 +5,57 @@ use crate::fsx::human_size;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::batch::Batch;
+use crate::batch::rows::{Column, printed_count};
 use crate::library::OutboxMessage;
 use crate::package::summary_table::text_width;
 
-/// The sheet's headers (an interface: the README lists them).
-pub const COLUMNS: &[&str] = &[
-    "邮件",
-    "主题",
-    "状态",
-    "发送时间",
-    "收件地址",
-    "大小",
-    "Message-ID",
-    "服务器答复",
-    "附件",
-    "作品文件",
+/// The 发送记录's columns, in order, for its workbook and its printed page (an interface:
+/// the README lists them). The subject and the address, the same on every row and long, are in
+/// the workbook only; the page says the address once above the table.
+pub const SENT_COLUMNS: &[Column] = &[
+    Column::printed("邮件", 1.0),
+    Column::printed("状态", 0.9),
+    Column::printed("发送时间", 1.3),
+    Column::printed("大小", 0.8),
+    Column::printed("Message-ID", 2.4),
+    Column::printed("服务器答复", 1.8),
+    Column::printed("附件", 2.2),
+    Column::printed("作品文件", 2.6),
+    Column::on_screen("主题", 3.0),
+    Column::on_screen("收件地址", 2.0),
 ];
+
+/// A message's cells under [`SENT_COLUMNS`]; `local` turns an RFC 3339 instant into the
+/// office's time.
+pub fn sent_row(m: &OutboxMessage, local: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut state = m.state.label().to_owned();
+    if m.resolved.as_deref() == Some("clerk") {
+        state.push_str("（经办人确认）");
+    }
+    vec![
+        format!("第{}封/共{}封", m.position, m.count),
+        state,
+        m.sent_at.as_deref().map(local).unwrap_or_default(),
+        human_size(m.bytes),
+        m.message_id.clone(),
+        m.server_reply
+            .clone()
+            .or_else(|| m.error.clone())
+            .unwrap_or_default(),
+        m.attachments
+            .iter()
+            .map(|a| format!("{}（{}）", a.name, human_size(a.size)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        m.attachments
+            .iter()
+            .flat_map(|a| a.paths.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        m.subject.clone(),
+        m.recipient.clone(),
+    ]
+}
 
 /// `local` turns an RFC 3339 instant into the office's time.
 pub fn xlsx(
@@ -44,11 +79,12 @@ pub fn xlsx(
         .set_text_wrap()
         .set_align(FormatAlign::Top)
         .set_border(FormatBorder::Thin);
+    let last_printed = (printed_count(SENT_COLUMNS).max(1) - 1) as u16;
     ws.merge_range(
         0,
         0,
         0,
-        (COLUMNS.len() - 1) as u16,
+        last_printed,
         &format!(
             "{} {}发送记录（{}）",
             batch.header.office_name,
@@ -57,48 +93,22 @@ pub fn xlsx(
         ),
         &title,
     )?;
-    let mut widths: Vec<f64> = COLUMNS.iter().map(|c| text_width(c)).collect();
-    for (c, name) in COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(1, c as u16, *name, &head)?;
+    let mut widths: Vec<f64> = SENT_COLUMNS.iter().map(|c| text_width(c.header)).collect();
+    for (c, column) in SENT_COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, column.header, &head)?;
     }
+    let mut last_row = 1;
     for (i, m) in messages.iter().enumerate() {
-        let row = 2 + i as u32;
-        let files: Vec<&str> = m
-            .attachments
-            .iter()
-            .flat_map(|a| a.paths.iter().map(String::as_str))
-            .collect();
-        let mut state = m.state.label().to_owned();
-        if m.resolved.as_deref() == Some("clerk") {
-            state.push_str("（经办人确认）");
-        }
-        let cells = [
-            format!("第{}封/共{}封", m.position, m.count),
-            m.subject.clone(),
-            state,
-            m.sent_at.as_deref().map(local).unwrap_or_default(),
-            m.recipient.clone(),
-            human_size(m.bytes),
-            m.message_id.clone(),
-            m.server_reply
-                .clone()
-                .or_else(|| m.error.clone())
-                .unwrap_or_default(),
-            m.attachments
-                .iter()
-                .map(|a| a.name.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            files.join("\n"),
-        ];
-        for (c, text) in cells.iter().enumerate() {
-            ws.write_string_with_format(row, c as u16, text, &cell)?;
+        last_row = 2 + i as u32;
+        for (c, text) in sent_row(m, local).iter().enumerate() {
+            ws.write_string_with_format(last_row, c as u16, text, &cell)?;
             widths[c] = widths[c].max(text_width(text));
         }
     }
     for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, (w + 2.0).clamp(6.0, 48.0))?;
     }
+    ws.set_print_area(0, 0, last_row, last_printed)?;
     ws.set_freeze_panes(2, 0)?;
     ws.set_repeat_rows(1, 1)?;
     wb.save_to_buffer()

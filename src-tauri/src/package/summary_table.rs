@@ -1,30 +1,17 @@
 //! `报送汇总表.xlsx`: the batch as the municipal office opens it in Excel or WPS.
 //!
 //! A 汇总 sheet (office, unit type, contact person, per category the count against the quota)
-//! and one sheet per category with a row per work. Column widths are computed for Chinese text
-//! (rust_xlsxwriter's autofit counts a CJK character as one Latin one), the header row is frozen
-//! and repeated on every printed page, and pages are A4 landscape, one page wide. The headers
-//! are an interface (the README lists them): other programs read this file by them.
+//! and one sheet per category with a row per work, under the columns of
+//! [`WORK_COLUMNS`] (the printed 汇总表 has the same). Column widths are computed for Chinese
+//! text (rust_xlsxwriter's autofit counts a CJK character as one Latin one), the header row is
+//! frozen and repeated on every printed page, and pages are A4 landscape, one page wide; the
+//! SHA-256 column stays after the print area so that the page is legible. The headers are an
+//! interface (the README lists them): other programs read this file by them.
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::batch::rows::{duration_text, remarks, verdict_text};
-use crate::batch::{Batch, BatchEntry};
-
-/// The per-category sheet's headers, in order.
-pub const COLUMNS: &[&str] = &[
-    "序号",
-    "作品名称",
-    "作者",
-    "推荐单位",
-    "联系电话",
-    "时长",
-    "分辨率",
-    "文件名",
-    "SHA-256",
-    "检查结果",
-    "备注",
-];
+use crate::batch::Batch;
+use crate::batch::rows::{WORK_COLUMNS, printed_count, work_row};
 
 /// The 汇总 sheet's table headers.
 pub const SUMMARY_COLUMNS: &[&str] = &["类别", "报送件数", "至少", "最多", "情况"];
@@ -45,45 +32,6 @@ fn is_wide(c: char) -> bool {
         0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF |
         0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F |
         0x20000..=0x3FFFD)
-}
-
-fn cells(e: &BatchEntry) -> [String; 11] {
-    let file_names: Vec<&str> = e
-        .files
-        .iter()
-        .map(|f| f.package_path.rsplit('/').next().unwrap_or(&f.package_path))
-        .collect();
-    let durations: Vec<String> = e
-        .files
-        .iter()
-        .map(|f| duration_text(f.facts.as_ref().and_then(|x| x.duration_s)))
-        .filter(|d| !d.is_empty())
-        .collect();
-    let sizes: Vec<String> = e
-        .files
-        .iter()
-        .filter_map(|f| {
-            let x = f.facts.as_ref()?;
-            Some(format!("{}×{}", x.display_width?, x.display_height?))
-        })
-        .collect();
-    [
-        e.seq.to_string(),
-        e.title.clone(),
-        e.authors.join("、"),
-        e.unit.clone(),
-        e.phone.clone(),
-        durations.join("\n"),
-        sizes.join("\n"),
-        file_names.join("\n"),
-        e.files
-            .iter()
-            .map(|f| f.sha256.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        verdict_text(e).to_owned(),
-        remarks(e),
-    ]
 }
 
 /// The workbook's bytes; `local_time` is the batch's time as the office reads it.
@@ -194,40 +142,43 @@ pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
             .collect();
         ws.set_name(&name)?;
         page_setup(ws)?;
-        let last = (COLUMNS.len() - 1) as u16;
+        let last_printed = (printed_count(WORK_COLUMNS).max(1) - 1) as u16;
         ws.merge_range(
             0,
             0,
             0,
-            last,
+            last_printed,
             &format!("{}（{} {}）", c.name, h.office_name, batch.label()),
             &title,
         )?;
-        let mut widths: Vec<f64> = COLUMNS.iter().map(|c| text_width(c)).collect();
-        for (col, name) in COLUMNS.iter().enumerate() {
-            ws.write_string_with_format(1, col as u16, *name, &head)?;
+        let mut widths: Vec<f64> = WORK_COLUMNS.iter().map(|c| text_width(c.header)).collect();
+        for (col, column) in WORK_COLUMNS.iter().enumerate() {
+            ws.write_string_with_format(1, col as u16, column.header, &head)?;
         }
+        let mut last_row = 1;
         for (i, e) in batch
             .entries
             .iter()
             .filter(|e| e.category == c.id)
             .enumerate()
         {
-            let row = 2 + i as u32;
-            for (col, text) in cells(e).iter().enumerate() {
-                ws.write_string_with_format(row, col as u16, text, &cell)?;
+            last_row = 2 + i as u32;
+            for (col, text) in work_row(e).iter().enumerate() {
+                ws.write_string_with_format(last_row, col as u16, text, &cell)?;
                 widths[col] = widths[col].max(text_width(text));
             }
         }
         for (col, w) in widths.iter().enumerate() {
-            // Long titles and notes wrap instead of widening the sheet past a page.
-            let cap = if COLUMNS[col] == "SHA-256" {
-                68.0
-            } else {
+            // Long titles and notes wrap instead of widening the sheet past a page; a hash
+            // (off the page) is shown whole.
+            let cap = if WORK_COLUMNS[col].printed {
                 40.0
+            } else {
+                68.0
             };
             ws.set_column_width(col as u16, (w + 2.0).clamp(6.0, cap))?;
         }
+        ws.set_print_area(0, 0, last_row, last_printed)?;
         ws.set_freeze_panes(2, 0)?;
         ws.set_repeat_rows(1, 1)?;
     }

@@ -2,15 +2,15 @@
 //! batch, a category or the whole catalog; the 报送汇总表 of a batch; its sent log (发送记录).
 //! Layout and fonts are in the sibling modules; this one only gathers what each page shows.
 
-use crate::fsx::human_size;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
 use super::{Cell, Layout, Mark, Picture, SheetHeader, Table};
 use crate::batch::Batch;
-use crate::batch::rows::{duration_text, remarks, verdict_text};
+use crate::batch::rows::{Column, WORK_COLUMNS, duration_text, printed_count, work_row};
 use crate::entry::{Entry, EntryFilter, EntrySort};
 use crate::library::{Library, LibraryError, OutboxMessage, thumbnail_at};
+use crate::mail::sent_log::{SENT_COLUMNS, sent_row};
 use crate::media::MediaFacts;
 use crate::selection;
 
@@ -366,46 +366,19 @@ pub fn batch_summary(batch: &Batch) -> Result<Vec<u8>, DocumentError> {
         batch.entries.len(),
         totals.join("；")
     ));
-    let columns: Vec<(String, f32)> = [
-        ("类别", 1.0),
-        ("序号", 0.6),
-        ("作品名称", 2.6),
-        ("作者", 1.4),
-        ("推荐单位", 1.8),
-        ("联系电话", 1.4),
-        ("时长", 0.9),
-        ("分辨率", 1.4),
-        ("文件名", 2.6),
-        ("检查结果", 1.3),
-        ("备注", 2.0),
-    ]
-    .into_iter()
-    .map(|(n, w)| (n.to_owned(), w))
-    .collect();
+    // One table for all categories: the 类别 column stands for the workbook's sheet per
+    // category; the rest are the workbook's printed columns.
+    let printed = printed_count(WORK_COLUMNS);
+    let columns = std::iter::once(("类别".to_owned(), 1.0))
+        .chain(pdf_columns(WORK_COLUMNS))
+        .collect();
     let rows = batch
         .entries
         .iter()
         .map(|e| {
-            let f = e.files.first();
-            vec![
-                e.category_name.clone(),
-                e.seq.to_string(),
-                e.title.clone(),
-                e.authors.join("、"),
-                e.unit.clone(),
-                e.phone.clone(),
-                duration_text(f.and_then(|f| f.facts.as_ref()).and_then(|x| x.duration_s)),
-                f.and_then(|f| f.facts.as_ref())
-                    .and_then(|x| Some(format!("{}×{}", x.display_width?, x.display_height?)))
-                    .unwrap_or_default(),
-                e.files
-                    .iter()
-                    .map(|f| f.package_path.rsplit('/').next().unwrap_or(&f.package_path))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                verdict_text(e).to_owned(),
-                remarks(e),
-            ]
+            let mut row = vec![e.category_name.clone()];
+            row.extend(work_row(e).into_iter().take(printed));
+            row
         })
         .collect();
     Ok(super::table(&Table {
@@ -441,36 +414,13 @@ pub fn sent_log(lib: &Library, batch_id: i64) -> Result<Vec<u8>, DocumentError> 
     if messages.is_empty() {
         lines.push("本批次尚未通过邮件发送。".to_owned());
     }
-    let columns: Vec<(String, f32)> = [
-        ("邮件", 1.0),
-        ("状态", 0.8),
-        ("发送时间", 1.3),
-        ("Message-ID", 2.6),
-        ("服务器答复", 1.8),
-        ("附件与作品文件", 4.0),
-    ]
-    .into_iter()
-    .map(|(n, w)| (n.to_owned(), w))
-    .collect();
+    let printed = printed_count(SENT_COLUMNS);
     let rows = messages
         .iter()
         .map(|m| {
-            let mut files: Vec<String> = Vec::new();
-            for a in &m.attachments {
-                files.push(format!("{}（{}）", a.name, human_size(a.size)));
-                files.extend(a.paths.iter().map(|p| format!("　{p}")));
-            }
-            vec![
-                format!("第{}封/共{}封", m.position, m.count),
-                m.state.label().to_owned(),
-                m.sent_at.as_deref().map(local).unwrap_or_default(),
-                m.message_id.clone(),
-                m.server_reply
-                    .clone()
-                    .or_else(|| m.error.clone())
-                    .unwrap_or_default(),
-                files.join("\n"),
-            ]
+            let mut row = sent_row(m, &local);
+            row.truncate(printed);
+            row
         })
         .collect();
     Ok(super::table(&Table {
@@ -480,9 +430,17 @@ pub fn sent_log(lib: &Library, batch_id: i64) -> Result<Vec<u8>, DocumentError> 
             batch.label()
         ),
         subtitle_lines: lines,
-        columns,
+        columns: pdf_columns(SENT_COLUMNS).collect(),
         rows,
     })?)
+}
+
+/// The printed ones of a workbook's columns, as the PDF table lays them out.
+fn pdf_columns(columns: &[Column]) -> impl Iterator<Item = (String, f32)> + '_ {
+    columns
+        .iter()
+        .take(printed_count(columns))
+        .map(|c| (c.header.to_owned(), c.weight))
 }
 
 #[derive(Debug, thiserror::Error)]
