@@ -321,6 +321,27 @@ fn find_record(bytes: &[u8], typ: u16, len: u16, prefix: &[u8]) -> usize {
         .unwrap_or_else(|| panic!("no record {typ:#06x} {prefix:?}"))
 }
 
+/// Found by `scripts/fuzz.sh registration` (crash-37a93ae0…): a workbook record shorter than
+/// its fields (here DATEMODE, two bytes, stated as one) makes calamine index past it and panic.
+/// The reader contains calamine's panics: the clerk is told the file is damaged, and the
+/// process goes on.
+#[test]
+fn an_xls_record_shorter_than_its_fields_is_damaged_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bytes = writeexcel(dir.path(), "原.xls", "");
+    let at = find_record(&bytes, 0x0022, 2, &[]);
+    let mut short = bytes.clone();
+    short[at + 2..at + 4].copy_from_slice(&1u16.to_le_bytes());
+    let e = read_err(&write(dir.path(), "短记录.xls", &short));
+    assert_eq!(e.code(), "sheet.corrupt", "{e}");
+    assert!(e.to_string().contains("（文件结构异常）"), "{e}");
+    // And the reader is whole afterwards.
+    assert_eq!(
+        read_ok(&write(dir.path(), "原样.xls", &bytes)).rows.len(),
+        2
+    );
+}
+
 #[test]
 fn an_xls_whose_cells_or_dimensions_claim_a_huge_grid_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
