@@ -34,7 +34,6 @@ fn export_all(dir: &Path) {
     one::<crate::library::recent::RecentLibrary>(dir);
     one::<crate::dashboard::Dashboard>(dir);
     one::<crate::library::ImportOptions>(dir);
-    one::<crate::library::ImportProgress>(dir);
     one::<crate::library::ImportReport>(dir);
     one::<crate::library::BulkChange>(dir);
     one::<crate::library::ThumbInfo>(dir);
@@ -51,7 +50,6 @@ fn export_all(dir: &Path) {
     one::<crate::api::AccountView>(dir);
     one::<crate::api::SendReport>(dir);
     one::<crate::account::AccountInput>(dir);
-    one::<crate::mail::send::SendProgress>(dir);
     one::<crate::library::OutboxMessage>(dir);
     one::<crate::library::Resolution>(dir);
     one::<crate::library::OutboxHold>(dir);

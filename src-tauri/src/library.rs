@@ -52,8 +52,7 @@ pub use bulk::BulkChange;
 pub use doctor::{DoctorFinding, DoctorReport, DoctorSeverity};
 pub use error::LibraryError;
 pub use import::{
-    ImportItem, ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate,
-    collect_files,
+    ImportItem, ImportOptions, ImportOutcome, ImportReport, OnDuplicate, collect_files,
 };
 pub use opening::{Openable, open_extension};
 pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};

@@ -9,6 +9,5 @@ pub mod message;
 pub mod queue;
 pub mod secret;
 pub mod send;
-pub mod sent_log;
 pub mod transport;
 pub mod worker;

@@ -19,6 +19,7 @@ mod draw;
 mod font;
 mod linebreak;
 pub mod preview;
+pub mod sent_log;
 mod table;
 
 pub use contact_sheet::{Cell, Layout, Mark, Picture, SheetHeader, contact_sheet};

@@ -895,7 +895,7 @@ fn the_printed_documents_are_a4_searchable_with_subset_fonts_and_jpeg_thumbnails
         "{text}"
     );
     // Its columns are the workbook's printed ones.
-    for c in baosong::mail::sent_log::SENT_COLUMNS {
+    for c in baosong::print::sent_log::SENT_COLUMNS {
         assert_eq!(text.contains(c.header), c.printed, "{}:\n{text}", c.header);
     }
 

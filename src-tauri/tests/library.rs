@@ -520,7 +520,8 @@ fn a_version_3_library_is_migrated_with_its_unit_type_remembered() {
 
 mod import {
     use super::*;
-    use baosong::library::{ImportOptions, ImportOutcome, ImportProgress, OnDuplicate};
+    use baosong::library::{ImportOptions, ImportOutcome, OnDuplicate};
+    use baosong::progress::Progress;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     fn options(on_duplicate: OnDuplicate) -> ImportOptions {
@@ -553,7 +554,7 @@ mod import {
     fn a_folder_is_imported_recursively_with_progress_and_duplicates_skipped() {
         let (tmp, mut lib) = new_library();
         let root = stick(tmp.path());
-        let mut seen: Vec<ImportProgress> = Vec::new();
+        let mut seen: Vec<Progress> = Vec::new();
         let report = lib
             .import_files(
                 &[root],
@@ -609,10 +610,10 @@ mod import {
 
         // Progress only grows and ends with every byte and file counted.
         let last = seen.last().expect("progress");
-        assert_eq!((last.files_done, last.files_total), (4, 4));
-        assert_eq!(last.bytes_done, last.bytes_total);
-        assert_eq!(last.bytes_total, 300_000 * 2 + 200_000 + 5);
-        assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+        assert_eq!((last.done_files, last.total_files), (4, 4));
+        assert_eq!(last.done_bytes, last.total_bytes);
+        assert_eq!(last.total_bytes, 300_000 * 2 + 200_000 + 5);
+        assert!(seen.windows(2).all(|w| w[0].done_bytes <= w[1].done_bytes));
     }
 
     #[test]

@@ -24,7 +24,6 @@ import type { BulkChange } from "./bindings/BulkChange";
 import type { SheetImport } from "./bindings/SheetImport";
 import type { SheetImportOptions } from "./bindings/SheetImportOptions";
 import type { ImportOptions } from "./bindings/ImportOptions";
-import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Batch } from "./bindings/Batch";
 import type { BatchCreated } from "./bindings/BatchCreated";
@@ -45,15 +44,14 @@ import type { RestoreReport } from "./bindings/RestoreReport";
 import type { UnlistedFile } from "./bindings/UnlistedFile";
 import type { DoctorReport } from "./bindings/DoctorReport";
 import type { Resolution } from "./bindings/Resolution";
-import type { SendProgress } from "./bindings/SendProgress";
 import type { SendReport } from "./bindings/SendReport";
 import type { PrintRequest } from "./bindings/PrintRequest";
 import type { PrintReport } from "./bindings/PrintReport";
 import type { PrintPreview } from "./bindings/PrintPreview";
 
-export type { ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions };
+export type { ImportOptions, ImportReport, SheetImport, SheetImportOptions };
 export type { BackupInfo, DoctorReport, RestoreReport, UnlistedFile };
-export type { AccountInput, AccountView, FlushReport, OutboxHold, OutboxMessage, Resolution, SendProgress, SendReport };
+export type { AccountInput, AccountView, FlushReport, OutboxHold, OutboxMessage, Resolution, SendReport };
 export type { PrintPreview, PrintReport, PrintRequest };
 export { formatDuration, formatSize, formatTime, isPhone, percentOf } from "./format";
 export { backupKindLabels, fileKindLabels, messageStateLabels } from "./bindings/labels";
@@ -95,6 +93,13 @@ export function onEvent<E extends keyof EventPayloads>(event: E, handler: (paylo
   return listen<EventPayloads[E]>(event, (e) => handler(e.payload));
 }
 
+/** The channel a job's progress arrives on (every job reports the one `Progress`). */
+function progressChannel(onProgress: (p: Progress) => void): Channel<Progress> {
+  const channel = new Channel<Progress>();
+  channel.onmessage = onProgress;
+  return channel;
+}
+
 export const api = {
   startup: () => call("startup"),
   pickFolder: (title: string) => call("pick_folder", { title }),
@@ -122,11 +127,8 @@ export const api = {
     call("check_files", { category, files }),
   dashboard: () => call("dashboard"),
   /** Imports files and folders; `onProgress` hears how far it has got. */
-  importFiles: (job: number, paths: string[], options: ImportOptions, onProgress: (p: ImportProgress) => void) => {
-    const channel = new Channel<ImportProgress>();
-    channel.onmessage = onProgress;
-    return call("import_files", { job, files: paths, options, onProgress: channel });
-  },
+  importFiles: (job: number, paths: string[], options: ImportOptions, onProgress: (p: Progress) => void) =>
+    call("import_files", { job, files: paths, options, onProgress: progressChannel(onProgress) }),
   /** Asks a running (or about to start) import or export to stop. */
   cancelJob: (job: number) => call("cancel_job", { job }),
   bulkUpdate: (ids: number[], change: BulkChange) => call("bulk_update", { ids, change }),
@@ -148,20 +150,14 @@ export const api = {
   deleteBatch: (id: number) => call("delete_batch", { id }),
   planBatch: (id: number, options: PlanOptions) => call("plan_batch", { id, options }),
   /** Exports a batch into the folder `dest` (a USB stick); `onProgress` hears how far it got. */
-  exportBatch: (job: number, id: number, dest: string, onProgress: (p: Progress) => void) => {
-    const channel = new Channel<Progress>();
-    channel.onmessage = onProgress;
-    return call("export_batch", { job, id, dest, onProgress: channel });
-  },
+  exportBatch: (job: number, id: number, dest: string, onProgress: (p: Progress) => void) =>
+    call("export_batch", { job, id, dest, onProgress: progressChannel(onProgress) }),
   accountView: () => call("account_view"),
   /** Saves the sending account; the 授权码 goes in and never comes back out. */
   setAccount: (input: AccountInput, secret: string | null) => call("set_account", { input, secret }),
   testAccount: () => call("test_account"),
-  sendBatch: (job: number, id: number, onProgress: (p: SendProgress) => void) => {
-    const channel = new Channel<SendProgress>();
-    channel.onmessage = onProgress;
-    return call("send_batch", { job, id, onProgress: channel });
-  },
+  sendBatch: (job: number, id: number, onProgress: (p: Progress) => void) =>
+    call("send_batch", { job, id, onProgress: progressChannel(onProgress) }),
   listOutbox: () => call("list_outbox"),
   listBackups: () => call("list_backups"),
   /** 立即备份, optionally also copied to a second folder (a stick). */
@@ -178,22 +174,16 @@ export const api = {
   outboxHold: () => call("outbox_hold"),
   /** 继续发送 (false) or 暂停自动发送 (true). */
   setOutboxPaused: (paused: boolean) => call("set_outbox_paused", { paused }),
-  flushOutbox: (job: number, onProgress: (p: SendProgress) => void) => {
-    const channel = new Channel<SendProgress>();
-    channel.onmessage = onProgress;
-    return call("flush_outbox", { job, onProgress: channel });
-  },
+  flushOutbox: (job: number, onProgress: (p: Progress) => void) =>
+    call("flush_outbox", { job, onProgress: progressChannel(onProgress) }),
   resolveMessage: (id: number, how: Resolution) => call("resolve_message", { id, how }),
   openMessageFolder: (id: number) => call("open_message_folder", { id }),
   /** 调小后重新计划: the batch's messages planned again under `maxMessageBytes`. */
   replanBatch: (job: number, id: number, maxMessageBytes: number | null) =>
     call("replan_batch", { job, id, maxMessageBytes }),
   /** Makes the document into the library's prints/ folder and renders its first page, as a job. */
-  preparePrint: (job: number, request: PrintRequest, name: string, width: number, onProgress: (p: Progress) => void) => {
-    const channel = new Channel<Progress>();
-    channel.onmessage = onProgress;
-    return call("prepare_print", { job, request, name, width, onProgress: channel });
-  },
+  preparePrint: (job: number, request: PrintRequest, name: string, width: number, onProgress: (p: Progress) => void) =>
+    call("prepare_print", { job, request, name, width, onProgress: progressChannel(onProgress) }),
   openPrint: (name: string) => call("open_print", { name }),
   /** 另存为 with the system's save dialog; null when the clerk cancels. */
   savePrint: (name: string) => call("save_print", { name }),

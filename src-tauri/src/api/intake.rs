@@ -9,8 +9,9 @@ use ts_rs::TS;
 use super::{ApiError, Session};
 use crate::campaign::{Campaign, Severity};
 use crate::checks::{self, FileCheck, Finding};
-use crate::library::{self, ImportOptions, ImportProgress, ImportReport};
+use crate::library::{self, ImportOptions, ImportReport};
 use crate::media::{self, MediaFacts};
+use crate::progress::Progress;
 use crate::registration::{self, Sheet};
 
 /// A file judged before it is added (the entry form shows this as soon as a file is picked).
@@ -79,7 +80,7 @@ impl Session {
         &mut self,
         paths: &[PathBuf],
         options: &ImportOptions,
-        progress: &mut dyn FnMut(&ImportProgress),
+        progress: &mut dyn FnMut(&Progress),
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<ImportReport, ApiError> {
         Ok(self

@@ -66,7 +66,7 @@ pub fn send_batch(
     id: i64,
     to: Option<&str>,
     eml_dir: Option<&Path>,
-    progress: &mut dyn FnMut(&crate::mail::send::SendProgress),
+    progress: &mut dyn FnMut(&crate::progress::Progress),
 ) -> Result<SendReport, ApiError> {
     let mut lib = job.open()?;
     crate::mail::queue::queue_batch(&mut lib, id, to, &job.cancel)?;
@@ -104,7 +104,7 @@ pub fn replan_batch(
 /// Sends what is due now (retries included), as a job.
 pub fn flush_outbox(
     job: &Job,
-    progress: &mut dyn FnMut(&crate::mail::send::SendProgress),
+    progress: &mut dyn FnMut(&crate::progress::Progress),
 ) -> Result<crate::mail::send::FlushReport, ApiError> {
     let mut lib = job.open()?;
     lib.retry_now()?;
@@ -187,7 +187,7 @@ impl Session {
         let messages = lib.batch_messages(id)?;
         let zone = lib.campaign()?.zone();
         let local = |t: &str| crate::clock::local_time(t, zone);
-        let bytes = crate::mail::sent_log::xlsx(&batch, &messages, &local)
+        let bytes = crate::print::sent_log::xlsx(&batch, &messages, &local)
             .map_err(|e| ApiError::new("file.write", format!("无法生成发送记录：{e}")))?;
         crate::fsx::write_atomic(path, &bytes).map_err(|e| {
             ApiError::from(LibraryError::Write {

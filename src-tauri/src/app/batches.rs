@@ -8,7 +8,7 @@ use baosong::progress::Progress;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::shared::{Result, blocking, with_session};
+use super::shared::{Result, blocking, to_window, with_session};
 use super::{SharedJobs, SharedSession};
 
 #[tauri::command]
@@ -67,16 +67,7 @@ pub async fn export_batch(
     let jobs = jobs.inner().clone();
     let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
     blocking(move || {
-        let mut last = std::time::Instant::now();
-        let mut send = |p: &Progress| {
-            // Ten reports a second are enough for a progress bar.
-            if last.elapsed() >= std::time::Duration::from_millis(100)
-                || p.done_files == p.total_files
-            {
-                last = std::time::Instant::now();
-                let _ = on_progress.send(p.clone());
-            }
-        };
+        let mut send = to_window(on_progress);
         baosong::api::export_batch(&job, id, std::path::Path::new(&dest), &mut send)
     })
     .await

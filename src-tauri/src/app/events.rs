@@ -4,7 +4,7 @@
 
 use std::marker::PhantomData;
 
-use baosong::mail::send::SendProgress;
+use baosong::progress::Progress;
 use serde::Serialize;
 use tauri::Emitter as _;
 
@@ -29,7 +29,7 @@ impl<T: Serialize + Clone> Event<T> {
 }
 
 /// The background sender's progress while it sends (at most five a second).
-pub const OUTBOX_PROGRESS: Event<SendProgress> = Event::new("outbox-progress");
+pub const OUTBOX_PROGRESS: Event<Progress> = Event::new("outbox-progress");
 
 /// The background sender has finished a round: the 发件箱 looks again.
 pub const OUTBOX_CHANGED: Event<()> = Event::new("outbox-changed");

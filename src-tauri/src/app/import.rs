@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 
-use baosong::library::{
-    ImportOptions, ImportProgress, ImportReport, SheetImport, SheetImportOptions,
-};
+use baosong::library::{ImportOptions, ImportReport, SheetImport, SheetImportOptions};
+use baosong::progress::Progress;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::shared::{Result, blocking, paths, with_session};
+use super::shared::{Result, blocking, paths, to_window, with_session};
 use super::{SharedJobs, SharedSession};
 
 /// Imports files and folders, sending progress on `on_progress`. The import is a job with its
@@ -21,16 +20,13 @@ pub async fn import_files(
     job: u64,
     files: Vec<String>,
     options: ImportOptions,
-    on_progress: Channel<ImportProgress>,
+    on_progress: Channel<Progress>,
 ) -> Result<ImportReport> {
     let jobs = jobs.inner().clone();
     let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
     blocking(move || {
         let mut lib = job.open()?;
-        let mut send = |p: &ImportProgress| {
-            // A closed window cannot take progress; the import goes on regardless.
-            let _ = on_progress.send(p.clone());
-        };
+        let mut send = to_window(on_progress);
         Ok(lib.import_files(&paths(files), &options, &mut send, job.cancel.flag())?)
     })
     .await

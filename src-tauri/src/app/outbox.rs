@@ -3,12 +3,13 @@
 
 use baosong::api::SendReport;
 use baosong::library::{OutboxHold, OutboxMessage, Resolution};
-use baosong::mail::send::{FlushReport, SendProgress};
+use baosong::mail::send::FlushReport;
+use baosong::progress::{Progress, REPORT_EVERY, throttled};
 use tauri::State;
 use tauri::ipc::Channel;
 
 use super::events;
-use super::shared::{Result, blocking, open_with_system, with_session};
+use super::shared::{Result, blocking, open_with_system, to_window, with_session};
 use super::{SharedJobs, SharedSession};
 
 /// Queues batch `id` and sends it, reporting each message's bytes on `on_progress`.
@@ -18,12 +19,12 @@ pub async fn send_batch(
     jobs: State<'_, SharedJobs>,
     job: u64,
     id: i64,
-    on_progress: Channel<SendProgress>,
+    on_progress: Channel<Progress>,
 ) -> Result<SendReport> {
     let jobs = jobs.inner().clone();
     let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
     blocking(move || {
-        let mut send = throttled(on_progress);
+        let mut send = to_window(on_progress);
         baosong::api::send_batch(&job, id, None, None, &mut send)
     })
     .await
@@ -63,12 +64,12 @@ pub async fn flush_outbox(
     state: State<'_, SharedSession>,
     jobs: State<'_, SharedJobs>,
     job: u64,
-    on_progress: Channel<SendProgress>,
+    on_progress: Channel<Progress>,
 ) -> Result<FlushReport> {
     let jobs = jobs.inner().clone();
     let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
     blocking(move || {
-        let mut send = throttled(on_progress);
+        let mut send = to_window(on_progress);
         baosong::api::flush_outbox(&job, &mut send)
     })
     .await
@@ -112,23 +113,6 @@ pub async fn resolve_message(
     with_session(state, move |s| s.resolve_message(id, how)).await
 }
 
-/// Progress at most ten times a second (a 70 MB upload reports every 64 KiB).
-fn throttled(channel: Channel<SendProgress>) -> impl FnMut(&SendProgress) {
-    let mut last: Option<(std::time::Instant, String)> = None;
-    move |p: &SendProgress| {
-        let due = match &last {
-            Some((t, phase)) => {
-                t.elapsed() >= std::time::Duration::from_millis(100) || *phase != p.phase
-            }
-            None => true,
-        };
-        if due || p.bytes_done == p.bytes_total {
-            last = Some((std::time::Instant::now(), p.phase.clone()));
-            let _ = channel.send(p.clone());
-        }
-    }
-}
-
 /// Sends what is due in the background: the outbox goes out when the line is back, without
 /// the clerk having to press anything. Every minute it looks (on its own connection, under
 /// the library's send lock, so it never races the window's own sending); when it sends and
@@ -148,15 +132,9 @@ pub fn start_outbox_worker(session: SharedSession, app: tauri::AppHandle) {
             let Ok(mut lib) = job.open() else { continue };
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             // The 发件箱 shows the background send live, and looks again when it ends.
-            let mut last = std::time::Instant::now();
-            let mut report = |p: &SendProgress| {
-                if last.elapsed() >= std::time::Duration::from_millis(200)
-                    || p.bytes_done == p.bytes_total
-                {
-                    last = std::time::Instant::now();
-                    events::OUTBOX_PROGRESS.emit(&app, p);
-                }
-            };
+            let mut report = throttled(REPORT_EVERY, |p: &Progress| {
+                events::OUTBOX_PROGRESS.emit(&app, p);
+            });
             // Failures are recorded in the outbox, where the window shows them.
             let sent = baosong::mail::worker::round(
                 &mut lib,

@@ -6,7 +6,7 @@ use baosong::progress::Progress;
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::shared::{Result, blocking, open_with_system, with_session};
+use super::shared::{Result, blocking, open_with_system, to_window, with_session};
 use super::{SharedJobs, SharedSession};
 
 /// Makes a document into the library's `prints/` folder and renders its first page, as a job
@@ -25,9 +25,8 @@ pub async fn prepare_print(
     let jobs = jobs.inner().clone();
     let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
     blocking(move || {
-        baosong::api::prepare_print(&job, &request, &name, width, &mut |p| {
-            let _ = on_progress.send(p.clone());
-        })
+        let mut send = to_window(on_progress);
+        baosong::api::prepare_print(&job, &request, &name, width, &mut send)
     })
     .await
 }

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use baosong::api::{ApiError, Session};
+use baosong::progress::{Progress, REPORT_EVERY, throttled};
 use tauri::State;
+use tauri::ipc::Channel;
 
 use super::SharedSession;
 
@@ -54,6 +56,14 @@ where
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))?
+}
+
+/// A job's progress to the window at most ten times a second (see
+/// [`baosong::progress::throttled`]). A closed window cannot take it; the job goes on.
+pub(super) fn to_window(channel: Channel<Progress>) -> impl FnMut(&Progress) {
+    throttled(REPORT_EVERY, move |p: &Progress| {
+        let _ = channel.send(p.clone());
+    })
 }
 
 pub(super) fn paths(files: Vec<String>) -> Vec<PathBuf> {

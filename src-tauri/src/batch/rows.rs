@@ -125,6 +125,24 @@ pub fn work_row(e: &BatchEntry) -> Vec<String> {
     ]
 }
 
+/// Display width of text in Excel's character units: a CJK or full-width character takes two.
+pub fn text_width(text: &str) -> f64 {
+    text.lines()
+        .map(|line| {
+            line.chars()
+                .map(|c| if is_wide(c) { 2.0 } else { 1.05 })
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max)
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF |
+        0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F |
+        0x20000..=0x3FFFD)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

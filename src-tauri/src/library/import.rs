@@ -12,9 +12,10 @@
 
 use crate::fsx::human_size;
 use crate::fsx::io_reason;
+use crate::progress::Progress;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -49,22 +50,6 @@ pub struct ImportOptions {
     /// 推荐单位 every new entry gets (may be empty).
     pub unit: String,
     pub on_duplicate: OnDuplicate,
-}
-
-/// How far an import has got, sent while it runs.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct ImportProgress {
-    pub files_done: u32,
-    pub files_total: u32,
-    #[ts(type = "number")]
-    pub bytes_done: u64,
-    #[ts(type = "number")]
-    pub bytes_total: u64,
-    /// The file being copied.
-    pub current: String,
-    pub bytes_per_second: f64,
-    /// None until the speed is known.
-    pub seconds_left: Option<f64>,
 }
 
 /// What happened to one file.
@@ -190,30 +175,24 @@ fn title_of(path: &Path) -> String {
 /// Room kept free on the disk beyond the files themselves (the catalog, its journal).
 const SPARE_BYTES: u64 = 32 * 1024 * 1024;
 
-/// Tracks bytes and time for [`ImportProgress`], reporting at most ten times a second.
+/// Adds the speed and the time left to an import's [`Progress`]; every report goes out (the
+/// faces thin them with [`crate::progress::throttled`]).
 struct Meter<'a> {
-    progress: ImportProgress,
+    progress: Progress,
     started: Instant,
-    last_sent: Option<Instant>,
-    send: &'a mut dyn FnMut(&ImportProgress),
+    send: &'a mut dyn FnMut(&Progress),
 }
 
 impl Meter<'_> {
-    fn update(&mut self, force: bool) {
+    fn update(&mut self) {
         let elapsed = self.started.elapsed().as_secs_f64();
         let p = &mut self.progress;
-        if elapsed > 0.2 && p.bytes_done > 0 {
-            p.bytes_per_second = p.bytes_done as f64 / elapsed;
-            p.seconds_left =
-                Some(p.bytes_total.saturating_sub(p.bytes_done) as f64 / p.bytes_per_second);
+        if elapsed > 0.2 && p.done_bytes > 0 {
+            let speed = p.done_bytes as f64 / elapsed;
+            p.bytes_per_second = Some(speed);
+            p.seconds_left = Some(p.total_bytes.saturating_sub(p.done_bytes) as f64 / speed);
         }
-        let due = self
-            .last_sent
-            .is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
-        if force || due {
-            self.last_sent = Some(Instant::now());
-            (self.send)(&self.progress);
-        }
+        (self.send)(&self.progress);
     }
 }
 
@@ -225,7 +204,7 @@ impl Library {
         &mut self,
         paths: &[PathBuf],
         options: &ImportOptions,
-        progress: &mut dyn FnMut(&ImportProgress),
+        progress: &mut dyn FnMut(&Progress),
         cancel: &AtomicBool,
     ) -> Result<ImportReport, LibraryError> {
         let campaign = self.campaign()?;
@@ -264,17 +243,13 @@ impl Library {
             ..ImportReport::default()
         };
         let mut meter = Meter {
-            progress: ImportProgress {
-                files_done: 0,
-                files_total: files.len() as u32,
-                bytes_done: 0,
-                bytes_total,
-                current: String::new(),
-                bytes_per_second: 0.0,
-                seconds_left: None,
+            progress: Progress {
+                phase: "导入".to_owned(),
+                total_files: files.len() as u32,
+                total_bytes: bytes_total,
+                ..Progress::default()
             },
             started: Instant::now(),
-            last_sent: None,
             send: progress,
         };
         let _importing = store::begin_import(&self.root)?;
@@ -284,15 +259,15 @@ impl Library {
                 break;
             }
             meter.progress.current = path.display().to_string();
-            meter.update(true);
-            let before = meter.progress.bytes_done;
+            meter.update();
+            let before = meter.progress.done_bytes;
             let stored = store::import_with(&self.root, path, &mut |n| {
-                meter.progress.bytes_done += n;
-                meter.update(false);
+                meter.progress.done_bytes += n;
+                meter.update();
                 !cancel.load(Ordering::Relaxed)
             });
             // Count the file's declared size, whatever was read, so the bar ends at 100 %.
-            meter.progress.bytes_done = before + size;
+            meter.progress.done_bytes = before + size;
             let item = match stored {
                 Err(LibraryError::Cancelled) => {
                     report.cancelled = true;
@@ -328,8 +303,8 @@ impl Library {
                 ImportOutcome::Failed { .. } => report.failed += 1,
             }
             report.items.push(item);
-            meter.progress.files_done += 1;
-            meter.update(true);
+            meter.progress.done_files += 1;
+            meter.update();
         }
         Ok(report)
     }

@@ -8,7 +8,7 @@
 //! one transaction.
 
 use crate::coded::Coded;
-use crate::progress::CancelToken;
+use crate::progress::{CancelToken, Progress};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -77,22 +77,6 @@ impl crate::coded::Coded for SendError {
             _ => Vec::new(),
         }
     }
-}
-
-/// How the sender is doing, for the window's 发件箱.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
-pub struct SendProgress {
-    #[ts(type = "number")]
-    pub message: i64,
-    pub position: u32,
-    pub count: u32,
-    pub subject: String,
-    /// 连接 / 发送 / 等待 …
-    pub phase: String,
-    #[ts(type = "number")]
-    pub bytes_done: u64,
-    #[ts(type = "number")]
-    pub bytes_total: u64,
 }
 
 /// What a flush did.
@@ -210,7 +194,7 @@ fn send_lock(root: &Path) -> Result<std::fs::File, SendError> {
 pub fn flush(
     lib: &mut Library,
     secrets: &SecretStore,
-    progress: &mut dyn FnMut(&SendProgress),
+    progress: &mut dyn FnMut(&Progress),
     cancel: &CancelToken,
 ) -> Result<FlushReport, SendError> {
     let _lock = send_lock(lib.root())?;
@@ -276,14 +260,15 @@ pub fn flush(
             .recipient
             .parse()
             .map_err(|_| message::MessageError::Recipient(m.recipient.clone()))?;
-        let mut state = SendProgress {
-            message: m.id,
-            position: m.position,
-            count: m.count,
-            subject: m.subject.clone(),
+        // Message `position` of `count`: those before it are done.
+        let mut state = Progress {
             phase: "连接发件服务器".into(),
-            bytes_done: 0,
-            bytes_total: bytes.len() as u64,
+            total_bytes: bytes.len() as u64,
+            done_files: m.position.saturating_sub(1),
+            total_files: m.count,
+            current: m.subject.clone(),
+            message: Some(m.id),
+            ..Progress::default()
         };
         progress(&state);
         let next_try =
@@ -361,11 +346,11 @@ pub fn flush(
                     Gate::Stop
                 }
             };
-            let total = state.bytes_total;
+            let total = state.total_bytes;
             let mut on_bytes = |done: u64| {
-                progress(&SendProgress {
-                    bytes_done: done,
-                    bytes_total: total,
+                progress(&Progress {
+                    done_bytes: done,
+                    total_bytes: total,
                     ..state.clone()
                 });
             };

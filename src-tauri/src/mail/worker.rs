@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use crate::library::{Library, LibraryError};
 use crate::mail::secret::SecretStore;
-use crate::mail::send::{self, FlushReport, SendError, SendProgress};
+use crate::mail::send::{self, FlushReport, SendError};
 use crate::progress::CancelToken;
+use crate::progress::Progress;
 
 /// How long the background sender waits between looks when nothing says otherwise.
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(60);
@@ -78,7 +79,7 @@ pub fn round(
     lib: &mut Library,
     now: &str,
     secrets: &SecretStore,
-    progress: &mut dyn FnMut(&SendProgress),
+    progress: &mut dyn FnMut(&Progress),
     cancel: &CancelToken,
 ) -> Option<Result<FlushReport, SendError>> {
     let look = look(lib, now).ok()?;

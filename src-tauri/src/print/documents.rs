@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 
+use super::sent_log::{SENT_COLUMNS, sent_row};
 use super::{Cell, Layout, Mark, Picture, SheetHeader, Table};
 use crate::batch::Batch;
 use crate::batch::rows::{Column, WORK_COLUMNS, duration_text, printed_count, work_row};
 use crate::entry::{Entry, EntryFilter, EntrySort};
 use crate::library::{Library, LibraryError, OutboxMessage, thumbnail_at};
-use crate::mail::sent_log::{SENT_COLUMNS, sent_row};
 use crate::media::MediaFacts;
 use crate::selection;
 

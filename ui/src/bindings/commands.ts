@@ -21,7 +21,6 @@ import type { ExportReport } from "./ExportReport";
 import type { FlushReport } from "./FlushReport";
 import type { ImportItem } from "./ImportItem";
 import type { ImportOptions } from "./ImportOptions";
-import type { ImportProgress } from "./ImportProgress";
 import type { ImportReport } from "./ImportReport";
 import type { LibraryInfo } from "./LibraryInfo";
 import type { OfficeInput } from "./OfficeInput";
@@ -37,7 +36,6 @@ import type { RecentLibrary } from "./RecentLibrary";
 import type { Resolution } from "./Resolution";
 import type { RestoreReport } from "./RestoreReport";
 import type { Review } from "./Review";
-import type { SendProgress } from "./SendProgress";
 import type { SendReport } from "./SendReport";
 import type { SheetImport } from "./SheetImport";
 import type { SheetImportOptions } from "./SheetImportOptions";
@@ -91,7 +89,7 @@ export type Commands = {
   /**
    * 立即重试: sends what is waiting now.
    */
-  flush_outbox: { args: { job: number, onProgress: Channel<SendProgress> }, result: FlushReport },
+  flush_outbox: { args: { job: number, onProgress: Channel<Progress> }, result: FlushReport },
   forget_recent: { args: { path: string }, result: Array<RecentLibrary> },
   get_batch: { args: { id: number }, result: Batch },
   get_entry: { args: { id: number }, result: Entry },
@@ -100,7 +98,7 @@ export type Commands = {
    * own connection to the library (so the session, and the window, stay free while it copies)
    * and its own cancel token, under the id `job` the window chose.
    */
-  import_files: { args: { job: number, files: Array<string>, options: ImportOptions, onProgress: Channel<ImportProgress> }, result: ImportReport },
+  import_files: { args: { job: number, files: Array<string>, options: ImportOptions, onProgress: Channel<Progress> }, result: ImportReport },
   /**
    * Previews (`options.dry_run`) or imports a registration sheet, as a job on its own
    * connection: a preview hashes every matched file, which must not freeze the window.
@@ -168,7 +166,7 @@ export type Commands = {
   /**
    * Queues batch `id` and sends it, reporting each message's bytes on `on_progress`.
    */
-  send_batch: { args: { job: number, id: number, onProgress: Channel<SendProgress> }, result: SendReport },
+  send_batch: { args: { job: number, id: number, onProgress: Channel<Progress> }, result: SendReport },
   /**
    * Saves the sending account; `secret` (the 授权码) is write-only: no command returns it.
    */
@@ -204,6 +202,6 @@ export const EVENTS = {
 
 /** What each event carries. */
 export type EventPayloads = {
-  "outbox-progress": SendProgress,
+  "outbox-progress": Progress,
   "outbox-changed": null,
 };

@@ -10,9 +10,9 @@ use baosong::api::{ApiError, Session};
 use baosong::campaign::Severity;
 use baosong::entry::EntryFilter;
 use baosong::library::{
-    ImportOptions, ImportOutcome, ImportProgress, ImportReport, OnDuplicate, SheetImport,
-    SheetImportOptions,
+    ImportOptions, ImportOutcome, ImportReport, OnDuplicate, SheetImport, SheetImportOptions,
 };
+use baosong::progress::{Progress, REPORT_EVERY, throttled};
 use baosong::registration::Mapping;
 use clap::Args;
 
@@ -52,21 +52,21 @@ pub fn import_command(cli: &Cli, a: &ImportArgs) -> Result<(), Failure> {
     };
     // A progress line on a terminal; nothing on a pipe (scripts read the report).
     let live = std::io::stderr().is_terminal();
-    let mut show = |p: &ImportProgress| {
+    let mut show = throttled(REPORT_EVERY, |p: &Progress| {
         if live {
             let left = p
                 .seconds_left
                 .map_or(String::new(), |s| format!("，约剩 {s:.0} 秒"));
             eprint!(
                 "\r已导入 {}/{} 个文件，{} / {}{left}    ",
-                p.files_done,
-                p.files_total,
-                human_size(p.bytes_done),
-                human_size(p.bytes_total)
+                p.done_files,
+                p.total_files,
+                human_size(p.done_bytes),
+                human_size(p.total_bytes)
             );
             let _ = std::io::stderr().flush();
         }
-    };
+    });
     let report = session.import_files(&a.paths, &options, &mut show, &AtomicBool::new(false))?;
     if live {
         eprintln!();

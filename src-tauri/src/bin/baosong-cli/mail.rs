@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use baosong::account::{AccountInput, Security};
 use baosong::api::{self, AccountView};
 use baosong::library::{MessageState, OutboxMessage, Resolution};
-use baosong::mail::send::{FlushReport, SendProgress};
+use baosong::mail::send::FlushReport;
+use baosong::progress::Progress;
 use clap::Subcommand;
 
 use super::{Cli, Failure, open_session, print_json, usage};
@@ -367,18 +368,19 @@ fn exit_for(report: &FlushReport) -> Result<(), Failure> {
     Ok(())
 }
 
-fn progress_printer(quiet: bool) -> impl FnMut(&SendProgress) {
-    let mut last = (0i64, String::new(), 0u64);
-    move |p: &SendProgress| {
+/// A line per message, phase and tenth of its bytes.
+fn progress_printer(quiet: bool) -> impl FnMut(&Progress) {
+    let mut last = (None, String::new(), 0u64);
+    move |p: &Progress| {
         if quiet {
             return;
         }
-        let tenth = (p.bytes_done * 10).checked_div(p.bytes_total).unwrap_or(0);
+        let tenth = (p.done_bytes * 10).checked_div(p.total_bytes).unwrap_or(0);
         if last.0 != p.message || last.1 != p.phase || last.2 != tenth {
             eprintln!(
                 "  第{}封/共{}封 {} {}%",
-                p.position,
-                p.count,
+                p.done_files + 1,
+                p.total_files,
                 p.phase,
                 tenth * 10
             );

@@ -5,9 +5,8 @@ use crate::fsx::human_size;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::batch::Batch;
-use crate::batch::rows::{Column, printed_count};
+use crate::batch::rows::{Column, printed_count, text_width};
 use crate::library::OutboxMessage;
-use crate::package::summary_table::text_width;
 
 /// The 发送记录's columns, in order, for its workbook and its printed page (an interface:
 /// the README lists them). The subject and the address, the same on every row and long, are in
