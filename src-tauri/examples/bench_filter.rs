@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use baosong::checks::Verdict;
-use baosong::entry::{EntryFilter, EntryInput, EntrySort, ReviewStatus};
+use baosong::entry::{EntryFields, EntryFilter, EntrySort, ReviewStatus};
 use baosong::library::{Actor, Library};
 use baosong::office::OfficeInput;
 
@@ -41,7 +41,7 @@ fn build(dir: &Path) -> Library {
         })
         .collect();
     for i in 0..ENTRIES {
-        let input = EntryInput {
+        let input = EntryFields {
             category: if i % 2 == 0 {
                 "recitation"
             } else {
@@ -52,7 +52,7 @@ fn build(dir: &Path) -> Library {
             authors: vec![format!("作者{}", i % 300)],
             unit: UNITS[(i / 2) % UNITS.len()].into(),
             description: format!("{}主题作品，编号{i}", WORDS[(i / 7) % WORDS.len()]),
-            ..EntryInput::default()
+            ..EntryFields::default()
         };
         lib.add_entry(&input, std::slice::from_ref(&files[i % files.len()]))
             .expect("add");

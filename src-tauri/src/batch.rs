@@ -22,7 +22,7 @@ use crate::campaign::CONTACT_DEADLINE;
 use crate::campaign::Campaign;
 use crate::checks::{Finding, Verdict};
 use crate::dashboard::{Dashboard, DeadlineState, QuotaState};
-use crate::entry::Entry;
+use crate::entry::{Entry, EntryFields};
 use crate::media::MediaFacts;
 use crate::naming;
 use crate::office::Office;
@@ -88,18 +88,13 @@ pub struct BatchEntry {
     /// The library entry it was made from.
     #[ts(type = "number")]
     pub entry_id: i64,
-    pub category: String,
+    /// Its fields as they were when the batch was made.
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub fields: EntryFields,
     pub category_name: String,
     /// 序号 within the category, 1-based.
     pub seq: u32,
-    pub title: String,
-    pub authors: Vec<String>,
-    pub unit: String,
-    pub phone: String,
-    pub description: String,
-    pub tags: Vec<String>,
-    pub declarations: Vec<String>,
-    pub notes: String,
     pub verdict: Verdict,
     /// Why it goes although its files fail a check (已特批); travels to the 汇总表 and manifest.
     pub special_reason: Option<String>,
@@ -290,7 +285,7 @@ pub fn draft(inputs: &DraftInputs<'_>) -> Result<Draft, DraftError> {
             let e = s.entry;
             let left = |problems: Vec<String>| LeftOut {
                 entry_id: e.id,
-                title: e.title.clone(),
+                title: e.fields.title.clone(),
                 category: cat.category.id.clone(),
                 category_name: cat.category.short_name.clone(),
                 problems,
@@ -310,17 +305,12 @@ pub fn draft(inputs: &DraftInputs<'_>) -> Result<Draft, DraftError> {
             seq += 1;
             works.push(BatchEntry {
                 entry_id: e.id,
-                category: cat.category.id.clone(),
+                fields: EntryFields {
+                    category: cat.category.id.clone(),
+                    ..e.fields.clone()
+                },
                 category_name: cat.category.short_name.clone(),
                 seq,
-                title: e.title.clone(),
-                authors: e.authors.clone(),
-                unit: e.unit.clone(),
-                phone: e.phone.clone(),
-                description: e.description.clone(),
-                tags: e.tags.clone(),
-                declarations: e.declarations.clone(),
-                notes: e.notes.clone(),
                 verdict: e.verdict,
                 special_reason,
                 warnings: s.warnings.clone(),
@@ -415,9 +405,9 @@ fn name_files(pattern: &str, folder: &str, works: &mut [BatchEntry]) {
                 .enumerate()
                 .map(move |(i, f)| naming::NameFields {
                     seq: w.seq,
-                    unit: &w.unit,
-                    authors: &w.authors,
-                    title: &w.title,
+                    unit: &w.fields.unit,
+                    authors: &w.fields.authors,
+                    title: &w.fields.title,
                     category: &w.category_name,
                     ext: f
                         .facts

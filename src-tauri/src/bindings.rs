@@ -28,7 +28,7 @@ fn export_all(dir: &Path) {
     one::<crate::library::LibraryInfo>(dir);
     one::<crate::office::OfficeInput>(dir);
     one::<crate::entry::Entry>(dir);
-    one::<crate::entry::EntryInput>(dir);
+    one::<crate::entry::EntryFields>(dir);
     one::<crate::entry::EntryFilter>(dir);
     one::<crate::library::AuditRecord>(dir);
     one::<crate::library::recent::RecentLibrary>(dir);

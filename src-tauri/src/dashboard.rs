@@ -213,14 +213,14 @@ pub fn compute(inputs: &Inputs<'_>) -> Dashboard {
             match &s.readiness {
                 Readiness::Blocked { problems } => blockers.push(Blocker {
                     entry_id: s.entry.id,
-                    title: s.entry.title.clone(),
+                    title: s.entry.fields.title.clone(),
                     category: cat.category.id.clone(),
                     category_name: cat.category.short_name.clone(),
                     problems: problems.clone(),
                 }),
                 Readiness::Special { reason } => special.push(SpecialApproval {
                     entry_id: s.entry.id,
-                    title: s.entry.title.clone(),
+                    title: s.entry.fields.title.clone(),
                     category: cat.category.id.clone(),
                     category_name: cat.category.short_name.clone(),
                     reason: reason.clone(),
@@ -481,7 +481,7 @@ mod tests {
     use crate::campaign::ORIGINAL_DECLARATION;
     use crate::campaign::embedded_by_id;
     use crate::checks::Verdict;
-    use crate::entry::{EntryFile, Review, ReviewStatus};
+    use crate::entry::{EntryFields, EntryFile, Review, ReviewStatus};
 
     fn office(unit_type: &str, campaign_id: &str) -> Office {
         Office {
@@ -501,15 +501,17 @@ mod tests {
         Entry {
             id,
             campaign_id: "shantou-2023".into(),
-            category: category.into(),
-            title: format!("作品{id}"),
-            authors: vec!["作者".into()],
-            unit: String::new(),
-            phone: String::new(),
-            description: String::new(),
-            tags: Vec::new(),
-            declarations: vec![ORIGINAL_DECLARATION.into()],
-            notes: String::new(),
+            fields: EntryFields {
+                category: category.into(),
+                title: format!("作品{id}"),
+                authors: vec!["作者".into()],
+                unit: String::new(),
+                phone: String::new(),
+                description: String::new(),
+                tags: Vec::new(),
+                declarations: vec![ORIGINAL_DECLARATION.into()],
+                notes: String::new(),
+            },
             files: vec![EntryFile {
                 id,
                 original_name: "a.mp4".into(),
@@ -679,7 +681,7 @@ mod tests {
         let mut entries = ready(1, "recitation");
         entries.push(entry(2, "recitation", true, Verdict::Fail));
         let mut undeclared = entry(3, "recitation", true, Verdict::Pass);
-        undeclared.declarations.clear();
+        undeclared.fields.declarations.clear();
         entries.push(undeclared);
         let mut sent_back = entry(4, "recitation", true, Verdict::Warn);
         sent_back.review.status = ReviewStatus::NeedsFix;
@@ -702,7 +704,7 @@ mod tests {
         assert_eq!(d.blockers[3].problems, ["还没有作品文件"]);
         // An imported file becomes an entry without authors until the clerk fills them in.
         let mut anonymous = entry(7, "recitation", true, Verdict::Pass);
-        anonymous.authors.clear();
+        anonymous.fields.authors.clear();
         let d2 = board("shantou-2023", "municipal-direct", &[anonymous], BEFORE);
         assert_eq!(d2.blockers[0].problems, ["未填写作者"]);
         assert_eq!(quota_of(&d2, "recitation").passing, 0);

@@ -1,4 +1,4 @@
-//! Domain: a work (作品) — its data as typed ([`EntryInput`], by the entry form, the CLI or a
+//! Domain: a work (作品) — its data as typed ([`EntryFields`], by the entry form, the CLI or a
 //! 报名表 row), as catalogued ([`Entry`] with its [`EntryFile`]s), how it is reviewed
 //! ([`Review`]) and how lists of works are asked for ([`EntryFilter`], [`EntrySort`]). The
 //! catalog (`library`) stores these; the rules (`checks`, `selection`, `dashboard`, `batch`)
@@ -12,27 +12,13 @@ use crate::checks::{FileCheck, Verdict};
 use crate::media::MediaFacts;
 use crate::validate::{self, FieldError};
 
-/// What the entry form (or the CLI) sends to add or change an entry.
+/// A work's fields as the clerk fills them in — declared once: what the entry form (or the
+/// CLI, or a 报名表 row) sends, what the catalog keeps in [`Entry`], and what a batch freezes in
+/// `BatchEntry`. Both carry them flattened, so their JSON is flat.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
-pub struct EntryInput {
-    pub category: String,
-    pub title: String,
-    pub authors: Vec<String>,
-    pub unit: String,
-    pub phone: String,
-    pub description: String,
-    pub tags: Vec<String>,
-    pub declarations: Vec<String>,
-    pub notes: String,
-}
-
-/// A work in the catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct Entry {
-    #[ts(type = "number")]
-    pub id: i64,
-    pub campaign_id: String,
+pub struct EntryFields {
+    /// The campaign's category id (`recitation`, `video` …).
     pub category: String,
     pub title: String,
     pub authors: Vec<String>,
@@ -43,7 +29,19 @@ pub struct Entry {
     pub tags: Vec<String>,
     /// Ids of the campaign's declarations the clerk has confirmed (原创、肖像权 …).
     pub declarations: Vec<String>,
+    /// The clerk's own notes; they stay in the library (not in a package's manifest).
     pub notes: String,
+}
+
+/// A work in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Entry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub campaign_id: String,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub fields: EntryFields,
     pub files: Vec<EntryFile>,
     pub review: Review,
     /// The worst verdict of its files against the campaign's current rules (不合格 when it has
@@ -199,7 +197,10 @@ pub fn check_review(
 /// The rules for a work's data as typed: a category the campaign has, a title, one or more
 /// authors, lengths, a usable phone, the campaign's declarations. Returns the cleaned copy
 /// (trimmed, authors split on 、 and commas, tags and declarations once each).
-pub fn check_input(input: &EntryInput, campaign: &Campaign) -> Result<EntryInput, Vec<FieldError>> {
+pub fn check_input(
+    input: &EntryFields,
+    campaign: &Campaign,
+) -> Result<EntryFields, Vec<FieldError>> {
     let mut errors = Vec::new();
     let category = input.category.trim().to_owned();
     if category.is_empty() {
@@ -274,7 +275,7 @@ pub fn check_input(input: &EntryInput, campaign: &Campaign) -> Result<EntryInput
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(EntryInput {
+    Ok(EntryFields {
         category,
         title,
         authors,

@@ -56,7 +56,7 @@
 //!
 //! # Planning
 //!
-//! [`plan`] turns rows into [`EntryInput`](crate::entry::EntryInput)s without touching the
+//! [`plan`] turns rows into [`EntryFields`](crate::entry::EntryFields)s without touching the
 //! catalog, and lists what is wrong with each row in Chinese. An error (no title, no author,
 //! no valid category, a duplicate of an earlier row) blocks its row; a warning does not, and
 //! the row's input is then one the library accepts (a malformed phone number is moved into the

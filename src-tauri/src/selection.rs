@@ -90,7 +90,7 @@ pub fn select<'a>(
         .map(|(i, category)| {
             let mine: Vec<&Entry> = entries
                 .iter()
-                .filter(|e| belongs(e, campaign) && e.category == category.id)
+                .filter(|e| belongs(e, campaign) && e.fields.category == category.id)
                 .collect();
             let mut chosen: Vec<&Entry> = mine
                 .iter()
@@ -153,14 +153,18 @@ pub fn readiness(e: &Entry, campaign: &Campaign) -> Readiness {
         .declarations
         .iter()
         .find(|d| d.id == ORIGINAL_DECLARATION)
-        && !e.declarations.iter().any(|x| x == ORIGINAL_DECLARATION)
+        && !e
+            .fields
+            .declarations
+            .iter()
+            .any(|x| x == ORIGINAL_DECLARATION)
     {
         problems.push(format!("未确认{}", d.label));
     }
-    if e.title.trim().is_empty() {
+    if e.fields.title.trim().is_empty() {
         problems.push("未填写作品名称".to_owned());
     }
-    if e.authors.is_empty() {
+    if e.fields.authors.is_empty() {
         problems.push("未填写作者".to_owned());
     }
     if e.review.status == ReviewStatus::NeedsFix {
@@ -198,7 +202,7 @@ mod tests {
     use super::*;
     use crate::campaign::embedded_by_id;
     use crate::checks::{FileCheck, Finding};
-    use crate::entry::{EntryFile, Review};
+    use crate::entry::{EntryFields, EntryFile, Review};
 
     fn entry(id: i64, order: Option<i64>, created: &str, verdict: Verdict) -> Entry {
         let finding = |severity| Finding {
@@ -216,15 +220,17 @@ mod tests {
         Entry {
             id,
             campaign_id: "shantou-2023".into(),
-            category: "micro-video".into(),
-            title: format!("作品{id}"),
-            authors: vec!["张三".into()],
-            unit: String::new(),
-            phone: String::new(),
-            description: String::new(),
-            tags: vec![],
-            declarations: vec![ORIGINAL_DECLARATION.into()],
-            notes: String::new(),
+            fields: EntryFields {
+                category: "micro-video".into(),
+                title: format!("作品{id}"),
+                authors: vec!["张三".into()],
+                unit: String::new(),
+                phone: String::new(),
+                description: String::new(),
+                tags: vec![],
+                declarations: vec![ORIGINAL_DECLARATION.into()],
+                notes: String::new(),
+            },
             files: vec![EntryFile {
                 id,
                 original_name: "a.mp4".into(),
@@ -290,7 +296,7 @@ mod tests {
             }
         );
         // The reason does not excuse the other problems.
-        e.declarations.clear();
+        e.fields.declarations.clear();
         let Readiness::Blocked { problems } = readiness(&e, &c) else {
             panic!("blocked expected");
         };
@@ -337,8 +343,8 @@ mod tests {
         let mut e = entry(1, None, "2023-06-01T00:00:00Z", Verdict::Pass);
         e.review.status = ReviewStatus::NeedsFix;
         e.files.clear();
-        e.title = " ".into();
-        e.authors.clear();
+        e.fields.title = " ".into();
+        e.fields.authors.clear();
         let Readiness::Blocked { problems } = readiness(&e, &c) else {
             panic!("blocked expected");
         };

@@ -8,7 +8,7 @@ use baosong::library::{Actor, Library};
 
 use baosong::office::OfficeInput;
 
-use baosong::entry::{EntryFilter, EntryInput, EntrySort};
+use baosong::entry::{EntryFields, EntryFilter, EntrySort};
 
 fn office() -> OfficeInput {
     OfficeInput {
@@ -21,8 +21,8 @@ fn office() -> OfficeInput {
     }
 }
 
-fn entry(title: &str) -> EntryInput {
-    EntryInput {
+fn entry(title: &str) -> EntryFields {
+    EntryFields {
         category: "recitation".into(),
         title: title.into(),
         authors: vec!["张三".into(), "李四".into()],
@@ -85,9 +85,9 @@ fn library_survives_reopen_with_office_entries_and_files() {
         .expect("list");
     assert_eq!(entries.len(), 1);
     let e = &entries[0];
-    assert_eq!(e.title, "我的祖国");
-    assert_eq!(e.authors, ["张三", "李四"]);
-    assert_eq!(e.declarations, ["original"]);
+    assert_eq!(e.fields.title, "我的祖国");
+    assert_eq!(e.fields.authors, ["张三", "李四"]);
+    assert_eq!(e.fields.declarations, ["original"]);
     assert_eq!(e.files[0].original_name, "我的祖国.mp3");
     assert_eq!(
         std::fs::read(lib.file_path(&e.files[0]).expect("path")).expect("stored"),
@@ -197,12 +197,12 @@ fn invalid_setup_creates_nothing() {
 fn a_half_filled_entry_is_refused_field_by_field_and_nothing_is_written() {
     let (tmp, mut lib) = new_library();
     let file = work(tmp.path(), "x.mp4", b"x");
-    let input = EntryInput {
+    let input = EntryFields {
         category: "poetry".into(),
         title: "   ".into(),
         phone: "1380013800".into(),
         declarations: vec!["nonexistent".into()],
-        ..EntryInput::default()
+        ..EntryFields::default()
     };
     let err = lib.add_entry(&input, &[file]).expect_err("invalid");
     let fields: Vec<(String, String)> = match err {
@@ -253,7 +253,7 @@ fn delete_is_undoable_and_everything_is_in_the_audit_log() {
     };
     assert_eq!(lib.entries(&bin, EntrySort::Newest).expect("bin").len(), 1);
     let restored = lib.restore_entry(e.id).expect("restore");
-    assert_eq!(restored.title, "新题");
+    assert_eq!(restored.fields.title, "新题");
     assert_eq!(restored.files.len(), 1);
     assert_eq!(
         lib.delete_entry(9999).expect_err("none").code(),
@@ -296,7 +296,7 @@ fn filters_by_category_and_chinese_substring() {
         lib.entries(&filter, EntrySort::Title)
             .expect("list")
             .into_iter()
-            .map(|e| e.title)
+            .map(|e| e.fields.title)
             .collect()
     };
     assert_eq!(
@@ -600,12 +600,12 @@ mod import {
         let entries = lib
             .entries(&EntryFilter::default(), EntrySort::Title)
             .expect("list");
-        let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
+        let titles: Vec<&str> = entries.iter().map(|e| e.fields.title.as_str()).collect();
         assert_eq!(titles, ["朗诵一", "朗诵三", "朗诵二"]);
         assert!(
             entries
                 .iter()
-                .all(|e| e.unit == "金平区总工会" && e.authors.is_empty())
+                .all(|e| e.fields.unit == "金平区总工会" && e.fields.authors.is_empty())
         );
 
         // Progress only grows and ends with every byte and file counted.
@@ -697,7 +697,7 @@ mod import {
             .execute_batch("DROP TRIGGER damage; UPDATE files SET size = 11;")
             .expect("repair");
         let entry = lib.entry(entry_id).expect("the imported entry");
-        assert_eq!(entry.title, "朗诵");
+        assert_eq!(entry.fields.title, "朗诵");
         assert_eq!(entry.files.len(), 1);
     }
 
@@ -886,7 +886,7 @@ fn bulk_edit_changes_all_or_nothing_and_filters_find_the_result() {
         .expect_err("unknown id");
     assert_eq!(err.code(), "entry.not_found");
     assert_eq!(
-        lib.entry(ids[0]).expect("entry").unit,
+        lib.entry(ids[0]).expect("entry").fields.unit,
         "金平区石炮台街道总工会"
     );
 
@@ -909,8 +909,8 @@ fn bulk_edit_changes_all_or_nothing_and_filters_find_the_result() {
         .expect("bulk");
     assert_eq!(n, 2);
     let first = lib.entry(ids[0]).expect("entry");
-    assert_eq!(first.unit, "澄海区总工会");
-    assert_eq!(first.tags, ["工匠精神"]);
+    assert_eq!(first.fields.unit, "澄海区总工会");
+    assert_eq!(first.fields.tags, ["工匠精神"]);
     assert_eq!(first.review.status, ReviewStatus::Excluded);
     assert!(
         !first.review.recommended,
@@ -1061,9 +1061,9 @@ mod sheets {
         let ids: Vec<i64> = done.rows.iter().filter_map(|r| r.entry_id).collect();
         assert_eq!(ids.len(), 3);
         let first = lib.entry(ids[0]).expect("entry");
-        assert_eq!(first.title, "我的祖国");
-        assert_eq!(first.authors, ["张三", "李四"]);
-        assert_eq!(first.category, "recitation");
+        assert_eq!(first.fields.title, "我的祖国");
+        assert_eq!(first.fields.authors, ["张三", "李四"]);
+        assert_eq!(first.fields.category, "recitation");
         assert_eq!(first.files.len(), 1);
         assert_eq!(
             bytes(&lib.file_path(&first.files[0]).expect("path")),
@@ -1075,7 +1075,7 @@ mod sheets {
             "its file was not found; it comes later"
         );
         assert!(
-            wind.phone.is_empty() && wind.notes.contains("123"),
+            wind.fields.phone.is_empty() && wind.fields.notes.contains("123"),
             "{wind:?}"
         );
 
@@ -1319,7 +1319,7 @@ fn bulk_edit_counts_each_entry_once_and_keeps_the_review_rule() {
         .expect_err("would recommend a failing work without a reason");
     assert!(refused.to_string().contains("写明理由"), "{refused}");
     let after = lib.entry(e.id).expect("entry");
-    assert_eq!(after.category, "recitation");
+    assert_eq!(after.fields.category, "recitation");
     assert_eq!(after.review.order, Some(1));
 
     lib.delete_entry(e.id).expect("delete");
@@ -1345,7 +1345,7 @@ fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
         .expect("a passing work is recommended");
 
     // Moving it where an MP3 fails (micro-video takes video only) is refused, nothing changes.
-    let as_video = EntryInput {
+    let as_video = EntryFields {
         category: "micro-video".into(),
         ..entry("晨读")
     };
@@ -1353,7 +1353,10 @@ fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
         .save_entry(e.id, Some(&as_video), &[], None)
         .expect_err("would send a failing work without a reason");
     assert!(err.to_string().contains("请先取消推荐"), "{err}");
-    assert_eq!(lib.entry(e.id).expect("entry").category, "recitation");
+    assert_eq!(
+        lib.entry(e.id).expect("entry").fields.category,
+        "recitation"
+    );
     let err = lib
         .update_entry(e.id, &as_video)
         .expect_err("the CLI path has the same rule");
@@ -1369,7 +1372,7 @@ fn the_drawer_saves_data_files_and_review_together_under_the_review_rule() {
             Some(&not_recommended),
         )
         .expect("save");
-    assert_eq!(saved.category, "micro-video");
+    assert_eq!(saved.fields.category, "micro-video");
     assert!(!saved.review.recommended);
     assert_eq!(saved.files.len(), 2);
     let actions: Vec<String> = lib
@@ -1516,7 +1519,7 @@ fn set_review_judges_the_entry_as_it_is_when_the_review_is_written() {
     assert!(err.contains("理由"), "{err}");
     for handle in [&lib, &cli] {
         let now = handle.entry(e.id).expect("entry");
-        assert_eq!(now.category, "micro-video");
+        assert_eq!(now.fields.category, "micro-video");
         assert!(!now.review.recommended, "recommended against stale files");
     }
 }
@@ -1590,7 +1593,7 @@ fn works_belong_to_the_campaign_they_were_catalogued_for() {
     lib.switch_campaign("shantou-2023", None).expect("back");
     let listed = lib.entries(&all(), EntrySort::Newest).expect("list");
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].title, "我的祖国");
+    assert_eq!(listed[0].fields.title, "我的祖国");
 }
 
 #[test]
@@ -1622,6 +1625,6 @@ fn bulk_edit_judges_the_review_rule_as_the_works_are_when_it_writes() {
     let err = result.expect_err("a recommended work is not moved to where it fails");
     assert!(err.contains("写明理由"), "{err}");
     let now = lib.entry(e).expect("entry");
-    assert_eq!(now.category, "recitation");
+    assert_eq!(now.fields.category, "recitation");
     assert!(now.review.recommended);
 }

@@ -10,7 +10,7 @@ import type { ApiError } from "./bindings/ApiError";
 import type { Campaign } from "./bindings/Campaign";
 import type { Entry } from "./bindings/Entry";
 import type { EntryFilter } from "./bindings/EntryFilter";
-import type { EntryInput } from "./bindings/EntryInput";
+import type { EntryFields } from "./bindings/EntryFields";
 import type { LibraryInfo } from "./bindings/LibraryInfo";
 import type { OfficeInput } from "./bindings/OfficeInput";
 import type { PathCheck } from "./bindings/PathCheck";
@@ -64,7 +64,7 @@ export function newJobId(): number {
   lastJob = Math.max(lastJob + 1, Date.now());
   return lastJob;
 }
-export type { ApiError, Campaign, Dashboard, Entry, EntryFilter, EntryInput, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
+export type { ApiError, Campaign, Dashboard, Entry, EntryFilter, EntryFields, LibraryInfo, OfficeInput, PathCheck, RecentLibrary, Review, ReviewStatus, Startup, Verdict };
 
 /** Whatever a command rejects with, as an ApiError (the core always sends one). */
 export function asApiError(e: unknown): ApiError {
@@ -114,11 +114,11 @@ export const api = {
   updateOffice: (office: OfficeInput) => call("update_office", { office }),
   listEntries: (filter: EntryFilter) => call("list_entries", { filter }),
   getEntry: (id: number) => call("get_entry", { id }),
-  addEntry: (input: EntryInput, files: string[]) => call("add_entry", { input, files }),
-  updateEntry: (id: number, input: EntryInput) => call("update_entry", { id, input }),
+  addEntry: (input: EntryFields, files: string[]) => call("add_entry", { input, files }),
+  updateEntry: (id: number, input: EntryFields) => call("update_entry", { id, input }),
   attachFiles: (id: number, files: string[]) => call("attach_files", { id, files }),
   /** The drawer's save: data, new files and (if changed) the review, in one transaction. */
-  saveEntry: (id: number, input: EntryInput, files: string[], review: Review | null) =>
+  saveEntry: (id: number, input: EntryFields, files: string[], review: Review | null) =>
     call("save_entry", { id, input, files, review }),
   deleteEntry: (id: number) => call("delete_entry", { id }),
   restoreEntry: (id: number) => call("restore_entry", { id }),

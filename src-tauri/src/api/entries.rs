@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{ApiError, Session};
-use crate::entry::{Entry, EntryFilter, EntryInput, EntrySort, Review};
+use crate::entry::{Entry, EntryFields, EntryFilter, EntrySort, Review};
 use crate::library;
 
 impl Session {
@@ -16,11 +16,11 @@ impl Session {
         Ok(self.library()?.entry(id)?)
     }
 
-    pub fn add_entry(&mut self, input: &EntryInput, files: &[PathBuf]) -> Result<Entry, ApiError> {
+    pub fn add_entry(&mut self, input: &EntryFields, files: &[PathBuf]) -> Result<Entry, ApiError> {
         Ok(self.library_mut()?.add_entry(input, files)?)
     }
 
-    pub fn update_entry(&mut self, id: i64, input: &EntryInput) -> Result<Entry, ApiError> {
+    pub fn update_entry(&mut self, id: i64, input: &EntryFields) -> Result<Entry, ApiError> {
         Ok(self.library_mut()?.update_entry(id, input)?)
     }
 
@@ -28,7 +28,7 @@ impl Session {
     pub fn save_entry(
         &mut self,
         id: i64,
-        input: &EntryInput,
+        input: &EntryFields,
         files: &[PathBuf],
         review: Option<&Review>,
     ) -> Result<Entry, ApiError> {

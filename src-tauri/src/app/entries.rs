@@ -2,7 +2,7 @@
 //! checking files before they are added, and the Excel export of the list.
 
 use baosong::api::PathCheck;
-use baosong::entry::{Entry, EntryFilter, EntryInput, Review};
+use baosong::entry::{Entry, EntryFields, EntryFilter, Review};
 use baosong::library::BulkChange;
 use tauri::State;
 
@@ -47,7 +47,7 @@ pub async fn get_entry(state: State<'_, SharedSession>, id: i64) -> Result<Entry
 #[tauri::command]
 pub async fn add_entry(
     state: State<'_, SharedSession>,
-    input: EntryInput,
+    input: EntryFields,
     files: Vec<String>,
 ) -> Result<Entry> {
     with_session(state, move |s| s.add_entry(&input, &paths(files))).await
@@ -57,7 +57,7 @@ pub async fn add_entry(
 pub async fn update_entry(
     state: State<'_, SharedSession>,
     id: i64,
-    input: EntryInput,
+    input: EntryFields,
 ) -> Result<Entry> {
     with_session(state, move |s| s.update_entry(id, &input)).await
 }
@@ -67,7 +67,7 @@ pub async fn update_entry(
 pub async fn save_entry(
     state: State<'_, SharedSession>,
     id: i64,
-    input: EntryInput,
+    input: EntryFields,
     files: Vec<String>,
     review: Option<Review>,
 ) -> Result<Entry> {

@@ -207,15 +207,15 @@ pub fn build(batch: &Batch, part: Option<PartInfo>, keep: &dyn Fn(&BatchFile) ->
 
 fn entry_info(e: &BatchEntry, files: Vec<FileInfo>) -> EntryInfo {
     EntryInfo {
-        category: e.category.clone(),
+        category: e.fields.category.clone(),
         seq: e.seq,
-        title: e.title.clone(),
-        authors: e.authors.clone(),
-        unit: e.unit.clone(),
-        phone: e.phone.clone(),
-        description: e.description.clone(),
-        tags: e.tags.clone(),
-        declarations: e.declarations.clone(),
+        title: e.fields.title.clone(),
+        authors: e.fields.authors.clone(),
+        unit: e.fields.unit.clone(),
+        phone: e.fields.phone.clone(),
+        description: e.fields.description.clone(),
+        tags: e.fields.tags.clone(),
+        declarations: e.fields.declarations.clone(),
         verdict: e.verdict,
         special_reason: e.special_reason.clone(),
         warnings: e.warnings.clone(),

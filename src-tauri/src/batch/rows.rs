@@ -98,10 +98,10 @@ pub fn work_row(e: &BatchEntry) -> Vec<String> {
     };
     vec![
         e.seq.to_string(),
-        e.title.clone(),
-        e.authors.join("、"),
-        e.unit.clone(),
-        e.phone.clone(),
+        e.fields.title.clone(),
+        e.fields.authors.join("、"),
+        e.fields.unit.clone(),
+        e.fields.phone.clone(),
         per_file(&|f| {
             let d = duration_text(f.facts.as_ref().and_then(|x| x.duration_s));
             (!d.is_empty()).then_some(d)

@@ -97,7 +97,7 @@ impl Library {
                 conn.execute(
                     "INSERT INTO batch_entries (batch_id, entry_id, category, seq, data)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![id, e.entry_id, e.category, e.seq, json(&data)],
+                    params![id, e.entry_id, e.fields.category, e.seq, json(&data)],
                 )?;
                 for (position, f) in e.files.iter().enumerate() {
                     let data = FileData {

@@ -75,15 +75,15 @@ impl Library {
             let mut refused = Vec::new();
             for &id in ids {
                 let mut e = self.entry(id)?;
-                if e.review.recommended && e.review.override_reason.is_empty() && e.category != c {
-                    e.category = c.to_owned();
+                if e.review.recommended && e.review.override_reason.is_empty() && e.fields.category != c {
+                    e.fields.category = c.to_owned();
                     self.judge(&mut e, &campaign)?;
                     if e.verdict == crate::checks::Verdict::Fail {
                         refused.push(FieldError::new(
                             "category",
                             format!(
                                 "#{id}《{}》已推荐报送，改为此类别后文件检查不合格；请先取消推荐或在作品中写明理由",
-                                e.title
+                                e.fields.title
                             ),
                         ));
                     }

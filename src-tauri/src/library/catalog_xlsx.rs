@@ -65,7 +65,7 @@ impl Library {
         let mut entries: Vec<&Entry> = entries.iter().collect();
         entries.sort_by_key(|e| {
             (
-                category_index(&e.category),
+                category_index(&e.fields.category),
                 positions.get(&e.id).copied().unwrap_or(u32::MAX),
             )
         });
@@ -92,18 +92,18 @@ impl Library {
         for (i, e) in entries.iter().enumerate() {
             let row = 2 + i as u32;
             let category = campaign
-                .category(&e.category)
-                .map_or(e.category.as_str(), |c| c.name.as_str());
+                .category(&e.fields.category)
+                .map_or(e.fields.category.as_str(), |c| c.name.as_str());
             let names: Vec<&str> = e.files.iter().map(|f| f.original_name.as_str()).collect();
             let hashes: Vec<&str> = e.files.iter().map(|f| f.sha256.as_str()).collect();
             let cells: [String; 13] = [
                 (i + 1).to_string(),
-                e.title.clone(),
-                e.authors.join("、"),
-                e.unit.clone(),
-                e.phone.clone(),
+                e.fields.title.clone(),
+                e.fields.authors.join("、"),
+                e.fields.unit.clone(),
+                e.fields.phone.clone(),
                 category.to_owned(),
-                e.description.clone(),
+                e.fields.description.clone(),
                 names.join("；"),
                 e.verdict.label().to_owned(),
                 e.review.status.label().to_owned(),

@@ -8,25 +8,41 @@ use rusqlite::{OptionalExtension, params};
 use super::store::{self, StoredFile};
 use super::{Library, LibraryError, audit, now};
 use crate::checks::Verdict;
-use crate::entry::EntryInput;
+use crate::entry::EntryFields;
 use crate::entry::{
     Entry, EntryFile, EntryFilter, EntrySort, Review, ReviewStatus, check_input, check_review,
 };
 use crate::validate::FieldError;
 
-/// An entry's catalog data as the form sends it.
-fn input_of(e: &Entry) -> EntryInput {
-    EntryInput {
-        category: e.category.clone(),
-        title: e.title.clone(),
-        authors: e.authors.clone(),
-        unit: e.unit.clone(),
-        phone: e.phone.clone(),
-        description: e.description.clone(),
-        tags: e.tags.clone(),
-        declarations: e.declarations.clone(),
-        notes: e.notes.clone(),
-    }
+/// The columns that hold an entry's [`EntryFields`], in the order [`with_fields`] gives them
+/// and [`entry_from_row`] reads them (the lists as JSON).
+macro_rules! field_columns {
+    () => {
+        "category, title, authors, unit, phone, description, tags, declarations, notes"
+    };
+}
+const FIELD_COLUMNS: &str = field_columns!();
+
+/// `first`, the fields under [`FIELD_COLUMNS`], then `last`: the parameters of a statement
+/// that writes an entry's fields (?1, ?2 … ?10, ?11).
+fn with_fields<'a>(
+    first: &'a dyn rusqlite::ToSql,
+    f: &'a EntryFields,
+    last: &'a dyn rusqlite::ToSql,
+) -> Vec<Box<dyn rusqlite::ToSql + 'a>> {
+    vec![
+        Box::new(first),
+        Box::new(&f.category),
+        Box::new(&f.title),
+        Box::new(json_list(&f.authors)),
+        Box::new(&f.unit),
+        Box::new(&f.phone),
+        Box::new(&f.description),
+        Box::new(json_list(&f.tags)),
+        Box::new(json_list(&f.declarations)),
+        Box::new(&f.notes),
+        Box::new(last),
+    ]
 }
 
 fn json_list(v: &[String]) -> String {
@@ -81,24 +97,28 @@ fn list_column(
     })
 }
 
-const ENTRY_COLUMNS: &str = "id, campaign_id, category, title, authors, unit, phone, description, \
-                             tags, declarations, notes, created_at, updated_at, deleted_at, \
-                             status, recommended, recommend_order, override_reason";
+const ENTRY_COLUMNS: &str = concat!(
+    "id, campaign_id, ",
+    field_columns!(),
+    ", created_at, updated_at, deleted_at, status, recommended, recommend_order, override_reason"
+);
 
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     let id = r.get(0)?;
     Ok(Entry {
         id,
         campaign_id: r.get(1)?,
-        category: r.get(2)?,
-        title: r.get(3)?,
-        authors: list_column(r, 4, id, "作者")?,
-        unit: r.get(5)?,
-        phone: r.get(6)?,
-        description: r.get(7)?,
-        tags: list_column(r, 8, id, "标签")?,
-        declarations: list_column(r, 9, id, "声明")?,
-        notes: r.get(10)?,
+        fields: EntryFields {
+            category: r.get(2)?,
+            title: r.get(3)?,
+            authors: list_column(r, 4, id, "作者")?,
+            unit: r.get(5)?,
+            phone: r.get(6)?,
+            description: r.get(7)?,
+            tags: list_column(r, 8, id, "标签")?,
+            declarations: list_column(r, 9, id, "声明")?,
+            notes: r.get(10)?,
+        },
         files: Vec::new(),
         verdict: Verdict::Fail,
         created_at: r.get(11)?,
@@ -136,7 +156,7 @@ impl Library {
     /// its file rows and the audit row then commit in one transaction.
     pub fn add_entry(
         &mut self,
-        input: &EntryInput,
+        input: &EntryFields,
         files: &[PathBuf],
     ) -> Result<Entry, LibraryError> {
         let campaign = self.campaign()?;
@@ -165,7 +185,7 @@ impl Library {
 
     /// Replaces an entry's catalog data (not its files). The review rule still holds: a
     /// recommended work cannot move to a category where its files fail without a reason.
-    pub fn update_entry(&mut self, id: i64, input: &EntryInput) -> Result<Entry, LibraryError> {
+    pub fn update_entry(&mut self, id: i64, input: &EntryFields) -> Result<Entry, LibraryError> {
         self.save_entry(id, Some(input), &[], None)
     }
 
@@ -182,7 +202,7 @@ impl Library {
     pub fn save_entry(
         &mut self,
         id: i64,
-        input: Option<&EntryInput>,
+        input: Option<&EntryFields>,
         files: &[PathBuf],
         review: Option<&Review>,
     ) -> Result<Entry, LibraryError> {
@@ -208,12 +228,12 @@ impl Library {
             }
             let input = match input {
                 Some(input) => check_input(input, &campaign).map_err(LibraryError::Invalid)?,
-                None => input_of(&before),
+                None => before.fields.clone(),
             };
 
             // The entry as it will be, judged before anything is written.
             let mut after = before.clone();
-            after.category = input.category.clone();
+            after.fields.category = input.category.clone();
             after
                 .files
                 .extend(stored.iter().map(|(source, s)| EntryFile {
@@ -236,7 +256,7 @@ impl Library {
                 .map_err(|e| {
                 // Unchanged review, new category or files: say what made it fail.
                 match (e, review_changed) {
-                    (LibraryError::Invalid(_), false) if after.category != before.category => {
+                    (LibraryError::Invalid(_), false) if after.fields.category != before.fields.category => {
                         LibraryError::Invalid(vec![FieldError::new(
                             "category",
                             "此作品已推荐报送，改为这个类别后文件检查不合格：请先取消推荐，或在“审核与推荐”中写明理由",
@@ -248,24 +268,14 @@ impl Library {
 
             let at = now();
             conn.execute(
-                "UPDATE entries SET category = ?2, title = ?3, authors = ?4, unit = ?5, phone = ?6,
-                        description = ?7, tags = ?8, declarations = ?9, notes = ?10, updated_at = ?11
-                 WHERE id = ?1 AND deleted_at IS NULL",
-                params![
-                    id,
-                    input.category,
-                    input.title,
-                    json_list(&input.authors),
-                    input.unit,
-                    input.phone,
-                    input.description,
-                    json_list(&input.tags),
-                    json_list(&input.declarations),
-                    input.notes,
-                    at
-                ],
+                &format!(
+                    "UPDATE entries SET ({FIELD_COLUMNS}) = (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10),
+                            updated_at = ?11
+                     WHERE id = ?1 AND deleted_at IS NULL"
+                ),
+                rusqlite::params_from_iter(with_fields(&id, &input, &at)),
             )?;
-            let before_input = input_of(&before);
+            let before_input = before.fields.clone();
             if before_input != input {
                 audit(
                     conn,
@@ -457,26 +467,15 @@ impl Library {
 pub(super) fn insert_entry(
     tx: &rusqlite::Transaction<'_>,
     campaign_id: &str,
-    input: &EntryInput,
+    input: &EntryFields,
     at: &str,
 ) -> Result<i64, LibraryError> {
     tx.execute(
-        "INSERT INTO entries (campaign_id, category, title, authors, unit, phone, description,
-                              tags, declarations, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        params![
-            campaign_id,
-            input.category,
-            input.title,
-            json_list(&input.authors),
-            input.unit,
-            input.phone,
-            input.description,
-            json_list(&input.tags),
-            json_list(&input.declarations),
-            input.notes,
-            at
-        ],
+        &format!(
+            "INSERT INTO entries (campaign_id, {FIELD_COLUMNS}, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+        ),
+        rusqlite::params_from_iter(with_fields(&campaign_id, input, &at)),
     )?;
     Ok(tx.last_insert_rowid())
 }

@@ -44,7 +44,7 @@ impl Library {
         campaign: &Campaign,
         known: &mut Known,
     ) -> Result<(), LibraryError> {
-        let category = campaign.category(&entry.category);
+        let category = campaign.category(&entry.fields.category);
         for f in &mut entry.files {
             f.also_received = known.sources.remove(&f.id).unwrap_or_default();
             let facts = match known.facts.get(&f.sha256) {

@@ -25,7 +25,7 @@ use super::entries::{insert_entry, insert_file};
 use super::store::{self, StoredFile};
 use super::{Library, LibraryError, audit, now};
 use crate::checks::Verdict;
-use crate::entry::EntryInput;
+use crate::entry::EntryFields;
 use crate::validate::{self, FieldError};
 
 /// What to do with a file whose content the library already holds.
@@ -365,11 +365,11 @@ impl Library {
                 }
             }
             (existing, _) => {
-                let input = EntryInput {
+                let input = EntryFields {
                     category: category.to_owned(),
                     title: title_of(source),
                     unit: unit.to_owned(),
-                    ..EntryInput::default()
+                    ..EntryFields::default()
                 };
                 let id = insert_entry(&tx, &campaign_id, &input, &at)?;
                 insert_file(&tx, id, source, stored, &at)?;

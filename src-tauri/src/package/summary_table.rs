@@ -141,7 +141,7 @@ pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
         for (i, e) in batch
             .entries
             .iter()
-            .filter(|e| e.category == c.id)
+            .filter(|e| e.fields.category == c.id)
             .enumerate()
         {
             last_row = 2 + i as u32;

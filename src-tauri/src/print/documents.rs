@@ -205,7 +205,7 @@ pub fn contact_sheet(
                     works.extend(
                         matching
                             .iter()
-                            .filter(|e| e.category == cat.category.id)
+                            .filter(|e| e.fields.category == cat.category.id)
                             .map(|e| {
                                 (
                                     e,
@@ -245,9 +245,9 @@ pub fn contact_sheet(
                     let f = e.files.first();
                     Cell {
                         seq: seq.clone(),
-                        title: e.title.clone(),
-                        authors: e.authors.join("、"),
-                        unit: e.unit.clone(),
+                        title: e.fields.title.clone(),
+                        authors: e.fields.authors.join("、"),
+                        unit: e.fields.unit.clone(),
                         facts: facts_line(f.and_then(|f| f.facts.as_ref())),
                         verdict: verdict_of(e.verdict, *special),
                         picture: audio_card(f.and_then(|f| f.facts.as_ref())).unwrap_or(picture),
@@ -299,9 +299,9 @@ pub fn batch_contact_sheet(
             let f = e.files.first();
             Cell {
                 seq: format!("{}-{:02}", e.category_name, e.seq),
-                title: e.title.clone(),
-                authors: e.authors.join("、"),
-                unit: e.unit.clone(),
+                title: e.fields.title.clone(),
+                authors: e.fields.authors.join("、"),
+                unit: e.fields.unit.clone(),
                 facts: facts_line(f.and_then(|f| f.facts.as_ref())),
                 verdict: verdict_of(e.verdict, e.special_reason.is_some()),
                 picture: audio_card(f.and_then(|f| f.facts.as_ref())).unwrap_or(picture),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::campaign::{Campaign, Category, Severity};
-use crate::entry::EntryInput;
+use crate::entry::EntryFields;
 use crate::validate::is_phone;
 
 use super::folder::FileIndex;
@@ -87,7 +87,7 @@ pub struct RowPlan {
     pub row: u32,
     /// The 序号 cell, for display.
     pub serial: String,
-    pub input: EntryInput,
+    pub input: EntryFields,
     /// The work's files found in the folder, sorted.
     pub files: Vec<PathBuf>,
     pub problems: Vec<Problem>,
@@ -127,12 +127,12 @@ fn plan_row(
 ) -> RowPlan {
     let cell = |field| mapping.get(field).map_or("", |c| row.cell(c));
     let mut problems = Vec::new();
-    let mut input = EntryInput {
+    let mut input = EntryFields {
         title: cell(Field::Title).to_owned(),
         authors: split_authors(cell(Field::Authors)),
         unit: cell(Field::Unit).to_owned(),
         description: cell(Field::Description).to_owned(),
-        ..EntryInput::default()
+        ..EntryFields::default()
     };
     if input.title.is_empty() {
         problems.push(Problem::new(ProblemKind::MissingTitle, "缺少作品名称"));

@@ -9,12 +9,28 @@ export type BatchEntry = {
 /**
  * The library entry it was made from.
  */
-entry_id: number, category: string, category_name: string, 
+entry_id: number, category_name: string, 
 /**
  * 序号 within the category, 1-based.
  */
-seq: number, title: string, authors: Array<string>, unit: string, phone: string, description: string, tags: Array<string>, declarations: Array<string>, notes: string, verdict: Verdict, 
+seq: number, verdict: Verdict, 
 /**
  * Why it goes although its files fail a check (已特批); travels to the 汇总表 and manifest.
  */
-special_reason: string | null, warnings: Array<string>, files: Array<BatchFile>, };
+special_reason: string | null, warnings: Array<string>, files: Array<BatchFile>, 
+/**
+ * The campaign's category id (`recitation`, `video` …).
+ */
+category: string, title: string, authors: Array<string>, 
+/**
+ * The recommending unit (推荐单位).
+ */
+unit: string, phone: string, description: string, tags: Array<string>, 
+/**
+ * Ids of the campaign's declarations the clerk has confirmed (原创、肖像权 …).
+ */
+declarations: Array<string>, 
+/**
+ * The clerk's own notes; they stay in the library (not in a package's manifest).
+ */
+notes: string, };

@@ -6,7 +6,16 @@ import type { Verdict } from "./Verdict";
 /**
  * A work in the catalog.
  */
-export type Entry = { id: number, campaign_id: string, category: string, title: string, authors: Array<string>, 
+export type Entry = { id: number, campaign_id: string, files: Array<EntryFile>, review: Review, 
+/**
+ * The worst verdict of its files against the campaign's current rules (不合格 when it has
+ * no file yet).
+ */
+verdict: Verdict, created_at: string, updated_at: string, deleted_at: string | null, 
+/**
+ * The campaign's category id (`recitation`, `video` …).
+ */
+category: string, title: string, authors: Array<string>, 
 /**
  * The recommending unit (推荐单位).
  */
@@ -14,9 +23,8 @@ unit: string, phone: string, description: string, tags: Array<string>,
 /**
  * Ids of the campaign's declarations the clerk has confirmed (原创、肖像权 …).
  */
-declarations: Array<string>, notes: string, files: Array<EntryFile>, review: Review, 
+declarations: Array<string>, 
 /**
- * The worst verdict of its files against the campaign's current rules (不合格 when it has
- * no file yet).
+ * The clerk's own notes; they stay in the library (not in a package's manifest).
  */
-verdict: Verdict, created_at: string, updated_at: string, deleted_at: string | null, };
+notes: string, };

@@ -15,8 +15,8 @@ import type { Dashboard } from "./Dashboard";
 import type { DoctorReport } from "./DoctorReport";
 import type { Draft } from "./Draft";
 import type { Entry } from "./Entry";
+import type { EntryFields } from "./EntryFields";
 import type { EntryFilter } from "./EntryFilter";
-import type { EntryInput } from "./EntryInput";
 import type { ExportReport } from "./ExportReport";
 import type { FlushReport } from "./FlushReport";
 import type { ImportItem } from "./ImportItem";
@@ -49,7 +49,7 @@ import type { UnlistedFile } from "./UnlistedFile";
  */
 export type Commands = {
   account_view: { args: null, result: AccountView },
-  add_entry: { args: { input: EntryInput, files: Array<string> }, result: Entry },
+  add_entry: { args: { input: EntryFields, files: Array<string> }, result: Entry },
   /**
    * 重新登记: one entry per unlisted file.
    */
@@ -158,7 +158,7 @@ export type Commands = {
   /**
    * The entry drawer's save: data, new files and review judged together, one transaction.
    */
-  save_entry: { args: { id: number, input: EntryInput, files: Array<string>, review: Review | null }, result: Entry },
+  save_entry: { args: { id: number, input: EntryFields, files: Array<string>, review: Review | null }, result: Entry },
   /**
    * 另存为: asks where, then copies the document there; None when the clerk cancels.
    */
@@ -188,7 +188,7 @@ export type Commands = {
   thumbnail: { args: { fileId: number }, result: ThumbInfo },
   trash_unlisted: { args: { paths: Array<string> }, result: number },
   unlisted_files: { args: null, result: Array<UnlistedFile> },
-  update_entry: { args: { id: number, input: EntryInput }, result: Entry },
+  update_entry: { args: { id: number, input: EntryFields }, result: Entry },
   update_office: { args: { office: OfficeInput }, result: LibraryInfo },
 };
 

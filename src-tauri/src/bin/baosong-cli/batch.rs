@@ -259,7 +259,7 @@ fn print_batch(b: &Batch) {
     );
     for c in &b.header.categories {
         println!("{}（{}件）", c.folder, c.count);
-        for e in b.entries.iter().filter(|e| e.category == c.id) {
+        for e in b.entries.iter().filter(|e| e.fields.category == c.id) {
             for f in &e.files {
                 println!("  {}  {}", f.package_path, human_size(f.size));
             }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use baosong::campaign::ORIGINAL_DECLARATION;
 use baosong::checks::Verdict;
-use baosong::entry::{Entry, EntryFilter, EntryInput, Review, ReviewStatus};
+use baosong::entry::{Entry, EntryFields, EntryFilter, Review, ReviewStatus};
 use baosong::library::BulkChange;
 use clap::{Args, Subcommand};
 
@@ -153,7 +153,7 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if a.files.is_empty() {
                 return Err(usage("请给出至少一个作品文件"));
             }
-            let input = EntryInput {
+            let input = EntryFields {
                 category: a.category.clone(),
                 title: a.title.clone(),
                 authors: a.authors.clone(),
@@ -168,7 +168,7 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&entry);
             } else {
-                println!("已登记作品 #{}：{}", entry.id, entry.title);
+                println!("已登记作品 #{}：{}", entry.id, entry.fields.title);
             }
         }
         EntryCommand::Bulk(b) => {
@@ -201,10 +201,10 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
                         "#{}\t{}\t{}\t{}\t{}\t{}",
                         e.id,
                         e.verdict.label(),
-                        e.category,
-                        e.title,
-                        e.authors.join("、"),
-                        e.unit
+                        e.fields.category,
+                        e.fields.title,
+                        e.fields.authors.join("、"),
+                        e.fields.unit
                     );
                 }
             }
@@ -243,16 +243,16 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             // Data and review are one change (one transaction): a refused review leaves the
             // category and the unit as they were too.
             let entry = if a.category.is_some() || a.unit.is_some() || a.declared.is_some() {
-                let mut input = EntryInput {
-                    category: a.category.clone().unwrap_or(entry.category.clone()),
-                    title: entry.title.clone(),
-                    authors: entry.authors.clone(),
-                    unit: a.unit.clone().unwrap_or(entry.unit.clone()),
-                    phone: entry.phone.clone(),
-                    description: entry.description.clone(),
-                    tags: entry.tags.clone(),
-                    declarations: entry.declarations.clone(),
-                    notes: entry.notes.clone(),
+                let mut input = EntryFields {
+                    category: a.category.clone().unwrap_or(entry.fields.category.clone()),
+                    title: entry.fields.title.clone(),
+                    authors: entry.fields.authors.clone(),
+                    unit: a.unit.clone().unwrap_or(entry.fields.unit.clone()),
+                    phone: entry.fields.phone.clone(),
+                    description: entry.fields.description.clone(),
+                    tags: entry.fields.tags.clone(),
+                    declarations: entry.fields.declarations.clone(),
+                    notes: entry.fields.notes.clone(),
                 };
                 if let Some(declared) = a.declared {
                     input.declarations.retain(|d| d != ORIGINAL_DECLARATION);
@@ -277,7 +277,7 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&entry);
             } else {
-                println!("已恢复作品 #{}：{}", entry.id, entry.title);
+                println!("已恢复作品 #{}：{}", entry.id, entry.fields.title);
             }
         }
     }
@@ -304,7 +304,7 @@ fn parse_verdict(s: &str) -> Result<Verdict, String> {
 }
 
 fn print_entry(e: &Entry) {
-    println!("#{} {}  [{}]", e.id, e.title, e.verdict.label());
+    println!("#{} {}  [{}]", e.id, e.fields.title, e.verdict.label());
     let recommended = if e.review.recommended {
         match e.review.order {
             Some(n) => format!("，推荐报送（第{n}位）"),
@@ -317,15 +317,15 @@ fn print_entry(e: &Entry) {
     if !e.review.override_reason.is_empty() {
         println!("推荐理由：{}", e.review.override_reason);
     }
-    println!("类别：{}", e.category);
-    println!("作者：{}", e.authors.join("、"));
-    println!("推荐单位：{}", e.unit);
-    println!("联系电话：{}", e.phone);
-    if !e.tags.is_empty() {
-        println!("标签：{}", e.tags.join("、"));
+    println!("类别：{}", e.fields.category);
+    println!("作者：{}", e.fields.authors.join("、"));
+    println!("推荐单位：{}", e.fields.unit);
+    println!("联系电话：{}", e.fields.phone);
+    if !e.fields.tags.is_empty() {
+        println!("标签：{}", e.fields.tags.join("、"));
     }
-    if !e.description.is_empty() {
-        println!("简介：{}", e.description);
+    if !e.fields.description.is_empty() {
+        println!("简介：{}", e.fields.description);
     }
     for f in &e.files {
         println!(
