@@ -14,7 +14,7 @@ mod print;
 mod safety;
 mod session;
 
-pub use batches::{BatchCreated, BatchPlan, export_batch, write_attachments};
+pub use batches::{BatchCreated, MailPlanView, export_batch, write_attachments};
 pub use error::ApiError;
 pub use intake::{PathCheck, check_path};
 pub use mail::{

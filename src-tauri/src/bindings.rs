@@ -45,7 +45,7 @@ fn export_all(dir: &Path) {
     one::<crate::batch::Draft>(dir);
     one::<crate::batch::ExportReport>(dir);
     one::<crate::progress::Progress>(dir);
-    one::<crate::api::BatchPlan>(dir);
+    one::<crate::api::MailPlanView>(dir);
     one::<crate::package::attachments::PlanOptions>(dir);
     one::<crate::api::AccountView>(dir);
     one::<crate::api::SendReport>(dir);

@@ -12,12 +12,13 @@
 //! or a cancel removes the temporary, and a stick pulled out mid-way leaves no folder under the
 //! final name. Free space is checked before the first byte.
 
-use crate::fsx;
-use crate::fsx::{human_size, io_reason};
-use crate::progress::{CancelToken, Progress};
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+
+use crate::fsx;
+use crate::fsx::{human_size, io_reason};
+use crate::progress::{CancelToken, Progress};
 
 pub mod attachments;
 pub mod summary_table;

@@ -27,7 +27,7 @@ import type { ImportOptions } from "./bindings/ImportOptions";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { Batch } from "./bindings/Batch";
 import type { BatchCreated } from "./bindings/BatchCreated";
-import type { BatchPlan } from "./bindings/BatchPlan";
+import type { MailPlanView } from "./bindings/MailPlanView";
 import type { BatchRequest } from "./bindings/BatchRequest";
 import type { BatchSummary } from "./bindings/BatchSummary";
 import type { Draft } from "./bindings/Draft";
@@ -56,7 +56,7 @@ export type { PrintPreview, PrintReport, PrintRequest };
 export { formatDuration, formatSize, formatTime, isPhone, percentOf } from "./format";
 export { backupKindLabels, fileKindLabels, messageStateLabels } from "./bindings/labels";
 export { EVENTS } from "./bindings/commands";
-export type { Batch, BatchCreated, BatchPlan, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
+export type { Batch, BatchCreated, MailPlanView, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
 
 let lastJob = 0;
 /** A fresh id for a long job, chosen before it starts so 取消 works from its first moment. */

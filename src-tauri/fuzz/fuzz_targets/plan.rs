@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use baosong::batch::plan::{
     Content, MANIFEST_NAME, MAX_LIMIT_BYTES, MAX_VOLUMES, MESSAGE_OVERHEAD, MIN_VOLUME_BYTES,
-    OversizeRoute, Packing, Plan, PlanError, PlanFile, PlanInput, SeparateReason,
+    OversizeRoute, Packing, MailPlan, PlanError, PlanFile, PlanInput, SeparateReason,
     attachment_overhead, mime_base64_bytes, part_manifest_budget, plan, zip_size,
 };
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -128,7 +128,7 @@ fn input(u: &mut Unstructured<'_>) -> Result<Input> {
     })
 }
 
-fn check(inp: &PlanInput<'_>, p: &Plan) {
+fn check(inp: &PlanInput<'_>, p: &MailPlan) {
     let max = inp.max_message_bytes.min(MAX_LIMIT_BYTES);
     assert_eq!(p.max_message_bytes, max);
     let size_of = |path: &str| {

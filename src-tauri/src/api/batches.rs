@@ -1,7 +1,6 @@
 //! Batches: the draft, making one, listing and deleting, the message plan, and the package
 //! and the mail attachments written as jobs.
 
-use crate::progress::Progress;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -14,6 +13,7 @@ use crate::batch::ExportReport;
 use crate::batch::{Batch, BatchRequest, BatchSummary, Draft, LeftOut};
 use crate::jobs::Job;
 use crate::package::attachments::{self, PlanOptions};
+use crate::progress::Progress;
 
 /// A batch just made, with what stayed out and what only warned.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -24,9 +24,9 @@ pub struct BatchCreated {
     pub already_sent: Vec<LeftOut>,
 }
 
-/// A batch's message plan as the window and `batch plan --json` show it.
+/// A batch's [`MailPlan`](crate::batch::plan::MailPlan) as the window and `batch plan --json` show it.
 #[derive(Debug, Clone, Serialize, TS)]
-pub struct BatchPlan {
+pub struct MailPlanView {
     #[ts(type = "number")]
     pub batch_id: i64,
     pub label: String,
@@ -42,8 +42,8 @@ pub struct BatchPlan {
     pub volumes: u32,
 }
 
-impl BatchPlan {
-    fn new(batch: &Batch, options: &PlanOptions, plan: crate::batch::plan::Plan) -> Self {
+impl MailPlanView {
+    fn new(batch: &Batch, options: &PlanOptions, plan: crate::batch::plan::MailPlan) -> Self {
         use crate::batch::plan::Content;
         let volumes = plan
             .messages
@@ -51,7 +51,7 @@ impl BatchPlan {
             .flat_map(|m| m.attachments.iter())
             .filter(|a| matches!(a.content, Content::Volume { .. }))
             .count();
-        BatchPlan {
+        MailPlanView {
             batch_id: batch.id,
             label: batch.label(),
             max_message_bytes: plan.max_message_bytes,
@@ -152,11 +152,11 @@ impl Session {
     }
 
     /// The messages batch `id` goes out in (nothing is written).
-    pub fn plan_batch(&self, id: i64, options: &PlanOptions) -> Result<BatchPlan, ApiError> {
+    pub fn plan_batch(&self, id: i64, options: &PlanOptions) -> Result<MailPlanView, ApiError> {
         let lib = self.library()?;
         let batch = lib.batch(id)?;
         let (plan, _) =
             attachments::plan_for_mail(lib.root(), &batch, lib.campaign()?.zone(), options)?;
-        Ok(BatchPlan::new(&batch, options, plan))
+        Ok(MailPlanView::new(&batch, options, plan))
     }
 }

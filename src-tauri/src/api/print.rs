@@ -1,7 +1,6 @@
 //! Printed documents: the contact sheet, the 汇总表 and the 发送记录 as PDFs, written, previewed
 //! and saved.
 
-use crate::progress::Progress;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -13,6 +12,7 @@ use super::{ApiError, Session, clock};
 use crate::entry::EntryFilter;
 use crate::jobs::Job;
 use crate::library::{Library, LibraryError};
+use crate::progress::Progress;
 
 /// The PDF bytes of `document`; `tick` sees each work of a contact sheet (see
 /// [`crate::print::documents::Tick`]).

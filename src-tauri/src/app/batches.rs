@@ -1,6 +1,6 @@
 //! 报送: batches — the draft, making one, listing, deleting, its mail plan and its export.
 
-use baosong::api::{BatchCreated, BatchPlan};
+use baosong::api::{BatchCreated, MailPlanView};
 use baosong::batch::ExportReport;
 use baosong::batch::{Batch, BatchRequest, BatchSummary, Draft};
 use baosong::package::attachments::PlanOptions;
@@ -50,7 +50,7 @@ pub async fn plan_batch(
     state: State<'_, SharedSession>,
     id: i64,
     options: PlanOptions,
-) -> Result<BatchPlan> {
+) -> Result<MailPlanView> {
     with_session(state, move |s| s.plan_batch(id, &options)).await
 }
 

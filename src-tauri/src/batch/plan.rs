@@ -183,9 +183,9 @@ pub struct PlanInput<'a> {
     pub zip_base_name: &'a str,
 }
 
-/// The messages to send, in order, and the files that travel another way.
+/// A batch's mail plan: the messages to send, in order, and the files that travel another way.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
-pub struct Plan {
+pub struct MailPlan {
     pub messages: Vec<Message>,
     pub separate: Vec<SeparateFile>,
     #[ts(type = "number")]
@@ -326,7 +326,7 @@ impl std::error::Error for PlanError {}
 /// A work that does not fit even an empty message is, unless routed 另行传送, cut into
 /// volumes that fill one fresh message each; the last volume's message takes further works.
 /// Zips and volume sets are numbered k of N in order.
-pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
+pub fn plan(input: &PlanInput<'_>) -> Result<MailPlan, PlanError> {
     let input = &PlanInput {
         max_message_bytes: input.max_message_bytes.min(MAX_LIMIT_BYTES),
         ..input.clone()
@@ -705,7 +705,7 @@ mod tests {
     /// other, whichever file comes first.
     #[test]
     fn a_volume_never_takes_the_name_of_a_work() {
-        let all_names = |p: &Plan| -> Vec<String> {
+        let all_names = |p: &MailPlan| -> Vec<String> {
             p.messages
                 .iter()
                 .flat_map(|m| m.attachments.iter().map(|a| a.name.clone()))
@@ -754,7 +754,7 @@ mod tests {
     }
 
     /// Checks every promise of `plan` for one input.
-    fn verify(inp: &PlanInput<'_>, p: &Plan) -> Result<(), TestCaseError> {
+    fn verify(inp: &PlanInput<'_>, p: &MailPlan) -> Result<(), TestCaseError> {
         let max = inp.max_message_bytes;
         prop_assert_eq!(p.max_message_bytes, max);
         let base = naming::safe_component(inp.zip_base_name, 120);

@@ -10,9 +10,6 @@
 //! Free space is checked before the first byte is copied. An unreadable file or a stick pulled
 //! mid-copy fails that file only; everything imported before it stays.
 
-use crate::fsx::human_size;
-use crate::fsx::io_reason;
-use crate::progress::Progress;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -26,6 +23,9 @@ use super::store::{self, StoredFile};
 use super::{Library, LibraryError, audit, now};
 use crate::checks::Verdict;
 use crate::entry::EntryFields;
+use crate::fsx::human_size;
+use crate::fsx::io_reason;
+use crate::progress::Progress;
 use crate::validate::{self, FieldError};
 
 /// What to do with a file whose content the library already holds.

@@ -1,11 +1,11 @@
 //! The words of each message: its subject, its cover letter and its Message-ID. Pure: the
 //! same batch and plan give the same text (the Message-ID aside, which is made once and kept).
 
-use crate::fsx::human_size;
 use sha2::{Digest, Sha256};
 
 use crate::batch::Batch;
-use crate::batch::plan::{Content, Message, Plan};
+use crate::batch::plan::{Content, MailPlan, Message};
+use crate::fsx::human_size;
 
 /// `金平区总工会-汕头好网民2023-作品报送（第1封/共3封）` for the first batch; a later one
 /// names itself, so the municipal office can tell the batches apart in its inbox:
@@ -46,7 +46,7 @@ pub fn message_id(batch: &Batch, index: u32, sender: &str) -> String {
 
 /// The cover letter (plain text): who sends what, what this message holds, how to verify,
 /// and whom to call.
-pub fn body(batch: &Batch, plan: &Plan, message: &Message) -> String {
+pub fn body(batch: &Batch, plan: &MailPlan, message: &Message) -> String {
     let h = &batch.header;
     let count = plan.messages.len();
     let mut out = Vec::new();

@@ -4,7 +4,6 @@
 //! [`replan_batch`] plans again under a smaller size and swaps the messages, writing the new
 //! attachments before anything is withdrawn.
 
-use crate::progress::CancelToken;
 use std::path::Path;
 
 use super::{compose, message};
@@ -14,6 +13,7 @@ use crate::library::{Library, NewMessage, OutboxMessage, QueuedAttachment};
 use crate::package::attachments::{self, PlanOptions};
 
 use super::send::{COVER, SendError};
+use crate::progress::CancelToken;
 
 /// Where a batch's messages live in the library.
 fn batch_dir(batch_id: i64) -> String {
@@ -183,7 +183,7 @@ fn write_plan(
     account: &Account,
     recipient: &str,
     batch: &crate::batch::Batch,
-    plan: &crate::batch::plan::Plan,
+    plan: &crate::batch::plan::MailPlan,
     options: &PlanOptions,
     extras: &[(String, Vec<u8>)],
     dest: &Path,

@@ -7,8 +7,6 @@
 //! once; a message is marked `sending` right before DATA and `sent` with the server's reply in
 //! one transaction.
 
-use crate::coded::Coded;
-use crate::progress::{CancelToken, Progress};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,7 +19,9 @@ use super::message;
 use super::secret::SecretStore;
 use super::transport::{self, Gate, Outcome};
 use crate::account::Account;
+use crate::coded::Coded;
 use crate::library::{Library, LibraryError, MessageState, OutboxMessage};
+use crate::progress::{CancelToken, Progress};
 
 /// The cover letter beside a message's attachments.
 pub(super) const COVER: &str = ".cover.txt";

@@ -7,8 +7,6 @@
 //! planned size), the volumes cut from a one-file zip, and the plain attachments. The send
 //! step attaches these files; a clerk can also attach them by hand in webmail.
 
-use crate::fsx::io_reason;
-use crate::progress::{CancelToken, Progress};
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -18,8 +16,10 @@ use ts_rs::TS;
 use zip::write::SimpleFileOptions;
 
 use super::PackageError;
-use crate::batch::plan::{self, Content, OversizeRoute, Packing, Plan, PlanFile, PlanInput};
+use crate::batch::plan::{self, Content, MailPlan, OversizeRoute, Packing, PlanFile, PlanInput};
 use crate::batch::{Batch, manifest};
+use crate::fsx::io_reason;
+use crate::progress::{CancelToken, Progress};
 
 /// QQ Mail's limit for one whole message as sent (after base64): 70 MiB, what its server
 /// announces in EHLO (`SIZE 73400320`). Used until the account's own server says otherwise.
@@ -54,7 +54,7 @@ pub fn plan_for_mail(
     batch: &Batch,
     zone: chrono_tz::Tz,
     options: &PlanOptions,
-) -> Result<(Plan, super::Extras), PackageError> {
+) -> Result<(MailPlan, super::Extras), PackageError> {
     let local = crate::clock::local_time(&batch.created_at, zone);
     let extras = super::extras(library_root, batch, &local, true)?;
     let files: Vec<PlanFile> = batch
@@ -100,7 +100,7 @@ pub struct WrittenAttachment {
 /// What [`write_attachments`] writes: a batch's plan, how it packs, and message 1's extras.
 pub struct Attachments<'a> {
     pub batch: &'a Batch,
-    pub plan: &'a Plan,
+    pub plan: &'a MailPlan,
     pub packing: Packing,
     pub extras: &'a [(String, Vec<u8>)],
 }
@@ -207,7 +207,11 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn write(mut self, plan: &Plan, tmp: &Path) -> Result<Vec<WrittenAttachment>, PackageError> {
+    fn write(
+        mut self,
+        plan: &MailPlan,
+        tmp: &Path,
+    ) -> Result<Vec<WrittenAttachment>, PackageError> {
         fs::create_dir(tmp).map_err(|e| write_err(tmp, e))?;
         let count = u32::try_from(
             plan.messages

@@ -1,11 +1,11 @@
 //! The sent log (发送记录) of a batch: each message with its time, Message-ID, the server's reply
 //! and the files it held — the office's proof of 报送, as an .xlsx the clerk can print or file.
 
-use crate::fsx::human_size;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::batch::Batch;
 use crate::batch::rows::{Column, printed_count, text_width};
+use crate::fsx::human_size;
 use crate::library::OutboxMessage;
 
 /// The 发送记录's columns, in order, for its workbook and its printed page (an interface:

@@ -2,7 +2,6 @@
 //! message, in-process (a failed allocation would abort the test binary, so each test passing
 //! is the proof nothing was allocated); merged data cells reach every row of their merge.
 
-use crate::coded::Coded;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::header::combine_header_rows;
 use super::limits::{self, Refusal};
 use super::*;
+use crate::coded::Coded;
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);

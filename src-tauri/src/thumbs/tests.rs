@@ -4,7 +4,6 @@
 //! fail, they do not skip.
 #![allow(clippy::unwrap_used)]
 
-use crate::coded::Coded;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -12,6 +11,7 @@ use image::RgbImage;
 use tempfile::TempDir;
 
 use super::*;
+use crate::coded::Coded;
 
 const X264: &[&str] = &[
     "-c:v",

@@ -6,7 +6,6 @@ import type { AccountView } from "./AccountView";
 import type { BackupInfo } from "./BackupInfo";
 import type { Batch } from "./Batch";
 import type { BatchCreated } from "./BatchCreated";
-import type { BatchPlan } from "./BatchPlan";
 import type { BatchRequest } from "./BatchRequest";
 import type { BatchSummary } from "./BatchSummary";
 import type { BulkChange } from "./BulkChange";
@@ -23,6 +22,7 @@ import type { ImportItem } from "./ImportItem";
 import type { ImportOptions } from "./ImportOptions";
 import type { ImportReport } from "./ImportReport";
 import type { LibraryInfo } from "./LibraryInfo";
+import type { MailPlanView } from "./MailPlanView";
 import type { OfficeInput } from "./OfficeInput";
 import type { OutboxHold } from "./OutboxHold";
 import type { OutboxMessage } from "./OutboxMessage";
@@ -136,7 +136,7 @@ export type Commands = {
   pick_files: { args: null, result: Array<string> },
   pick_folder: { args: { title: string }, result: string | null },
   pick_sheet: { args: null, result: string | null },
-  plan_batch: { args: { id: number, options: PlanOptions }, result: BatchPlan },
+  plan_batch: { args: { id: number, options: PlanOptions }, result: MailPlanView },
   /**
    * Makes a document into the library's `prints/` folder and renders its first page, as a job
    * (a contact sheet may first have to make thumbnails): the window shows the preview, then

@@ -395,7 +395,7 @@ impl Planner<'_, '_> {
 
     /// Names zips now that N is known and recomputes every size from the final names
     /// (never more than planned: the final names are no longer than the assumed ones).
-    pub(super) fn finish(self, base: &str) -> Plan {
+    pub(super) fn finish(self, base: &str) -> MailPlan {
         let total = self.packages.to_string();
         let mut messages = Vec::with_capacity(self.messages.len());
         for (i, draft) in self.messages.into_iter().enumerate() {
@@ -452,7 +452,7 @@ impl Planner<'_, '_> {
                 encoded_bytes,
             });
         }
-        Plan {
+        MailPlan {
             messages,
             separate: self.separate,
             max_message_bytes: self.input.max_message_bytes,

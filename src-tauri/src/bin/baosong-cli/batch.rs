@@ -3,7 +3,7 @@
 use baosong::fsx::human_size;
 use std::path::PathBuf;
 
-use baosong::api::BatchPlan;
+use baosong::api::MailPlanView;
 use baosong::api::{self, BatchCreated};
 use baosong::batch::plan::{Content, OversizeRoute, Packing};
 use baosong::batch::{Batch, BatchRequest, LeftOut};
@@ -268,7 +268,7 @@ fn print_batch(b: &Batch) {
     print_left_out("未放入批次的作品", &b.header.left_out);
 }
 
-fn print_plan(p: &BatchPlan) {
+fn print_plan(p: &MailPlanView) {
     println!(
         "{}：共{}封邮件（每封不超过 {}）",
         p.label,

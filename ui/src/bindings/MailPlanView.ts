@@ -3,9 +3,9 @@ import type { Message } from "./Message";
 import type { SeparateFile } from "./SeparateFile";
 
 /**
- * A batch's message plan as the window and `batch plan --json` show it.
+ * A batch's [`MailPlan`](crate::batch::plan::MailPlan) as the window and `batch plan --json` show it.
  */
-export type BatchPlan = { batch_id: number, label: string, 
+export type MailPlanView = { batch_id: number, label: string, 
 /**
  * The limit used and where it came from: `option` (given) or `default` (QQ 邮箱's 70 MiB).
  */
