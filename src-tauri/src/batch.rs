@@ -412,7 +412,7 @@ fn name_files(pattern: &str, folder: &str, works: &mut [BatchEntry]) {
                     ext: f
                         .facts
                         .as_ref()
-                        .and_then(|facts| extension_for(&facts.container))
+                        .and_then(|facts| crate::media::extension(&facts.container))
                         .or_else(|| {
                             std::path::Path::new(&f.original_name)
                                 .extension()
@@ -428,23 +428,6 @@ fn name_files(pattern: &str, folder: &str, works: &mut [BatchEntry]) {
         let name = names.next().unwrap_or_default();
         f.package_path = format!("{folder}/{name}");
     }
-}
-
-/// The extension a file's real container calls for (a MOV stays `.mov`, an MP3 sent as
-/// `.wav` is named `.mp3`), or None to keep the original's.
-fn extension_for(container: &str) -> Option<&'static str> {
-    Some(match container {
-        "mp4" => "mp4",
-        "mov" => "mov",
-        "m4a" => "m4a",
-        "mp3" => "mp3",
-        "wav" => "wav",
-        "flac" => "flac",
-        "jpeg" => "jpg",
-        "png" => "png",
-        "pdf" => "pdf",
-        _ => return None,
-    })
 }
 
 /// What an export wrote: the record a batch keeps of where its package went.

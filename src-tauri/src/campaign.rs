@@ -279,6 +279,15 @@ impl Campaign {
         self.categories.iter().find(|c| c.id == id)
     }
 
+    /// The categories a clerk may choose, for a message: `recitation（诵读）、micro-video（微视频）…`.
+    pub fn category_choices(&self) -> String {
+        self.categories
+            .iter()
+            .map(|c| format!("{}（{}）", c.id, c.name))
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+
     pub fn unit_type(&self, id: &str) -> Option<&UnitType> {
         self.unit_types.iter().find(|u| u.id == id)
     }

@@ -206,14 +206,12 @@ pub fn check_input(
     if category.is_empty() {
         errors.push(FieldError::new("category", "请选择作品类别（子项目）"));
     } else if campaign.category(&category).is_none() {
-        let known: Vec<String> = campaign
-            .categories
-            .iter()
-            .map(|c| format!("{}（{}）", c.id, c.name))
-            .collect();
         errors.push(FieldError::new(
             "category",
-            format!("本活动没有“{category}”这个类别，可选：{}", known.join("、")),
+            format!(
+                "本活动没有“{category}”这个类别，可选：{}",
+                campaign.category_choices()
+            ),
         ));
     }
     let title = validate::required(&mut errors, "title", "作品名称", &input.title, 100);

@@ -131,6 +131,35 @@ impl<R: Seek> Seek for CountingReader<R> {
     }
 }
 
+/// The file extension of a container as `probe` names it (`jpeg` → `jpg`, `matroska` → `mkv`):
+/// what a stored file is named by when it is opened or packaged, whatever its original name
+/// said. None for anything that is not a known picture, sound, video or PDF.
+pub fn extension(container: &str) -> Option<&'static str> {
+    Some(match container {
+        "mp4" => "mp4",
+        "mov" => "mov",
+        "m4a" => "m4a",
+        "mp3" => "mp3",
+        "wav" => "wav",
+        "flac" => "flac",
+        "jpeg" => "jpg",
+        "png" => "png",
+        "gif" => "gif",
+        "bmp" => "bmp",
+        "webp" => "webp",
+        "heic" => "heic",
+        "pdf" => "pdf",
+        "avi" => "avi",
+        "flv" => "flv",
+        "matroska" => "mkv",
+        "webm" => "webm",
+        "ogg" => "ogg",
+        "mpeg-ts" => "ts",
+        "mpeg-ps" => "mpg",
+        _ => return None,
+    })
+}
+
 /// Probes a file on disk. Only an unopenable file is an `Err`; everything else is facts.
 pub fn probe(path: &Path) -> io::Result<MediaFacts> {
     let file = File::open(path)?;

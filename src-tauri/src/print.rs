@@ -21,6 +21,7 @@ mod linebreak;
 pub mod preview;
 pub mod sent_log;
 mod table;
+pub mod workbook;
 
 pub use contact_sheet::{Cell, Layout, Mark, Picture, SheetHeader, contact_sheet};
 pub use font::{FONT_BYTES, Font};

@@ -211,14 +211,9 @@ impl Library {
         let mut errors = Vec::new();
         let category = options.category.trim();
         if campaign.category(category).is_none() {
-            let known: Vec<String> = campaign
-                .categories
-                .iter()
-                .map(|c| format!("{}（{}）", c.id, c.name))
-                .collect();
             errors.push(FieldError::new(
                 "category",
-                format!("请选择作品类别，可选：{}", known.join("、")),
+                format!("请选择作品类别，可选：{}", campaign.category_choices()),
             ));
         }
         let unit = validate::optional(&mut errors, "unit", "推荐单位", &options.unit, 60);

@@ -30,29 +30,7 @@ pub enum Openable {
 /// The extension the system's handler for this content expects; None for anything that is
 /// not a known picture, sound, video or PDF.
 pub fn open_extension(facts: &MediaFacts) -> Option<&'static str> {
-    Some(match facts.container.as_str() {
-        "mp4" => "mp4",
-        "mov" => "mov",
-        "m4a" => "m4a",
-        "mp3" => "mp3",
-        "wav" => "wav",
-        "flac" => "flac",
-        "jpeg" => "jpg",
-        "png" => "png",
-        "gif" => "gif",
-        "bmp" => "bmp",
-        "webp" => "webp",
-        "heic" => "heic",
-        "pdf" => "pdf",
-        "avi" => "avi",
-        "flv" => "flv",
-        "matroska" => "mkv",
-        "webm" => "webm",
-        "ogg" => "ogg",
-        "mpeg-ts" => "ts",
-        "mpeg-ps" => "mpg",
-        _ => return None,
-    })
+    crate::media::extension(&facts.container)
 }
 
 impl Library {

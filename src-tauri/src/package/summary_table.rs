@@ -8,10 +8,11 @@
 //! SHA-256 column stays after the print area so that the page is legible. The headers are an
 //! interface (the README lists them): other programs read this file by them.
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, XlsxError};
 
 use crate::batch::Batch;
-use crate::batch::rows::{WORK_COLUMNS, printed_count, text_width, work_row};
+use crate::batch::rows::{WORK_COLUMNS, text_width, work_row};
+use crate::print::workbook::{Formats, page_setup, table_sheet};
 
 /// The 汇总 sheet's table headers.
 pub const SUMMARY_COLUMNS: &[&str] = &["类别", "报送件数", "至少", "最多", "情况"];
@@ -19,18 +20,13 @@ pub const SUMMARY_COLUMNS: &[&str] = &["类别", "报送件数", "至少", "最�
 /// The workbook's bytes; `local_time` is the batch's time as the office reads it.
 pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_background_color("#E8EEF8")
-        .set_border(FormatBorder::Thin);
-    let cell = Format::new()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top)
-        .set_border(FormatBorder::Thin);
-    let label = Format::new().set_bold();
+    let formats = Formats::new();
+    let Formats {
+        title,
+        head,
+        cell,
+        label,
+    } = &formats;
     let h = &batch.header;
 
     let ws = wb.add_worksheet();
@@ -44,7 +40,7 @@ pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
             h.campaign_short_name,
             batch.label()
         ),
-        &title,
+        title,
     )?;
     let facts: [(&str, String); 7] = [
         ("报送单位", h.office_name.clone()),
@@ -71,13 +67,13 @@ pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
     ];
     for (i, (k, v)) in facts.iter().enumerate() {
         let row = 2 + i as u32;
-        ws.write_string_with_format(row, 0, *k, &label)?;
+        ws.write_string_with_format(row, 0, *k, label)?;
         ws.write_string(row, 1, v)?;
     }
     let table = 2 + facts.len() as u32 + 1;
     let mut widths: Vec<f64> = SUMMARY_COLUMNS.iter().map(|c| text_width(c)).collect();
     for (c, name) in SUMMARY_COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(table, c as u16, *name, &head)?;
+        ws.write_string_with_format(table, c as u16, *name, head)?;
     }
     for (i, c) in h.categories.iter().enumerate() {
         let row = table + 1 + i as u32;
@@ -95,13 +91,13 @@ pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
             state,
         ];
         for (col, text) in row_cells.iter().enumerate() {
-            ws.write_string_with_format(row, col as u16, text, &cell)?;
+            ws.write_string_with_format(row, col as u16, text, cell)?;
             widths[col] = widths[col].max(text_width(text));
         }
     }
     let total_row = table + 1 + h.categories.len() as u32;
-    ws.write_string_with_format(total_row, 0, "合计", &head)?;
-    ws.write_string_with_format(total_row, 1, batch.entries.len().to_string(), &head)?;
+    ws.write_string_with_format(total_row, 0, "合计", head)?;
+    ws.write_string_with_format(total_row, 1, batch.entries.len().to_string(), head)?;
     widths[0] = widths[0].max(text_width("报送单位") + 2.0);
     let value_width = facts
         .iter()
@@ -123,54 +119,13 @@ pub fn build(batch: &Batch, local_time: &str) -> Result<Vec<u8>, XlsxError> {
             .take(31)
             .collect();
         ws.set_name(&name)?;
-        page_setup(ws)?;
-        let last_printed = (printed_count(WORK_COLUMNS).max(1) - 1) as u16;
-        ws.merge_range(
-            0,
-            0,
-            0,
-            last_printed,
-            &format!("{}（{} {}）", c.name, h.office_name, batch.label()),
-            &title,
-        )?;
-        let mut widths: Vec<f64> = WORK_COLUMNS.iter().map(|c| text_width(c.header)).collect();
-        for (col, column) in WORK_COLUMNS.iter().enumerate() {
-            ws.write_string_with_format(1, col as u16, column.header, &head)?;
-        }
-        let mut last_row = 1;
-        for (i, e) in batch
+        let title = format!("{}（{} {}）", c.name, h.office_name, batch.label());
+        let rows = batch
             .entries
             .iter()
             .filter(|e| e.fields.category == c.id)
-            .enumerate()
-        {
-            last_row = 2 + i as u32;
-            for (col, text) in work_row(e).iter().enumerate() {
-                ws.write_string_with_format(last_row, col as u16, text, &cell)?;
-                widths[col] = widths[col].max(text_width(text));
-            }
-        }
-        for (col, w) in widths.iter().enumerate() {
-            // Long titles and notes wrap instead of widening the sheet past a page; a hash
-            // (off the page) is shown whole.
-            let cap = if WORK_COLUMNS[col].printed {
-                40.0
-            } else {
-                68.0
-            };
-            ws.set_column_width(col as u16, (w + 2.0).clamp(6.0, cap))?;
-        }
-        ws.set_print_area(0, 0, last_row, last_printed)?;
-        ws.set_freeze_panes(2, 0)?;
-        ws.set_repeat_rows(1, 1)?;
+            .map(work_row);
+        table_sheet(ws, &formats, &title, WORK_COLUMNS, rows, 40.0)?;
     }
     wb.save_to_buffer()
-}
-
-fn page_setup(ws: &mut Worksheet) -> Result<(), XlsxError> {
-    ws.set_landscape();
-    ws.set_paper_size(9); // A4
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
-    Ok(())
 }

@@ -1,10 +1,11 @@
 //! The sent log (发送记录) of a batch: each message with its time, Message-ID, the server's reply
 //! and the files it held — the office's proof of 报送, as an .xlsx the clerk can print or file.
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{Workbook, XlsxError};
 
+use super::workbook::{Formats, table_sheet};
 use crate::batch::Batch;
-use crate::batch::rows::{Column, printed_count, text_width};
+use crate::batch::rows::Column;
 use crate::fsx::human_size;
 use crate::library::OutboxMessage;
 
@@ -65,50 +66,13 @@ pub fn xlsx(
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("发送记录")?;
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_align(FormatAlign::Center)
-        .set_background_color("#E8EEF8")
-        .set_border(FormatBorder::Thin);
-    let cell = Format::new()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top)
-        .set_border(FormatBorder::Thin);
-    let last_printed = (printed_count(SENT_COLUMNS).max(1) - 1) as u16;
-    ws.merge_range(
-        0,
-        0,
-        0,
-        last_printed,
-        &format!(
-            "{} {}发送记录（{}）",
-            batch.header.office_name,
-            batch.header.campaign_short_name,
-            batch.label()
-        ),
-        &title,
-    )?;
-    let mut widths: Vec<f64> = SENT_COLUMNS.iter().map(|c| text_width(c.header)).collect();
-    for (c, column) in SENT_COLUMNS.iter().enumerate() {
-        ws.write_string_with_format(1, c as u16, column.header, &head)?;
-    }
-    let mut last_row = 1;
-    for (i, m) in messages.iter().enumerate() {
-        last_row = 2 + i as u32;
-        for (c, text) in sent_row(m, local).iter().enumerate() {
-            ws.write_string_with_format(last_row, c as u16, text, &cell)?;
-            widths[c] = widths[c].max(text_width(text));
-        }
-    }
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, (w + 2.0).clamp(6.0, 48.0))?;
-    }
-    ws.set_print_area(0, 0, last_row, last_printed)?;
-    ws.set_freeze_panes(2, 0)?;
-    ws.set_repeat_rows(1, 1)?;
+    let title = format!(
+        "{} {}发送记录（{}）",
+        batch.header.office_name,
+        batch.header.campaign_short_name,
+        batch.label()
+    );
+    let rows = messages.iter().map(|m| sent_row(m, local));
+    table_sheet(ws, &Formats::new(), &title, SENT_COLUMNS, rows, 48.0)?;
     wb.save_to_buffer()
 }
