@@ -198,6 +198,30 @@ fn campaign_show_prints_the_municipal_rules() {
     assert!(text.contains("[建议] video-max-duration"), "{text}");
 }
 
+/// `baosong-cli … | head`: a reader that stops early ends the command quietly (exit 0, no
+/// panic and backtrace on the clerk's terminal).
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    for args in [
+        &["campaign", "show", "--json"][..],
+        &["campaign", "show"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baosong-cli"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run baosong-cli");
+        // Close the reading end before the command writes.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+    }
+}
+
 #[test]
 fn campaign_check_names_the_line_of_a_broken_file() {
     let r = Run::new();

@@ -94,7 +94,7 @@ pub fn batch_command(cli: &Cli, command: &BatchCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("还没有报送批次。用 batch create 制作一个。");
+                outln!("还没有报送批次。用 batch create 制作一个。");
             } else {
                 for b in &list {
                     let state = match (&b.sent_at, &b.exported_at) {
@@ -102,7 +102,7 @@ pub fn batch_command(cli: &Cli, command: &BatchCommand) -> Result<(), Failure> {
                         (None, Some(_)) => "已导出",
                         _ => "未发送",
                     };
-                    println!(
+                    outln!(
                         "{:>4}  {}  {}件作品 {}个文件 {}  {}  {}",
                         b.id,
                         b.label,
@@ -144,7 +144,7 @@ pub fn batch_command(cli: &Cli, command: &BatchCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&report);
             } else {
-                println!(
+                outln!(
                     "已导出 {} 个文件（{}）到 {}",
                     report.files,
                     human_size(report.bytes),
@@ -202,7 +202,7 @@ pub fn batch_command(cli: &Cli, command: &BatchCommand) -> Result<(), Failure> {
             } else {
                 print_plan(&plan);
                 if let Some((folder, files)) = &written {
-                    println!("已写出 {} 个附件到 {}", files.len(), folder.display());
+                    outln!("已写出 {} 个附件到 {}", files.len(), folder.display());
                 }
             }
         }
@@ -212,7 +212,7 @@ pub fn batch_command(cli: &Cli, command: &BatchCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&serde_json::json!({ "deleted": id }));
             } else {
-                println!("已删除批次 {id}（作品仍在作品库中）");
+                outln!("已删除批次 {id}（作品仍在作品库中）");
             }
         }
     }
@@ -223,9 +223,9 @@ fn print_left_out(title: &str, list: &[LeftOut]) {
     if list.is_empty() {
         return;
     }
-    println!("{title}（{}件）：", list.len());
+    outln!("{title}（{}件）：", list.len());
     for l in list {
-        println!(
+        outln!(
             "  [{}] {}：{}",
             l.category_name,
             l.title,
@@ -235,7 +235,7 @@ fn print_left_out(title: &str, list: &[LeftOut]) {
 }
 
 fn print_created(c: &BatchCreated) {
-    println!(
+    outln!(
         "已制作{}（编号 {}）：{}件作品",
         c.batch.label(),
         c.batch.id,
@@ -244,12 +244,12 @@ fn print_created(c: &BatchCreated) {
     print_left_out("未放入批次的作品", &c.left_out);
     print_left_out("之前已报送、本次不再包括", &c.already_sent);
     for w in &c.warnings {
-        println!("提醒：{w}");
+        outln!("提醒：{w}");
     }
 }
 
 fn print_batch(b: &Batch) {
-    println!(
+    outln!(
         "{} · {} · {}（编号 {}，制作于 {}）",
         b.header.office_name,
         b.header.campaign_short_name,
@@ -258,10 +258,10 @@ fn print_batch(b: &Batch) {
         b.created_at
     );
     for c in &b.header.categories {
-        println!("{}（{}件）", c.folder, c.count);
+        outln!("{}（{}件）", c.folder, c.count);
         for e in b.entries.iter().filter(|e| e.fields.category == c.id) {
             for f in &e.files {
-                println!("  {}  {}", f.package_path, human_size(f.size));
+                outln!("  {}  {}", f.package_path, human_size(f.size));
             }
         }
     }
@@ -269,25 +269,25 @@ fn print_batch(b: &Batch) {
 }
 
 fn print_plan(p: &MailPlanView) {
-    println!(
+    outln!(
         "{}：共{}封邮件（每封不超过 {}）",
         p.label,
         p.messages.len(),
         human_size(p.max_message_bytes)
     );
     for m in &p.messages {
-        println!("第{}封（约 {}）", m.index, human_size(m.encoded_bytes));
+        outln!("第{}封（约 {}）", m.index, human_size(m.encoded_bytes));
         for a in &m.attachments {
             let what = match &a.content {
                 Content::File { .. } => String::new(),
                 Content::Zip { paths } => format!("，含{}个作品文件", paths.len()),
                 Content::Volume { index, count, .. } => format!("，分卷 {index}/{count}"),
             };
-            println!("  {}  {}{what}", a.name, human_size(a.raw_bytes));
+            outln!("  {}  {}{what}", a.name, human_size(a.raw_bytes));
         }
     }
     for s in &p.separate {
-        println!(
+        outln!(
             "另行传送：{}（{}，SHA-256 {}）",
             s.path,
             human_size(s.size),

@@ -52,7 +52,7 @@ pub fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Fail
                 print_json(&list);
             } else {
                 for c in list {
-                    println!("{}\t{}", c.id, c.name);
+                    outln!("{}\t{}", c.id, c.name);
                 }
             }
         }
@@ -73,7 +73,7 @@ pub fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Fail
             if cli.json {
                 print_json(&info);
             } else if let Some(o) = &info.office {
-                println!("已切换到活动 {}，单位类型 {}", o.campaign_id, o.unit_type);
+                outln!("已切换到活动 {}，单位类型 {}", o.campaign_id, o.unit_type);
             }
         }
         CampaignCommand::Check { file } => {
@@ -81,7 +81,7 @@ pub fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Fail
             if cli.json {
                 print_json(&campaign);
             } else {
-                println!(
+                outln!(
                     "活动文件有效：{}（{}），{} 个类别，{} 条文件规则",
                     campaign.name,
                     campaign.id,
@@ -95,28 +95,28 @@ pub fn campaign_command(cli: &Cli, command: &CampaignCommand) -> Result<(), Fail
 }
 
 fn print_campaign(c: &Campaign) {
-    println!("{}（{}）", c.name, c.id);
+    outln!("{}（{}）", c.name, c.id);
     if let Some(m) = &c.submission.mailbox {
-        println!("报送邮箱：{m}（{}）", c.submission.recipient);
+        outln!("报送邮箱：{m}（{}）", c.submission.recipient);
     } else {
-        println!("报送：{}", c.submission.recipient);
+        outln!("报送：{}", c.submission.recipient);
     }
-    println!("\n类别：");
+    outln!("\n类别：");
     for cat in &c.categories {
         let kinds: Vec<&str> = cat.accepts.iter().map(|k| k.label()).collect();
-        println!("  {}\t{}（{}）", cat.id, cat.name, kinds.join("、"));
+        outln!("  {}\t{}（{}）", cat.id, cat.name, kinds.join("、"));
     }
     if !c.file_rules.is_empty() {
-        println!("\n文件规则：");
+        outln!("\n文件规则：");
         for r in &c.file_rules {
             let level = match r.severity {
                 campaign::Severity::Error => "必须",
                 campaign::Severity::Warning => "建议",
             };
-            println!("  [{level}] {}：{}", r.id, r.source);
+            outln!("  [{level}] {}：{}", r.id, r.source);
         }
     }
-    println!("\n配额：");
+    outln!("\n配额：");
     for u in &c.unit_types {
         let min = u
             .min_per_category
@@ -126,10 +126,10 @@ fn print_campaign(c: &Campaign) {
             .max_per_category
             .map(|n| format!("不超过{n}件"))
             .unwrap_or_default();
-        println!("  {}\t{}\t{min}{max}", u.id, u.name);
+        outln!("  {}\t{}\t{min}{max}", u.id, u.name);
     }
-    println!("\n截止时间（{}）：", c.timezone);
+    outln!("\n截止时间（{}）：", c.timezone);
     for d in &c.deadlines {
-        println!("  {}\t{}\t{}", d.due_local, d.title, d.what);
+        outln!("  {}\t{}\t{}", d.due_local, d.title, d.what);
     }
 }

@@ -137,7 +137,7 @@ pub fn probe_command(cli: &Cli, files: &[PathBuf]) -> Result<(), Failure> {
                 "micros": micros,
             }));
         } else {
-            println!(
+            outln!(
                 "{}：{}（读取 {bytes_read} 字节，用时 {micros} 微秒）",
                 path.display(),
                 facts.container_label
@@ -151,7 +151,7 @@ pub fn probe_command(cli: &Cli, files: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn print_report(r: &CheckReport) {
-    println!("{}  [{}]", r.path, r.verdict.label());
+    outln!("{}  [{}]", r.path, r.verdict.label());
     let mut facts = vec![r.container_label.clone()];
     if let Some(d) = r.duration_s {
         facts.push(format!("时长 {}", checks::format_duration(d)));
@@ -165,12 +165,12 @@ fn print_report(r: &CheckReport) {
     if let Some(c) = &r.audio_codec {
         facts.push(format!("音频编码 {c}"));
     }
-    println!("  {}", facts.join("，"));
+    outln!("  {}", facts.join("，"));
     for f in &r.findings {
         let level = match f.severity {
             campaign::Severity::Error => "不合格",
             campaign::Severity::Warning => "提醒",
         };
-        println!("  - {level}：{}", f.message);
+        outln!("  - {level}：{}", f.message);
     }
 }

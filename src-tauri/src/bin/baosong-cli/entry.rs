@@ -168,7 +168,7 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&entry);
             } else {
-                println!("已登记作品 #{}：{}", entry.id, entry.fields.title);
+                outln!("已登记作品 #{}：{}", entry.id, entry.fields.title);
             }
         }
         EntryCommand::Bulk(b) => {
@@ -183,7 +183,7 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&serde_json::json!({ "changed": n }));
             } else {
-                println!("已修改 {n} 件作品");
+                outln!("已修改 {n} 件作品");
             }
         }
         EntryCommand::List { filter, deleted } => {
@@ -194,10 +194,10 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&entries);
             } else if entries.is_empty() {
-                println!("（没有作品）");
+                outln!("（没有作品）");
             } else {
                 for e in &entries {
-                    println!(
+                    outln!(
                         "#{}\t{}\t{}\t{}\t{}\t{}",
                         e.id,
                         e.verdict.label(),
@@ -222,7 +222,7 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&serde_json::json!({ "deleted": id }));
             } else {
-                println!("已删除作品 #{id}（可用 entry restore {id} 恢复）");
+                outln!("已删除作品 #{id}（可用 entry restore {id} 恢复）");
             }
         }
         EntryCommand::Update(a) => {
@@ -277,7 +277,7 @@ pub fn entry_command(cli: &Cli, command: &EntryCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&entry);
             } else {
-                println!("已恢复作品 #{}：{}", entry.id, entry.fields.title);
+                outln!("已恢复作品 #{}：{}", entry.id, entry.fields.title);
             }
         }
     }
@@ -304,7 +304,7 @@ fn parse_verdict(s: &str) -> Result<Verdict, String> {
 }
 
 fn print_entry(e: &Entry) {
-    println!("#{} {}  [{}]", e.id, e.fields.title, e.verdict.label());
+    outln!("#{} {}  [{}]", e.id, e.fields.title, e.verdict.label());
     let recommended = if e.review.recommended {
         match e.review.order {
             Some(n) => format!("，推荐报送（第{n}位）"),
@@ -313,27 +313,29 @@ fn print_entry(e: &Entry) {
     } else {
         String::new()
     };
-    println!("审核：{}{recommended}", e.review.status.label());
+    outln!("审核：{}{recommended}", e.review.status.label());
     if !e.review.override_reason.is_empty() {
-        println!("推荐理由：{}", e.review.override_reason);
+        outln!("推荐理由：{}", e.review.override_reason);
     }
-    println!("类别：{}", e.fields.category);
-    println!("作者：{}", e.fields.authors.join("、"));
-    println!("推荐单位：{}", e.fields.unit);
-    println!("联系电话：{}", e.fields.phone);
+    outln!("类别：{}", e.fields.category);
+    outln!("作者：{}", e.fields.authors.join("、"));
+    outln!("推荐单位：{}", e.fields.unit);
+    outln!("联系电话：{}", e.fields.phone);
     if !e.fields.tags.is_empty() {
-        println!("标签：{}", e.fields.tags.join("、"));
+        outln!("标签：{}", e.fields.tags.join("、"));
     }
     if !e.fields.description.is_empty() {
-        println!("简介：{}", e.fields.description);
+        outln!("简介：{}", e.fields.description);
     }
     for f in &e.files {
-        println!(
+        outln!(
             "文件：{}（{} 字节，SHA-256 {}）",
-            f.original_name, f.size, f.sha256
+            f.original_name,
+            f.size,
+            f.sha256
         );
     }
     if let Some(d) = &e.deleted_at {
-        println!("已删除：{d}");
+        outln!("已删除：{d}");
     }
 }

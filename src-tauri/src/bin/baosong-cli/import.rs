@@ -91,7 +91,7 @@ fn print_report(r: &ImportReport) {
         match &item.outcome {
             ImportOutcome::Added { entry_id, verdict } => {
                 let verdict = verdict.map_or("未检查，可用 entry show 查看", |v| v.label());
-                println!("新增 #{entry_id}（{verdict}）：{}", item.path);
+                outln!("新增 #{entry_id}（{verdict}）：{}", item.path);
             }
             ImportOutcome::Duplicate {
                 existing_entry_id,
@@ -104,15 +104,15 @@ fn print_report(r: &ImportReport) {
                     (OnDuplicate::Keep, Some(id)) => format!("仍单独登记为 #{id}"),
                     _ => "已跳过".to_owned(),
                 };
-                println!(
+                outln!(
                     "重复：{} 与 #{existing_entry_id}《{existing_title}》内容相同，{done}",
                     item.path
                 );
             }
-            ImportOutcome::Failed { reason } => println!("失败：{}：{reason}", item.path),
+            ImportOutcome::Failed { reason } => outln!("失败：{}：{reason}", item.path),
         }
     }
-    println!(
+    outln!(
         "共新增 {} 件，重复 {} 个，失败 {} 个{}",
         r.added,
         r.duplicates,
@@ -192,7 +192,7 @@ fn corrected_mapping(session: &Session, a: &SheetArgs) -> Result<Mapping, Failur
 }
 
 fn print_sheet(r: &SheetImport) {
-    println!(
+    outln!(
         "表头在第 {} 行（工作表“{}”）；共 {} 行作品",
         r.header_row,
         r.sheet_name,
@@ -204,7 +204,7 @@ fn print_sheet(r: &SheetImport) {
             (true, None, _) => "将登记".to_owned(),
             (false, _, _) => "不导入".to_owned(),
         };
-        println!(
+        outln!(
             "第{}行 {}：{}（{} 个文件）",
             row.plan.row,
             row.plan.input.title,
@@ -217,11 +217,11 @@ fn print_sheet(r: &SheetImport) {
             } else {
                 "提醒"
             };
-            println!("    {level}：{}", p.message);
+            outln!("    {level}：{}", p.message);
         }
     }
     let verb = if r.dry_run { "可导入" } else { "已导入" };
-    println!("{verb} {} 行，{} 行有错误", r.created, r.blocked);
+    outln!("{verb} {} 行，{} 行有错误", r.created, r.blocked);
 }
 
 /// `export`: the works (of one category, or all) as an xlsx the sheet import reads back.
@@ -235,7 +235,7 @@ pub fn export_command(cli: &Cli, out: &Path, category: Option<&str>) -> Result<(
     if cli.json {
         print_json(&serde_json::json!({ "rows": n, "path": out.display().to_string() }));
     } else {
-        println!("已导出 {n} 件作品到 {}", out.display());
+        outln!("已导出 {n} 件作品到 {}", out.display());
     }
     Ok(())
 }

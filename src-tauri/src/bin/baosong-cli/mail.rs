@@ -142,7 +142,7 @@ pub fn account_command(cli: &Cli, command: &AccountCommand) -> Result<(), Failur
             drop(session);
             let view = api::test_account(&job)?;
             if !cli.json {
-                println!(
+                outln!(
                     "连接成功：已登录。服务器允许每封邮件 {}（{}）。",
                     human_size(view.limit),
                     match view.account.as_ref().and_then(|a| a.server_size) {
@@ -188,10 +188,10 @@ fn account_json(v: &AccountView) -> serde_json::Value {
 
 fn print_account(v: &AccountView) {
     match &v.account {
-        None => println!("还没有设置发件邮箱。用 account set 设置。"),
+        None => outln!("还没有设置发件邮箱。用 account set 设置。"),
         Some(a) => {
-            println!("发件邮箱：{}（{}）", a.address, a.display_name);
-            println!(
+            outln!("发件邮箱：{}（{}）", a.address, a.display_name);
+            outln!(
                 "服务器：{}:{} {}",
                 a.host,
                 a.port,
@@ -200,7 +200,7 @@ fn print_account(v: &AccountView) {
                     Security::Starttls => "STARTTLS",
                 }
             );
-            println!(
+            outln!(
                 "授权码：{}",
                 if v.has_secret {
                     "已保存"
@@ -208,9 +208,9 @@ fn print_account(v: &AccountView) {
                     "未填写"
                 }
             );
-            println!("每封邮件上限：{}", human_size(v.limit));
+            outln!("每封邮件上限：{}", human_size(v.limit));
             if let Some(why) = &v.auth_failed {
-                println!("已停止发送：{why}");
+                outln!("已停止发送：{why}");
             }
         }
     }
@@ -239,7 +239,7 @@ pub fn send_command(
         print_json(&report);
     } else {
         for e in &report.emls {
-            println!("已保存 {e}");
+            outln!("已保存 {e}");
         }
         print_flush(&report.flush);
     }
@@ -254,10 +254,10 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
             if cli.json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("发件箱是空的。");
+                outln!("发件箱是空的。");
             } else {
                 if let Some(hold) = session.outbox_hold()? {
-                    println!("{}\n", hold.message());
+                    outln!("{}\n", hold.message());
                 }
                 for m in &list {
                     print_message(m);
@@ -277,9 +277,9 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
             if cli.json {
                 print_json(&serde_json::json!({ "paused": hold.is_some(), "hold": hold }));
             } else if let Some(h) = hold {
-                println!("{}", h.message());
+                outln!("{}", h.message());
             } else {
-                println!("发件箱将从这台电脑发送。");
+                outln!("发件箱将从这台电脑发送。");
             }
             Ok(())
         }
@@ -305,7 +305,7 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
                     &serde_json::json!({ "messages": n, "path": out.display().to_string() }),
                 );
             } else {
-                println!("已导出 {n} 封邮件的发送记录到 {}", out.display());
+                outln!("已导出 {n} 封邮件的发送记录到 {}", out.display());
             }
             Ok(())
         }
@@ -321,7 +321,7 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
             if cli.json {
                 print_json(&messages);
             } else {
-                println!("已重新计划为 {} 封邮件：", messages.len());
+                outln!("已重新计划为 {} 封邮件：", messages.len());
                 for m in &messages {
                     print_message(m);
                 }
@@ -399,7 +399,7 @@ fn print_message(m: &OutboxMessage) {
             .unwrap_or_default(),
         _ => String::new(),
     };
-    println!(
+    outln!(
         "{:>4}  {}  {}  {}  {}",
         m.id,
         m.state.label(),
@@ -410,19 +410,22 @@ fn print_message(m: &OutboxMessage) {
     if let Some(e) = &m.error
         && m.state != MessageState::Sent
     {
-        println!("      {e}");
+        outln!("      {e}");
     }
 }
 
 fn print_flush(r: &FlushReport) {
     for line in &r.replanned {
-        println!("{line}");
+        outln!("{line}");
     }
-    println!(
+    outln!(
         "已发送 {} 封，失败 {} 封，待确认 {} 封，仍在发件箱 {} 封。",
-        r.sent, r.failed, r.uncertain, r.waiting
+        r.sent,
+        r.failed,
+        r.uncertain,
+        r.waiting
     );
     if let Some(why) = &r.stopped {
-        println!("{why}");
+        outln!("{why}");
     }
 }

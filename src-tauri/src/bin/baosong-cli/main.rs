@@ -15,6 +15,17 @@ use baosong::library::Actor;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Parser, Subcommand};
 
+/// `println!` for the CLI's output: a reader that stops early (`baosong-cli … | head`) ends
+/// the command quietly instead of a panic with a backtrace.
+macro_rules! outln {
+    () => {
+        $crate::write_out(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_out(format_args!($($arg)*))
+    };
+}
+
 mod batch;
 mod campaign;
 mod check;
@@ -213,9 +224,21 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Writes one line of output; stops the process, successfully, when stdout is closed.
+fn write_out(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("错误：无法输出：{e}");
+    }
+}
+
 fn print_json<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
-        Ok(s) => println!("{s}"),
+        Ok(s) => outln!("{s}"),
         Err(e) => eprintln!("错误：无法输出 JSON：{e}"),
     }
 }

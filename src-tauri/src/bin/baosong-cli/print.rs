@@ -87,9 +87,9 @@ pub fn print_command(cli: &Cli, command: &PrintCommand) -> Result<(), Failure> {
     if cli.json {
         print_json(&report);
     } else {
-        println!("已生成 {}（{}）", report.path, human_size(report.bytes));
+        outln!("已生成 {}（{}）", report.path, human_size(report.bytes));
         if let Some(png) = &output.preview {
-            println!("第一页预览：{}", png.display());
+            outln!("第一页预览：{}", png.display());
         }
     }
     Ok(())

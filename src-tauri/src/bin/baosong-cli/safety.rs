@@ -89,9 +89,9 @@ pub fn backup_command(cli: &Cli, c: &BackupCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&b);
             } else {
-                println!("已备份：{}", backup_line(&b));
+                outln!("已备份：{}", backup_line(&b));
                 if let Some(d) = copy_to {
-                    println!("并已复制到 {}", d.display());
+                    outln!("并已复制到 {}", d.display());
                 }
             }
         }
@@ -104,10 +104,10 @@ pub fn backup_command(cli: &Cli, c: &BackupCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("还没有备份。");
+                outln!("还没有备份。");
             } else {
                 for b in &list {
-                    println!("{}", backup_line(b));
+                    outln!("{}", backup_line(b));
                 }
             }
         }
@@ -134,7 +134,7 @@ pub fn backup_command(cli: &Cli, c: &BackupCommand) -> Result<(), Failure> {
                         "restored": info, "safety_backup": null, "unlisted": unlisted
                     }));
                 } else {
-                    println!("已用备份 {} 找回资料库目录。", info.id);
+                    outln!("已用备份 {} 找回资料库目录。", info.id);
                     print_unlisted_hint(unlisted);
                 }
             } else {
@@ -143,9 +143,9 @@ pub fn backup_command(cli: &Cli, c: &BackupCommand) -> Result<(), Failure> {
                 if cli.json {
                     print_json(&report);
                 } else {
-                    println!("已用备份 {} 恢复资料库目录。", report.restored.id);
+                    outln!("已用备份 {} 恢复资料库目录。", report.restored.id);
                     if let Some(s) = &report.safety_backup {
-                        println!("恢复前的目录已备份为 {}（可用它撤销这次恢复）。", s.id);
+                        outln!("恢复前的目录已备份为 {}（可用它撤销这次恢复）。", s.id);
                     }
                     print_unlisted_hint(report.unlisted as usize);
                 }
@@ -157,7 +157,7 @@ pub fn backup_command(cli: &Cli, c: &BackupCommand) -> Result<(), Failure> {
 
 fn print_unlisted_hint(n: usize) {
     if n > 0 {
-        println!(
+        outln!(
             "作品文件库中有 {n} 个文件未登记在恢复后的目录中（未删除）。用 files unlisted 查看，files adopt 重新登记。"
         );
     }
@@ -171,10 +171,10 @@ pub fn files_command(cli: &Cli, c: &FilesCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("没有未编目文件。");
+                outln!("没有未编目文件。");
             } else {
                 for f in &list {
-                    println!(
+                    outln!(
                         "{}  {}  {}",
                         f.stored_path,
                         human_size(f.size),
@@ -189,7 +189,7 @@ pub fn files_command(cli: &Cli, c: &FilesCommand) -> Result<(), Failure> {
                 print_json(&items);
             } else {
                 for i in &items {
-                    println!("{}：{:?}", i.path, i.outcome);
+                    outln!("{}：{:?}", i.path, i.outcome);
                 }
             }
         }
@@ -198,7 +198,7 @@ pub fn files_command(cli: &Cli, c: &FilesCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&serde_json::json!({ "moved": n }));
             } else {
-                println!("已把 {n} 个文件移到资料库的回收站（trash 文件夹）。");
+                outln!("已把 {n} 个文件移到资料库的回收站（trash 文件夹）。");
             }
         }
     }
@@ -213,10 +213,10 @@ pub fn trash_command(cli: &Cli, c: &TrashCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&list);
             } else if list.is_empty() {
-                println!("回收站是空的。");
+                outln!("回收站是空的。");
             } else {
                 for t in &list {
-                    println!("{}  {}  {}", t.day, t.stored_path, human_size(t.size));
+                    outln!("{}  {}  {}", t.day, t.stored_path, human_size(t.size));
                 }
             }
         }
@@ -225,9 +225,9 @@ pub fn trash_command(cli: &Cli, c: &TrashCommand) -> Result<(), Failure> {
             if cli.json {
                 print_json(&serde_json::json!({ "restored": done }));
             } else if done {
-                println!("已放回作品文件库：{path}（未登记，可用 files adopt 重新登记）");
+                outln!("已放回作品文件库：{path}（未登记，可用 files adopt 重新登记）");
             } else {
-                println!("作品文件库中已有此文件，回收站中的副本未动。");
+                outln!("作品文件库中已有此文件，回收站中的副本未动。");
             }
         }
     }
@@ -241,7 +241,7 @@ pub fn doctor_command(cli: &Cli, full: bool, repair: bool) -> Result<(), Failure
     if cli.json {
         print_json(&report);
     } else {
-        println!(
+        outln!(
             "资料库体检：目录{}，检查了 {} 个文件{}。",
             if report.integrity == "ok" {
                 "完好"
@@ -256,7 +256,7 @@ pub fn doctor_command(cli: &Cli, full: bool, repair: bool) -> Result<(), Failure
             }
         );
         if report.findings.is_empty() {
-            println!("没有发现问题。");
+            outln!("没有发现问题。");
         }
         for f in &report.findings {
             let mark = match f.severity {
@@ -264,7 +264,7 @@ pub fn doctor_command(cli: &Cli, full: bool, repair: bool) -> Result<(), Failure
                 library::DoctorSeverity::Warning => "提醒",
             };
             let done = if f.repaired { "（已修复）" } else { "" };
-            println!("[{mark}]{done} {}\n    处理：{}", f.message, f.action);
+            outln!("[{mark}]{done} {}\n    处理：{}", f.message, f.action);
         }
     }
     let errors = report.errors();

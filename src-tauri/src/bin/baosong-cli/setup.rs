@@ -45,7 +45,7 @@ pub fn init_command(cli: &Cli, a: &InitArgs) -> Result<(), Failure> {
     if cli.json {
         print_json(&info);
     } else {
-        println!("已在 {} 新建资料库：{}", info.path, a.office);
+        outln!("已在 {} 新建资料库：{}", info.path, a.office);
     }
     Ok(())
 }
@@ -57,10 +57,10 @@ pub fn info_command(cli: &Cli) -> Result<(), Failure> {
         print_json(&info);
     } else {
         let office = info.office.as_ref();
-        println!("资料库：{}", info.path);
-        println!("单位：{}", office.map_or("（未设置）", |o| o.name.as_str()));
-        println!("活动：{}", office.map_or("", |o| o.campaign_id.as_str()));
-        println!("作品：{} 件", info.entry_count);
+        outln!("资料库：{}", info.path);
+        outln!("单位：{}", office.map_or("（未设置）", |o| o.name.as_str()));
+        outln!("活动：{}", office.map_or("", |o| o.campaign_id.as_str()));
+        outln!("作品：{} 件", info.entry_count);
     }
     Ok(())
 }

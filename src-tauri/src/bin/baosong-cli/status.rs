@@ -47,13 +47,13 @@ pub fn deadline_command(cli: &Cli, command: &DeadlineCommand) -> Result<(), Fail
             };
             session.mark_deadline(id, Some(day))?;
             if !cli.json {
-                println!("已标记“{id}”于 {day} 报送");
+                outln!("已标记“{id}”于 {day} 报送");
             }
         }
         DeadlineCommand::Undo { id } => {
             session.mark_deadline(id, None)?;
             if !cli.json {
-                println!("已取消“{id}”的已报送标记");
+                outln!("已取消“{id}”的已报送标记");
             }
         }
     }
@@ -65,26 +65,33 @@ pub fn deadline_command(cli: &Cli, command: &DeadlineCommand) -> Result<(), Fail
 
 fn print_dashboard(d: &Dashboard) {
     let unit_type = d.unit_type.as_ref().map_or("", |u| u.name.as_str());
-    println!(
+    outln!(
         "{} · {} · {}（{} 北京时间）",
-        d.office_name, d.campaign_short_name, unit_type, d.now_local
+        d.office_name,
+        d.campaign_short_name,
+        unit_type,
+        d.now_local
     );
-    println!("{}", d.headline);
-    println!();
-    println!("各类别数量");
+    outln!("{}", d.headline);
+    outln!();
+    outln!("各类别数量");
     for q in &d.quotas {
         let mark = match q.state {
             QuotaState::Short | QuotaState::Over => "✗",
             QuotaState::Met => "✓",
             QuotaState::Open => "·",
         };
-        println!(
+        outln!(
             "  {mark} {}：登记{}件，推荐{}件，合格{}件 — {}",
-            q.short_name, q.entries, q.selected, q.passing, q.message
+            q.short_name,
+            q.entries,
+            q.selected,
+            q.passing,
+            q.message
         );
     }
-    println!();
-    println!("时间节点");
+    outln!();
+    outln!("时间节点");
     for t in &d.deadlines {
         let mark = match t.state {
             DeadlineState::Done => "✓",
@@ -92,16 +99,19 @@ fn print_dashboard(d: &Dashboard) {
             DeadlineState::Soon => "!",
             DeadlineState::Passed | DeadlineState::Upcoming => "·",
         };
-        println!(
+        outln!(
             "  {mark} {}  {}（{}）— {}",
-            t.due_local, t.title, t.id, t.remaining
+            t.due_local,
+            t.title,
+            t.id,
+            t.remaining
         );
     }
     if !d.blockers.is_empty() {
-        println!();
-        println!("待处理的推荐作品");
+        outln!();
+        outln!("待处理的推荐作品");
         for b in &d.blockers {
-            println!(
+            outln!(
                 "  #{} {}（{}）：{}",
                 b.entry_id,
                 b.title,
@@ -110,19 +120,19 @@ fn print_dashboard(d: &Dashboard) {
             );
         }
     }
-    println!();
-    println!("对接联系人");
+    outln!();
+    outln!("对接联系人");
     for line in d.contact.text.lines() {
-        println!("  {line}");
+        outln!("  {line}");
     }
     if !d.contact.missing.is_empty() {
-        println!("  （尚未填写：{}）", d.contact.missing.join("、"));
+        outln!("  （尚未填写：{}）", d.contact.missing.join("、"));
     }
     match &d.contact.submitted_on {
-        Some(day) => println!("  已报送：{day}"),
+        Some(day) => outln!("  已报送：{day}"),
         None => {
             if let Some(to) = &d.contact.send_to {
-                println!("  报送方式：{to}");
+                outln!("  报送方式：{to}");
             }
         }
     }
