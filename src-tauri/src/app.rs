@@ -14,6 +14,7 @@ mod outbox;
 mod print;
 mod safety;
 mod shared;
+mod window;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -40,7 +41,13 @@ pub fn run() {
     let worker_session = state.clone();
 
     let result = tauri::Builder::default()
+        // First: a second launch hands over to the running window and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            window::bring_forward(app);
+        }))
+        .plugin(window::remembered())
         .setup(move |app| {
+            window::fit_to_screen(app.handle());
             outbox::start_outbox_worker(worker_session, app.handle().clone());
             Ok(())
         })

@@ -657,12 +657,18 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         assert_eq!(std::fs::read(library.join(&stored))?, std::fs::read(&work)?);
     }
 
-    // Restart: the same library opens by itself with the entry as it was left.
+    // Restart: the same library opens by itself with the entry as it was left, in the
+    // section the clerk was in (作品), not the dashboard.
     {
         let driver = Driver::start(&sandbox);
         let w = clerk(&driver, "02-restart").await?;
-        w.el("dashboard").await?;
-        w.click("nav-entries").await?;
+        w.el("entry-table").await?;
+        assert!(
+            w.c.find(Locator::Css(&Clerk::css("dashboard")))
+                .await
+                .is_err(),
+            "the last section (作品) opens again"
+        );
         w.see("我的祖国（朗诵）").await?;
         w.see("张三、李四").await?;
         w.see("劳模风采-720p").await?;
@@ -1717,4 +1723,257 @@ async fn restore_a_backup_catalogue_unlisted_files_and_find_a_lost_catalog() -> 
     assert!(later_file.is_file());
     w.shot("lost-catalog-found").await;
     Ok(())
+}
+
+/// A second virtual display of the given size, for one test (stopped when dropped).
+struct Screen {
+    child: Child,
+    display: String,
+}
+
+impl Screen {
+    fn start(width: u32, height: u32) -> Self {
+        // Xvfb picks a free display and writes its number to the pipe (`-displayfd`).
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                &format!("{width}x{height}x24"),
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (installed by the test command)");
+        let mut number = String::new();
+        {
+            use std::io::BufRead;
+            let out = child.stdout.take().expect("Xvfb's pipe");
+            std::io::BufReader::new(out)
+                .read_line(&mut number)
+                .expect("Xvfb says its display");
+        }
+        Screen {
+            child,
+            display: format!(":{}", number.trim()),
+        }
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A 1366×768 laptop, common in these offices: the first launch fits the screen (the
+/// default window is taller), and every section is usable there — nothing wider than the
+/// window, the navigation and each section's main action in view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_1366_by_768_laptop_the_window_fits_and_every_section_is_usable() -> Res {
+    let screen = Screen::start(1366, 768);
+    let sandbox = Sandbox::new();
+    let home = sandbox.path("home");
+    let library = home.join("金平资料库");
+    cli(
+        &library,
+        &[
+            "init",
+            "--office",
+            "金平区总工会",
+            "--unit-type",
+            "district",
+            "--contact-name",
+            "陈晓",
+            "--contact-title",
+            "宣教部干事",
+            "--contact-phone",
+            "0754-88123456",
+        ],
+    );
+    let work = tone(&home, "朗诵.mp3", 440);
+    let id = cli(
+        &library,
+        &[
+            "entry",
+            "add",
+            work.to_str().unwrap_or_default(),
+            "--category",
+            "recitation",
+            "--title",
+            "我的祖国",
+            "--author",
+            "张三",
+            "--declare",
+            "original",
+        ],
+    )["id"]
+        .to_string();
+    cli(&library, &["entry", "update", &id, "--recommend", "true"]);
+    cli(&library, &["batch", "create"]);
+
+    let driver = Driver::start_with(
+        &sandbox,
+        &[
+            ("BAOSONG_LIBRARY", &library),
+            ("DISPLAY", Path::new(&screen.display)),
+        ],
+    );
+    let w = clerk(&driver, "07-small-screen").await?;
+    w.el("dashboard").await?;
+    let sizes =
+        w.c.execute(
+            "return [window.outerWidth, window.outerHeight, screen.width, screen.height];",
+            vec![],
+        )
+        .await?;
+    let n = |i: usize| sizes[i].as_f64().unwrap_or(f64::NAN);
+    assert_eq!((n(2), n(3)), (1366.0, 768.0), "{sizes}");
+    assert!(
+        n(0) <= 1366.0 && n(1) <= 768.0,
+        "the window runs off the screen: {sizes}"
+    );
+
+    for (nav, shows, action) in [
+        ("nav-dashboard", "dashboard", "quota-panel"),
+        ("nav-entries", "entry-table", "add-entry"),
+        ("nav-batches", "batch-item", "batch-export-open"),
+        ("nav-outbox", "outbox-table", "outbox-flush"),
+    ] {
+        w.click(nav).await?;
+        w.el(shows).await?;
+        let el = w.el(action).await?;
+        let fit =
+            w.c.execute(
+                "const r = arguments[0].getBoundingClientRect();
+                 return [document.documentElement.scrollWidth, window.innerWidth,
+                         r.left, r.top, r.right, window.innerHeight];",
+                vec![serde_json::to_value(&el)?],
+            )
+            .await?;
+        let f = |i: usize| fit[i].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            f(0) <= f(1),
+            "{nav}: the page is wider than the window: {fit}"
+        );
+        assert!(
+            f(2) >= 0.0 && f(3) >= 0.0 && f(4) <= f(1) && f(3) < f(5),
+            "{nav}: {action} is out of view: {fit}"
+        );
+        w.shot(nav).await;
+    }
+    w.c.clone().close().await?;
+    Ok(())
+}
+
+/// Launching the app again, as a clerk double-clicks the menu entry a second time, brings the
+/// running window forward and opens no second one on the same library: the second process
+/// hands over over D-Bus (here a private session bus) and exits at once.
+#[test]
+fn a_second_launch_hands_over_to_the_running_window_and_exits() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no X display: run the end-to-end tests under xvfb-run (the README's test command does)"
+    );
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon (installed by the test command)");
+    let mut address = String::new();
+    {
+        use std::io::BufRead;
+        let out = bus.stdout.take().expect("dbus-daemon's pipe");
+        std::io::BufReader::new(out)
+            .read_line(&mut address)
+            .expect("dbus-daemon says its address");
+    }
+    let address = address.trim().to_owned();
+    let sandbox = Sandbox::new();
+    let library = sandbox.path("home").join("金平资料库");
+    cli(
+        &library,
+        &[
+            "init",
+            "--office",
+            "金平区总工会",
+            "--unit-type",
+            "district",
+            "--contact-name",
+            "陈晓",
+            "--contact-title",
+            "宣教部干事",
+            "--contact-phone",
+            "0754-88123456",
+        ],
+    );
+    let launch = || {
+        Command::new(app_binary())
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", sandbox.path("home"))
+            .env("XDG_CONFIG_HOME", sandbox.path("config"))
+            .env("XDG_DATA_HOME", sandbox.path("data"))
+            .env("XDG_CACHE_HOME", sandbox.path("cache"))
+            .env("BAOSONG_CONFIG_DIR", sandbox.path("baosong-config"))
+            .env("BAOSONG_LIBRARY", &library)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the app")
+    };
+    let owned = || {
+        Command::new("dbus-send")
+            .args([
+                &format!("--bus={address}"),
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:cn.gov.shantou.baosong.SingleInstance",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+            .unwrap_or(false)
+    };
+
+    let mut first = launch();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !owned() {
+        assert!(
+            Instant::now() < deadline,
+            "the first window never took the bus name"
+        );
+        assert!(
+            first.try_wait().ok().flatten().is_none(),
+            "the first window exited"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut second = launch();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Ok(Some(status)) = second.try_wait() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            let _ = first.kill();
+            panic!("the second launch opened a window of its own (it kept running)");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+    assert!(
+        first.try_wait().ok().flatten().is_none(),
+        "the running window must stay open"
+    );
+    let _ = first.kill();
+    let _ = first.wait();
+    let _ = bus.kill();
+    let _ = bus.wait();
 }
