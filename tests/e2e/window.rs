@@ -1827,7 +1827,8 @@ async fn on_a_1366_by_768_laptop_the_window_fits_and_every_section_is_usable() -
     w.el("dashboard").await?;
     let sizes =
         w.c.execute(
-            "return [window.outerWidth, window.outerHeight, screen.width, screen.height];",
+            "return [window.outerWidth, window.outerHeight, screen.width, screen.height,
+                     window.screenX, window.screenY];",
             vec![],
         )
         .await?;
@@ -1836,6 +1837,10 @@ async fn on_a_1366_by_768_laptop_the_window_fits_and_every_section_is_usable() -
     assert!(
         n(0) <= 1366.0 && n(1) <= 768.0,
         "the window runs off the screen: {sizes}"
+    );
+    assert!(
+        n(4) >= 0.0 && n(5) >= 0.0 && n(4) + n(0) <= 1366.0 && n(5) + n(1) <= 768.0,
+        "the window is placed off the screen: {sizes}"
     );
 
     for (nav, shows, action) in [

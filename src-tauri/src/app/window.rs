@@ -2,7 +2,7 @@
 //! maximised state kept between runs, and never larger than the screen it opens on (a
 //! 1366×768 laptop is common in these offices).
 
-use tauri::{AppHandle, LogicalSize, Manager, Runtime};
+use tauri::{AppHandle, LogicalPosition, LogicalSize, Manager, Runtime};
 use tauri_plugin_window_state::StateFlags;
 
 const MAIN: &str = "main";
@@ -57,8 +57,13 @@ pub fn fit_to_screen<R: Runtime>(app: &AppHandle<R>) {
     };
     let (fits, target) = fitted(window, (screen.width, screen.height));
     if !fits {
+        // Centred by hand: before the window is mapped, `center()` takes its size as 0×0.
+        let origin = monitor.position().to_logical::<f64>(scale);
         let _ = w.set_size(LogicalSize::new(target.0, target.1));
-        let _ = w.center();
+        let _ = w.set_position(LogicalPosition::new(
+            origin.x + (screen.width - target.0) / 2.0,
+            origin.y + (screen.height - target.1) / 2.0,
+        ));
     }
 }
 
