@@ -783,22 +783,7 @@ async fn dashboard_shows_quotas_deadlines_blockers_and_switches_campaign() -> Re
     let home = sandbox.path("home");
     let library = home.join("金平资料库");
     let lib = library.as_path();
-    cli(
-        lib,
-        &[
-            "init",
-            "--office",
-            "金平区总工会",
-            "--unit-type",
-            "district",
-            "--contact-name",
-            "陈晓",
-            "--contact-title",
-            "宣教部干事",
-            "--contact-phone",
-            "0754-88123456",
-        ],
-    );
+    init_jinping(lib);
     // A partly filled library: three recitations ready, one without its originality
     // declaration, one good micro-video and one 720p one recommended with a reason.
     let add = |file: &Path, category: &str, title: &str, declare: bool| -> String {
@@ -1725,6 +1710,26 @@ async fn restore_a_backup_catalogue_unlisted_files_and_find_a_lost_catalog() -> 
     Ok(())
 }
 
+/// A new library for 金平区总工会 with its contact person, made by the CLI.
+fn init_jinping(library: &Path) {
+    cli(
+        library,
+        &[
+            "init",
+            "--office",
+            "金平区总工会",
+            "--unit-type",
+            "district",
+            "--contact-name",
+            "陈晓",
+            "--contact-title",
+            "宣教部干事",
+            "--contact-phone",
+            "0754-88123456",
+        ],
+    );
+}
+
 /// A second virtual display of the given size, for one test (stopped when dropped).
 struct Screen {
     child: Child,
@@ -1779,22 +1784,7 @@ async fn on_a_1366_by_768_laptop_the_window_fits_and_every_section_is_usable() -
     let sandbox = Sandbox::new();
     let home = sandbox.path("home");
     let library = home.join("金平资料库");
-    cli(
-        &library,
-        &[
-            "init",
-            "--office",
-            "金平区总工会",
-            "--unit-type",
-            "district",
-            "--contact-name",
-            "陈晓",
-            "--contact-title",
-            "宣教部干事",
-            "--contact-phone",
-            "0754-88123456",
-        ],
-    );
+    init_jinping(&library);
     let work = tone(&home, "朗诵.mp3", 440);
     let id = cli(
         &library,
@@ -1901,22 +1891,7 @@ fn a_second_launch_hands_over_to_the_running_window_and_exits() {
     let address = address.trim().to_owned();
     let sandbox = Sandbox::new();
     let library = sandbox.path("home").join("金平资料库");
-    cli(
-        &library,
-        &[
-            "init",
-            "--office",
-            "金平区总工会",
-            "--unit-type",
-            "district",
-            "--contact-name",
-            "陈晓",
-            "--contact-title",
-            "宣教部干事",
-            "--contact-phone",
-            "0754-88123456",
-        ],
-    );
+    init_jinping(&library);
     let launch = || {
         Command::new(app_binary())
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
