@@ -13,6 +13,7 @@ mod mail;
 mod print;
 mod safety;
 mod session;
+mod support;
 
 pub use batches::{BatchCreated, MailPlanView, export_batch, write_attachments};
 pub use error::ApiError;

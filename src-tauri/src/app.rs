@@ -14,6 +14,7 @@ mod outbox;
 mod print;
 mod safety;
 mod shared;
+mod support;
 mod window;
 
 use std::path::PathBuf;
@@ -30,6 +31,16 @@ pub type SharedSession = Arc<Mutex<Session>>;
 pub type SharedJobs = Arc<Jobs>;
 
 pub fn run() {
+    // The log is for a support call; a computer where it cannot be written still works.
+    let log_dir = baosong::logs::log_dir();
+    if let Err(e) = baosong::logs::init(&log_dir, "baosong") {
+        eprintln!("报送助手无法写日志（{}）：{e}", log_dir.display());
+    }
+    tracing::info!(
+        version = baosong::diagnostics::VERSION,
+        commit = baosong::diagnostics::COMMIT,
+        "window started"
+    );
     let mut session = Session::new(Some(recent::config_dir()), Actor::App);
     // `BAOSONG_LIBRARY` opens a given library (the tests give each run its own); otherwise the
     // library used last is reopened.
@@ -116,9 +127,14 @@ pub fn run() {
             print::prepare_print,
             print::open_print,
             print::save_print,
+            support::about,
+            support::export_diagnostics,
+            support::open_log_folder,
+            support::open_diagnostics_folder,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
+        tracing::error!("the window could not start: {e}");
         eprintln!("报送助手无法启动窗口：{e}");
         std::process::exit(1);
     }

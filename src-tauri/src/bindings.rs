@@ -58,6 +58,8 @@ fn export_all(dir: &Path) {
     one::<crate::library::UnlistedFile>(dir);
     one::<crate::library::trash::TrashItem>(dir);
     one::<crate::library::DoctorReport>(dir);
+    one::<crate::diagnostics::About>(dir);
+    one::<crate::diagnostics::DiagnosticsReport>(dir);
     one::<crate::api::PrintRequest>(dir);
     one::<crate::api::PrintReport>(dir);
     one::<crate::api::PrintPreview>(dir);

@@ -348,6 +348,13 @@ pub fn embedded_by_id(id: &str) -> Result<Campaign, CampaignError> {
         })
 }
 
+/// The file an embedded campaign was read from and its text (for 关于 and the diagnostics: which
+/// rules this build holds).
+pub fn embedded_source(id: &str) -> Option<(&'static str, &'static str)> {
+    let index = parsed().iter().position(|c| c.id == id)?;
+    EMBEDDED.get(index).copied()
+}
+
 /// Loads a campaign file from disk.
 pub fn load_file(path: &Path) -> Result<Campaign, CampaignError> {
     let file = path.display().to_string();
@@ -455,6 +462,14 @@ mod tests {
         let c = embedded_by_id("national-2023").expect("national");
         assert_eq!(c.categories.len(), 10);
         assert!(c.categories.iter().all(|c| c.organiser.is_some()));
+    }
+
+    #[test]
+    fn an_embedded_campaign_names_the_file_it_came_from() {
+        let (file, text) = embedded_source(DEFAULT_CAMPAIGN_ID).expect("the default is embedded");
+        assert!(file.ends_with("shantou-2023.toml"), "{file}");
+        assert!(text.contains(DEFAULT_CAMPAIGN_ID));
+        assert_eq!(embedded_source("no-such-campaign"), None);
     }
 
     #[test]

@@ -157,6 +157,12 @@ fn make_batch(r: &Run) -> serde_json::Value {
     r.cli(&["batch", "create", "--json"]).ok().json()["batch"].clone()
 }
 
+/// Standard base64 with padding (what an SMTP AUTH line carries).
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
@@ -464,6 +470,10 @@ fn a_wrong_secret_is_said_in_chinese_and_never_retried() {
     let again = mail(&r, &["outbox", "flush"]).fails_with(1);
     assert!(again.stdout.contains("授权码不正确"), "{}", again.explain());
     assert_eq!(server.logins(), 1, "no second login with the wrong 授权码");
+    // The refusal is in the log with its code; the wrong 授权码 is not.
+    let log = r.log_text();
+    assert!(log.contains("mail.auth"), "{log}");
+    assert!(!log.contains("wrong-secret-000"), "{log}");
     // A new 授权码 lifts the stop; the messages go.
     set_account(&r, &server, "tls", SECRET, &[]).ok();
     mail(&r, &["outbox", "flush"]).ok();
@@ -673,7 +683,41 @@ fn the_secret_is_never_in_the_library_the_logs_or_any_output() {
     }
     let mut hits = Vec::new();
     walk(&r.library(), &mut hits);
+    walk(&r.logs(), &mut hits);
     assert!(hits.is_empty(), "the secret is in {hits:?}");
+    // The log tells the story a support call needs, and the diagnostics zip carries it.
+    let log = r.log_text();
+    for event in [
+        "library opened",
+        "mail.account",
+        "account test passed",
+        "outbox.sent",
+    ] {
+        assert!(log.contains(event), "no {event} in the log:\n{log}");
+    }
+    let zip = r.dir.path().join("诊断.zip");
+    mail(
+        &r,
+        &["diagnostics", "--out", zip.to_str().unwrap_or_default()],
+    )
+    .ok();
+    let texts = support::zip_texts(&zip);
+    let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(names.contains(&"about.json"), "{names:?}");
+    assert!(names.contains(&"doctor.txt"), "{names:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|(n, t)| n.starts_with("logs/baosong-cli.") && t.contains("outbox.sent")),
+        "{names:?}"
+    );
+    let b64 = |s: &str| base64_encode(s.as_bytes());
+    let auth_plain = b64(&format!("\0{ADDRESS}\0{SECRET}"));
+    for (name, text) in &texts {
+        for needle in [SECRET, &b64(SECRET), &auth_plain] {
+            assert!(!text.contains(needle), "{name} holds the secret ({needle})");
+        }
+    }
     // Only the private file store (0600) holds it here, where no system store answers.
     let mut stored = Vec::new();
     walk(&r.dir.path().join("config"), &mut stored);
@@ -701,6 +745,7 @@ fn a_send_killed_at_random_moments_loses_nothing_and_sends_nothing_twice() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_baosong-cli"));
         cmd.args(["send", &id])
             .env("BAOSONG_CONFIG_DIR", r.dir.path().join("config"))
+            .env("BAOSONG_LOG_DIR", r.logs())
             .env("BAOSONG_SEND_PAUSE_MS", "120")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -1043,6 +1088,7 @@ fn mail_bounded(r: &Run, args: &[&str], limit: Duration) -> Option<support::Resu
     cmd.args(args)
         .current_dir(r.dir.path())
         .env("BAOSONG_CONFIG_DIR", r.dir.path().join("config"))
+        .env("BAOSONG_LOG_DIR", r.logs())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in env(r) {
@@ -1556,6 +1602,7 @@ fn attachment_folders_and_cover_letters_are_synced_before_the_rows_that_name_the
     .arg(env!("CARGO_BIN_EXE_baosong-cli"))
     .args(["send", &id])
     .env("BAOSONG_CONFIG_DIR", r.dir.path().join("config"))
+    .env("BAOSONG_LOG_DIR", r.logs())
     .stdout(Stdio::null())
     .stderr(Stdio::null());
     for (k, v) in env(&r) {

@@ -486,6 +486,20 @@ async fn clerk(driver: &Driver, test: &'static str) -> Res<Clerk> {
 }
 
 /// A PDF's text by poppler's pdftotext (installed by the test command).
+/// Every file of a zip as (name, text).
+fn zip_texts(path: &Path) -> Res<Vec<(String, String)>> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path)?)?;
+    let mut out = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i)?;
+        let name = entry.name()?.into_owned();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text)?;
+        out.push((name, text));
+    }
+    Ok(out)
+}
+
 fn pdftotext(pdf: &Path) -> String {
     let out = Command::new("pdftotext")
         .arg(pdf)
@@ -562,6 +576,13 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         w.el("setup").await?;
         w.see("新建资料库").await?;
         w.shot("setup-empty").await;
+        // 关于 answers before any library exists (when one will not open, the clerk needs it).
+        w.click("open-about").await?;
+        assert_eq!(w.text("about-version").await?, env!("CARGO_PKG_VERSION"));
+        w.see("（未打开）").await?;
+        w.shot("setup-about").await;
+        w.click_text("关闭").await?;
+        w.gone("关于报送助手").await?;
 
         w.fill("setup-location", &library.display().to_string())
             .await?;
@@ -1577,6 +1598,41 @@ async fn send_a_batch_from_the_window_and_watch_the_outbox() -> Res {
             .is_some_and(|a| a.iter().all(|m| m["state"] == "sent")),
         "{outbox}"
     );
+
+    // 关于 → 导出诊断信息: the zip a support call asks for tells the day's story from the log,
+    // and never holds the 授权码 this window sent with.
+    w.click("open-about").await?;
+    w.el("about-dialog").await?;
+    assert_eq!(w.text("about-version").await?, env!("CARGO_PKG_VERSION"));
+    assert!(
+        w.text("about-campaign-file")
+            .await?
+            .contains("shantou-2023.toml")
+    );
+    w.click("export-diagnostics").await?;
+    let zip_path = PathBuf::from(w.text("diagnostics-path").await?.trim());
+    w.shot("about-diagnostics").await;
+    assert!(zip_path.starts_with(&home), "{}", zip_path.display());
+    let texts = zip_texts(&zip_path)?;
+    let log = texts
+        .iter()
+        .find(|(name, _)| name.starts_with("logs/baosong."))
+        .map(|(_, text)| text.as_str())
+        .unwrap_or_default();
+    for event in [
+        "window started",
+        "library opened",
+        "outbox.sent",
+        "outbox.resolved",
+    ] {
+        assert!(
+            log.contains(event),
+            "no {event} in the window's log:\n{log}"
+        );
+    }
+    for (name, text) in &texts {
+        assert!(!text.contains(smtp::SECRET), "{name} holds the 授权码");
+    }
     w.c.clone().close().await?;
 
     let arrived = server.arrived(&home.join("arrived"));

@@ -187,6 +187,12 @@ export const api = {
   openPrint: (name: string) => call("open_print", { name }),
   /** 另存为 with the system's save dialog; null when the clerk cancels. */
   savePrint: (name: string) => call("save_print", { name }),
+  /** 关于: version, build, system, campaign rules, folders. */
+  about: () => call("about"),
+  /** 导出诊断信息 into the Documents folder (no secret in it); says where. */
+  exportDiagnostics: () => call("export_diagnostics"),
+  openLogFolder: () => call("open_log_folder"),
+  openDiagnosticsFolder: () => call("open_diagnostics_folder"),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

@@ -72,6 +72,8 @@ impl Session {
 
     /// Writes the entries `filter` selects to an .xlsx file; returns the row count.
     pub fn export_xlsx(&self, path: &Path, filter: &EntryFilter) -> Result<usize, ApiError> {
-        Ok(self.library()?.export_xlsx(path, filter)?)
+        let rows = self.library()?.export_xlsx(path, filter)?;
+        tracing::info!(path = %path.display(), rows, "catalog exported");
+        Ok(rows)
     }
 }

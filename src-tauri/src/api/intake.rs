@@ -72,7 +72,15 @@ impl Session {
         path: &Path,
         options: &library::SheetImportOptions,
     ) -> Result<library::SheetImport, ApiError> {
-        Ok(self.library_mut()?.import_sheet(path, options)?)
+        let report = self.library_mut()?.import_sheet(path, options)?;
+        tracing::info!(
+            sheet = %path.display(),
+            dry_run = report.dry_run,
+            created = report.created,
+            skipped = report.skipped.len(),
+            "registration sheet imported"
+        );
+        Ok(report)
     }
 
     /// Imports files and folders; see [`Library::import_files`].
@@ -83,8 +91,22 @@ impl Session {
         progress: &mut dyn FnMut(&Progress),
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<ImportReport, ApiError> {
-        Ok(self
+        let report = self
             .library_mut()?
-            .import_files(paths, options, progress, cancel)?)
+            .import_files(paths, options, progress, cancel)?;
+        tracing::info!(
+            sources = paths.len(),
+            added = report.added,
+            duplicates = report.duplicates,
+            failed = report.failed,
+            cancelled = report.cancelled,
+            "files imported"
+        );
+        for item in &report.items {
+            if let library::ImportOutcome::Failed { reason } = &item.outcome {
+                tracing::warn!(file = %item.path, "not imported: {reason}");
+            }
+        }
+        Ok(report)
     }
 }

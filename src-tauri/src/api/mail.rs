@@ -39,7 +39,7 @@ pub struct AccountView {
 pub fn test_account(job: &Job) -> Result<AccountView, ApiError> {
     let mut lib = job.open()?;
     match crate::mail::send::test_account(&mut lib, &secrets()) {
-        Ok(_) => {}
+        Ok(_) => tracing::info!("account test passed"),
         Err(crate::mail::send::TestError::Send(e)) => return Err(e.into()),
         Err(crate::mail::send::TestError::Failed(f)) => {
             return Err(ApiError::new(f.code, f.message));
@@ -78,6 +78,7 @@ pub fn send_batch(
         None => Vec::new(),
     };
     let flush = crate::mail::send::flush(&mut lib, &secrets(), progress, &job.cancel)?;
+    log_flush(&flush);
     Ok(SendReport {
         batch_id: id,
         emls,
@@ -108,12 +109,23 @@ pub fn flush_outbox(
 ) -> Result<crate::mail::send::FlushReport, ApiError> {
     let mut lib = job.open()?;
     lib.retry_now()?;
-    Ok(crate::mail::send::flush(
-        &mut lib,
-        &secrets(),
-        progress,
-        &job.cancel,
-    )?)
+    let flush = crate::mail::send::flush(&mut lib, &secrets(), progress, &job.cancel)?;
+    log_flush(&flush);
+    Ok(flush)
+}
+
+/// One line per sending round: what went, what waits, and why it stopped (a code and the
+/// server's or the line's reason, never the login).
+pub(crate) fn log_flush(flush: &crate::mail::send::FlushReport) {
+    tracing::info!(
+        sent = flush.sent,
+        failed = flush.failed,
+        uncertain = flush.uncertain,
+        waiting = flush.waiting,
+        stopped_code = flush.stopped_code.as_deref(),
+        stopped = flush.stopped.as_deref(),
+        "outbox flushed"
+    );
 }
 
 impl Session {
@@ -195,6 +207,7 @@ impl Session {
                 reason: crate::fsx::io_reason(&e),
             })
         })?;
+        tracing::info!(path = %path.display(), batch = id, "sent log exported");
         Ok(messages.len())
     }
 

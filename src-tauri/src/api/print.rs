@@ -66,7 +66,9 @@ fn write_print(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
             path: path.to_path_buf(),
             reason: crate::fsx::io_reason(&e),
         })
-    })
+    })?;
+    tracing::info!(path = %path.display(), bytes = bytes.len(), "document written");
+    Ok(())
 }
 
 /// Makes a printed document and writes it to `path` (temporary file + rename).

@@ -113,8 +113,13 @@ impl Session {
     }
 
     pub fn open(&mut self, path: &Path) -> Result<LibraryInfo, ApiError> {
-        let lib = Library::open(path, self.actor)?;
+        let lib = Library::open(path, self.actor)
+            .map_err(ApiError::from)
+            .inspect_err(|e| {
+            tracing::warn!(path = %path.display(), code = %e.code, "library not opened: {}", e.message);
+        })?;
         let info = lib.info()?;
+        log_opened("library opened", &info);
         self.remember(&lib);
         self.library = Some(lib);
         self.problem = None;
@@ -124,6 +129,7 @@ impl Session {
     pub fn create(&mut self, path: &Path, office: &OfficeInput) -> Result<LibraryInfo, ApiError> {
         let lib = Library::create(path, office, self.actor)?;
         let info = lib.info()?;
+        log_opened("library created", &info);
         self.remember(&lib);
         self.library = Some(lib);
         self.problem = None;
@@ -131,7 +137,9 @@ impl Session {
     }
 
     pub fn close(&mut self) {
-        self.library = None;
+        if let Some(lib) = self.library.take() {
+            tracing::info!(path = %lib.root().display(), "library closed");
+        }
     }
 
     pub fn forget_recent(&self, path: &str) -> Vec<recent::RecentLibrary> {
@@ -172,4 +180,15 @@ impl Session {
     pub fn start_job_as(&self, jobs: &std::sync::Arc<Jobs>, id: u64) -> Result<Job, ApiError> {
         Ok(jobs.start_as(id, self.library()?.root(), self.actor))
     }
+}
+
+fn log_opened(what: &str, info: &LibraryInfo) {
+    tracing::info!(
+        path = %info.path,
+        schema = info.schema_version,
+        office = info.office.as_ref().map(|o| o.name.as_str()),
+        campaign = info.office.as_ref().map(|o| o.campaign_id.as_str()),
+        entries = info.entry_count,
+        "{what}"
+    );
 }

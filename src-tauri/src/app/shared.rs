@@ -41,7 +41,7 @@ where
         let mut session = shared
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut session)
+        logged(f(&mut session))
     })
     .await
     .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))?
@@ -53,9 +53,21 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T> + Send + 'static,
 {
-    tauri::async_runtime::spawn_blocking(f)
+    tauri::async_runtime::spawn_blocking(move || logged(f()))
         .await
         .map_err(|e| internal(format!("后台任务意外中止：{e}。请重试。")))?
+}
+
+/// An error the window is about to show goes into the log with its code first.
+fn logged<T>(result: Result<T>) -> Result<T> {
+    if let Err(e) = &result {
+        if e.input {
+            tracing::info!(code = %e.code, "refused: {}", e.message);
+        } else {
+            tracing::warn!(code = %e.code, "failed: {}", e.message);
+        }
+    }
+    result
 }
 
 /// A job's progress to the window at most ten times a second (see

@@ -56,6 +56,25 @@ impl Run {
         self.dir.path().join("资料库")
     }
 
+    /// The log folder the CLI writes to in this run.
+    pub fn logs(&self) -> PathBuf {
+        self.dir.path().join("logs")
+    }
+
+    /// Everything the run's CLI has logged so far.
+    #[allow(dead_code)]
+    pub fn log_text(&self) -> String {
+        let mut text = String::new();
+        for e in std::fs::read_dir(self.logs())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+        }
+        text
+    }
+
     pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let p = self.dir.path().join(name);
         std::fs::write(&p, bytes).expect("write");
@@ -90,6 +109,7 @@ impl Run {
         cmd.args(args)
             .current_dir(self.dir.path())
             .env("BAOSONG_CONFIG_DIR", self.dir.path().join("config"))
+            .env("BAOSONG_LOG_DIR", self.logs())
             .env("BAOSONG_LIBRARY", self.library())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
@@ -119,7 +139,8 @@ impl Run {
         cmd.args(args)
             .current_dir(self.dir.path())
             .env_remove("BAOSONG_LIBRARY")
-            .env("BAOSONG_CONFIG_DIR", self.dir.path().join("config"));
+            .env("BAOSONG_CONFIG_DIR", self.dir.path().join("config"))
+            .env("BAOSONG_LOG_DIR", self.logs());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -190,4 +211,20 @@ pub fn video(dir: &Path, name: &str, size: &str) -> PathBuf {
             "yuv420p",
         ],
     )
+}
+
+/// Every file in the zip at `path` as (name, text).
+#[allow(dead_code)]
+pub fn zip_texts(path: &Path) -> Vec<(String, String)> {
+    let file = std::fs::File::open(path).expect("open the zip");
+    let mut zip = zip::ZipArchive::new(file).expect("a zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).expect("an entry");
+            let name = entry.name().expect("a UTF-8 name").into_owned();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).expect("text");
+            (name, text)
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
 // Generated from the #[tauri::command] functions of src-tauri/src/app/ and its events.rs
 // by `cargo test -p baosong --lib bindings` (UPDATE_BINDINGS=1 rewrites it). Do not edit.
 import type { Channel } from "@tauri-apps/api/core";
+import type { About } from "./About";
 import type { AccountInput } from "./AccountInput";
 import type { AccountView } from "./AccountView";
 import type { BackupInfo } from "./BackupInfo";
@@ -11,6 +12,7 @@ import type { BatchSummary } from "./BatchSummary";
 import type { BulkChange } from "./BulkChange";
 import type { Campaign } from "./Campaign";
 import type { Dashboard } from "./Dashboard";
+import type { DiagnosticsReport } from "./DiagnosticsReport";
 import type { DoctorReport } from "./DoctorReport";
 import type { Draft } from "./Draft";
 import type { Entry } from "./Entry";
@@ -48,6 +50,10 @@ import type { UnlistedFile } from "./UnlistedFile";
  * and what the command resolves to. `null` args: the command takes none.
  */
 export type Commands = {
+  /**
+   * 关于: the core's facts and the window's web engine.
+   */
+  about: { args: null, result: About },
   account_view: { args: null, result: AccountView },
   add_entry: { args: { input: EntryFields, files: Array<string> }, result: Entry },
   /**
@@ -83,6 +89,11 @@ export type Commands = {
    */
   export_batch: { args: { job: number, id: number, dest: string, onProgress: Channel<Progress> }, result: ExportReport },
   /**
+   * 导出诊断信息: the zip goes to the Documents folder (no dialog to get lost in); the window
+   * shows where and offers to open the folder.
+   */
+  export_diagnostics: { args: null, result: DiagnosticsReport },
+  /**
    * Asks where to save the catalog and writes it there as .xlsx; None when the clerk cancels.
    */
   export_xlsx: { args: { filter: EntryFilter }, result: number | null },
@@ -115,11 +126,19 @@ export type Commands = {
    */
   media_path: { args: { fileId: number }, result: string },
   /**
+   * 打开所在文件夹 after an export: the folder the zips go to.
+   */
+  open_diagnostics_folder: { args: null, result: void },
+  /**
    * Opens a stored file in the system's own player or viewer — only a known media kind, under
    * its kind's extension; anything else is shown in its folder (see `library::Openable`).
    */
   open_file: { args: { fileId: number }, result: void },
   open_library: { args: { path: string }, result: LibraryInfo },
+  /**
+   * 打开日志文件夹.
+   */
+  open_log_folder: { args: null, result: void },
   /**
    * 打开附件文件夹: a message's attachments in the file manager, for sending it by hand
    * through webmail where the office network blocks SMTP.

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use baosong::api::{ApiError, Session};
 use baosong::library::Actor;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// `println!` for the CLI's output: a reader that stops early (`baosong-cli … | head`) ends
 /// the command quietly instead of a panic with a backtrace.
@@ -36,6 +36,7 @@ mod print;
 mod safety;
 mod setup;
 mod status;
+mod support;
 
 #[derive(Parser)]
 #[command(
@@ -140,6 +141,14 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// 关于：版本、构建日期、操作系统、活动规则文件、资料库与日志文件夹
+    About,
+    /// 导出诊断信息（压缩包：版本、系统、资料库体检结果、最近的日志；不含授权码）
+    Diagnostics {
+        /// 输出文件（默认当前文件夹下的 报送助手诊断信息-日期-时间.zip）
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// A failure, with the exit code it maps to.
@@ -177,14 +186,26 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return clap_failure(&e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return clap_failure(&e),
     };
+    // The log is for a support call; a computer where it cannot be written still works.
+    let _ = baosong::logs::init(&baosong::logs::log_dir(), "baosong-cli");
+    tracing::info!(
+        version = baosong::diagnostics::VERSION,
+        command = %command_name(&matches),
+        "baosong-cli started"
+    );
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
+            tracing::warn!(code = %f.code, exit = f.exit, "command failed: {}", f.message);
             if json {
                 let err = serde_json::json!({ "error": { "code": f.code, "message": f.message } });
                 eprintln!("{err}");
@@ -194,6 +215,17 @@ fn main() -> ExitCode {
             ExitCode::from(f.exit)
         }
     }
+}
+
+/// The subcommand path (`batch export`), never its arguments: an argument may be a secret.
+fn command_name(matches: &clap::ArgMatches) -> String {
+    let mut names = Vec::new();
+    let mut current = matches;
+    while let Some((name, sub)) = current.subcommand() {
+        names.push(name.to_owned());
+        current = sub;
+    }
+    names.join(" ")
 }
 
 /// clap's own messages are English; say the common ones in Chinese, then show the usage.
@@ -282,6 +314,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             return mail::send_command(&cli, *batch, to.as_deref(), eml_dir.as_ref());
         }
         Command::Outbox { command } => return mail::outbox_command(&cli, command.as_ref()),
+        Command::About => support::about_command(&cli)?,
+        Command::Diagnostics { out } => support::diagnostics_command(&cli, out.as_ref())?,
     }
     Ok(())
 }
