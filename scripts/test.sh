@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, the UI's type check and lint, the core's tests on real
-# SQLite files, the CLI's black-box tests, and the end-to-end tests in the real window under
-# Xvfb. Installs what it needs first. Screenshots land in test-artifacts/screenshots/.
+# Runs every test: actionlint on the release workflow, formatting, lints, the UI's type check
+# and lint, the core's tests on real SQLite files, the CLI's black-box tests, and the end-to-end
+# tests in the real window under Xvfb. Installs what it needs first. Screenshots land in
+# test-artifacts/screenshots/.
 set -euo pipefail
 source "$(dirname "$0")/setup.sh"
 cd "$BAOSONG_ROOT"
@@ -9,6 +10,10 @@ cd "$BAOSONG_ROOT"
 ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_ui_deps
 ensure_tauri_driver
+ensure_actionlint
+
+say "actionlint: the release workflow (.ci/release.yml), with shellcheck on its run: blocks"
+"$ACTIONLINT" -shellcheck "$(command -v shellcheck)" .ci/release.yml
 
 say "UI: type check, lint, and the shared samples"
 (cd ui && npm run --silent typecheck && npm run --silent lint && npm run --silent test)

@@ -159,7 +159,6 @@ impl Account {
         (70 * MIB, LimitSource::Default)
     }
 
-    /// The key the secret is filed under in the credential store.
     /// The extra root certificate the TLS connection trusts: only a custom server may add one.
     /// A preset (QQ, 163 …) trusts the system's roots alone, whatever a catalog says, so a
     /// network in the middle can never read the 授权码.
@@ -171,6 +170,7 @@ impl Account {
         }
     }
 
+    /// The key the secret is filed under in the credential store.
     pub fn secret_key(&self) -> String {
         format!("{}@{}:{}", self.address, self.host, self.port)
     }

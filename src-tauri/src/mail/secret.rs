@@ -11,6 +11,14 @@ use sha2::{Digest, Sha256};
 /// The service name credentials are filed under.
 const SERVICE: &str = "baosong-smtp";
 
+/// The name the secret under `key` is filed under in Windows' Credential Manager (控制面板 →
+/// 凭据管理器 → Windows 凭据), where support may look for it or remove it by hand: the service
+/// first, so Baosong's entries sort together and say whose they are, then the account. The
+/// store's own default (`{key}.{service}`) puts the address first and the app last.
+fn credential_target(key: &str) -> String {
+    format!("{SERVICE}:{key}")
+}
+
 /// Where a secret was stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
@@ -130,6 +138,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// The operating system's store through keyring-core. Every failure (no D-Bus, a locked
 /// keyring, no store on this platform) is reported as unavailable, and the file takes over.
 mod system {
+    use std::collections::HashMap;
     use std::sync::OnceLock;
 
     use keyring_core::{Entry, Error};
@@ -159,7 +168,14 @@ mod system {
         if !ready() {
             return Err(Error::NoDefaultStore);
         }
-        Entry::new(super::SERVICE, key)
+        // `cfg!`, not `#[cfg]`: the Windows branch is compiled (and its name tested) everywhere.
+        if cfg!(windows) {
+            let target = super::credential_target(key);
+            let modifiers = HashMap::from([("target", target.as_str())]);
+            Entry::new_with_modifiers(super::SERVICE, key, &modifiers)
+        } else {
+            Entry::new(super::SERVICE, key)
+        }
     }
 
     pub fn set(key: &str, secret: &str) -> Result<(), Error> {
@@ -184,6 +200,23 @@ mod system {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_credential_manager_target_names_the_app_then_the_account() {
+        assert_eq!(
+            credential_target("12345678@qq.com@smtp.qq.com:465"),
+            "baosong-smtp:12345678@qq.com@smtp.qq.com:465"
+        );
+        // Two accounts of one address (another server or port) are two credentials.
+        assert_ne!(
+            credential_target("a@163.com@smtp.163.com:465"),
+            credential_target("a@163.com@smtp.163.com:994")
+        );
+        // The longest address (254) and host name (253) stay far inside Credential Manager's
+        // limit on a generic target name (CRED_MAX_GENERIC_TARGET_NAME_LENGTH, 32767).
+        let key = format!("{}@{}:65535", "a".repeat(254), "h".repeat(253));
+        assert!(credential_target(&key).encode_utf16().count() < 32767);
+    }
 
     #[test]
     fn the_file_store_is_private_replaces_and_forgets() {
