@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 mod batches;
+mod city;
 mod dashboard;
 mod entries;
 mod error;
@@ -26,6 +27,7 @@ pub use print::{
     print_path, save_print, write_preview,
 };
 pub use safety::restore_missing_catalog;
+use session::log_opened;
 pub use session::{CampaignSummary, Session, Startup, campaign_summaries};
 
 /// The clock of the window and the CLI (`BAOSONG_NOW` when set; see

@@ -485,6 +485,7 @@ mod tests {
 
     fn office(unit_type: &str, campaign_id: &str) -> Office {
         Office {
+            role: crate::office::Role::District,
             name: "金平区总工会".into(),
             unit_type: unit_type.into(),
             campaign_id: campaign_id.into(),

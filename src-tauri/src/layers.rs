@@ -59,6 +59,7 @@ const MODULES: &[(&str, Layer)] = &[
     ("batch", Layer::Domain),
     ("campaign", Layer::Domain),
     ("checks", Layer::Domain),
+    ("city", Layer::Domain),
     ("dashboard", Layer::Domain),
     ("entry", Layer::Domain),
     ("office", Layer::Domain),
@@ -70,6 +71,7 @@ const MODULES: &[(&str, Layer)] = &[
     ("mail", Layer::Services),
     ("package", Layer::Services),
     ("print", Layer::Services),
+    ("receive", Layer::Services),
     ("api", Layer::Api),
 ];
 

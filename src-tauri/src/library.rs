@@ -24,6 +24,7 @@ mod opening;
 mod outbox;
 mod outbox_gate;
 mod outbox_hold;
+mod received;
 pub mod recent;
 mod registration_import;
 mod review;
@@ -57,9 +58,10 @@ pub use import::{
 pub use opening::{Openable, open_extension};
 pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};
 pub use outbox_hold::OutboxHold;
+pub use received::{Arrived, Delivery, Problem, Recorded, Source};
 pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use schema::SCHEMA_VERSION;
-pub use store::resolve as stored_file_path;
+pub use store::{ImportGuard, resolve as stored_file_path};
 pub use thumbcache::{THUMB_SIDE, ThumbInfo, thumbnail_at};
 
 /// The catalog's file name inside a library folder.
@@ -156,8 +158,19 @@ impl Library {
     /// Creates a new library in `dir` (created if missing; must not already hold one) with its
     /// office set up. Nothing is left behind when setup fails.
     pub fn create(dir: &Path, office: &OfficeInput, actor: Actor) -> Result<Library, LibraryError> {
+        Library::create_as(dir, office, crate::office::Role::District, actor)
+    }
+
+    /// [`Library::create`] for either side of the mail: a district's, or the municipal
+    /// office's receiving library (市级收件).
+    pub fn create_as(
+        dir: &Path,
+        office: &OfficeInput,
+        role: crate::office::Role,
+        actor: Actor,
+    ) -> Result<Library, LibraryError> {
         let campaign = campaign::embedded_by_id(&office.campaign_id)?;
-        crate::office::validate(office, &campaign).map_err(LibraryError::Invalid)?;
+        crate::office::validate_as(office, &campaign, role).map_err(LibraryError::Invalid)?;
         if Library::exists(dir) {
             return Err(LibraryError::AlreadyExists(dir.to_path_buf()));
         }
@@ -179,6 +192,7 @@ impl Library {
             schema::migrate(&mut conn)?;
             let tx = conn.transaction()?;
             office::save(&tx, office, actor)?;
+            office::set_role(&tx, role)?;
             tx.commit()?;
             // Switch to WAL only once the file is in place; a rename of a WAL database with
             // live -wal/-shm files would lose them.
@@ -282,7 +296,7 @@ impl Library {
         // importer commits meanwhile is never taken for a leftover.
         store::sweep(dir, &today(), || {
             // A batch's snapshot names stored files too; they are never swept.
-            conn.prepare("SELECT stored_path FROM files UNION SELECT stored_path FROM batch_files")?
+            conn.prepare(REFERENCED)?
                 .query_map([], |r| r.get(0))?
                 .collect::<Result<_, _>>()
         });
@@ -316,6 +330,19 @@ impl Library {
         })
     }
 
+    /// Announces files coming into the store for a caller that records them itself: hold the
+    /// guard until their rows commit, so no sweep takes them for leftovers meanwhile.
+    pub fn begin_import(&self) -> Result<ImportGuard, LibraryError> {
+        store::begin_import(&self.root)
+    }
+
+    /// Copies `source` into the store (content-addressed, hashed in the same read, landed by
+    /// rename): its stored path and SHA-256. Call under [`Library::begin_import`].
+    pub fn store_file(&self, source: &Path) -> Result<(String, String), LibraryError> {
+        let stored = store::import(&self.root, source)?;
+        Ok((stored.stored_path, stored.sha256))
+    }
+
     /// The office profile; `NoOffice` before first-run setup finished.
     pub fn office(&self) -> Result<Office, LibraryError> {
         office::load(&self.conn)?.ok_or(LibraryError::NoOffice)
@@ -323,7 +350,8 @@ impl Library {
 
     pub fn update_office(&mut self, input: &OfficeInput) -> Result<Office, LibraryError> {
         let campaign = campaign::embedded_by_id(&input.campaign_id)?;
-        crate::office::validate(input, &campaign).map_err(LibraryError::Invalid)?;
+        let role = self.office()?.role;
+        crate::office::validate_as(input, &campaign, role).map_err(LibraryError::Invalid)?;
         let tx = self.conn.transaction()?;
         office::save(&tx, input, self.actor)?;
         tx.commit()?;
@@ -403,6 +431,11 @@ pub struct AuditRecord {
     /// JSON with the values that changed.
     pub detail: String,
 }
+
+/// Every stored file a catalog row names: an entry's, a batch snapshot's, a received batch's.
+/// The sweep never touches them and 未编目文件 are the others.
+const REFERENCED: &str = "SELECT stored_path FROM files UNION SELECT stored_path FROM batch_files
+     UNION SELECT stored_path FROM received_files WHERE stored_path IS NOT NULL";
 
 /// Appends an audit-log row inside the caller's transaction, and says so in the log file
 /// (without a work's or the office's fields: they name people and phone numbers).

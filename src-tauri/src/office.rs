@@ -8,10 +8,46 @@ use ts_rs::TS;
 use crate::campaign::Campaign;
 use crate::validate::{self, FieldError};
 
+/// Which side of the mail a library is on: a district office that sends its batches, or the
+/// municipal office that receives everyone's (市级收件).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    #[default]
+    District,
+    City,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::District => "district",
+            Role::City => "city",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "district" => Some(Role::District),
+            "city" => Some(Role::City),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::District => "区县报送",
+            Role::City => "市级收件",
+        }
+    }
+}
+
 /// The office as the catalog holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Office {
     pub name: String,
+    /// 区县报送 or 市级收件.
+    pub role: Role,
     pub unit_type: String,
     pub campaign_id: String,
     pub contact_name: String,
@@ -35,9 +71,21 @@ pub struct OfficeInput {
 
 /// The rules for an office: a name, a unit type the campaign lists, a usable contact.
 pub fn validate(input: &OfficeInput, campaign: &Campaign) -> Result<(), Vec<FieldError>> {
+    validate_as(input, campaign, Role::District)
+}
+
+/// [`validate`] for either side: the receiving office has no unit type of its own (the units
+/// are those it receives from).
+pub fn validate_as(
+    input: &OfficeInput,
+    campaign: &Campaign,
+    role: Role,
+) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     validate::required(&mut errors, "name", "单位名称", &input.name, 60);
-    if input.unit_type.trim().is_empty() {
+    if role == Role::City {
+        // Nothing to check: the city's unit type stays empty.
+    } else if input.unit_type.trim().is_empty() {
         errors.push(FieldError::new("unit_type", "请选择单位类型"));
     } else if campaign.unit_type(input.unit_type.trim()).is_none() {
         let known: Vec<String> = campaign

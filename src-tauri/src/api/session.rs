@@ -130,10 +130,15 @@ impl Session {
         let lib = Library::create(path, office, self.actor)?;
         let info = lib.info()?;
         log_opened("library created", &info);
+        self.adopt(lib);
+        Ok(info)
+    }
+
+    /// Makes `lib` the open library and remembers it.
+    pub(super) fn adopt(&mut self, lib: Library) {
         self.remember(&lib);
         self.library = Some(lib);
         self.problem = None;
-        Ok(info)
     }
 
     pub fn close(&mut self) {
@@ -182,7 +187,7 @@ impl Session {
     }
 }
 
-fn log_opened(what: &str, info: &LibraryInfo) {
+pub(super) fn log_opened(what: &str, info: &LibraryInfo) {
     tracing::info!(
         path = %info.path,
         schema = info.schema_version,

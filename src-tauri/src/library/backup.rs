@@ -461,7 +461,7 @@ impl Library {
     pub fn unlisted_files(&self) -> Result<Vec<UnlistedFile>, LibraryError> {
         let referenced: HashSet<String> = self
             .conn
-            .prepare("SELECT stored_path FROM files UNION SELECT stored_path FROM batch_files")?
+            .prepare(super::REFERENCED)?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let mut out: Vec<UnlistedFile> = super::store::stored_files(&self.root)

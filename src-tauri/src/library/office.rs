@@ -5,17 +5,18 @@ use rusqlite::{OptionalExtension, Transaction};
 
 use super::{Actor, LibraryError, audit, now};
 use crate::campaign::Campaign;
-use crate::office::{Office, OfficeInput};
+use crate::office::{Office, OfficeInput, Role};
 
 pub fn load(conn: &rusqlite::Connection) -> Result<Option<Office>, LibraryError> {
     Ok(conn
         .query_row(
             "SELECT name, unit_type, campaign_id, contact_name, contact_title, contact_phone,
-                    created_at, updated_at
+                    created_at, updated_at, role
              FROM office WHERE id = 1",
             [],
             |r| {
                 Ok(Office {
+                    role: Role::parse(&r.get::<_, String>(8)?).unwrap_or_default(),
                     name: r.get(0)?,
                     unit_type: r.get(1)?,
                     campaign_id: r.get(2)?,
@@ -28,6 +29,12 @@ pub fn load(conn: &rusqlite::Connection) -> Result<Option<Office>, LibraryError>
             },
         )
         .optional()?)
+}
+
+/// Sets the library's side, once, when it is made (the role never changes afterwards).
+pub fn set_role(tx: &Transaction<'_>, role: Role) -> Result<(), LibraryError> {
+    tx.execute("UPDATE office SET role = ?1 WHERE id = 1", [role.as_str()])?;
+    Ok(())
 }
 
 /// Inserts or replaces the office row (validated by the caller) and audits it.

@@ -254,6 +254,73 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE outbox;
     ALTER TABLE outbox_v9 RENAME TO outbox;
     "#,
+    // 9 → 10: the municipal office's receiving library (市级收件). `office.role` says which
+    // side a library is on. A received batch is known by its manifest (office, campaign,
+    // number, 补报); a resend with changes is a new version beside the old one. Its works and
+    // files are rows of their own, each file with the district's stated SHA-256 and what the
+    // city received and judged. Problems (missing, extra, different files; a manifest that
+    // disagrees with SHA256SUMS.txt) are rows too, so a later delivery can settle them.
+    r#"
+    ALTER TABLE office ADD COLUMN role TEXT NOT NULL DEFAULT 'district'
+        CHECK (role IN ('district', 'city'));
+
+    CREATE TABLE received_batches (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign_id   TEXT NOT NULL,
+        office        TEXT NOT NULL,                -- the sending unit, as its manifest names it
+        unit_type     TEXT NOT NULL,
+        number        INTEGER NOT NULL,             -- 第k批
+        supplement    INTEGER NOT NULL,             -- 补报
+        version       INTEGER NOT NULL,             -- 1, then 2 … when resent with changes
+        manifest_sha256 TEXT NOT NULL,              -- of the manifest as received
+        manifest      TEXT NOT NULL,                -- the manifest JSON as received
+        contact_name  TEXT NOT NULL,
+        contact_phone TEXT NOT NULL,
+        created_at    TEXT NOT NULL,                -- when the district made it
+        received_at   TEXT NOT NULL,
+        sources       TEXT NOT NULL,                -- JSON [{kind, origin, at}]
+        UNIQUE (campaign_id, office, number, supplement, manifest_sha256)
+    );
+
+    CREATE TABLE received_works (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id      INTEGER NOT NULL REFERENCES received_batches (id) ON DELETE CASCADE,
+        category      TEXT NOT NULL,
+        seq           INTEGER NOT NULL,
+        title         TEXT NOT NULL,
+        authors       TEXT NOT NULL,                -- JSON array
+        unit          TEXT NOT NULL,
+        phone         TEXT NOT NULL,
+        verdict       TEXT NOT NULL,                -- the district's
+        special_reason TEXT,                        -- the district's 已特批 reason
+        UNIQUE (batch_id, category, seq)
+    );
+
+    CREATE TABLE received_files (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        work_id       INTEGER NOT NULL REFERENCES received_works (id) ON DELETE CASCADE,
+        path          TEXT NOT NULL,                -- in the package
+        size          INTEGER NOT NULL,             -- the district's stated size
+        sha256        TEXT NOT NULL,                -- the district's stated SHA-256
+        district_verdict TEXT NOT NULL,
+        stored_path   TEXT,                         -- in files/, once the bytes arrived
+        received_sha256 TEXT,                       -- what arrived (NULL: not yet)
+        verdict       TEXT,                         -- the city's, by its own rules
+        findings      TEXT,                         -- JSON, the city's findings
+        checked_at    TEXT,
+        UNIQUE (work_id, path)
+    );
+
+    CREATE TABLE received_problems (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id      INTEGER NOT NULL REFERENCES received_batches (id) ON DELETE CASCADE,
+        path          TEXT NOT NULL,
+        kind          TEXT NOT NULL CHECK (kind IN ('missing', 'extra', 'different', 'unreadable', 'sums')),
+        message       TEXT NOT NULL,
+        found_at      TEXT NOT NULL,
+        UNIQUE (batch_id, path, kind)
+    );
+    "#,
 ];
 
 /// The version this build writes and reads.

@@ -29,6 +29,7 @@ macro_rules! outln {
 mod batch;
 mod campaign;
 mod check;
+mod city;
 mod entry;
 mod import;
 mod mail;
@@ -141,6 +142,11 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// 市级收件：收入报送单位的批次（批次文件夹），逐个文件核对校验值并按活动规则重新检查
+    Receive(city::ReceiveArgs),
+    /// 市级收件：全市一览、收到的作品
+    #[command(subcommand)]
+    City(city::CityCommand),
     /// 关于：版本、构建日期、操作系统、活动规则文件、资料库与日志文件夹
     About,
     /// 导出诊断信息（压缩包：版本、系统、资料库体检结果、最近的日志；不含授权码）
@@ -314,6 +320,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             return mail::send_command(&cli, *batch, to.as_deref(), eml_dir.as_ref());
         }
         Command::Outbox { command } => return mail::outbox_command(&cli, command.as_ref()),
+        Command::Receive(a) => city::receive_command(&cli, a)?,
+        Command::City(c) => city::city_command(&cli, c)?,
         Command::About => support::about_command(&cli)?,
         Command::Diagnostics { out } => support::diagnostics_command(&cli, out.as_ref())?,
     }

@@ -13,9 +13,12 @@ pub struct InitArgs {
     /// 本单位名称，如 金平区总工会
     #[arg(long)]
     office: String,
-    /// 单位类型编号：district、county-or-zone、municipal-direct（以活动文件为准）
-    #[arg(long = "unit-type")]
+    /// 单位类型编号：district、county-or-zone、municipal-direct（以活动文件为准；市级收件不需要）
+    #[arg(long = "unit-type", default_value = "")]
     unit_type: String,
+    /// 资料库用途：district（区县报送，默认）或 city（市级收件：接收各单位的报送批次）
+    #[arg(long, default_value = "district", value_parser = ["district", "city"])]
+    role: String,
     /// 征集活动编号
     #[arg(long, default_value = campaign::DEFAULT_CAMPAIGN_ID)]
     campaign: String,
@@ -41,11 +44,20 @@ pub fn init_command(cli: &Cli, a: &InitArgs) -> Result<(), Failure> {
         contact_phone: a.contact_phone.clone(),
     };
     let mut session = Session::new(None, Actor::Cli);
-    let info = session.create(&dir, &office)?;
+    let info = if a.role == "city" {
+        session.create_city(&dir, &office)?
+    } else {
+        session.create(&dir, &office)?
+    };
     if cli.json {
         print_json(&info);
     } else {
-        outln!("已在 {} 新建资料库：{}", info.path, a.office);
+        let what = if a.role == "city" {
+            "市级收件资料库"
+        } else {
+            "资料库"
+        };
+        outln!("已在 {} 新建{what}：{}", info.path, a.office);
     }
     Ok(())
 }

@@ -1,0 +1,78 @@
+//! 市级收件 for both faces: a receiving library, batches taken in, the city at a glance.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::{ApiError, Session, log_opened};
+use crate::city::{CityStatus, ReceivedWork};
+use crate::library::{Library, LibraryInfo, Recorded};
+use crate::office::{OfficeInput, Role};
+
+impl Session {
+    /// Creates the municipal office's receiving library in `path`.
+    pub fn create_city(
+        &mut self,
+        path: &Path,
+        office: &OfficeInput,
+    ) -> Result<LibraryInfo, ApiError> {
+        let lib = Library::create_as(path, office, Role::City, self.actor)?;
+        let info = lib.info()?;
+        log_opened("receiving library created", &info);
+        self.adopt(lib);
+        Ok(info)
+    }
+
+    /// The open library, which must be a receiving one.
+    fn city_library(&mut self) -> Result<&mut Library, ApiError> {
+        let lib = self.library_mut()?;
+        if lib.office()?.role != Role::City {
+            return Err(ApiError::input(
+                "city.not_receiving",
+                "这是区县报送的资料库；市级收件请新建一个收件资料库（init --role city）。",
+            ));
+        }
+        Ok(lib)
+    }
+
+    /// Takes in each package folder of `dirs`; one that cannot be read does not stop the
+    /// others (its error is its own result).
+    pub fn receive_folders(
+        &mut self,
+        dirs: &[&Path],
+    ) -> Result<Vec<Result<Recorded, ApiError>>, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(dirs
+            .iter()
+            .map(|dir| {
+                crate::receive::receive_folder(lib, dir, &campaign).map_err(|e| {
+                    let e = ApiError::from(e);
+                    tracing::warn!(folder = %dir.display(), code = %e.code, "not received: {}", e.message);
+                    e
+                })
+            })
+            .collect())
+    }
+
+    /// Every unit × category of the campaign at `now`.
+    pub fn city_status(&mut self, now: DateTime<Utc>) -> Result<CityStatus, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        let senders = lib.senders(&campaign.id)?;
+        let works = lib.received_works(&campaign.id, None, None)?;
+        Ok(crate::city::status(&campaign, &senders, &works, now))
+    }
+
+    /// The received works (current versions), narrowed by office and category.
+    pub fn city_works(
+        &mut self,
+        office: Option<&str>,
+        category: Option<&str>,
+    ) -> Result<Vec<ReceivedWork>, ApiError> {
+        let campaign = self.campaign()?;
+        Ok(self
+            .city_library()?
+            .received_works(&campaign.id, office, category)?)
+    }
+}

@@ -1,0 +1,151 @@
+//! 市级收件: `receive` (batches in) and `city status` / `city works` (the whole city).
+
+use std::path::PathBuf;
+
+use baosong::city::UnitState;
+use clap::{Args, Subcommand};
+
+use super::{Cli, Failure, open_session, print_json};
+
+#[derive(Args)]
+pub struct ReceiveArgs {
+    /// 报送单位导出的批次文件夹（如U盘上的“金平区总工会-汕头好网民2023-第1批”），可给多个
+    #[arg(long = "folder", value_name = "DIR", required = true, num_args = 1..)]
+    folders: Vec<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum CityCommand {
+    /// 全市一览：每个单位每个类别收到多少、合格多少、是否达标
+    Status {
+        /// 以此时刻计算（RFC 3339；默认当前时间）
+        #[arg(long, env = "BAOSONG_NOW", value_parser = super::status::parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// 收到的作品（各批次的最新版本）
+    Works {
+        /// 只列此单位
+        #[arg(long)]
+        office: Option<String>,
+        /// 只列此类别
+        #[arg(long)]
+        category: Option<String>,
+    },
+}
+
+/// Exit 0 when every folder was taken in (problems inside a batch are reported, not fatal),
+/// 2 when one could not be read at all (the others are still taken in).
+pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
+    let mut session = open_session(cli)?;
+    let dirs: Vec<&std::path::Path> = a.folders.iter().map(PathBuf::as_path).collect();
+    let results = session.receive_folders(&dirs)?;
+    if cli.json {
+        let items: Vec<serde_json::Value> = results
+            .iter()
+            .zip(&a.folders)
+            .map(|(r, dir)| match r {
+                Ok(rec) => serde_json::json!({ "folder": dir, "batch": rec }),
+                Err(e) => serde_json::json!({
+                    "folder": dir, "error": { "code": e.code, "message": e.message }
+                }),
+            })
+            .collect();
+        print_json(&serde_json::json!({ "received": items }));
+    } else {
+        for (r, dir) in results.iter().zip(&a.folders) {
+            match r {
+                Ok(rec) => {
+                    let what = if rec.new_batch {
+                        "收到"
+                    } else if rec.files_added > 0 {
+                        "补收"
+                    } else {
+                        "已收过"
+                    };
+                    outln!(
+                        "{what}：{} {}（{} 件作品，{}/{} 个文件校验一致）",
+                        rec.office,
+                        rec.label,
+                        rec.works,
+                        rec.verified,
+                        rec.files
+                    );
+                    for p in &rec.problems {
+                        outln!("  [问题] {}", p.message);
+                    }
+                }
+                Err(e) => outln!("未收：{}：{}", dir.display(), e.message),
+            }
+        }
+    }
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    if failed > 0 {
+        return Err(Failure {
+            message: format!("有 {failed} 个文件夹未能收入（见上）"),
+            code: "receive.partial".into(),
+            exit: 2,
+        });
+    }
+    Ok(())
+}
+
+pub fn city_command(cli: &Cli, c: &CityCommand) -> Result<(), Failure> {
+    let mut session = open_session(cli)?;
+    match c {
+        CityCommand::Status { now } => {
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let status = session.city_status(now)?;
+            if cli.json {
+                print_json(&status);
+                return Ok(());
+            }
+            if let Some(d) = &status.deadline {
+                let passed = if status.deadline_passed {
+                    "（已过）"
+                } else {
+                    ""
+                };
+                outln!("报送截止：{d}{passed}");
+            }
+            for d in &status.districts {
+                let cells: Vec<String> = d
+                    .categories
+                    .iter()
+                    .map(|c| {
+                        let mark = match c.status {
+                            UnitState::Met => "✓",
+                            UnitState::NotSent | UnitState::Overdue => "·",
+                            _ => "!",
+                        };
+                        format!("{}{mark}{}", c.name, c.text)
+                    })
+                    .collect();
+                outln!("{}（{} 批）：{}", d.office, d.batches, cells.join("  "));
+            }
+        }
+        CityCommand::Works { office, category } => {
+            let works = session.city_works(office.as_deref(), category.as_deref())?;
+            if cli.json {
+                print_json(&works);
+                return Ok(());
+            }
+            for w in &works {
+                let verdict = w.verdict.map_or("待收齐", |v| v.label());
+                outln!(
+                    "{} {} {}-{} {}（{}）{}",
+                    w.office,
+                    w.batch,
+                    w.category,
+                    w.seq,
+                    w.title,
+                    w.authors.join("、"),
+                    verdict
+                );
+                for p in &w.problems {
+                    outln!("  [问题] {p}");
+                }
+            }
+        }
+    }
+    Ok(())
+}

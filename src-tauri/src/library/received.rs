@@ -1,0 +1,461 @@
+//! The receiving library's batches (市级收件): each batch known by its manifest, its works and
+//! files with the district's statement beside what the city received and judged, and the
+//! problems found. Recording is idempotent: the same manifest again adds nothing but the bytes
+//! it brings that were missing; a manifest that differs is a new version beside the old.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{Library, LibraryError, audit, now};
+use crate::batch::manifest::Manifest;
+use crate::checks::{Finding, Verdict};
+use crate::city::{ReceivedFile, ReceivedWork, Sender};
+
+/// Where a delivery came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Source {
+    /// `folder`, `zip`, `eml`, `maildir`, `imap`.
+    pub kind: String,
+    /// The folder, file or message it was read from.
+    pub origin: String,
+}
+
+/// The bytes of one manifest file as they arrived: stored, hashed, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrived {
+    pub stored_path: String,
+    pub sha256: String,
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+}
+
+/// A problem with a delivery, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Problem {
+    pub path: String,
+    /// `missing`, `extra`, `different`, `unreadable`, `sums`.
+    pub kind: String,
+    pub message: String,
+}
+
+/// One delivery of a batch, read and checked, ready to be recorded.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub manifest: Manifest,
+    /// The manifest's bytes as received (kept verbatim) and their SHA-256.
+    pub manifest_json: String,
+    pub manifest_sha256: String,
+    pub source: Source,
+    /// By package path: the files that arrived.
+    pub arrived: BTreeMap<String, Arrived>,
+    pub problems: Vec<Problem>,
+}
+
+/// What recording a delivery did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Recorded {
+    #[ts(type = "number")]
+    pub batch_id: i64,
+    pub office: String,
+    /// `第1批`, `第2批（补报）`.
+    pub label: String,
+    pub version: u32,
+    /// A batch not seen before (or a new version of one).
+    pub new_batch: bool,
+    /// Files whose bytes arrived with this delivery for the first time.
+    pub files_added: u32,
+    pub works: u32,
+    pub files: u32,
+    /// Files verified against the district's SHA-256, all deliveries so far.
+    pub verified: u32,
+    pub problems: Vec<Problem>,
+}
+
+fn label(number: u32, supplement: bool, version: u32) -> String {
+    let mut s = format!("第{number}批");
+    if supplement {
+        s.push_str("（补报）");
+    }
+    if version > 1 {
+        s.push_str(&format!("（第{version}版）"));
+    }
+    s
+}
+
+fn verdict_str(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Warn => "warn",
+        Verdict::Fail => "fail",
+    }
+}
+
+fn parse_verdict(s: &str) -> Verdict {
+    match s {
+        "pass" => Verdict::Pass,
+        "warn" => Verdict::Warn,
+        _ => Verdict::Fail,
+    }
+}
+
+impl Library {
+    /// Records `delivery` in one transaction (see the module's rules).
+    pub fn record_delivery(&mut self, delivery: &Delivery) -> Result<Recorded, LibraryError> {
+        let m = &delivery.manifest;
+        let at = now();
+        let tx = self.conn.transaction()?;
+        let existing: Option<(i64, u32, String)> = tx
+            .query_row(
+                "SELECT id, version, sources FROM received_batches
+                 WHERE campaign_id = ?1 AND office = ?2 AND number = ?3 AND supplement = ?4
+                   AND manifest_sha256 = ?5",
+                params![
+                    m.campaign.id,
+                    m.office.name,
+                    m.batch.number,
+                    m.batch.supplement,
+                    delivery.manifest_sha256
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let new_batch = existing.is_none();
+        let (batch_id, version) = match existing {
+            Some((id, version, sources)) => {
+                let mut list: Vec<serde_json::Value> =
+                    serde_json::from_str(&sources).unwrap_or_default();
+                let seen = list.iter().any(|s| {
+                    s["kind"] == delivery.source.kind && s["origin"] == delivery.source.origin
+                });
+                if !seen {
+                    list.push(serde_json::json!({
+                        "kind": delivery.source.kind, "origin": delivery.source.origin, "at": at
+                    }));
+                    tx.execute(
+                        "UPDATE received_batches SET sources = ?2 WHERE id = ?1",
+                        params![id, serde_json::Value::Array(list).to_string()],
+                    )?;
+                }
+                (id, version)
+            }
+            None => {
+                let version: u32 = tx.query_row(
+                    "SELECT coalesce(max(version), 0) + 1 FROM received_batches
+                     WHERE campaign_id = ?1 AND office = ?2 AND number = ?3 AND supplement = ?4",
+                    params![
+                        m.campaign.id,
+                        m.office.name,
+                        m.batch.number,
+                        m.batch.supplement
+                    ],
+                    |r| r.get(0),
+                )?;
+                tx.execute(
+                    "INSERT INTO received_batches (campaign_id, office, unit_type, number,
+                        supplement, version, manifest_sha256, manifest, contact_name,
+                        contact_phone, created_at, received_at, sources)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    params![
+                        m.campaign.id,
+                        m.office.name,
+                        m.office.unit_type,
+                        m.batch.number,
+                        m.batch.supplement,
+                        version,
+                        delivery.manifest_sha256,
+                        delivery.manifest_json,
+                        m.office.contact.name,
+                        m.office.contact.phone,
+                        m.batch.created_at,
+                        at,
+                        serde_json::json!([{
+                            "kind": delivery.source.kind, "origin": delivery.source.origin, "at": at
+                        }])
+                        .to_string(),
+                    ],
+                )?;
+                let batch_id = tx.last_insert_rowid();
+                for e in &m.entries {
+                    tx.execute(
+                        "INSERT INTO received_works (batch_id, category, seq, title, authors,
+                            unit, phone, verdict, special_reason)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        params![
+                            batch_id,
+                            e.category,
+                            e.seq,
+                            e.title,
+                            serde_json::to_string(&e.authors).unwrap_or_default(),
+                            e.unit,
+                            e.phone,
+                            verdict_str(e.verdict),
+                            e.special_reason,
+                        ],
+                    )?;
+                    let work_id = tx.last_insert_rowid();
+                    for f in &e.files {
+                        tx.execute(
+                            "INSERT INTO received_files (work_id, path, size, sha256,
+                                district_verdict)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![
+                                work_id,
+                                f.path,
+                                f.size as i64,
+                                f.sha256,
+                                verdict_str(f.verdict)
+                            ],
+                        )?;
+                    }
+                }
+                (batch_id, version)
+            }
+        };
+        // The bytes this delivery brought: a file not yet verified takes them.
+        let mut files_added = 0u32;
+        for (path, a) in &delivery.arrived {
+            let n = tx.execute(
+                "UPDATE received_files SET stored_path = ?3, received_sha256 = ?4, verdict = ?5,
+                        findings = ?6, checked_at = ?7
+                 WHERE path = ?2
+                   AND work_id IN (SELECT id FROM received_works WHERE batch_id = ?1)
+                   AND (received_sha256 IS NULL OR received_sha256 <> sha256)",
+                params![
+                    batch_id,
+                    path,
+                    a.stored_path,
+                    a.sha256,
+                    verdict_str(a.verdict),
+                    serde_json::to_string(&a.findings).unwrap_or_default(),
+                    at
+                ],
+            )?;
+            files_added += u32::try_from(n).unwrap_or(0);
+        }
+        // Problems: a file now verified settles its old ones; new ones are kept once.
+        tx.execute(
+            "DELETE FROM received_problems WHERE batch_id = ?1 AND kind IN ('missing', 'different')
+               AND path IN (SELECT f.path FROM received_files f JOIN received_works w
+                            ON w.id = f.work_id
+                            WHERE w.batch_id = ?1 AND f.received_sha256 = f.sha256)",
+            [batch_id],
+        )?;
+        for p in &delivery.problems {
+            let settled: bool = tx
+                .query_row(
+                    "SELECT 1 FROM received_files f JOIN received_works w ON w.id = f.work_id
+                     WHERE w.batch_id = ?1 AND f.path = ?2 AND f.received_sha256 = f.sha256",
+                    params![batch_id, p.path],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if !settled {
+                tx.execute(
+                    "INSERT OR IGNORE INTO received_problems (batch_id, path, kind, message, found_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![batch_id, p.path, p.kind, p.message, at],
+                )?;
+            }
+        }
+        audit(
+            &tx,
+            self.actor,
+            "received.batch",
+            None,
+            &serde_json::json!({
+                "batch": batch_id, "office": m.office.name, "number": m.batch.number,
+                "version": version, "new": new_batch, "files_added": files_added,
+                "source": delivery.source.kind,
+            }),
+        )?;
+        tx.commit()?;
+        self.recorded(batch_id, new_batch, files_added)
+    }
+
+    fn recorded(
+        &self,
+        batch_id: i64,
+        new_batch: bool,
+        files_added: u32,
+    ) -> Result<Recorded, LibraryError> {
+        let (office, number, supplement, version): (String, u32, bool, u32) = self.conn.query_row(
+            "SELECT office, number, supplement, version FROM received_batches WHERE id = ?1",
+            [batch_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let (works, files, verified): (u32, u32, u32) = self.conn.query_row(
+            "SELECT count(DISTINCT w.id), count(f.id),
+                    coalesce(sum(f.received_sha256 = f.sha256), 0)
+             FROM received_works w LEFT JOIN received_files f ON f.work_id = w.id
+             WHERE w.batch_id = ?1",
+            [batch_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(Recorded {
+            batch_id,
+            label: label(number, supplement, version),
+            office,
+            version,
+            new_batch,
+            files_added,
+            works,
+            files,
+            verified,
+            problems: self.batch_problems(batch_id)?,
+        })
+    }
+
+    fn batch_problems(&self, batch_id: i64) -> Result<Vec<Problem>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT path, kind, message FROM received_problems WHERE batch_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([batch_id], |r| {
+            Ok(Problem {
+                path: r.get(0)?,
+                kind: r.get(1)?,
+                message: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The units that have sent in `campaign_id`, with their current batches' count.
+    pub fn senders(&self, campaign_id: &str) -> Result<Vec<Sender>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT office, unit_type, count(DISTINCT number || '/' || supplement)
+             FROM received_batches WHERE campaign_id = ?1
+             GROUP BY office ORDER BY min(received_at)",
+        )?;
+        let rows = stmt.query_map([campaign_id], |r| {
+            Ok(Sender {
+                office: r.get(0)?,
+                unit_type: r.get(1)?,
+                batches: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The received works of `campaign_id` in their batches' current versions (the newest of
+    /// each batch), by office, category and 序号; `office`/`category` narrow them.
+    pub fn received_works(
+        &self,
+        campaign_id: &str,
+        office: Option<&str>,
+        category: Option<&str>,
+    ) -> Result<Vec<ReceivedWork>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT w.id, b.id, b.office, b.number, b.supplement, b.version, w.category, w.seq,
+                    w.title, w.authors, w.unit, w.special_reason, w.verdict
+             FROM received_works w JOIN received_batches b ON b.id = w.batch_id
+             WHERE b.campaign_id = ?1
+               AND b.version = (SELECT max(version) FROM received_batches o
+                                WHERE o.campaign_id = b.campaign_id AND o.office = b.office
+                                  AND o.number = b.number AND o.supplement = b.supplement)
+               AND (?2 IS NULL OR b.office = ?2) AND (?3 IS NULL OR w.category = ?3)
+             ORDER BY b.office, w.category, b.number, w.seq",
+        )?;
+        let rows = stmt.query_map(params![campaign_id, office, category], |r| {
+            let number: u32 = r.get(3)?;
+            let supplement: bool = r.get(4)?;
+            let version: u32 = r.get(5)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                ReceivedWork {
+                    batch_id: r.get(1)?,
+                    office: r.get(2)?,
+                    batch: label(number, supplement, version),
+                    category: r.get(6)?,
+                    seq: r.get(7)?,
+                    title: r.get(8)?,
+                    authors: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+                    unit: r.get(10)?,
+                    special_reason: r.get(11)?,
+                    district_verdict: parse_verdict(&r.get::<_, String>(12)?),
+                    verdict: None,
+                    problems: Vec::new(),
+                    files: Vec::new(),
+                },
+            ))
+        })?;
+        let mut works = Vec::new();
+        for row in rows {
+            let (work_id, mut work) = row?;
+            work.files = self.received_files(work_id)?;
+            let problems = self.batch_problems(work.batch_id)?;
+            finish_work(&mut work, &problems);
+            works.push(work);
+        }
+        Ok(works)
+    }
+
+    fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings
+             FROM received_files WHERE work_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([work_id], |r| {
+            let path: String = r.get(0)?;
+            let sha256: String = r.get(1)?;
+            let received: Option<String> = r.get(3)?;
+            Ok(ReceivedFile {
+                name: path.rsplit('/').next().unwrap_or(&path).to_owned(),
+                verified: received.as_deref() == Some(sha256.as_str()),
+                arrived: received.is_some(),
+                path,
+                sha256,
+                size: r.get::<_, i64>(2)? as u64,
+                district_verdict: parse_verdict(&r.get::<_, String>(4)?),
+                verdict: r.get::<_, Option<String>>(5)?.as_deref().map(parse_verdict),
+                findings: r
+                    .get::<_, Option<String>>(6)?
+                    .and_then(|f| serde_json::from_str(&f).ok())
+                    .unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The work's city verdict (the worst of its files', None while one is still to come) and its
+/// problems in Chinese.
+fn finish_work(work: &mut ReceivedWork, batch_problems: &[Problem]) {
+    let mut worst = Some(Verdict::Pass);
+    for f in &work.files {
+        if !f.verified {
+            let said = batch_problems
+                .iter()
+                .find(|p| p.path == f.path)
+                .map(|p| p.message.clone());
+            work.problems.push(said.unwrap_or_else(|| {
+                if f.arrived {
+                    format!("“{}”与报送单位声明的校验值不符", f.name)
+                } else {
+                    format!("“{}”尚未收到", f.name)
+                }
+            }));
+        }
+        worst = match (worst, f.verdict) {
+            (_, None) | (None, _) => None,
+            (Some(a), Some(b)) => Some(if rank(b) > rank(a) { b } else { a }),
+        };
+        if f.verdict == Some(Verdict::Fail) && f.verified {
+            let why: Vec<&str> = f.findings.iter().map(|x| x.message.as_str()).collect();
+            work.problems
+                .push(format!("“{}”未通过市级检查：{}", f.name, why.join("；")));
+        }
+    }
+    work.verdict = if work.files.is_empty() { None } else { worst };
+}
+
+fn rank(v: Verdict) -> u8 {
+    match v {
+        Verdict::Pass => 0,
+        Verdict::Warn => 1,
+        Verdict::Fail => 2,
+    }
+}

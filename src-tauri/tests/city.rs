@@ -1,0 +1,580 @@
+//! 市级收件 through the real CLI: district libraries made here export real packages (media made
+//! by ffmpeg), and a receiving library takes them in, verifies every file, re-checks the rules
+//! and shows the whole city.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{Run, ffmpeg, video};
+
+/// `baosong-cli --library LIB args…`.
+fn at(r: &Run, lib: &Path, args: &[&str]) -> support::Result {
+    let mut all = vec!["--library", lib.to_str().unwrap_or_default()];
+    all.extend_from_slice(args);
+    r.cli_env(&all, &[])
+}
+
+fn json_id(out: &support::Result) -> String {
+    out.json()["id"].to_string()
+}
+
+/// A district library of `office` with one work per (category, title, file), all recommended,
+/// batched and exported; the package folder.
+fn district(r: &Run, office: &str, unit_type: &str, works: &[(&str, &str, &Path)]) -> PathBuf {
+    let lib = r.dir.path().join(format!("{office}-资料库"));
+    at(
+        r,
+        &lib,
+        &["init", "--office", office, "--unit-type", unit_type],
+    )
+    .ok();
+    for (category, title, file) in works {
+        let id = json_id(
+            &at(
+                r,
+                &lib,
+                &[
+                    "entry",
+                    "add",
+                    file.to_str().unwrap_or_default(),
+                    "--category",
+                    category,
+                    "--title",
+                    title,
+                    "--author",
+                    "陈晓",
+                    "--declare",
+                    "original",
+                    "--json",
+                ],
+            )
+            .ok(),
+        );
+        at(
+            r,
+            &lib,
+            &[
+                "entry",
+                "update",
+                &id,
+                "--status",
+                "approved",
+                "--recommend",
+                "true",
+            ],
+        )
+        .ok();
+    }
+    package(r, &lib)
+}
+
+/// Makes the next batch of `lib` and exports it; the package folder.
+fn package(r: &Run, lib: &Path) -> PathBuf {
+    let batch = at(r, lib, &["batch", "create", "--json"]).ok().json();
+    let id = batch["batch"]["id"].to_string();
+    let out = r.dir.path().join(format!("out-{}", rand_suffix()));
+    std::fs::create_dir_all(&out).expect("out");
+    let report = at(
+        r,
+        lib,
+        &[
+            "batch",
+            "export",
+            &id,
+            "--out",
+            out.to_str().unwrap_or_default(),
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    PathBuf::from(report["folder"].as_str().expect("folder"))
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::SeqCst).to_string()
+}
+
+fn city(r: &Run) -> PathBuf {
+    let lib = r.dir.path().join("市级收件");
+    at(
+        r,
+        &lib,
+        &[
+            "init",
+            "--role",
+            "city",
+            "--office",
+            "汕头市工人文化宫",
+            "--json",
+        ],
+    )
+    .ok();
+    lib
+}
+
+fn receive(r: &Run, lib: &Path, folders: &[&Path]) -> support::Result {
+    let mut args = vec!["receive", "--json", "--folder"];
+    args.extend(folders.iter().map(|f| f.to_str().unwrap_or_default()));
+    at(r, lib, &args)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for e in std::fs::read_dir(from).expect("read").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// The first work file of a package (under a category folder).
+fn a_work_file(package: &Path) -> PathBuf {
+    let mut found = None;
+    for e in std::fs::read_dir(package).expect("package").flatten() {
+        if e.path().is_dir() {
+            for f in std::fs::read_dir(e.path()).expect("category").flatten() {
+                found.get_or_insert(f.path());
+            }
+        }
+    }
+    found.expect("a work file")
+}
+
+fn works(r: &Run, lib: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["city", "works", "--json"];
+    args.extend_from_slice(extra);
+    at(r, lib, &args)
+        .ok()
+        .json()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn audio(dir: &Path, name: &str, hz: u32) -> PathBuf {
+    ffmpeg(
+        dir,
+        name,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency={hz}:duration=1"),
+        ],
+    )
+}
+
+#[test]
+fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    let hd = video(dir, "hd.mp4", "1920x1080");
+    let voice = audio(dir, "voice.mp3", 440);
+    let jinping = district(
+        &r,
+        "金平区总工会",
+        "district",
+        &[
+            ("micro-video", "海湾新貌", &hd),
+            ("recitation", "读经典", &voice),
+        ],
+    );
+    let other = audio(dir, "other.mp3", 660);
+    let nanao = district(
+        &r,
+        "南澳县总工会",
+        "county-or-zone",
+        &[("recitation", "海岛之歌", &other)],
+    );
+    let lib = city(&r);
+    let out = receive(&r, &lib, &[&jinping, &nanao]).ok().json();
+    let items = out["received"].as_array().expect("received");
+    assert_eq!(items.len(), 2, "{out}");
+    for item in items {
+        let b = &item["batch"];
+        assert_eq!(b["new_batch"], true, "{out}");
+        assert_eq!(b["verified"], b["files"], "{out}");
+        assert!(b["problems"].as_array().is_some_and(Vec::is_empty), "{out}");
+    }
+    let all = works(&r, &lib, &[]);
+    assert_eq!(all.len(), 3, "{all:?}");
+    let bay = all
+        .iter()
+        .find(|w| w["title"] == "海湾新貌")
+        .expect("海湾新貌");
+    assert_eq!(bay["office"], "金平区总工会");
+    assert_eq!(bay["batch"], "第1批");
+    assert_eq!(bay["verdict"], "pass");
+    let file = &bay["files"][0];
+    assert_eq!(file["verified"], true);
+    assert_eq!(file["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(works(&r, &lib, &["--office", "南澳县总工会"]).len(), 1);
+    assert_eq!(works(&r, &lib, &["--category", "recitation"]).len(), 2);
+
+    // The same batches again (a stick after the mail): nothing new.
+    let again = receive(&r, &lib, &[&jinping, &nanao]).ok().json();
+    for item in again["received"].as_array().expect("received") {
+        assert_eq!(item["batch"]["new_batch"], false, "{again}");
+        assert_eq!(item["batch"]["files_added"], 0, "{again}");
+    }
+    assert_eq!(works(&r, &lib, &[]).len(), 3);
+
+    // The whole city: every unit the campaign lists, those that sent nothing included.
+    let status = at(
+        &r,
+        &lib,
+        &[
+            "city",
+            "status",
+            "--now",
+            "2023-06-20T10:00:00+08:00",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let districts = status["districts"].as_array().expect("districts");
+    assert_eq!(districts.len(), 10, "{status}");
+    let unit = |name: &str| {
+        districts
+            .iter()
+            .find(|d| d["office"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {status}"))
+    };
+    assert_eq!(unit("金平区总工会")["batches"], 1);
+    let recitation = |d: &serde_json::Value| {
+        d["categories"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["category"] == "recitation"))
+            .cloned()
+            .expect("recitation")
+    };
+    let j = recitation(unit("金平区总工会"));
+    assert_eq!(
+        (j["received"].as_u64(), j["passing"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(j["status"], "short", "{j}");
+    let l = recitation(unit("龙湖区总工会"));
+    assert_eq!(
+        (l["received"].as_u64(), l["status"].as_str()),
+        (Some(0), Some("not-sent"))
+    );
+    let late = at(
+        &r,
+        &lib,
+        &[
+            "city",
+            "status",
+            "--now",
+            "2023-06-26T09:00:00+08:00",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(late["deadline_passed"], true);
+    let l = late["districts"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["office"] == "龙湖区总工会"))
+        .map(recitation)
+        .expect("龙湖");
+    assert_eq!(l["status"], "overdue");
+
+    // The received files are the library's own: a reopen's sweep keeps them, none is unlisted.
+    let unlisted = at(&r, &lib, &["files", "unlisted", "--json"]).ok().json();
+    assert_eq!(unlisted.as_array().map(Vec::len), Some(0), "{unlisted}");
+    assert_eq!(works(&r, &lib, &[]).len(), 3);
+}
+
+#[test]
+fn a_changed_byte_or_a_missing_file_is_a_problem_until_the_intact_copy_arrives() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    let voice = audio(dir, "voice.mp3", 440);
+    let song = audio(dir, "song.mp3", 550);
+    let package = district(
+        &r,
+        "金平区总工会",
+        "district",
+        &[
+            ("recitation", "读经典", &voice),
+            ("recitation", "唱家乡", &song),
+        ],
+    );
+    // One copy with a byte changed in one work, another without that work at all; plus an
+    // extra file and a link to a file outside the package.
+    let damaged = dir.join("damaged");
+    copy_dir(&package, &damaged);
+    let victim = a_work_file(&damaged);
+    let mut bytes = std::fs::read(&victim).expect("work");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&victim, &bytes).expect("write");
+    std::fs::write(damaged.join("多余.txt"), "不在清单中").expect("extra");
+    let secret = dir.join("outside.txt");
+    std::fs::write(&secret, "a file outside the package").expect("outside");
+    std::os::unix::fs::symlink(&secret, damaged.join("link.txt")).expect("link");
+
+    let lib = city(&r);
+    let out = receive(&r, &lib, &[&damaged]).ok().json();
+    let b = &out["received"][0]["batch"];
+    assert_eq!(
+        (b["files"].as_u64(), b["verified"].as_u64()),
+        (Some(2), Some(1)),
+        "{out}"
+    );
+    let kinds: Vec<&str> = b["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"different"), "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "extra").count(),
+        2,
+        "{kinds:?}"
+    );
+    let different = b["problems"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["kind"] == "different"))
+        .expect("different");
+    assert!(
+        different["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("校验值不符")),
+        "{different}"
+    );
+    // The link was never read into the store.
+    let stored = walk_files(&lib.join("files"));
+    assert!(
+        !stored
+            .iter()
+            .any(|p| std::fs::read(p).is_ok_and(|b| b == b"a file outside the package")),
+        "{stored:?}"
+    );
+    let w = works(&r, &lib, &[]);
+    let bad: Vec<_> = w
+        .iter()
+        .filter(|w| w["files"][0]["verified"] == false)
+        .collect();
+    assert_eq!(bad.len(), 1, "{w:?}");
+    assert!(!bad[0]["problems"].as_array().is_some_and(Vec::is_empty));
+    let status = at(
+        &r,
+        &lib,
+        &[
+            "city",
+            "status",
+            "--now",
+            "2023-06-20T10:00:00+08:00",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let j = status["districts"][0]["categories"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["category"] == "recitation"))
+        .cloned()
+        .expect("recitation");
+    assert_eq!(
+        (j["received"].as_u64(), j["passing"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(j["status"], "problems", "{j}");
+
+    // The intact package arrives (the stick after the mail): the file is filled in, the
+    // problem settled, nothing doubled.
+    let out = receive(&r, &lib, &[&package]).ok().json();
+    let b = &out["received"][0]["batch"];
+    assert_eq!(b["new_batch"], false, "{out}");
+    assert_eq!(b["files_added"], 1, "{out}");
+    assert_eq!(b["verified"], 2, "{out}");
+    assert!(
+        !b["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["kind"] == "different"),
+        "{out}"
+    );
+    let w = works(&r, &lib, &[]);
+    assert_eq!(w.len(), 2);
+    assert!(w.iter().all(|w| w["files"][0]["verified"] == true), "{w:?}");
+
+    // A copy missing a work: listed as missing, the rest verified.
+    let r2 = Run::new();
+    let lib2 = city(&r2);
+    let partial = r2.dir.path().join("partial");
+    copy_dir(&package, &partial);
+    std::fs::remove_file(a_work_file(&partial)).expect("remove");
+    let out = receive(&r2, &lib2, &[&partial]).ok().json();
+    let b = &out["received"][0]["batch"];
+    assert_eq!(b["verified"], 1, "{out}");
+    assert!(
+        b["problems"]
+            .as_array()
+            .is_some_and(|p| p.iter().any(|p| p["kind"] == "missing")),
+        "{out}"
+    );
+    let w = works(&r2, &lib2, &[]);
+    assert!(
+        w.iter().any(|w| w["verdict"].is_null()),
+        "a work still to come: {w:?}"
+    );
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_batch_resent_with_changes_is_a_new_version_and_the_old_stays_visible() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    let voice = audio(dir, "voice.mp3", 440);
+    let jinping = r.dir.path().join("金平区总工会-资料库");
+    let first = district(
+        &r,
+        "金平区总工会",
+        "district",
+        &[("recitation", "读经典", &voice)],
+    );
+    // The district withdraws its unsent batch, adds a work and makes 第1批 again.
+    at(&r, &jinping, &["batch", "delete", "1"]).ok();
+    let song = audio(dir, "song.mp3", 550);
+    let id = json_id(
+        &at(
+            &r,
+            &jinping,
+            &[
+                "entry",
+                "add",
+                song.to_str().unwrap_or_default(),
+                "--category",
+                "recitation",
+                "--title",
+                "唱家乡",
+                "--author",
+                "陈晓",
+                "--declare",
+                "original",
+                "--json",
+            ],
+        )
+        .ok(),
+    );
+    at(
+        &r,
+        &jinping,
+        &[
+            "entry",
+            "update",
+            &id,
+            "--status",
+            "approved",
+            "--recommend",
+            "true",
+        ],
+    )
+    .ok();
+    let second = package(&r, &jinping);
+
+    let lib = city(&r);
+    receive(&r, &lib, &[&first]).ok();
+    let out = receive(&r, &lib, &[&second]).ok().json();
+    let b = &out["received"][0]["batch"];
+    assert_eq!(
+        (b["new_batch"].as_bool(), b["version"].as_u64()),
+        (Some(true), Some(2)),
+        "{out}"
+    );
+    assert_eq!(b["label"], "第1批（第2版）");
+    // The city counts the current version only.
+    let w = works(&r, &lib, &[]);
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(w.iter().all(|w| w["batch"] == "第1批（第2版）"), "{w:?}");
+    // Receiving the first version again changes nothing.
+    let again = receive(&r, &lib, &[&first]).ok().json();
+    assert_eq!(again["received"][0]["batch"]["version"], 1, "{again}");
+    assert_eq!(again["received"][0]["batch"]["new_batch"], false);
+    assert_eq!(works(&r, &lib, &[]).len(), 2);
+}
+
+#[test]
+fn what_is_not_a_batch_or_not_for_this_library_is_refused_in_chinese() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    let voice = audio(dir, "voice.mp3", 440);
+    let package = district(
+        &r,
+        "金平区总工会",
+        "district",
+        &[("recitation", "读经典", &voice)],
+    );
+    let lib = city(&r);
+
+    let empty = dir.join("空文件夹");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let out = receive(&r, &lib, &[&empty, &package]);
+    assert_eq!(out.code, 2, "{}", out.explain());
+    assert!(out.stderr.contains("receive.partial"), "{}", out.explain());
+    let json = out.json();
+    let items = json["received"].as_array().expect("received");
+    assert_eq!(items[0]["error"]["code"], "receive.not_a_batch", "{json}");
+    assert!(
+        items[0]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("manifest.json"))
+    );
+    assert_eq!(
+        items[1]["batch"]["new_batch"], true,
+        "the good folder is still taken in"
+    );
+
+    // A manifest from a newer program, and one that is not JSON.
+    for (name, text, code) in [
+        (
+            "newer",
+            r#"{"schema":"baosong-batch-manifest","version":2}"#,
+            "receive.newer_manifest",
+        ),
+        ("broken", "{ not json", "receive.bad_manifest"),
+    ] {
+        let folder = dir.join(name);
+        copy_dir(&package, &folder);
+        std::fs::write(folder.join("manifest.json"), text).expect("manifest");
+        let out = receive(&r, &lib, &[&folder]);
+        assert_eq!(out.code, 2, "{}", out.explain());
+        let out = out.json();
+        assert_eq!(out["received"][0]["error"]["code"], code, "{out}");
+    }
+
+    // A district library does not receive.
+    let district_lib = dir.join("金平区总工会-资料库");
+    let out = at(
+        &r,
+        &district_lib,
+        &["receive", "--folder", package.to_str().unwrap_or_default()],
+    );
+    assert!(out.stderr.contains("市级收件"), "{}", out.explain());
+    assert_eq!(out.code, 2);
+}
