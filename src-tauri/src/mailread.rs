@@ -409,8 +409,10 @@ fn rfc2231_joined(value: &[u8], param: &str) -> Option<String> {
     let encoding = charset
         .and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes()))
         .unwrap_or(encoding_rs::UTF_8);
-    let (s, _, bad) = encoding.decode(&octets);
-    (!bad).then(|| s.into_owned())
+    // No BOM sniffing: `%FF%FE` is no reason to read the name as UTF-16.
+    encoding
+        .decode_without_bom_handling_and_without_replacement(&octets)
+        .map(|s| s.into_owned())
 }
 
 /// `a; b="x;y"; c` → `a`, `b="x;y"`, `c`: split on `;` outside quotes.
