@@ -174,7 +174,7 @@ impl<'a> MailMessage<'a> {
         let text = parsed
             .text_bodies()
             .filter_map(|p| match &p.body {
-                PartType::Text(t) => Some(t.to_string()),
+                PartType::Text(t) => Some(unlabelled_gbk(raw, p).unwrap_or_else(|| t.to_string())),
                 PartType::Html(h) => Some(mentions::html_text(h)),
                 _ => None,
             })
@@ -284,6 +284,29 @@ impl<'a> MailMessage<'a> {
         texts.extend(self.html_text.iter().map(String::as_str));
         mentions::mentioned_files(&texts)
     }
+}
+
+/// A text body said to be UTF-8 (or said to be nothing) whose bytes are not UTF-8 but are
+/// GB18030 throughout, read as GB18030: a Chinese client's default charset, mislabelled or
+/// unlabelled. `None` when the body reads as it says or is no GB18030 either.
+fn unlabelled_gbk(raw: &[u8], part: &mail_parser::MessagePart<'_>) -> Option<String> {
+    if !part.text_contents()?.contains('\u{FFFD}') {
+        return None;
+    }
+    let said = part
+        .content_type()
+        .and_then(|ct| ct.attribute("charset"))
+        .map(str::to_ascii_lowercase);
+    if !matches!(said.as_deref(), None | Some("utf-8" | "utf8" | "us-ascii")) {
+        return None;
+    }
+    let bytes = raw_part_bytes(raw, part);
+    if std::str::from_utf8(&bytes).is_ok() {
+        return None;
+    }
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(&bytes)
+        .map(|s| s.into_owned())
 }
 
 /// A header value read again when mail-parser's reading of it holds U+FFFD: the raw bytes were

@@ -282,6 +282,19 @@ fn nested_message_gbk_text_attachment_unnamed_part_and_a_cut_message() {
 }
 
 #[test]
+fn a_gbk_body_labelled_utf8_or_unlabelled_reads_as_gbk() {
+    let raw = load("mislabelled-gbk.eml");
+    let m = MailMessage::read(&raw).expect("read");
+    assert!(
+        m.text.contains("龙湖区：作品已发送，请查收。"),
+        "{}",
+        m.text
+    );
+    assert!(m.text.contains("第二段：没有声明字符集。"), "{}", m.text);
+    assert!(!m.text.contains('\u{FFFD}'), "{}", m.text);
+}
+
+#[test]
 fn truncated_and_mangled_copies_never_panic() {
     for fixture in [
         "foxmail-gbk.eml",

@@ -14,6 +14,7 @@ The forms, as the clients are known to write them (see the comments per message)
   raw-8bit.eml           a client writing raw 8-bit UTF-8 and GBK bytes into the headers
   qq-ftn-notice.eml      a QQ Mail 超大附件 notice: text and HTML, names, sizes, links
   netease-large.eml      a NetEase (163) 超大附件 notice
+  mislabelled-gbk.eml    GBK bodies labelled UTF-8 or not labelled at all
   nested-and-odd.eml     a forwarded message/rfc822, a GBK text attachment (bytes kept), an
                          unnamed part, a Date without a weekday and a multipart with no end line
 """
@@ -372,6 +373,31 @@ def nested_and_odd():
     return out, {"forwarded.eml": inner_bytes, "readme-gbk.txt": txt}
 
 
+def mislabelled():
+    # A GBK body labelled UTF-8 (seen from Foxmail with a wrong default, and in test corpora
+    # as Latin-1 labelled UTF-8), beside a GBK body with no charset at all, sent 8-bit.
+    labelled = leaf(
+        'text/plain; charset="utf-8"',
+        quopri.encodestring("龙湖区：作品已发送，请查收。\n".encode("gbk")).decode("ascii").replace("\n", "\r\n"),
+        "quoted-printable",
+    )
+    bare = leaf("text/plain", "@@GBKBODY@@\r\n", "8bit")
+    m = multipart(
+        "mixed",
+        "mislabelled_01",
+        [labelled, bare],
+        [
+            ("From", "longhu@example.cn"),
+            ("To", "1718755663@qq.com"),
+            ("Subject", "mislabelled"),
+            ("Date", "Sun, 15 Jun 2025 10:00:00 +0800"),
+            ("Message-ID", "<mislabelled.1@example.cn>"),
+        ],
+    )
+    out = as_bytes(m).replace(b"@@GBKBODY@@", "第二段：没有声明字符集。".encode("gbk"))
+    return out, {}
+
+
 FIXTURES = {
     "foxmail-gbk.eml": foxmail,
     "qq-webmail.eml": qq_webmail,
@@ -380,6 +406,7 @@ FIXTURES = {
     "qq-ftn-notice.eml": qq_ftn_notice,
     "netease-large.eml": netease_large,
     "nested-and-odd.eml": nested_and_odd,
+    "mislabelled-gbk.eml": mislabelled,
 }
 
 
