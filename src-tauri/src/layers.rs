@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! ground    file-system helpers, clock, progress and cancel, safe names and paths, digests
-//! readers   what a file really is (media probing, thumbnails)
+//! readers   what a file really is (media probing, thumbnails, a received mail message)
 //! domain    campaign, works, office, checks, selection, dashboard, batches, the sending account
 //! store     the library: catalog, stored files, backups, outbox rows
 //! services  package, mail, printed documents, jobs
@@ -53,6 +53,7 @@ const MODULES: &[(&str, Layer)] = &[
     ("progress", Layer::Ground),
     ("safe_path", Layer::Ground),
     ("validate", Layer::Ground),
+    ("mailread", Layer::Readers),
     ("media", Layer::Readers),
     ("thumbs", Layer::Readers),
     ("account", Layer::Domain),

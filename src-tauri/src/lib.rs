@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod library;
 pub mod logs;
 pub mod mail;
+pub mod mailread;
 pub mod media;
 pub mod naming;
 pub mod office;
