@@ -8,6 +8,7 @@ mod entries;
 mod events;
 mod import;
 mod jobs;
+mod launch;
 mod library;
 mod media;
 mod outbox;
@@ -18,6 +19,7 @@ mod window;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use baosong::api::Session;
 use baosong::jobs::Jobs;
@@ -29,7 +31,9 @@ pub type SharedSession = Arc<Mutex<Session>>;
 /// The long jobs running now (imports, exports), each with its own cancel token.
 pub type SharedJobs = Arc<Jobs>;
 
-pub fn run() {
+/// Runs the window; `started` is taken first thing in `main`, so the first-screen time covers
+/// everything the process does.
+pub fn run(started: Instant) {
     let mut session = Session::new(Some(recent::config_dir()), Actor::App);
     // `BAOSONG_LIBRARY` opens a given library (the tests give each run its own); otherwise the
     // library used last is reopened.
@@ -53,8 +57,10 @@ pub fn run() {
         })
         .manage(state)
         .manage(Jobs::new())
+        .manage(launch::Launch::new(started))
         .invoke_handler(tauri::generate_handler![
             library::startup,
+            launch::ui_ready,
             library::pick_folder,
             entries::pick_files,
             library::create_library,
