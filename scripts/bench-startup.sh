@@ -30,8 +30,10 @@ done
 WORK=$(mktemp -d /tmp/bench-startup.XXXXXX)
 XVFB_PID=""
 cleanup() {
+  local status=$?
   [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null && wait "$XVFB_PID" 2>/dev/null
-  rm -rf "$WORK"
+  # A failed run keeps the app's output (app.log) for whoever looks into it.
+  if [ "$status" -eq 0 ]; then rm -rf "$WORK"; else echo "kept $WORK (app.log: the app's output)" >&2; fi
 }
 trap cleanup EXIT
 
