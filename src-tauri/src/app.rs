@@ -51,7 +51,6 @@ pub fn run(started: Instant) {
         }))
         .plugin(window::remembered())
         .setup(move |app| {
-            window::draw_without_compositing(app.handle());
             // Here, not before the builder: a second launch has handed over and exited by now,
             // and the window exists, so its page loads while the library opens.
             resume_meanwhile(resumed_session, preferred);

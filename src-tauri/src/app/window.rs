@@ -10,27 +10,6 @@ const MAIN: &str = "main";
 /// Room left for the panel or task bar and the window's frame.
 const SCREEN_MARGIN: (f64, f64) = (24.0, 72.0);
 
-/// Has WebKitGTK draw the page without accelerated compositing, unless the clerk's system
-/// says how (`WEBKIT_DISABLE_COMPOSITING_MODE` set either way). The window is forms and tables;
-/// on an office PC without a working GPU driver (and under Xvfb) compositing runs through a
-/// software GL and delays the first screen by about half a second (scripts/bench-startup.sh).
-/// Called in `setup`, before the page starts loading.
-pub fn draw_without_compositing<R: Runtime>(app: &AppHandle<R>) {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
-        && let Some(w) = app.get_webview_window(MAIN)
-    {
-        let _ = w.with_webview(|webview| {
-            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
-}
-
 /// The running window, shown, restored and focused (a second launch calls this and exits).
 pub fn bring_forward<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN) {
