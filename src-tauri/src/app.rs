@@ -8,6 +8,7 @@ mod entries;
 mod events;
 mod import;
 mod jobs;
+mod launch;
 mod library;
 mod media;
 mod outbox;
@@ -19,6 +20,7 @@ mod window;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use baosong::api::Session;
 use baosong::jobs::Jobs;
@@ -30,7 +32,9 @@ pub type SharedSession = Arc<Mutex<Session>>;
 /// The long jobs running now (imports, exports), each with its own cancel token.
 pub type SharedJobs = Arc<Jobs>;
 
-pub fn run() {
+/// Runs the window; `started` is taken first thing in `main`, so the first-screen time covers
+/// everything the process does.
+pub fn run(started: Instant) {
     // The log is for a support call; a computer where it cannot be written still works.
     let log_dir = baosong::logs::log_dir();
     if let Err(e) = baosong::logs::init(&log_dir, "baosong") {
@@ -41,14 +45,14 @@ pub fn run() {
         commit = baosong::diagnostics::COMMIT,
         "window started"
     );
-    let mut session = Session::new(Some(recent::config_dir()), Actor::App);
+    let session = Session::new(Some(recent::config_dir()), Actor::App);
+    let state: SharedSession = Arc::new(Mutex::new(session));
     // `BAOSONG_LIBRARY` opens a given library (the tests give each run its own); otherwise the
     // library used last is reopened.
     let preferred = std::env::var_os("BAOSONG_LIBRARY")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from);
-    session.resume(preferred.as_deref());
-    let state: SharedSession = Arc::new(Mutex::new(session));
+    let resumed_session = state.clone();
     let worker_session = state.clone();
 
     let result = tauri::Builder::default()
@@ -58,14 +62,19 @@ pub fn run() {
         }))
         .plugin(window::remembered())
         .setup(move |app| {
+            // Here, not before the builder: a second launch has handed over and exited by now,
+            // and the window exists, so its page loads while the library opens.
+            resume_meanwhile(resumed_session, preferred);
             window::fit_to_screen(app.handle());
             outbox::start_outbox_worker(worker_session, app.handle().clone());
             Ok(())
         })
         .manage(state)
         .manage(Jobs::new())
+        .manage(launch::Launch::new(started))
         .invoke_handler(tauri::generate_handler![
             library::startup,
+            launch::ui_ready,
             library::pick_folder,
             entries::pick_files,
             library::create_library,
@@ -138,4 +147,18 @@ pub fn run() {
         eprintln!("报送助手无法启动窗口：{e}");
         std::process::exit(1);
     }
+}
+
+/// Reopens the library on a thread of its own while the window's page loads: opening may take
+/// a daily backup of a large catalog and sweep the store. The session is locked before this returns, so the window's `startup`
+/// waits for the reopened library and never sees the first-run state by mistake.
+fn resume_meanwhile(state: SharedSession, preferred: Option<PathBuf>) {
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut session = state.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = locked.send(());
+        session.resume(preferred.as_deref());
+    });
+    // An error here means the thread died before locking; commands then find no library.
+    let _ = is_locked.recv();
 }

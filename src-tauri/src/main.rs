@@ -4,5 +4,7 @@
 mod app;
 
 fn main() {
-    app::run();
+    // First of all, so the first-screen time counts the whole launch.
+    let started = std::time::Instant::now();
+    app::run(started);
 }

@@ -102,6 +102,8 @@ function progressChannel(onProgress: (p: Progress) => void): Channel<Progress> {
 
 export const api = {
   startup: () => call("startup"),
+  /** The first screen is drawn (see ready.ts). */
+  uiReady: () => call("ui_ready"),
   pickFolder: (title: string) => call("pick_folder", { title }),
   pickFiles: () => call("pick_files"),
   createLibrary: (path: string, office: OfficeInput) =>

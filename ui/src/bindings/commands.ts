@@ -206,6 +206,11 @@ export type Commands = {
    */
   thumbnail: { args: { fileId: number }, result: ThumbInfo },
   trash_unlisted: { args: { paths: Array<string> }, result: number },
+  /**
+   * The window has drawn its first screen (it calls this once, a frame after painting it).
+   * Only the first call counts: a reloaded page does not make the launch slower.
+   */
+  ui_ready: { args: null, result: void },
   unlisted_files: { args: null, result: Array<UnlistedFile> },
   update_entry: { args: { id: number, input: EntryFields }, result: Entry },
   update_office: { args: { office: OfficeInput }, result: LibraryInfo },
