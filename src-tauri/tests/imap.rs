@@ -1,9 +1,11 @@
 //! Reading a mailbox over IMAP against a real server: Dovecot on loopback with implicit TLS
 //! from the test CA (`support/imap.rs`), serving the very Maildir the real SMTP test server
 //! delivers into. A district library sends its batch through SMTP; the reader logs in over TLS,
-//! says ID, finds INBOX, Junk and Sent Messages, reads each message whole and only once (UID
-//! state, UIDVALIDITY), leaves every message unseen and in place, survives a connection
-//! dropped mid-fetch, and finds a Message-ID in the sent folder.
+//! says ID, finds INBOX, Junk and Sent Messages (or NetEase's unmarked 垃圾邮件 and 已发送), reads
+//! each message whole and only once (UID state, UIDVALIDITY), leaves every message unseen and in
+//! place, survives a connection dropped mid-fetch or gone quiet, and finds a Message-ID in the
+//! sent folder. Dovecot moves a message from `new/` to `cur/` when it first sees it (its own
+//! bookkeeping, not the reader's): "in place" means the same files in the same folder.
 
 #[path = "support/imap.rs"]
 mod imap;
@@ -367,7 +369,31 @@ fn a_connection_dropped_mid_fetch_keeps_what_was_whole_and_the_next_run_resumes(
     // The line is back: the next run goes on from the last whole message.
     proxy.heal();
     let mut s = login(t.path(), proxy.port);
-    let rest = read(&mut s, "INBOX", Some(&stopped.fetched.state), &mut kept).expect("rest");
+    let folders = s.folders().expect("folders");
+    // This run writes each message to a folder as it arrives, as receiving does.
+    let saved = t.path().join("received");
+    let mut save = reader::save_to(&saved);
+    let rest = s
+        .fetch_new(&folders.inbox, Some(&stopped.fetched.state), &mut |m| {
+            save(m)?;
+            kept.push((m.uid, m.bytes.to_vec()));
+            Ok(())
+        })
+        .expect("rest");
+    let files: Vec<String> = std::fs::read_dir(&saved)
+        .expect("saved")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        files.len(),
+        rest.uids.len(),
+        "one whole file per message: {files:?}"
+    );
+    for uid in &rest.uids {
+        let name = format!("{}-{uid}.eml", rest.state.uid_validity);
+        assert!(files.contains(&name), "{name} not in {files:?}");
+    }
     assert_eq!(whole + rest.uids.len(), 5, "{rest:?}");
     s.logout();
     let mut by_uid: BTreeMap<u32, usize> = BTreeMap::new();
@@ -443,4 +469,39 @@ fn a_message_id_is_found_in_the_sent_folder() {
     );
     s.logout();
     assert_unseen(&d, "Sent Messages");
+}
+
+#[test]
+fn chinese_folders_without_special_use_are_found_by_their_names() {
+    // NetEase's way: 垃圾邮件 and 已发送, in modified UTF-7 on the wire, and no attribute.
+    let t = tempfile::tempdir().expect("tempdir");
+    certs(t.path());
+    let d = Dovecot::start_with(
+        t.path(),
+        "imap",
+        &t.path().join("imap/Maildir"),
+        ADDRESS,
+        SECRET,
+        &[("&V4NXPpCuTvY-", ""), ("&XfJT0ZAB-", ""), ("Drafts", "")],
+    );
+    d.deliver("&V4NXPpCuTvY-", "1.junk.test", &eml(1, 1_000));
+    let mut s = login(t.path(), d.port);
+    let folders = s.folders().expect("folders");
+    let junk = folders.junk.clone().expect("a junk folder");
+    assert_eq!(
+        (junk.raw.as_str(), junk.name.as_str()),
+        ("&V4NXPpCuTvY-", "垃圾邮件")
+    );
+    let sent = folders.sent.clone().expect("a sent folder");
+    assert_eq!(sent.name, "已发送");
+    let mut kept = Vec::new();
+    let got = read(&mut s, "垃圾邮件", None, &mut kept).expect("junk");
+    assert_eq!(got.uids.len(), 1);
+    assert_eq!(
+        got.state.folder, "&V4NXPpCuTvY-",
+        "state is kept by the wire name"
+    );
+    assert_eq!(kept[0].1, eml(1, 1_000));
+    s.logout();
+    assert_unseen(&d, "&V4NXPpCuTvY-");
 }

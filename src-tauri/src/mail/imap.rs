@@ -207,6 +207,25 @@ pub struct Interrupted {
     pub error: ImapError,
 }
 
+impl Message<'_> {
+    /// The file name a message is kept under: its folder's UIDVALIDITY and its UID, so one
+    /// message is one file however often it is fetched, and a new UIDVALIDITY never overwrites.
+    pub fn file_name(&self) -> String {
+        format!("{}-{}.eml", self.uid_validity, self.uid)
+    }
+}
+
+/// A callback for [`Session::fetch_new`] that writes each message to `dir` as it arrives
+/// (`<uidvalidity>-<uid>.eml`, temp → fsync → rename, then the folder synced): a file there is
+/// always a whole message, and a message is counted only once its file is on disk.
+pub fn save_to(dir: &Path) -> impl FnMut(&Message<'_>) -> io::Result<()> + '_ {
+    move |m| {
+        std::fs::create_dir_all(dir)?;
+        crate::fsx::write_atomic(&dir.join(m.file_name()), m.bytes)?;
+        crate::fsx::sync_dir(dir)
+    }
+}
+
 type Inner = async_imap::Session<TlsStream<TcpStream>>;
 
 /// A logged-in connection. Dropped without [`Session::logout`] it simply closes.

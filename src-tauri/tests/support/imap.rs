@@ -59,11 +59,11 @@ pub fn open_up(path: &Path) {
     }
 }
 
-/// Makes `maildir` (if need be) with INBOX's cur/new/tmp and the QQ folders.
-pub fn make_maildir(maildir: &Path) {
+/// Makes `maildir` (if need be) with INBOX's cur/new/tmp and `folders`.
+pub fn make_maildir(maildir: &Path, folders: &[(&str, &str)]) {
     for sub in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
-        for (name, _) in FOLDERS {
+        for (name, _) in folders {
             std::fs::create_dir_all(maildir.join(format!(".{name}")).join(sub)).expect("folder");
         }
     }
@@ -82,9 +82,22 @@ impl Dovecot {
     /// Starts Dovecot under `dir/name`, serving `maildir` (made if missing; it may be the SMTP
     /// test server's). `dir/certs` must hold the test CA's certificates (`smtp::certs`).
     pub fn start(dir: &Path, name: &str, maildir: &Path, user: &str, password: &str) -> Dovecot {
+        Self::start_with(dir, name, maildir, user, password, FOLDERS)
+    }
+
+    /// [`Dovecot::start`] with other Maildir++ folders: (name on disk in modified UTF-7, its
+    /// special-use or "" for none), e.g. NetEase's Chinese folders that no attribute marks.
+    pub fn start_with(
+        dir: &Path,
+        name: &str,
+        maildir: &Path,
+        user: &str,
+        password: &str,
+        folders: &[(&str, &str)],
+    ) -> Dovecot {
         let home = dir.join(name);
         std::fs::create_dir_all(&home).expect("server dir");
-        make_maildir(maildir);
+        make_maildir(maildir, folders);
         // Dovecot's child processes check every ancestor of the folders they use.
         let mut up = Some(dir);
         while let Some(p) = up {
@@ -116,7 +129,7 @@ impl Dovecot {
             std::fs::write(
                 &conf,
                 config(
-                    &home, maildir, &certs, port, &run_user, &run_group, uid, gid,
+                    &home, maildir, &certs, port, &run_user, &run_group, uid, gid, folders,
                 ),
             )
             .expect("config");
@@ -246,10 +259,11 @@ fn config(
     group: &str,
     uid: u32,
     gid: u32,
+    special: &[(&str, &str)],
 ) -> String {
     let h = home.display();
     let mut folders = String::new();
-    for (name, use_) in FOLDERS {
+    for (name, use_) in special.iter().filter(|(_, u)| !u.is_empty()) {
         folders.push_str(&format!(
             "  mailbox \"{name}\" {{\n    special_use = {use_}\n  }}\n"
         ));
