@@ -28,6 +28,9 @@ pub struct Preset {
     pub size_limit: Option<u64>,
     /// Where the clerk gets the 授权码 (the mailbox password does not work for SMTP).
     pub secret_help: &'static str,
+    /// The provider's IMAP server (implicit TLS, port 993): the same 授权码 reads the sent
+    /// folder (`outbox check-sent`) and, for the municipal office, the inbox.
+    pub imap_host: &'static str,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -42,6 +45,7 @@ pub const PRESETS: &[Preset] = &[
         security: Security::Tls,
         size_limit: Some(70 * MIB),
         secret_help: "QQ邮箱网页版：设置 → 账户 → POP3/IMAP/SMTP/Exchange/CardDAV/CalDAV服务 → 开启服务 → 生成授权码",
+        imap_host: "imap.qq.com",
     },
     Preset {
         id: "163",
@@ -51,6 +55,7 @@ pub const PRESETS: &[Preset] = &[
         security: Security::Tls,
         size_limit: Some(50 * MIB),
         secret_help: "163邮箱网页版：设置 → POP3/SMTP/IMAP → 开启 SMTP 服务，按提示获取授权码",
+        imap_host: "imap.163.com",
     },
     Preset {
         id: "126",
@@ -60,6 +65,7 @@ pub const PRESETS: &[Preset] = &[
         security: Security::Tls,
         size_limit: Some(50 * MIB),
         secret_help: "126邮箱网页版：设置 → POP3/SMTP/IMAP → 开启 SMTP 服务，按提示获取授权码",
+        imap_host: "imap.126.com",
     },
     Preset {
         id: "139",
@@ -69,6 +75,7 @@ pub const PRESETS: &[Preset] = &[
         security: Security::Tls,
         size_limit: Some(50 * MIB),
         secret_help: "139邮箱网页版：设置 → 常用设置 → 邮箱协议设置 → 开启 SMTP 服务并获取授权码",
+        imap_host: "imap.139.com",
     },
     Preset {
         id: "sina",
@@ -78,6 +85,7 @@ pub const PRESETS: &[Preset] = &[
         security: Security::Tls,
         size_limit: Some(50 * MIB),
         secret_help: "新浪邮箱网页版：设置 → 客户端 pop/imap/smtp → 开启 SMTP 服务并获取授权码",
+        imap_host: "imap.sina.com",
     },
     Preset {
         id: "exmail",
@@ -87,6 +95,7 @@ pub const PRESETS: &[Preset] = &[
         security: Security::Tls,
         size_limit: Some(50 * MIB),
         secret_help: "腾讯企业邮箱：设置 → 客户端设置 → 开启安全登录 → 生成客户端专用密码",
+        imap_host: "imap.exmail.qq.com",
     },
     Preset {
         id: "aliyun",
@@ -96,8 +105,12 @@ pub const PRESETS: &[Preset] = &[
         security: Security::Tls,
         size_limit: Some(50 * MIB),
         secret_help: "阿里企业邮箱：设置 → 账户与安全 → 开启 SMTP，并生成三方客户端安全密码",
+        imap_host: "imap.qiye.aliyun.com",
     },
 ];
+
+/// IMAP over implicit TLS.
+pub const IMAP_TLS_PORT: u16 = 993;
 
 /// The id of a server the clerk types in.
 pub const CUSTOM: &str = "custom";
@@ -127,6 +140,11 @@ pub struct Account {
     /// A limit the clerk set by hand.
     #[ts(type = "number | null")]
     pub manual_size: Option<u64>,
+    /// The IMAP server of a custom account (a preset's is known); absent in older libraries.
+    #[serde(default)]
+    pub imap_host: Option<String>,
+    #[serde(default)]
+    pub imap_port: Option<u16>,
 }
 
 /// Where the message limit comes from, in order of trust.
@@ -170,6 +188,15 @@ impl Account {
         }
     }
 
+    /// The IMAP server (host, port) the same 授权码 opens: the one given, else the preset's.
+    pub fn imap_server(&self) -> Option<(String, u16)> {
+        let port = self.imap_port.unwrap_or(IMAP_TLS_PORT);
+        match &self.imap_host {
+            Some(host) if !host.is_empty() => Some((host.clone(), port)),
+            _ => preset(&self.preset).map(|p| (p.imap_host.to_owned(), port)),
+        }
+    }
+
     /// The key the secret is filed under in the credential store.
     pub fn secret_key(&self) -> String {
         format!("{}@{}:{}", self.address, self.host, self.port)
@@ -191,6 +218,11 @@ pub struct AccountInput {
     pub read_receipt: bool,
     #[ts(type = "number | null")]
     pub manual_size: Option<u64>,
+    /// The IMAP server, for a custom account or to override a preset's.
+    #[ts(optional)]
+    pub imap_host: Option<String>,
+    #[ts(optional)]
+    pub imap_port: Option<u16>,
 }
 
 /// Checks the input and fills in the preset's server; field errors in Chinese.
@@ -246,6 +278,21 @@ pub fn resolve(
     {
         errors.push(FieldError::new("ca_file", format!("找不到证书文件“{ca}”")));
     }
+    let imap_host = input
+        .imap_host
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned);
+    if imap_host
+        .as_deref()
+        .is_some_and(|h| h.contains(char::is_whitespace))
+    {
+        errors.push(FieldError::new(
+            "imap_host",
+            "收件服务器（IMAP）地址不能含空格",
+        ));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -264,6 +311,8 @@ pub fn resolve(
         read_receipt: input.read_receipt,
         server_size: None,
         manual_size: input.manual_size.filter(|n| *n > 0),
+        imap_host,
+        imap_port: input.imap_port.filter(|p| *p > 0),
     })
 }
 

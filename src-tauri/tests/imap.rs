@@ -505,3 +505,142 @@ fn chinese_folders_without_special_use_are_found_by_their_names() {
     s.logout();
     assert_unseen(&d, "&V4NXPpCuTvY-");
 }
+
+/// `outbox check-sent`: a message whose reply was lost (待确认) is looked up in the account's
+/// sent folder over IMAP. Not there yet: it stays 待确认. Once the provider's copy is there (QQ
+/// keeps one in "Sent Messages"), it is settled as delivered, and can never go out again.
+#[test]
+fn check_sent_settles_an_uncertain_message_found_in_the_sent_folder() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    certs(dir);
+    let maildir = dir.join("smtp/Maildir");
+    let d = Dovecot::start(dir, "imap", &maildir, ADDRESS, SECRET);
+    // The server takes the whole message and then drops the line before its reply.
+    let smtp = smtp::Server::start(dir, "smtp", "tls", "drop-after-data", 50_000_000);
+    r.init();
+    let f = ffmpeg(
+        dir,
+        "诵读.mp3",
+        &["-f", "lavfi", "-i", "sine=frequency=440:duration=2"],
+    );
+    let id = r
+        .cli(&[
+            "entry",
+            "add",
+            f.to_str().unwrap_or_default(),
+            "--category",
+            "recitation",
+            "--title",
+            "读经典",
+            "--author",
+            "林堃",
+            "--declare",
+            "original",
+            "--json",
+        ])
+        .ok()
+        .json()["id"]
+        .to_string();
+    r.cli(&[
+        "entry",
+        "update",
+        &id,
+        "--status",
+        "approved",
+        "--recommend",
+        "true",
+    ])
+    .ok();
+    let batch = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"].to_string();
+    let env = [
+        ("BAOSONG_LIBRARY", r.library().display().to_string()),
+        ("BAOSONG_SECRET_STORE", "file".into()),
+        ("BAOSONG_SEND_PAUSE_MS", "0".into()),
+        ("BAOSONG_SMTP_TIMEOUT_S", "5".into()),
+        ("BAOSONG_IMAP_TIMEOUT_S", "5".into()),
+    ];
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ca = dir.join("certs/ca.pem");
+    let (smtp_port, imap_port) = (smtp.port.to_string(), d.port.to_string());
+    r.cli_stdin(
+        &[
+            "account",
+            "set",
+            "--preset",
+            "custom",
+            "--address",
+            ADDRESS,
+            "--host",
+            "localhost",
+            "--port",
+            &smtp_port,
+            "--security",
+            "tls",
+            "--ca-file",
+            ca.to_str().unwrap_or_default(),
+            "--imap-host",
+            "localhost",
+            "--imap-port",
+            &imap_port,
+            "--password-stdin",
+            "--json",
+        ],
+        &pairs,
+        SECRET,
+    )
+    .ok();
+    let sent = r.cli_env(&["send", &batch, "--json"], &pairs).json();
+    assert_eq!(sent["flush"]["uncertain"], 1, "{sent}");
+    let message_id = sent["flush"]["messages"][0]["message_id"]
+        .as_str()
+        .expect("message id")
+        .to_owned();
+
+    // Not in the sent folder yet: still 待确认.
+    let report = r
+        .cli_env(&["outbox", "check-sent", "--json"], &pairs)
+        .ok()
+        .json();
+    assert_eq!(report["checked"], 1, "{report}");
+    assert_eq!(report["folder"], "Sent Messages");
+    assert_eq!(report["not_found"][0]["message_id"], message_id.as_str());
+    let outbox = r.cli_env(&["outbox", "--json"], &pairs).ok().json();
+    assert_eq!(outbox[0]["state"], "uncertain", "{outbox}");
+
+    // The provider's copy (the bytes the server took) lands in Sent Messages.
+    let (_, name) = d
+        .files("INBOX")
+        .into_iter()
+        .next()
+        .expect("the message arrived");
+    let bytes = ["new", "cur"]
+        .iter()
+        .find_map(|sub| std::fs::read(d.folder_dir("INBOX").join(sub).join(&name)).ok())
+        .expect("its bytes");
+    d.deliver("Sent Messages", "copy.sent", &bytes);
+    let report = r
+        .cli_env(&["outbox", "check-sent", "--json"], &pairs)
+        .ok()
+        .json();
+    assert_eq!(
+        report["delivered"][0]["message_id"],
+        message_id.as_str(),
+        "{report}"
+    );
+    let outbox = r.cli_env(&["outbox", "--json"], &pairs).ok().json();
+    assert_eq!(outbox[0]["state"], "sent", "{outbox}");
+    let text = r.cli_env(&["outbox", "check-sent"], &pairs).ok();
+    assert!(
+        text.stdout.contains("没有待确认的邮件"),
+        "{}",
+        text.explain()
+    );
+    // Nothing was marked read or moved in the mailbox.
+    assert_unseen(&d, "Sent Messages");
+    assert_eq!(
+        smtp.arrived(&dir.join("arrived")).len(),
+        1,
+        "never sent twice"
+    );
+}

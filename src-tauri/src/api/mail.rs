@@ -215,6 +215,13 @@ impl Session {
         Ok(self.library()?.outbox()?)
     }
 
+    /// `outbox check-sent`: each 待确认 message looked up in the account's sent folder over
+    /// IMAP; those found are settled as delivered.
+    pub fn check_sent(&mut self) -> Result<crate::mail::check_sent::CheckSentReport, ApiError> {
+        let lib = self.library_mut()?;
+        Ok(crate::mail::check_sent::check_sent(lib, &secrets())?)
+    }
+
     /// The clerk settles an uncertain message: 已送达 or 重新发送.
     pub fn resolve_message(
         &mut self,

@@ -28,4 +28,8 @@ server_size: number | null,
 /**
  * A limit the clerk set by hand.
  */
-manual_size: number | null, };
+manual_size: number | null, 
+/**
+ * The IMAP server of a custom account (a preset's is known); absent in older libraries.
+ */
+imap_host: string | null, imap_port: number | null, };

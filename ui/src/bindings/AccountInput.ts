@@ -8,4 +8,8 @@ export type AccountInput = { preset: string, address: string, display_name: stri
 /**
  * Only for `custom`.
  */
-host: string, port: number | null, security: Security | null, ca_file: string | null, read_receipt: boolean, manual_size: number | null, };
+host: string, port: number | null, security: Security | null, ca_file: string | null, read_receipt: boolean, manual_size: number | null, 
+/**
+ * The IMAP server, for a custom account or to override a preset's.
+ */
+imap_host?: string, imap_port?: number, };

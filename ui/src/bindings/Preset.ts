@@ -13,4 +13,9 @@ size_limit: number | null,
 /**
  * Where the clerk gets the 授权码 (the mailbox password does not work for SMTP).
  */
-secret_help: string, };
+secret_help: string, 
+/**
+ * The provider's IMAP server (implicit TLS, port 993): the same 授权码 reads the sent
+ * folder (`outbox check-sent`) and, for the municipal office, the inbox.
+ */
+imap_host: string, };

@@ -42,6 +42,12 @@ pub enum AccountCommand {
         /// 服务器未告知时每封邮件的最大字节数
         #[arg(long = "max-message-bytes")]
         max_message_bytes: Option<u64>,
+        /// 收件服务器（IMAP，SSL）地址；常见邮箱已内置（如 imap.qq.com）
+        #[arg(long = "imap-host")]
+        imap_host: Option<String>,
+        /// 收件服务器端口（默认 993）
+        #[arg(long = "imap-port")]
+        imap_port: Option<u16>,
         /// 从标准输入读取授权码
         #[arg(long = "password-stdin")]
         password_stdin: bool,
@@ -75,6 +81,8 @@ pub enum OutboxCommand {
         #[arg(long)]
         max_message_bytes: Option<u64>,
     },
+    /// 到发件邮箱的“已发送”文件夹（IMAP）查找每封“待确认”的邮件：找到的记为已送达
+    CheckSent,
     /// 确认一封“待确认”的邮件：已送达，或重新发送；或把未发出的邮件记为已手工发送
     Resolve {
         /// 邮件编号（outbox --json 中的 id）
@@ -102,6 +110,8 @@ pub fn account_command(cli: &Cli, command: &AccountCommand) -> Result<(), Failur
             ca_file,
             read_receipt,
             max_message_bytes,
+            imap_host,
+            imap_port,
             password_stdin,
         } => {
             let secret = if *password_stdin {
@@ -126,6 +136,8 @@ pub fn account_command(cli: &Cli, command: &AccountCommand) -> Result<(), Failur
                 ca_file: ca_file.as_ref().map(|p| p.display().to_string()),
                 read_receipt: *read_receipt,
                 manual_size: *max_message_bytes,
+                imap_host: imap_host.clone(),
+                imap_port: *imap_port,
             };
             let view = session.set_account(&input, secret.as_deref())?;
             if view.stored_in_file && !cli.json {
@@ -280,6 +292,34 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
                 outln!("{}", h.message());
             } else {
                 outln!("发件箱将从这台电脑发送。");
+            }
+            Ok(())
+        }
+        Some(OutboxCommand::CheckSent) => {
+            let mut session = open_session(cli)?;
+            let report = session.check_sent()?;
+            if cli.json {
+                print_json(&report);
+                return Ok(());
+            }
+            if report.checked == 0 {
+                outln!("没有待确认的邮件。");
+                return Ok(());
+            }
+            let folder = report.folder.as_deref().unwrap_or("已发送");
+            for m in &report.delivered {
+                outln!(
+                    "第{}批的第{}封：在“{folder}”中找到，已记为已送达",
+                    m.batch_id,
+                    m.position
+                );
+            }
+            for m in &report.not_found {
+                outln!(
+                    "第{}批的第{}封：在“{folder}”中没有找到，仍待确认（请在网页邮箱中查看后用 outbox resolve 确认）",
+                    m.batch_id,
+                    m.position
+                );
             }
             Ok(())
         }
