@@ -4,8 +4,13 @@
 //! and nothing from the delivery is followed: a package is a stranger's folder (no link is
 //! read, no path leaves the package).
 //!
-//! Sources: an exported package folder (a stick, a copy). Mail (zips, volumes, .eml, Maildir,
-//! IMAP) reads into the same [`Delivery`].
+//! Sources: an exported package folder (a stick, a copy), and mail (`mail.rs`: .eml files and
+//! Maildirs; their zips, volumes and plain attachments are laid out as the package they came
+//! from and taken in the same way).
+
+mod mail;
+
+pub use mail::{MailReport, MessageSeen, maildir_messages, read_message, receive_messages};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -43,6 +48,8 @@ pub enum ReceiveError {
         version: u32,
         known: u32,
     },
+    #[error("无法读取“{path}”：{reason}")]
+    Unreadable { path: PathBuf, reason: String },
     #[error("这个批次属于活动“{found}”，本资料库收的是“{expected}”")]
     OtherCampaign { found: String, expected: String },
     #[error("{0}")]
@@ -56,6 +63,7 @@ impl crate::coded::Coded for ReceiveError {
             ReceiveError::BadManifest { .. } => "receive.bad_manifest",
             ReceiveError::NewerManifest { .. } => "receive.newer_manifest",
             ReceiveError::OtherCampaign { .. } => "receive.other_campaign",
+            ReceiveError::Unreadable { .. } => "receive.unreadable",
             ReceiveError::Library(e) => e.code(),
         }
     }
@@ -157,6 +165,20 @@ pub fn receive_folder(
     lib: &mut Library,
     dir: &Path,
     campaign: &Campaign,
+) -> Result<Recorded, ReceiveError> {
+    let source = Source {
+        kind: "folder".into(),
+        origin: dir.display().to_string(),
+    };
+    receive_package(lib, dir, campaign, source)
+}
+
+/// Takes in a package laid out in `dir` (exported, or assembled from mail), from `source`.
+fn receive_package(
+    lib: &mut Library,
+    dir: &Path,
+    campaign: &Campaign,
+    source: Source,
 ) -> Result<Recorded, ReceiveError> {
     if safe_path::is_link(dir) {
         return Err(ReceiveError::BadManifest {
@@ -273,10 +295,7 @@ pub fn receive_folder(
         manifest,
         manifest_json,
         manifest_sha256,
-        source: Source {
-            kind: "folder".into(),
-            origin: dir.display().to_string(),
-        },
+        source,
         arrived,
         problems,
     };
@@ -289,7 +308,7 @@ pub fn receive_folder(
         verified = recorded.verified,
         files = recorded.files,
         problems = recorded.problems.len(),
-        "batch received from a folder"
+        "batch received"
     );
     Ok(recorded)
 }

@@ -1652,3 +1652,120 @@ fn attachment_folders_and_cover_letters_are_synced_before_the_rows_that_name_the
         "every cover letter synced:\n{text}"
     );
 }
+
+/// 市级收件 from mail: a district sends its batch through the real SMTP server under a 400 kB
+/// limit (stored zips with part manifests, a video cut into volumes across messages); the
+/// municipal library reads the Maildir the server delivered into, lays the package out again
+/// and verifies every file against the district's SHA-256. The same messages as .eml files,
+/// a message that is not a batch, and the volumes before the first message all behave.
+#[test]
+fn the_city_receives_a_mailed_batch_from_a_maildir_and_from_eml_files() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "city", "tls", "none", 400_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    let sent = mail(&r, &["send", &batch["id"].to_string(), "--json"])
+        .ok()
+        .json();
+    let n = sent["flush"]["sent"].as_u64().unwrap_or(0);
+    assert!(n >= 3, "several messages: {sent}");
+
+    let city = r.dir.path().join("市级收件");
+    let at = |args: &[&str]| {
+        let mut all = vec!["--library", city.to_str().unwrap_or_default()];
+        all.extend_from_slice(args);
+        r.cli_env(&all, &[])
+    };
+    at(&["init", "--role", "city", "--office", "汕头市工人文化宫"]).ok();
+
+    // Everything but the first message (it holds the full manifest): the batch waits.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(server.maildir.join("new"))
+        .expect("maildir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    let first = files
+        .iter()
+        .position(|f| {
+            std::fs::read(f).is_ok_and(|b| {
+                b.windows(b"manifest.json".len())
+                    .any(|w| w == b"manifest.json")
+                    && String::from_utf8_lossy(&b).contains("Subject: =?utf-8?b?")
+                    && sent["flush"]["messages"][0]["message_id"]
+                        .as_str()
+                        .is_some_and(|id| String::from_utf8_lossy(&b).contains(id))
+            })
+        })
+        .expect("the first message");
+    let others: Vec<&str> = files
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != first)
+        .map(|(_, f)| f.to_str().unwrap_or_default())
+        .collect();
+    let mut args = vec!["receive", "--json", "--eml"];
+    args.extend(others.iter().copied());
+    let partial = at(&args).ok().json();
+    assert_eq!(
+        partial["batches"].as_array().map(Vec::len),
+        Some(0),
+        "{partial}"
+    );
+    assert_eq!(
+        partial["waiting"].as_array().map(Vec::len),
+        Some(1),
+        "{partial}"
+    );
+
+    // The whole Maildir, plus a message that is no batch: the batch is laid out and verified.
+    let stranger = server.maildir.join("new").join("zz-stranger.eml");
+    std::fs::write(
+        &stranger,
+        "From: 某人 <someone@example.test>\r\nTo: city@example.test\r\nSubject: hello\r\n\
+         Message-ID: <x@example.test>\r\n\r\n请看附件。超大附件：https://wx.mail.qq.com/ftn/download?func=3&k=abc 作品.mp4 (1.2G)\r\n",
+    )
+    .expect("stranger");
+    let maildir = server.maildir.to_str().unwrap_or_default();
+    let got = at(&["receive", "--maildir", maildir, "--json"]).ok().json();
+    let batches = got["batches"].as_array().expect("batches");
+    assert_eq!(batches.len(), 1, "{got}");
+    let b = &batches[0];
+    assert_eq!(b["office"], "南澳县总工会");
+    assert_eq!(b["works"], 3, "{got}");
+    assert_eq!(b["verified"], b["files"], "every file verified: {got}");
+    assert!(b["problems"].as_array().is_some_and(Vec::is_empty), "{got}");
+    let other = got["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["kind"] == "other"))
+        .expect("the stranger is listed");
+    assert_eq!(other["subject"], "hello");
+    assert!(
+        other["mentioned"].as_array().is_some_and(|m| !m.is_empty()),
+        "the 超大附件 link is listed to fetch by hand: {other}"
+    );
+    let works = at(&["city", "works", "--json"]).ok().json();
+    assert_eq!(works.as_array().map(Vec::len), Some(3), "{works}");
+    assert!(
+        works.as_array().is_some_and(|w| w.iter().all(|w| w["files"]
+            .as_array()
+            .is_some_and(|f| f.iter().all(|f| f["verified"] == true)))),
+        "{works}"
+    );
+
+    // The same mail again (now as .eml files): nothing new.
+    let mut args = vec!["receive", "--json", "--eml"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap_or_default()));
+    let again = at(&args).ok().json();
+    assert!(
+        again["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().all(|m| m["already"] == true)),
+        "{again}"
+    );
+    assert_eq!(again["batches"][0]["new_batch"], false, "{again}");
+    assert_eq!(again["batches"][0]["files_added"], 0, "{again}");
+    let works = at(&["city", "works", "--json"]).ok().json();
+    assert_eq!(works.as_array().map(Vec::len), Some(3));
+}

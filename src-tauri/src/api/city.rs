@@ -55,6 +55,31 @@ impl Session {
             .collect())
     }
 
+    /// Takes in mail: .eml files and Maildirs (every message of each), as one delivery.
+    pub fn receive_mail(
+        &mut self,
+        emls: &[&Path],
+        maildirs: &[&Path],
+    ) -> Result<crate::receive::MailReport, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        let mut messages = Vec::new();
+        for f in emls {
+            messages.push(crate::receive::read_message(f)?);
+        }
+        for d in maildirs {
+            messages.extend(crate::receive::maildir_messages(d)?);
+        }
+        let kind = if maildirs.is_empty() {
+            "eml"
+        } else {
+            "maildir"
+        };
+        Ok(crate::receive::receive_messages(
+            lib, &messages, &campaign, kind,
+        )?)
+    }
+
     /// Every unit × category of the campaign at `now`.
     pub fn city_status(&mut self, now: DateTime<Utc>) -> Result<CityStatus, ApiError> {
         let campaign = self.campaign()?;

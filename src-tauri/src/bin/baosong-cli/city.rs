@@ -5,13 +5,20 @@ use std::path::PathBuf;
 use baosong::city::UnitState;
 use clap::{Args, Subcommand};
 
-use super::{Cli, Failure, open_session, print_json};
+use super::{Cli, Failure, open_session, print_json, usage};
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("from").required(true).multiple(true).args(["folders", "emls", "maildirs"])))]
 pub struct ReceiveArgs {
     /// 报送单位导出的批次文件夹（如U盘上的“金平区总工会-汕头好网民2023-第1批”），可给多个
-    #[arg(long = "folder", value_name = "DIR", required = true, num_args = 1..)]
+    #[arg(long = "folder", value_name = "DIR", num_args = 1..)]
     folders: Vec<PathBuf>,
+    /// 邮件文件（.eml，如从邮箱网页版下载的），可给多个
+    #[arg(long = "eml", value_name = "FILE", num_args = 1..)]
+    emls: Vec<PathBuf>,
+    /// 邮件文件夹（Maildir：其中的 cur/ 与 new/，连同 .Junk 等子文件夹）
+    #[arg(long = "maildir", value_name = "DIR", num_args = 1..)]
+    maildirs: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -36,7 +43,24 @@ pub enum CityCommand {
 /// Exit 0 when every folder was taken in (problems inside a batch are reported, not fatal),
 /// 2 when one could not be read at all (the others are still taken in).
 pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
+    let mail = !a.emls.is_empty() || !a.maildirs.is_empty();
+    if mail && !a.folders.is_empty() {
+        return Err(usage(
+            "一次只收一种来源：邮件（--eml、--maildir）或批次文件夹（--folder）",
+        ));
+    }
     let mut session = open_session(cli)?;
+    if mail {
+        let emls: Vec<&std::path::Path> = a.emls.iter().map(PathBuf::as_path).collect();
+        let maildirs: Vec<&std::path::Path> = a.maildirs.iter().map(PathBuf::as_path).collect();
+        let report = session.receive_mail(&emls, &maildirs)?;
+        if cli.json {
+            print_json(&report);
+        } else {
+            print_mail_report(&report);
+        }
+        return Ok(());
+    }
     let dirs: Vec<&std::path::Path> = a.folders.iter().map(PathBuf::as_path).collect();
     let results = session.receive_folders(&dirs)?;
     if cli.json {
@@ -148,4 +172,53 @@ pub fn city_command(cli: &Cli, c: &CityCommand) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+fn print_mail_report(report: &baosong::receive::MailReport) {
+    let batches = report.messages.iter().filter(|m| m.kind == "batch").count();
+    let already = report.messages.iter().filter(|m| m.already).count();
+    outln!(
+        "读取 {} 封邮件：{batches} 封含报送批次（其中 {already} 封以前收过）",
+        report.messages.len()
+    );
+    for m in report.messages.iter().filter(|m| m.kind != "batch") {
+        let subject = m.subject.as_deref().unwrap_or("（无主题）");
+        let what = if m.kind == "damaged" {
+            "已损坏"
+        } else {
+            "不是报送批次"
+        };
+        outln!(
+            "  {what}：{subject}（{}）",
+            m.from.as_deref().unwrap_or("?")
+        );
+    }
+    for m in &report.messages {
+        for f in &m.mentioned {
+            outln!(
+                "  另行传送、需手工下载：{}{}",
+                f.name.as_deref().unwrap_or("（未写文件名）"),
+                f.link
+                    .as_deref()
+                    .map(|l| format!(" {l}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    for rec in &report.batches {
+        outln!(
+            "收到：{} {}（{} 件作品，{}/{} 个文件校验一致）",
+            rec.office,
+            rec.label,
+            rec.works,
+            rec.verified,
+            rec.files
+        );
+        for p in &rec.problems {
+            outln!("  [问题] {}", p.message);
+        }
+    }
+    for w in &report.waiting {
+        outln!("等待：{w}");
+    }
 }

@@ -1,0 +1,554 @@
+//! Batches that came by mail: each message is read (`mailread`), its attachments kept under
+//! `<library>/receiving/mail/<SHA-256 of the message>/` (the same message twice is kept once),
+//! and every batch whose full `manifest.json` (the first message's) has arrived is laid out as
+//! its package from what all kept messages hold — the plain attachments, the members of the
+//! stored zips (each with its part manifest), the volumes joined in order — and taken in as a
+//! package folder is. A batch whose first message has not come yet waits; a later delivery
+//! (another .eml, the stick) completes it. Mail that holds no batch is listed, with the files
+//! it says were sent another way (超大附件, 另行传送).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{EXTRAS, ReceiveError, receive_package};
+use crate::batch::manifest::{self, Manifest};
+use crate::campaign::Campaign;
+use crate::library::{Library, LibraryError, Recorded, Source};
+use crate::mailread::{MailMessage, MentionedFile};
+use crate::safe_path;
+
+/// The folder (under the library) where received mail is kept.
+const MAIL_DIR: &str = "receiving/mail";
+/// A message larger than this is not one a mail server carried.
+const MESSAGE_LIMIT: u64 = 512 << 20;
+
+/// What one message was.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageSeen {
+    /// The file it was read from.
+    pub origin: String,
+    pub message_id: Option<String>,
+    pub subject: Option<String>,
+    pub from: Option<String>,
+    /// `batch` (it carries a batch's files), `other` (mail that is not a batch), `damaged`.
+    pub kind: String,
+    /// Already received before (the same bytes): nothing new from it.
+    pub already: bool,
+    pub attachments: Vec<String>,
+    /// Files the text says went another way (QQ/NetEase 超大附件, 另行传送), to fetch by hand.
+    pub mentioned: Vec<MentionedFile>,
+    pub problems: Vec<String>,
+}
+
+/// What a mail delivery did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MailReport {
+    pub messages: Vec<MessageSeen>,
+    /// The batches laid out and taken in (new, completed, or seen again).
+    pub batches: Vec<Recorded>,
+    /// Batches some of whose mail came but not the first message with the full manifest.
+    pub waiting: Vec<String>,
+}
+
+/// A kept attachment: its decoded name and where its bytes are.
+#[derive(Debug, Clone)]
+struct Kept {
+    name: String,
+    path: PathBuf,
+    size: u64,
+    /// The message it came in (`<SHA-256>`), for the extras of the manifest's own message.
+    message: String,
+}
+
+/// (campaign, office, number, 补报): which batch a manifest or part manifest belongs to.
+type BatchKey = (String, String, u32, bool);
+
+fn key_of(m: &Manifest) -> BatchKey {
+    (
+        m.campaign.id.clone(),
+        m.office.name.clone(),
+        m.batch.number,
+        m.batch.supplement,
+    )
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ReceiveError + '_ {
+    move |e| {
+        ReceiveError::Library(LibraryError::Write {
+            path: path.to_path_buf(),
+            reason: crate::fsx::io_reason(&e),
+        })
+    }
+}
+
+/// A folder of the library for received mail, made if missing, never through a link.
+fn checked_dir(root: &Path, rel: &str) -> Result<PathBuf, ReceiveError> {
+    let dir = safe_path::join_inside(root, rel).map_err(|e| {
+        ReceiveError::Library(LibraryError::UnsafePath {
+            row: "收件文件夹".into(),
+            source: e,
+        })
+    })?;
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    Ok(dir)
+}
+
+/// Reads the messages (`(origin, bytes)`), keeps their attachments, and takes in every batch
+/// complete enough; `kind` is the source's (`eml`, `maildir`, `imap`).
+pub fn receive_messages(
+    lib: &mut Library,
+    messages: &[(String, Vec<u8>)],
+    campaign: &Campaign,
+    kind: &str,
+) -> Result<MailReport, ReceiveError> {
+    let root = lib.root().to_path_buf();
+    let mail_dir = checked_dir(&root, MAIL_DIR)?;
+    let mut seen = Vec::new();
+    for (origin, bytes) in messages {
+        seen.push(keep_message(&mail_dir, origin, bytes)?);
+    }
+    let kept = load_kept(&mail_dir);
+    let mut batches = Vec::new();
+    let mut done_keys = Vec::new();
+    for (manifest_path, message) in full_manifests(&kept) {
+        let Ok(text) = std::fs::read_to_string(&manifest_path) else {
+            continue;
+        };
+        let Ok(m) = serde_json::from_str::<Manifest>(&text) else {
+            continue;
+        };
+        if m.schema != manifest::SCHEMA || m.part.is_some() || m.campaign.id != campaign.id {
+            continue;
+        }
+        let assembly = tempfile::Builder::new()
+            .prefix(".assemble-")
+            .tempdir_in(checked_dir(&root, "receiving")?)
+            .map_err(io(&root))?;
+        lay_out(assembly.path(), &text, &m, &kept, &message)?;
+        let origins: Vec<&str> = seen
+            .iter()
+            .filter(|s| s.kind == "batch")
+            .map(|s| s.origin.as_str())
+            .collect();
+        let source = Source {
+            kind: kind.to_owned(),
+            origin: if origins.is_empty() {
+                "mail".to_owned()
+            } else {
+                origins.join("; ")
+            },
+        };
+        done_keys.push(key_of(&m));
+        batches.push(receive_package(lib, assembly.path(), campaign, source)?);
+    }
+    let mut waiting = Vec::new();
+    let joined = tempfile::Builder::new()
+        .prefix(".volumes-")
+        .tempdir_in(checked_dir(&root, "receiving")?)
+        .map_err(io(&root))?;
+    let mut zips: Vec<PathBuf> = kept
+        .iter()
+        .filter(|k| k.name.ends_with(".zip"))
+        .map(|k| k.path.clone())
+        .collect();
+    zips.extend(
+        join_volumes(&kept, joined.path())?
+            .into_iter()
+            .filter(|(name, _)| name.ends_with(".zip"))
+            .map(|(_, path)| path),
+    );
+    for key in zips
+        .iter()
+        .filter_map(|z| zip_manifest(z))
+        .map(|m| key_of(&m))
+    {
+        if !done_keys.contains(&key) && !waiting.iter().any(|(k, _)| *k == key) {
+            let label = format!(
+                "{} 第{}批{}：已收到部分邮件，还在等含完整清单（manifest.json）的第1封",
+                key.1,
+                key.2,
+                if key.3 { "（补报）" } else { "" }
+            );
+            waiting.push((key, label));
+        }
+    }
+    let report = MailReport {
+        messages: seen,
+        batches,
+        waiting: waiting.into_iter().map(|(_, l)| l).collect(),
+    };
+    tracing::info!(
+        messages = report.messages.len(),
+        batches = report.batches.len(),
+        waiting = report.waiting.len(),
+        source = kind,
+        "mail received"
+    );
+    Ok(report)
+}
+
+/// Reads one message and keeps its attachments (once per distinct message).
+fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSeen, ReceiveError> {
+    let sha = crate::digest::sha256_hex(bytes);
+    let mut seen = MessageSeen {
+        origin: origin.to_owned(),
+        message_id: None,
+        subject: None,
+        from: None,
+        kind: "other".into(),
+        already: false,
+        attachments: Vec::new(),
+        mentioned: Vec::new(),
+        problems: Vec::new(),
+    };
+    let message = match MailMessage::read(bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            seen.kind = "damaged".into();
+            seen.problems.push(e.to_string());
+            return Ok(seen);
+        }
+    };
+    seen.message_id = message.message_id.clone();
+    seen.subject = message.subject.clone();
+    seen.from = message.from.as_ref().map(|f| f.address.clone());
+    seen.problems = message.problems.clone();
+    seen.mentioned = message.mentioned_files();
+    seen.attachments = message
+        .attachments
+        .iter()
+        .map(|a| a.name.clone().unwrap_or_default())
+        .collect();
+    if seen.attachments.iter().any(|n| is_ours(n)) {
+        seen.kind = "batch".into();
+    }
+    let dir = mail_dir.join(&sha);
+    if dir.is_dir() {
+        seen.already = true;
+        return Ok(seen);
+    }
+    if seen.kind != "batch" {
+        return Ok(seen);
+    }
+    // Kept under a temporary name and renamed whole: a crash leaves no half message.
+    let part = mail_dir.join(format!(".{sha}.part"));
+    let _ = std::fs::remove_dir_all(&part);
+    std::fs::create_dir_all(&part).map_err(io(&part))?;
+    let mut names = Vec::new();
+    for (i, a) in message.attachments.iter().enumerate() {
+        let Some(name) = a.name.clone().filter(|n| safe_path::check_name(n).is_ok()) else {
+            continue;
+        };
+        let file = part.join(format!("att-{i}"));
+        let mut out = File::create(&file).map_err(io(&file))?;
+        message
+            .write_attachment(i, &mut out)
+            .map_err(|e| io(&file)(std::io::Error::other(e.to_string())))?;
+        out.sync_all().map_err(io(&file))?;
+        names.push(serde_json::json!({ "file": format!("att-{i}"), "name": name }));
+    }
+    let meta = serde_json::json!({
+        "message_id": seen.message_id, "subject": seen.subject, "origin": origin,
+        "attachments": names,
+    });
+    std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
+    std::fs::rename(&part, &dir).map_err(io(&dir))?;
+    Ok(seen)
+}
+
+/// An attachment name a Baosong batch message carries.
+fn is_ours(name: &str) -> bool {
+    name == manifest_name() || name.ends_with(".zip") || volume_of(name).is_some()
+}
+
+fn manifest_name() -> &'static str {
+    crate::batch::plan::MANIFEST_NAME
+}
+
+/// `X.001` → (`X`, 1): a volume of the source `X` (3 or more digits).
+fn volume_of(name: &str) -> Option<(&str, u32)> {
+    let (source, index) = name.rsplit_once('.')?;
+    (index.len() >= 3 && index.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| index.parse().ok().map(|i| (source, i)))
+        .flatten()
+}
+
+/// Every kept attachment of every kept message.
+fn load_kept(mail_dir: &Path) -> Vec<Kept> {
+    let mut kept = Vec::new();
+    let Ok(read) = std::fs::read_dir(mail_dir) else {
+        return kept;
+    };
+    for e in read.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let dir = e.path();
+        let Ok(meta) = std::fs::read_to_string(dir.join("message.json")) else {
+            continue;
+        };
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
+        for a in meta["attachments"].as_array().into_iter().flatten() {
+            let (Some(file), Some(att)) = (a["file"].as_str(), a["name"].as_str()) else {
+                continue;
+            };
+            let path = dir.join(file);
+            let Ok(m) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if m.is_file() {
+                kept.push(Kept {
+                    name: att.to_owned(),
+                    path,
+                    size: m.len(),
+                    message: name.clone(),
+                });
+            }
+        }
+    }
+    kept.sort_by(|a, b| (&a.message, &a.name).cmp(&(&b.message, &b.name)));
+    kept
+}
+
+/// The kept full manifests (not a part's): their file and the message they came in.
+fn full_manifests(kept: &[Kept]) -> Vec<(PathBuf, String)> {
+    kept.iter()
+        .filter(|k| k.name == manifest_name() && k.size < 32 << 20)
+        .map(|k| (k.path.clone(), k.message.clone()))
+        .collect()
+}
+
+/// The manifest inside a stored zip, if it holds one.
+fn zip_manifest(path: &Path) -> Option<Manifest> {
+    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+    let mut entry = zip.by_name(manifest_name()).ok()?;
+    if entry.size() > 32 << 20 {
+        return None;
+    }
+    let mut text = String::new();
+    entry.read_to_string(&mut text).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Lays out the package of manifest `m` (its JSON `text`, from message `message`) in `dir`
+/// from the kept attachments: the extras of its own message, then every listed file from a
+/// zip of the same batch, a joined volume, or a plain attachment of its name and size.
+fn lay_out(
+    dir: &Path,
+    text: &str,
+    m: &Manifest,
+    kept: &[Kept],
+    message: &str,
+) -> Result<(), ReceiveError> {
+    std::fs::write(dir.join(manifest_name()), text).map_err(io(dir))?;
+    for k in kept.iter().filter(|k| k.message == message) {
+        if EXTRAS.contains(&k.name.as_str()) && k.name != manifest_name() {
+            std::fs::copy(&k.path, dir.join(&k.name)).map_err(io(dir))?;
+        }
+    }
+    let key = key_of(m);
+    let wanted: BTreeMap<&str, u64> = m
+        .entries
+        .iter()
+        .flat_map(|e| e.files.iter())
+        .map(|f| (f.path.as_str(), f.size))
+        .collect();
+    let joined = tempfile::tempdir_in(dir.parent().unwrap_or(dir)).map_err(io(dir))?;
+    let mut sources: Vec<PathBuf> = kept
+        .iter()
+        .filter(|k| k.name.ends_with(".zip"))
+        .map(|k| k.path.clone())
+        .collect();
+    for (name, path) in join_volumes(kept, joined.path())? {
+        if name.ends_with(".zip") {
+            sources.push(path);
+        } else {
+            place_plain(dir, &wanted, &name, &path)?;
+        }
+    }
+    for zip_path in sources {
+        if zip_manifest(&zip_path).is_some_and(|pm| key_of(&pm) == key) {
+            extract(&zip_path, dir, &wanted)?;
+        }
+    }
+    for k in kept {
+        if !EXTRAS.contains(&k.name.as_str()) && !k.name.ends_with(".zip") {
+            place_plain(dir, &wanted, &k.name, &k.path)?;
+        }
+    }
+    Ok(())
+}
+
+/// A plain attachment (Attachments mode: the work itself) at the listed path of its name and
+/// size, unless that path is already laid out.
+fn place_plain(
+    dir: &Path,
+    wanted: &BTreeMap<&str, u64>,
+    name: &str,
+    path: &Path,
+) -> Result<(), ReceiveError> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    for (p, s) in wanted {
+        if p.rsplit('/').next() == Some(name) && *s == size {
+            let to = target(dir, p)?;
+            if !to.exists() {
+                std::fs::copy(path, &to).map_err(io(&to))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where listed path `p` goes under `dir` (its folders made), checked like any stranger's path.
+fn target(dir: &Path, p: &str) -> Result<PathBuf, ReceiveError> {
+    let to = safe_path::join_inside(dir, p).map_err(|e| ReceiveError::BadManifest {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    Ok(to)
+}
+
+/// Copies the members of a stored zip that the manifest lists (no larger than listed) to
+/// their paths; anything else in it is left out.
+fn extract(zip_path: &Path, dir: &Path, wanted: &BTreeMap<&str, u64>) -> Result<(), ReceiveError> {
+    let Ok(file) = File::open(zip_path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(file) else {
+        return Ok(());
+    };
+    for i in 0..zip.len() {
+        let Ok(mut entry) = zip.by_index(i) else {
+            continue;
+        };
+        let Ok(name) = entry.name().map(|n| n.into_owned()) else {
+            continue;
+        };
+        let Some(size) = wanted.get(name.as_str()) else {
+            continue;
+        };
+        if entry.size() != *size {
+            continue;
+        }
+        let to = target(dir, &name)?;
+        if to.exists() {
+            continue;
+        }
+        let mut out = File::create(&to).map_err(io(&to))?;
+        std::io::copy(&mut (&mut entry).take(*size), &mut out).map_err(io(&to))?;
+    }
+    Ok(())
+}
+
+/// Joins every complete run of volumes (`X.001`, `X.002` … with no gap) into `into/X`.
+fn join_volumes(kept: &[Kept], into: &Path) -> Result<Vec<(String, PathBuf)>, ReceiveError> {
+    let mut groups: BTreeMap<&str, BTreeMap<u32, &Kept>> = BTreeMap::new();
+    for k in kept {
+        if let Some((source, index)) = volume_of(&k.name) {
+            groups.entry(source).or_default().insert(index, k);
+        }
+    }
+    let mut out = Vec::new();
+    for (source, parts) in groups {
+        let contiguous = parts
+            .keys()
+            .copied()
+            .eq(1..=u32::try_from(parts.len()).unwrap_or(0));
+        if !contiguous || safe_path::check_name(source).is_err() {
+            continue;
+        }
+        let to = into.join(source);
+        let mut file = File::create(&to).map_err(io(&to))?;
+        for k in parts.values() {
+            let mut input = File::open(&k.path).map_err(io(&k.path))?;
+            std::io::copy(&mut input, &mut file).map_err(io(&to))?;
+        }
+        file.flush().map_err(io(&to))?;
+        // A zip whose last volume has not come yet does not open: it waits.
+        if source.ends_with(".zip")
+            && zip::ZipArchive::new(File::open(&to).map_err(io(&to))?).is_err()
+        {
+            continue;
+        }
+        out.push((source.to_owned(), to));
+    }
+    Ok(out)
+}
+
+/// The messages of a Maildir (`cur/` and `new/`, and its `.Junk`-style subfolders'), never
+/// through a link; each as (its path, its bytes).
+pub fn maildir_messages(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ReceiveError> {
+    if safe_path::is_link(dir) || !dir.is_dir() {
+        return Err(ReceiveError::Unreadable {
+            path: dir.to_path_buf(),
+            reason: "不是邮件文件夹（Maildir），或是一个链接".into(),
+        });
+    }
+    let mut folders = vec![dir.to_path_buf()];
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name.len() > 1 && e.file_type().is_ok_and(|t| t.is_dir()) {
+            folders.push(e.path());
+        }
+    }
+    let mut out = Vec::new();
+    for folder in folders {
+        for sub in ["cur", "new"] {
+            for e in std::fs::read_dir(folder.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                if !e.file_type().is_ok_and(|t| t.is_file()) {
+                    continue;
+                }
+                out.push(read_message(&e.path())?);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// One message file (an .eml), bounded.
+pub fn read_message(path: &Path) -> Result<(String, Vec<u8>), ReceiveError> {
+    let bad = |reason: String| ReceiveError::Unreadable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = std::fs::symlink_metadata(path).map_err(|e| bad(crate::fsx::io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(bad("不是普通文件（可能是链接）".into()));
+    }
+    if meta.len() > MESSAGE_LIMIT {
+        return Err(bad("文件过大，不是一封邮件".into()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| bad(crate::fsx::io_reason(&e)))?;
+    Ok((path.display().to_string(), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_are_known_by_three_or_more_digits() {
+        assert_eq!(
+            volume_of("a-第2包-共3包.zip.001"),
+            Some(("a-第2包-共3包.zip", 1))
+        );
+        assert_eq!(volume_of("02-大.mp4.012"), Some(("02-大.mp4", 12)));
+        assert_eq!(volume_of("report.v2"), None);
+        assert_eq!(volume_of("a.01"), None);
+        assert!(is_ours("manifest.json") && is_ours("x.zip") && is_ours("x.zip.002"));
+        assert!(!is_ours("照片.jpg"));
+    }
+}
