@@ -10,7 +10,10 @@
 
 mod mail;
 
-pub use mail::{MailReport, MessageSeen, maildir_messages, read_message, receive_messages};
+pub use mail::{
+    FolderRead, ImapReport, MailReport, MessageSeen, maildir_messages, read_message, receive_imap,
+    receive_messages,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -54,6 +57,14 @@ pub enum ReceiveError {
     OtherCampaign { found: String, expected: String },
     #[error("{0}")]
     Library(#[from] LibraryError),
+    #[error(transparent)]
+    Account(#[from] crate::mail::send::SendError),
+    #[error(transparent)]
+    Imap(#[from] crate::mail::imap::ImapError),
+    #[error(
+        "不知道这个邮箱的收件服务器（IMAP）。请在邮箱设置中填写，如 account set … --imap-host imap.example.com"
+    )]
+    NoImapServer,
 }
 
 impl crate::coded::Coded for ReceiveError {
@@ -65,12 +76,17 @@ impl crate::coded::Coded for ReceiveError {
             ReceiveError::OtherCampaign { .. } => "receive.other_campaign",
             ReceiveError::Unreadable { .. } => "receive.unreadable",
             ReceiveError::Library(e) => e.code(),
+            ReceiveError::Account(e) => e.code(),
+            ReceiveError::Imap(e) => e.code(),
+            ReceiveError::NoImapServer => "mail.no_imap_server",
         }
     }
 
     fn is_input(&self) -> bool {
         match self {
             ReceiveError::Library(e) => e.is_input(),
+            ReceiveError::Account(e) => e.is_input(),
+            ReceiveError::Imap(e) => e.is_input(),
             _ => true,
         }
     }

@@ -644,3 +644,173 @@ fn check_sent_settles_an_uncertain_message_found_in_the_sent_folder() {
         "never sent twice"
     );
 }
+
+/// 市级收件 over IMAP: a district's batch sent through the real SMTP server lands in the
+/// mailbox Dovecot serves; the municipal library reads it through a proxy that cuts the line
+/// mid-fetch (what was whole is kept, the command says it stopped), then again (it goes on
+/// from there), and the batch is taken in with every file verified, every message read once
+/// and left unseen in place; a new message later is the only one read.
+#[test]
+fn the_city_receives_over_imap_and_a_cut_line_loses_nothing() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    certs(dir);
+    let maildir = dir.join("smtp/Maildir");
+    let d = Dovecot::start(dir, "imap", &maildir, ADDRESS, SECRET);
+    let smtp = smtp::Server::start(dir, "smtp", "tls", "none", 400_000);
+    r.init();
+    let mut ids = Vec::new();
+    for (i, hz) in [330, 440, 550].into_iter().enumerate() {
+        let f = ffmpeg(
+            dir,
+            &format!("诵读{i}.mp3"),
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("sine=frequency={hz}:duration=12"),
+            ],
+        );
+        let id = r
+            .cli(&[
+                "entry",
+                "add",
+                f.to_str().unwrap_or_default(),
+                "--category",
+                "recitation",
+                "--title",
+                &format!("读经典第{i}篇"),
+                "--author",
+                "林堃",
+                "--declare",
+                "original",
+                "--json",
+            ])
+            .ok()
+            .json()["id"]
+            .to_string();
+        ids.push(id);
+    }
+    for id in &ids {
+        r.cli(&[
+            "entry",
+            "update",
+            id,
+            "--status",
+            "approved",
+            "--recommend",
+            "true",
+        ])
+        .ok();
+    }
+    let batch = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"].to_string();
+    let env = [
+        ("BAOSONG_SECRET_STORE", "file".to_owned()),
+        ("BAOSONG_SEND_PAUSE_MS", "0".into()),
+        ("BAOSONG_SMTP_TIMEOUT_S", "5".into()),
+        ("BAOSONG_IMAP_TIMEOUT_S", "5".into()),
+    ];
+    let ca = dir.join("certs/ca.pem");
+    let account = |lib: &Path, imap_port: u16| {
+        let mut pairs: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, v.clone())).collect();
+        pairs.push(("BAOSONG_LIBRARY", lib.display().to_string()));
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        r.cli_stdin(
+            &[
+                "account",
+                "set",
+                "--preset",
+                "custom",
+                "--address",
+                ADDRESS,
+                "--host",
+                "localhost",
+                "--port",
+                &smtp.port.to_string(),
+                "--security",
+                "tls",
+                "--ca-file",
+                ca.to_str().unwrap_or_default(),
+                "--imap-host",
+                "localhost",
+                "--imap-port",
+                &imap_port.to_string(),
+                "--password-stdin",
+                "--json",
+            ],
+            &pairs,
+            SECRET,
+        )
+        .ok();
+    };
+    account(&r.library(), d.port);
+    let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut district = pairs.clone();
+    let lib = r.library().display().to_string();
+    district.push(("BAOSONG_LIBRARY", lib.as_str()));
+    let sent = r
+        .cli_env(&["send", &batch, "--json"], &district)
+        .ok()
+        .json();
+    let n = sent["flush"]["sent"].as_u64().unwrap_or(0);
+    assert!(n >= 2, "several messages: {sent}");
+
+    // The municipal library, reading through a line that is cut after 150 kB.
+    let city = dir.join("市级收件");
+    let city_s = city.display().to_string();
+    let mut at_city = pairs.clone();
+    at_city.push(("BAOSONG_LIBRARY", city_s.as_str()));
+    r.cli_env(
+        &["init", "--role", "city", "--office", "汕头市工人文化宫"],
+        &at_city,
+    )
+    .ok();
+    let proxy = Proxy::start(d.port);
+    account(&city, proxy.port);
+    proxy.cut_after(150_000);
+    let cut = r.cli_env(&["receive", "--imap", "--json"], &at_city);
+    assert_eq!(cut.code, 1, "{}", cut.explain());
+    assert!(
+        cut.stderr.contains("mail.imap.dropped"),
+        "{}",
+        cut.explain()
+    );
+    let first = cut.json();
+    let read_first = first["folders"][0]["new_messages"].as_u64().unwrap_or(0);
+    assert!(read_first < n, "the cut came mid-fetch: {first}");
+
+    proxy.heal();
+    let rest = r
+        .cli_env(&["receive", "--imap", "--json"], &at_city)
+        .ok()
+        .json();
+    let read_rest = rest["folders"][0]["new_messages"].as_u64().unwrap_or(0);
+    assert_eq!(
+        read_first + read_rest,
+        n,
+        "every message once: {first} {rest}"
+    );
+    let b = &rest["batches"][0];
+    assert_eq!(b["works"], 3, "{rest}");
+    assert_eq!(b["verified"], b["files"], "{rest}");
+    assert_unseen(&d, "INBOX");
+
+    // Nothing new: no message read again; a stranger's message later is the only one read.
+    let again = r
+        .cli_env(&["receive", "--imap", "--json"], &at_city)
+        .ok()
+        .json();
+    assert_eq!(again["folders"][0]["new_messages"], 0, "{again}");
+    d.deliver("INBOX", "stranger.test", &eml(77, 2_000));
+    let later = r
+        .cli_env(&["receive", "--imap", "--json"], &at_city)
+        .ok()
+        .json();
+    assert_eq!(later["folders"][0]["new_messages"], 1, "{later}");
+    assert_eq!(later["messages"][0]["kind"], "other", "{later}");
+    let works = r
+        .cli_env(&["city", "works", "--json"], &at_city)
+        .ok()
+        .json();
+    assert_eq!(works.as_array().map(Vec::len), Some(3), "{works}");
+}

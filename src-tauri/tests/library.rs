@@ -500,6 +500,9 @@ fn a_version_3_library_is_migrated_with_its_unit_type_remembered() {
              DROP TABLE batch_exports; DROP TABLE batch_files; DROP TABLE batch_entries;
              DROP TABLE batches;
              DROP TABLE file_sources; DROP TABLE office_campaigns; DROP TABLE deadline_marks;
+             DROP TABLE received_problems; DROP TABLE received_files; DROP TABLE received_works;
+             DROP TABLE received_batches; DROP TABLE imap_state;
+             ALTER TABLE office DROP COLUMN role;
              PRAGMA user_version = 3;",
         )
         .expect("downgrade");

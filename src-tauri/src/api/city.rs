@@ -63,10 +63,7 @@ impl Session {
     ) -> Result<crate::receive::MailReport, ApiError> {
         let campaign = self.campaign()?;
         let lib = self.city_library()?;
-        let mut messages = Vec::new();
-        for f in emls {
-            messages.push(crate::receive::read_message(f)?);
-        }
+        let mut messages: Vec<std::path::PathBuf> = emls.iter().map(|f| f.to_path_buf()).collect();
         for d in maildirs {
             messages.extend(crate::receive::maildir_messages(d)?);
         }
@@ -77,6 +74,17 @@ impl Session {
         };
         Ok(crate::receive::receive_messages(
             lib, &messages, &campaign, kind,
+        )?)
+    }
+
+    /// Takes in the new mail of the account's inbox and junk folder over IMAP (read-only).
+    pub fn receive_imap(&mut self) -> Result<crate::receive::ImapReport, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(crate::receive::receive_imap(
+            lib,
+            &super::secrets(),
+            &campaign,
         )?)
     }
 

@@ -459,3 +459,33 @@ fn rank(v: Verdict) -> u8 {
         Verdict::Fail => 2,
     }
 }
+
+impl Library {
+    /// Where `receive --imap` stopped in `folder`: (UIDVALIDITY, last UID read whole).
+    pub fn imap_state(&self, folder: &str) -> Result<Option<(u32, u32)>, LibraryError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT uid_validity, last_uid FROM imap_state WHERE folder = ?1",
+                [folder],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    pub fn set_imap_state(
+        &self,
+        folder: &str,
+        uid_validity: u32,
+        last_uid: u32,
+    ) -> Result<(), LibraryError> {
+        self.conn.execute(
+            "INSERT INTO imap_state (folder, uid_validity, last_uid, updated_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (folder) DO UPDATE SET uid_validity = excluded.uid_validity,
+                 last_uid = excluded.last_uid, updated_at = excluded.updated_at",
+            params![folder, uid_validity, last_uid, now()],
+        )?;
+        Ok(())
+    }
+}

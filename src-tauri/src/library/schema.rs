@@ -321,6 +321,16 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (batch_id, path, kind)
     );
     "#,
+    // 10 → 11: where `receive --imap` stopped in each folder: the folder's UIDVALIDITY and the
+    // highest UID read whole (a new UIDVALIDITY starts the folder over).
+    r#"
+    CREATE TABLE imap_state (
+        folder        TEXT PRIMARY KEY,             -- the raw (wire) name
+        uid_validity  INTEGER NOT NULL,
+        last_uid      INTEGER NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The version this build writes and reads.

@@ -97,19 +97,24 @@ fn checked_dir(root: &Path, rel: &str) -> Result<PathBuf, ReceiveError> {
     Ok(dir)
 }
 
-/// Reads the messages (`(origin, bytes)`), keeps their attachments, and takes in every batch
+/// Reads the message files one at a time, keeps their attachments, and takes in every batch
 /// complete enough; `kind` is the source's (`eml`, `maildir`, `imap`).
 pub fn receive_messages(
     lib: &mut Library,
-    messages: &[(String, Vec<u8>)],
+    files: &[PathBuf],
     campaign: &Campaign,
     kind: &str,
 ) -> Result<MailReport, ReceiveError> {
     let root = lib.root().to_path_buf();
     let mail_dir = checked_dir(&root, MAIL_DIR)?;
     let mut seen = Vec::new();
-    for (origin, bytes) in messages {
-        seen.push(keep_message(&mail_dir, origin, bytes)?);
+    for file in files {
+        let bytes = read_message(file)?;
+        seen.push(keep_message(
+            &mail_dir,
+            &file.display().to_string(),
+            &bytes,
+        )?);
     }
     let kept = load_kept(&mail_dir);
     let mut batches = Vec::new();
@@ -483,9 +488,9 @@ fn join_volumes(kept: &[Kept], into: &Path) -> Result<Vec<(String, PathBuf)>, Re
     Ok(out)
 }
 
-/// The messages of a Maildir (`cur/` and `new/`, and its `.Junk`-style subfolders'), never
-/// through a link; each as (its path, its bytes).
-pub fn maildir_messages(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ReceiveError> {
+/// The message files of a Maildir (`cur/` and `new/`, and its `.Junk`-style subfolders'),
+/// never through a link.
+pub fn maildir_messages(dir: &Path) -> Result<Vec<PathBuf>, ReceiveError> {
     if safe_path::is_link(dir) || !dir.is_dir() {
         return Err(ReceiveError::Unreadable {
             path: dir.to_path_buf(),
@@ -510,16 +515,16 @@ pub fn maildir_messages(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ReceiveErr
                 if !e.file_type().is_ok_and(|t| t.is_file()) {
                     continue;
                 }
-                out.push(read_message(&e.path())?);
+                out.push(e.path());
             }
         }
     }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.sort();
     Ok(out)
 }
 
 /// One message file (an .eml), bounded.
-pub fn read_message(path: &Path) -> Result<(String, Vec<u8>), ReceiveError> {
+pub fn read_message(path: &Path) -> Result<Vec<u8>, ReceiveError> {
     let bad = |reason: String| ReceiveError::Unreadable {
         path: path.to_path_buf(),
         reason,
@@ -531,8 +536,7 @@ pub fn read_message(path: &Path) -> Result<(String, Vec<u8>), ReceiveError> {
     if meta.len() > MESSAGE_LIMIT {
         return Err(bad("文件过大，不是一封邮件".into()));
     }
-    let bytes = std::fs::read(path).map_err(|e| bad(crate::fsx::io_reason(&e)))?;
-    Ok((path.display().to_string(), bytes))
+    std::fs::read(path).map_err(|e| bad(crate::fsx::io_reason(&e)))
 }
 
 #[cfg(test)]
@@ -551,4 +555,111 @@ mod tests {
         assert!(is_ours("manifest.json") && is_ours("x.zip") && is_ours("x.zip.002"));
         assert!(!is_ours("照片.jpg"));
     }
+}
+
+/// What `receive --imap` did: the mail report, and each folder read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImapReport {
+    #[serde(flatten)]
+    pub mail: MailReport,
+    /// Each folder read and how many new messages it had.
+    pub folders: Vec<FolderRead>,
+    /// Why reading stopped early (what was read whole is kept; the next run goes on).
+    pub stopped: Option<String>,
+    pub stopped_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FolderRead {
+    pub folder: String,
+    pub new_messages: u32,
+    /// The folder's UIDVALIDITY had changed: it was read from the start.
+    pub restarted: bool,
+}
+
+/// Reads the account's inbox and junk folder over IMAP — read-only, only messages not read
+/// before (by UID, per folder, UIDVALIDITY respected) — and takes the mail in. Each message is
+/// written to `receiving/imap/` as it arrives and the folder's place is saved only once its
+/// messages are kept, so a dropped line loses nothing: the next run goes on from there.
+pub fn receive_imap(
+    lib: &mut Library,
+    secrets: &crate::mail::secret::SecretStore,
+    campaign: &Campaign,
+) -> Result<ImapReport, ReceiveError> {
+    use crate::coded::Coded;
+    use crate::mail::imap;
+    use crate::mail::send::SendError;
+
+    let account = lib.mail_account()?.ok_or(SendError::NoAccount)?;
+    let (host, port) = account.imap_server().ok_or(ReceiveError::NoImapServer)?;
+    let secret = secrets
+        .get(&account.secret_key())
+        .map_err(SendError::from)?
+        .ok_or(SendError::NoSecret)?;
+    let root = lib.root().to_path_buf();
+    let spool = checked_dir(&root, "receiving/imap")?;
+    let mut server = imap::Server::new(host, port);
+    server.extra_root = account.extra_root().map(str::to_owned);
+    let mut session = imap::connect(&server, &account.address, &secret)?;
+    let found = session.folders()?;
+    let mut folders = Vec::new();
+    let mut stopped = None;
+    let mut saves = Vec::new();
+    for folder in std::iter::once(&found.inbox).chain(found.junk.as_ref()) {
+        let since = lib
+            .imap_state(&folder.raw)?
+            .map(|(uid_validity, last_uid)| imap::FolderState {
+                folder: folder.raw.clone(),
+                uid_validity,
+                last_uid,
+            });
+        let mut save = imap::save_to(&spool);
+        let (fetched, error) = match session.fetch_new(folder, since.as_ref(), &mut save) {
+            Ok(f) => (f, None),
+            Err(imap::Interrupted { fetched, error }) => (fetched, Some(error)),
+        };
+        folders.push(FolderRead {
+            folder: folder.name.clone(),
+            new_messages: u32::try_from(fetched.uids.len()).unwrap_or(u32::MAX),
+            restarted: fetched.restarted,
+        });
+        saves.push(fetched.state);
+        if let Some(e) = error {
+            stopped = Some((e.code().to_owned(), e.to_string()));
+            break;
+        }
+    }
+    if stopped.is_none() {
+        session.logout();
+    }
+    // Everything in the spool (this run's, and any a crash left) is taken in, then the
+    // folders' places are saved, then the spool's copies go (the attachments are kept).
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&spool)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    let mail = receive_messages(lib, &files, campaign, "imap")?;
+    for state in &saves {
+        if state.uid_validity != 0 {
+            lib.set_imap_state(&state.folder, state.uid_validity, state.last_uid)?;
+        }
+    }
+    for f in &files {
+        let _ = std::fs::remove_file(f);
+    }
+    let (stopped_code, stopped) = match stopped {
+        Some((code, message)) => (Some(code), Some(message)),
+        None => (None, None),
+    };
+    Ok(ImapReport {
+        mail,
+        folders,
+        stopped,
+        stopped_code,
+    })
 }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Cli, Failure, open_session, print_json, usage};
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("from").required(true).multiple(true).args(["folders", "emls", "maildirs"])))]
+#[command(group(clap::ArgGroup::new("from").required(true).multiple(true).args(["folders", "emls", "maildirs", "imap"])))]
 pub struct ReceiveArgs {
     /// 报送单位导出的批次文件夹（如U盘上的“金平区总工会-汕头好网民2023-第1批”），可给多个
     #[arg(long = "folder", value_name = "DIR", num_args = 1..)]
@@ -19,6 +19,9 @@ pub struct ReceiveArgs {
     /// 邮件文件夹（Maildir：其中的 cur/ 与 new/，连同 .Junk 等子文件夹）
     #[arg(long = "maildir", value_name = "DIR", num_args = 1..)]
     maildirs: Vec<PathBuf>,
+    /// 从收件邮箱（IMAP，只读）收取新邮件：收件箱与垃圾邮件文件夹
+    #[arg(long)]
+    imap: bool,
 }
 
 #[derive(Subcommand)]
@@ -44,12 +47,41 @@ pub enum CityCommand {
 /// 2 when one could not be read at all (the others are still taken in).
 pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
     let mail = !a.emls.is_empty() || !a.maildirs.is_empty();
-    if mail && !a.folders.is_empty() {
+    if [mail, !a.folders.is_empty(), a.imap]
+        .iter()
+        .filter(|x| **x)
+        .count()
+        > 1
+    {
         return Err(usage(
-            "一次只收一种来源：邮件（--eml、--maildir）或批次文件夹（--folder）",
+            "一次只收一种来源：邮件文件（--eml、--maildir）、收件邮箱（--imap）或批次文件夹（--folder）",
         ));
     }
     let mut session = open_session(cli)?;
+    if a.imap {
+        let report = session.receive_imap()?;
+        if cli.json {
+            print_json(&report);
+        } else {
+            for f in &report.folders {
+                let restarted = if f.restarted {
+                    "（邮箱重建过，从头读取）"
+                } else {
+                    ""
+                };
+                outln!("“{}”：{} 封新邮件{restarted}", f.folder, f.new_messages);
+            }
+            print_mail_report(&report.mail);
+        }
+        if let (Some(code), Some(message)) = (&report.stopped_code, &report.stopped) {
+            return Err(Failure {
+                message: format!("收取中断（已收到的邮件已保存，下次从这里继续）：{message}"),
+                code: code.clone(),
+                exit: 1,
+            });
+        }
+        return Ok(());
+    }
     if mail {
         let emls: Vec<&std::path::Path> = a.emls.iter().map(PathBuf::as_path).collect();
         let maildirs: Vec<&std::path::Path> = a.maildirs.iter().map(PathBuf::as_path).collect();
