@@ -3,6 +3,7 @@
 
 mod account;
 mod batches;
+mod city;
 mod dashboard;
 mod entries;
 mod events;
@@ -136,6 +137,11 @@ pub fn run(started: Instant) {
             print::prepare_print,
             print::open_print,
             print::save_print,
+            city::create_city_library,
+            city::city_status,
+            city::city_works,
+            city::receive_folder,
+            city::receive_imap,
             support::about,
             support::export_diagnostics,
             support::open_log_folder,

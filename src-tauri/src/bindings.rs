@@ -59,6 +59,10 @@ fn export_all(dir: &Path) {
     one::<crate::library::trash::TrashItem>(dir);
     one::<crate::library::DoctorReport>(dir);
     one::<crate::diagnostics::About>(dir);
+    one::<crate::city::CityStatus>(dir);
+    one::<crate::city::ReceivedWork>(dir);
+    one::<crate::api::FolderReceived>(dir);
+    one::<crate::api::MailSummary>(dir);
     one::<crate::diagnostics::DiagnosticsReport>(dir);
     one::<crate::api::PrintRequest>(dir);
     one::<crate::api::PrintReport>(dir);

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::batch::manifest::{self, Manifest};
 use crate::campaign::Campaign;
-use crate::library::{Arrived, Delivery, Library, LibraryError, Problem, Recorded, Source};
+use crate::library::{Arrived, Delivery, Library, LibraryError, ReceivedProblem, Recorded, Source};
 use crate::safe_path;
 
 /// Files a package holds besides the works (see the README's package interface).
@@ -36,7 +36,7 @@ const EXTRAS: &[&str] = &[
 /// A manifest larger than this is not one of ours.
 const MANIFEST_LIMIT: u64 = 32 << 20;
 
-/// Why a delivery could not be taken in at all (a problem with one file is a [`Problem`]).
+/// Why a delivery could not be taken in at all (a problem with one file is a [`ReceivedProblem`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
     #[error("“{0}”不是报送批次：里面没有 manifest.json（请选择报送单位导出的批次文件夹）")]
@@ -222,7 +222,7 @@ fn receive_package(
             if let Some(sum) = sums.get(&file.path)
                 && !sum.eq_ignore_ascii_case(&file.sha256)
             {
-                problems.push(Problem {
+                problems.push(ReceivedProblem {
                     path: file.path.clone(),
                     kind: "sums".into(),
                     message: format!(
@@ -234,7 +234,7 @@ fn receive_package(
             let source = match safe_path::join_inside(dir, &file.path) {
                 Ok(p) => p,
                 Err(e) => {
-                    problems.push(Problem {
+                    problems.push(ReceivedProblem {
                         path: file.path.clone(),
                         kind: "unreadable".into(),
                         message: format!("清单中的{e}，未读取"),
@@ -243,7 +243,7 @@ fn receive_package(
                 }
             };
             if !present.contains(&file.path) {
-                problems.push(Problem {
+                problems.push(ReceivedProblem {
                     path: file.path.clone(),
                     kind: "missing".into(),
                     message: format!("“{}”没有收到（清单中有，文件夹里没有）", file.path),
@@ -253,7 +253,7 @@ fn receive_package(
             let (stored_path, sha256) = match lib.store_file(&source) {
                 Ok(s) => s,
                 Err(e) => {
-                    problems.push(Problem {
+                    problems.push(ReceivedProblem {
                         path: file.path.clone(),
                         kind: "unreadable".into(),
                         message: e.to_string(),
@@ -262,7 +262,7 @@ fn receive_package(
                 }
             };
             if sha256 != file.sha256.to_ascii_lowercase() {
-                problems.push(Problem {
+                problems.push(ReceivedProblem {
                     path: file.path.clone(),
                     kind: "different".into(),
                     message: format!(
@@ -294,14 +294,14 @@ fn receive_package(
         .iter()
         .filter(|p| !stated.contains(*p) && !EXTRAS.contains(&p.as_str()))
     {
-        problems.push(Problem {
+        problems.push(ReceivedProblem {
             path: extra.clone(),
             kind: "extra".into(),
             message: format!("“{extra}”不在清单中（多出的文件，未收入）"),
         });
     }
     for link in links {
-        problems.push(Problem {
+        problems.push(ReceivedProblem {
             message: format!("“{link}”是一个链接（快捷方式），为安全起见未读取"),
             path: link,
             kind: "extra".into(),

@@ -2013,3 +2013,113 @@ fn a_second_launch_hands_over_to_the_running_window_and_exits() {
     let _ = bus.kill();
     let _ = bus.wait();
 }
+
+/// 市级收件 in the window: first run as the municipal office (市级收件), a district's package
+/// taken in from a folder, the whole city's table with every unit, and the works behind a cell
+/// with each file verified.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Res {
+    let sandbox = Sandbox::new();
+    let home = sandbox.path("home");
+    // A district's package, made and exported with the CLI.
+    let district = home.join("金平资料库");
+    init_jinping(&district);
+    for (i, hz) in [330, 440].into_iter().enumerate() {
+        let f = tone(&home, &format!("诵读{i}.mp3"), hz);
+        let id = cli(
+            &district,
+            &[
+                "entry",
+                "add",
+                f.to_str().unwrap_or_default(),
+                "--category",
+                "recitation",
+                "--title",
+                &format!("读经典第{}篇", i + 1),
+                "--author",
+                "林堃",
+                "--declare",
+                "original",
+            ],
+        )["id"]
+            .to_string();
+        cli(
+            &district,
+            &[
+                "entry",
+                "update",
+                &id,
+                "--status",
+                "approved",
+                "--recommend",
+                "true",
+            ],
+        );
+    }
+    let batch = cli(&district, &["batch", "create"])["batch"]["id"].to_string();
+    let out = home.join("U盘");
+    std::fs::create_dir_all(&out)?;
+    let package = cli(
+        &district,
+        &[
+            "batch",
+            "export",
+            &batch,
+            "--out",
+            out.to_str().unwrap_or_default(),
+        ],
+    )["folder"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+
+    let driver = Driver::start_with(
+        &sandbox,
+        &[("BAOSONG_NOW", Path::new("2023-06-20T10:00:00+08:00"))],
+    );
+    let w = clerk(&driver, "09-city").await?;
+    w.el("setup").await?;
+    w.click("setup-role-city").await?;
+    w.fill(
+        "setup-location",
+        &home.join("市级收件").display().to_string(),
+    )
+    .await?;
+    assert_eq!(
+        w.input("setup-city-office")
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("汕头市工人文化宫")
+    );
+    w.shot("setup-city").await;
+    w.click("setup-create").await?;
+    w.el("city-table").await?;
+    w.see("已报送单位：0 / 10").await?;
+    w.see("龙湖区总工会").await?;
+
+    w.click("receive-folder").await?;
+    w.el("receive-folder-dialog").await?;
+    // Let the dialog's opening animation settle before typing and clicking in it.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    w.fill("receive-folder-path", &package).await?;
+    w.click("receive-folder-go").await?;
+    w.see("已报送单位：1 / 10").await?;
+    w.see("收到 2 · 合格 2").await?;
+    w.shot("city-table").await;
+
+    w.click("cell-金平区总工会-recitation").await?;
+    w.el("city-works-table").await?;
+    w.see("读经典第2篇").await?;
+    let table = w.text("city-works-table").await?;
+    assert_eq!(
+        table.matches('✓').count(),
+        2,
+        "both files verified: {table}"
+    );
+    assert!(!table.contains('✗'), "{table}");
+    w.shot("city-works").await;
+    w.c.clone().close().await?;
+    Ok(())
+}

@@ -195,6 +195,12 @@ export const api = {
   exportDiagnostics: () => call("export_diagnostics"),
   openLogFolder: () => call("open_log_folder"),
   openDiagnosticsFolder: () => call("open_diagnostics_folder"),
+  /** 市级收件: a receiving library, the whole city, its works, batches taken in. */
+  createCityLibrary: (path: string, office: OfficeInput) => call("create_city_library", { path, office }),
+  cityStatus: () => call("city_status"),
+  cityWorks: (office: string | null, category: string | null) => call("city_works", { office, category }),
+  receiveFolder: (path: string) => call("receive_folder", { path }),
+  receiveImap: () => call("receive_imap"),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

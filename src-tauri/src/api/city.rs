@@ -3,11 +3,66 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
 
 use super::{ApiError, Session, log_opened};
 use crate::city::{CityStatus, ReceivedWork};
 use crate::library::{Library, LibraryInfo, Recorded};
 use crate::office::{OfficeInput, Role};
+
+/// One folder taken in (or not), as the window shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FolderReceived {
+    pub folder: String,
+    pub batch: Option<Recorded>,
+    pub error: Option<ApiError>,
+}
+
+/// What 收取邮件 did, as the window shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MailSummary {
+    /// New messages read.
+    pub messages: u32,
+    /// Messages that held no batch (their subjects).
+    pub others: Vec<String>,
+    /// Files some message says went another way, to fetch by hand.
+    pub mentioned: Vec<String>,
+    pub batches: Vec<Recorded>,
+    pub waiting: Vec<String>,
+    /// Why reading stopped early (what was read is kept).
+    pub stopped: Option<String>,
+}
+
+impl MailSummary {
+    fn of(report: &crate::receive::ImapReport) -> Self {
+        let m = &report.mail;
+        MailSummary {
+            messages: report.folders.iter().map(|f| f.new_messages).sum(),
+            others: m
+                .messages
+                .iter()
+                .filter(|x| x.kind != "batch" && !x.already)
+                .map(|x| x.subject.clone().unwrap_or_else(|| "（无主题）".into()))
+                .collect(),
+            mentioned: m
+                .messages
+                .iter()
+                .flat_map(|x| x.mentioned.iter())
+                .map(|f| {
+                    let name = f.name.clone().unwrap_or_else(|| "（未写文件名）".into());
+                    match &f.link {
+                        Some(link) => format!("{name} {link}"),
+                        None => name,
+                    }
+                })
+                .collect(),
+            batches: m.batches.clone(),
+            waiting: m.waiting.clone(),
+            stopped: report.stopped.clone(),
+        }
+    }
+}
 
 impl Session {
     /// Creates the municipal office's receiving library in `path`.
@@ -86,6 +141,29 @@ impl Session {
             &super::secrets(),
             &campaign,
         )?)
+    }
+
+    /// [`Session::receive_folders`] of one folder, as the window shows it.
+    pub fn receive_folder(&mut self, dir: &Path) -> Result<FolderReceived, ApiError> {
+        let mut results = self.receive_folders(&[dir])?;
+        let result = results.pop().unwrap_or_else(|| Err(ApiError::no_library()));
+        Ok(match result {
+            Ok(batch) => FolderReceived {
+                folder: dir.display().to_string(),
+                batch: Some(batch),
+                error: None,
+            },
+            Err(e) => FolderReceived {
+                folder: dir.display().to_string(),
+                batch: None,
+                error: Some(e),
+            },
+        })
+    }
+
+    /// 收取邮件 for the window: [`Session::receive_imap`], summed up.
+    pub fn receive_imap_summary(&mut self) -> Result<MailSummary, ApiError> {
+        Ok(MailSummary::of(&self.receive_imap()?))
     }
 
     /// Every unit × category of the campaign at `now`.

@@ -34,7 +34,7 @@ pub struct Arrived {
 
 /// A problem with a delivery, in Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct Problem {
+pub struct ReceivedProblem {
     pub path: String,
     /// `missing`, `extra`, `different`, `unreadable`, `sums`.
     pub kind: String,
@@ -51,7 +51,7 @@ pub struct Delivery {
     pub source: Source,
     /// By package path: the files that arrived.
     pub arrived: BTreeMap<String, Arrived>,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<ReceivedProblem>,
 }
 
 /// What recording a delivery did.
@@ -71,7 +71,7 @@ pub struct Recorded {
     pub files: u32,
     /// Files verified against the district's SHA-256, all deliveries so far.
     pub verified: u32,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<ReceivedProblem>,
 }
 
 fn label(number: u32, supplement: bool, version: u32) -> String {
@@ -309,12 +309,12 @@ impl Library {
         })
     }
 
-    fn batch_problems(&self, batch_id: i64) -> Result<Vec<Problem>, LibraryError> {
+    fn batch_problems(&self, batch_id: i64) -> Result<Vec<ReceivedProblem>, LibraryError> {
         let mut stmt = self.conn.prepare(
             "SELECT path, kind, message FROM received_problems WHERE batch_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([batch_id], |r| {
-            Ok(Problem {
+            Ok(ReceivedProblem {
                 path: r.get(0)?,
                 kind: r.get(1)?,
                 message: r.get(2)?,
@@ -423,7 +423,7 @@ impl Library {
 
 /// The work's city verdict (the worst of its files', None while one is still to come) and its
 /// problems in Chinese.
-fn finish_work(work: &mut ReceivedWork, batch_problems: &[Problem]) {
+fn finish_work(work: &mut ReceivedWork, batch_problems: &[ReceivedProblem]) {
     let mut worst = Some(Verdict::Pass);
     for f in &work.files {
         if !f.verified {

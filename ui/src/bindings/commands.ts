@@ -11,6 +11,7 @@ import type { BatchRequest } from "./BatchRequest";
 import type { BatchSummary } from "./BatchSummary";
 import type { BulkChange } from "./BulkChange";
 import type { Campaign } from "./Campaign";
+import type { CityStatus } from "./CityStatus";
 import type { Dashboard } from "./Dashboard";
 import type { DiagnosticsReport } from "./DiagnosticsReport";
 import type { DoctorReport } from "./DoctorReport";
@@ -20,11 +21,13 @@ import type { EntryFields } from "./EntryFields";
 import type { EntryFilter } from "./EntryFilter";
 import type { ExportReport } from "./ExportReport";
 import type { FlushReport } from "./FlushReport";
+import type { FolderReceived } from "./FolderReceived";
 import type { ImportItem } from "./ImportItem";
 import type { ImportOptions } from "./ImportOptions";
 import type { ImportReport } from "./ImportReport";
 import type { LibraryInfo } from "./LibraryInfo";
 import type { MailPlanView } from "./MailPlanView";
+import type { MailSummary } from "./MailSummary";
 import type { OfficeInput } from "./OfficeInput";
 import type { OutboxHold } from "./OutboxHold";
 import type { OutboxMessage } from "./OutboxMessage";
@@ -34,6 +37,7 @@ import type { PrintPreview } from "./PrintPreview";
 import type { PrintReport } from "./PrintReport";
 import type { PrintRequest } from "./PrintRequest";
 import type { Progress } from "./Progress";
+import type { ReceivedWork } from "./ReceivedWork";
 import type { RecentLibrary } from "./RecentLibrary";
 import type { Resolution } from "./Resolution";
 import type { RestoreReport } from "./RestoreReport";
@@ -74,12 +78,15 @@ export type Commands = {
    */
   cancel_job: { args: { job: number }, result: void },
   check_files: { args: { category: string | null, files: Array<string> }, result: Array<PathCheck> },
+  city_status: { args: null, result: CityStatus },
+  city_works: { args: { office: string | null, category: string | null }, result: Array<ReceivedWork> },
   close_library: { args: null, result: void },
   /**
    * 立即备份, optionally also to a second folder (a stick).
    */
   create_backup: { args: { copyTo: string | null }, result: BackupInfo },
   create_batch: { args: { request: BatchRequest }, result: BatchCreated },
+  create_city_library: { args: { path: string, office: OfficeInput }, result: LibraryInfo },
   create_library: { args: { path: string, office: OfficeInput }, result: LibraryInfo },
   dashboard: { args: null, result: Dashboard },
   delete_batch: { args: { id: number }, result: void },
@@ -162,6 +169,14 @@ export type Commands = {
    * offers 打开 and 另存为.
    */
   prepare_print: { args: { job: number, request: PrintRequest, name: string, width: number, onProgress: Channel<Progress> }, result: PrintPreview },
+  /**
+   * 从文件夹收入: one exported package folder (a stick).
+   */
+  receive_folder: { args: { path: string }, result: FolderReceived },
+  /**
+   * 收取邮件: the inbox and junk folder over IMAP, read-only.
+   */
+  receive_imap: { args: null, result: MailSummary },
   /**
    * 调小后重新计划: the batch's messages planned again, smaller (after a 552).
    */
