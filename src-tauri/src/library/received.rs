@@ -461,6 +461,23 @@ fn rank(v: Verdict) -> u8 {
 }
 
 impl Library {
+    /// A batch of this manifest is recorded and every one of its files verified: a delivery of
+    /// it can bring nothing new.
+    pub fn delivery_complete(&self, manifest_sha256: &str) -> Result<bool, LibraryError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT count(f.id) > 0 AND coalesce(sum(f.received_sha256 = f.sha256), 0) = count(f.id)
+                 FROM received_batches b JOIN received_works w ON w.batch_id = b.id
+                 JOIN received_files f ON f.work_id = w.id
+                 WHERE b.manifest_sha256 = ?1",
+                [manifest_sha256],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
     /// Where `receive --imap` stopped in `folder`: (UIDVALIDITY, last UID read whole).
     pub fn imap_state(&self, folder: &str) -> Result<Option<(u32, u32)>, LibraryError> {
         Ok(self

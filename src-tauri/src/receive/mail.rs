@@ -48,7 +48,8 @@ pub struct MessageSeen {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MailReport {
     pub messages: Vec<MessageSeen>,
-    /// The batches laid out and taken in (new, completed, or seen again).
+    /// The batches laid out and taken in: new ones and ones this mail completed or added to (a
+    /// batch already whole is not taken in again).
     pub batches: Vec<Recorded>,
     /// Batches some of whose mail came but not the first message with the full manifest.
     pub waiting: Vec<String>,
@@ -127,6 +128,12 @@ pub fn receive_messages(
             continue;
         };
         if m.schema != manifest::SCHEMA || m.part.is_some() || m.campaign.id != campaign.id {
+            continue;
+        }
+        // A batch already whole is never laid out again: a season's mail is not re-read on
+        // every 收取邮件.
+        if lib.delivery_complete(&crate::digest::sha256_hex(text.as_bytes()))? {
+            done_keys.push(key_of(&m));
             continue;
         }
         let assembly = tempfile::Builder::new()
