@@ -11,8 +11,8 @@
 mod mail;
 
 pub use mail::{
-    FolderRead, ImapReport, MailReport, MessageSeen, maildir_messages, read_message, receive_imap,
-    receive_messages,
+    FolderRead, ImapReport, MailReport, MessageSeen, maildir_messages, read_message, receive_files,
+    receive_imap, receive_messages,
 };
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -578,3 +578,84 @@ fn what_is_not_a_batch_or_not_for_this_library_is_refused_in_chinese() {
     assert!(out.stderr.contains("市级收件"), "{}", out.explain());
     assert_eq!(out.code, 2);
 }
+
+/// Attachments saved by hand (webmail's 下载全部附件, a colleague's stick): the zips and
+/// volumes of `batch plan --write` in plain-attachments mode and zip mode, handed to
+/// `receive --zip`; without the first message's files the batch waits, with them it is taken in
+/// and verified; the same files again add nothing.
+#[test]
+fn attachments_saved_by_hand_are_taken_in_once_the_first_messages_files_are_there() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    let hd = video(dir, "hd.mp4", "1920x1080");
+    let voice = audio(dir, "voice.mp3", 440);
+    let other = audio(dir, "other.mp3", 550);
+    let package = district(
+        &r,
+        "金平区总工会",
+        "district",
+        &[
+            ("micro-video", "海湾新貌", &hd),
+            ("recitation", "读经典", &voice),
+            ("recitation", "唱家乡", &other),
+        ],
+    );
+    assert!(package.is_dir());
+    let jinping = dir.join("金平区总工会-资料库");
+    let written = dir.join("附件");
+    std::fs::create_dir_all(&written).expect("dir");
+    let plan = at(
+        &r,
+        &jinping,
+        &[
+            "batch",
+            "plan",
+            "1",
+            "--max-message-bytes",
+            "130000",
+            "--write",
+            written.to_str().unwrap_or_default(),
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let mut first = Vec::new();
+    let mut rest = Vec::new();
+    for f in plan["written"]["files"].as_array().expect("written files") {
+        let path = PathBuf::from(f["path"].as_str().expect("path"));
+        if f["message"] == 1 {
+            first.push(path);
+        } else {
+            rest.push(path);
+        }
+    }
+    assert!(
+        !first.is_empty() && !rest.is_empty(),
+        "several messages: {first:?} {rest:?}"
+    );
+    let lib = city(&r);
+    let receive_zip = |files: &[PathBuf]| {
+        let mut args = vec!["receive", "--json", "--zip"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap_or_default()));
+        at(&r, &lib, &args).ok().json()
+    };
+    let waiting = receive_zip(&rest);
+    assert_eq!(
+        waiting["batches"].as_array().map(Vec::len),
+        Some(0),
+        "{waiting}"
+    );
+    let all: Vec<PathBuf> = first.iter().chain(&rest).cloned().collect();
+    let got = receive_zip(&all);
+    let b = &got["batches"][0];
+    assert_eq!(b["works"], 3, "{got}");
+    assert_eq!(b["verified"], b["files"], "{got}");
+    let again = receive_zip(&all);
+    assert_eq!(
+        again["batches"].as_array().map(Vec::len),
+        Some(0),
+        "{again}"
+    );
+    assert_eq!(works(&r, &lib, &[]).len(), 3);
+}

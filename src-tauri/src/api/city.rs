@@ -132,6 +132,16 @@ impl Session {
         )?)
     }
 
+    /// Takes in attachment files saved by hand (zips, volumes, manifest.json …) as one delivery.
+    pub fn receive_files(
+        &mut self,
+        files: &[std::path::PathBuf],
+    ) -> Result<crate::receive::MailReport, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(crate::receive::receive_files(lib, files, &campaign)?)
+    }
+
     /// Takes in the new mail of the account's inbox and junk folder over IMAP (read-only).
     pub fn receive_imap(&mut self) -> Result<crate::receive::ImapReport, ApiError> {
         let campaign = self.campaign()?;

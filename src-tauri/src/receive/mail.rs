@@ -203,6 +203,69 @@ pub fn receive_messages(
     Ok(report)
 }
 
+/// Takes in attachment files saved by hand (from webmail or a forwarded stick): the zips,
+/// `.zip.001` volumes, `manifest.json` and the other files of a batch's messages. They are kept
+/// together as one delivery (the same files again are kept once) and the batches they make
+/// whole are taken in as mail's are.
+pub fn receive_files(
+    lib: &mut Library,
+    files: &[PathBuf],
+    campaign: &Campaign,
+) -> Result<MailReport, ReceiveError> {
+    let root = lib.root().to_path_buf();
+    let mail_dir = checked_dir(&root, MAIL_DIR)?;
+    let mut named = Vec::new();
+    for f in files {
+        let name = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|n| safe_path::check_name(n).is_ok())
+            .ok_or_else(|| ReceiveError::Unreadable {
+                path: f.clone(),
+                reason: "文件名无法识别".into(),
+            })?;
+        let meta = std::fs::symlink_metadata(f).map_err(|e| ReceiveError::Unreadable {
+            path: f.clone(),
+            reason: crate::fsx::io_reason(&e),
+        })?;
+        if !meta.is_file() {
+            return Err(ReceiveError::Unreadable {
+                path: f.clone(),
+                reason: "不是普通文件（可能是文件夹或链接）".into(),
+            });
+        }
+        let sha = crate::digest::sha256_file(f).map_err(|e| ReceiveError::Unreadable {
+            path: f.clone(),
+            reason: crate::fsx::io_reason(&e),
+        })?;
+        named.push((name.to_owned(), f.clone(), sha));
+    }
+    named.sort();
+    let key = crate::digest::sha256_hex(
+        named
+            .iter()
+            .map(|(n, _, sha)| format!("{n}\0{sha}\n"))
+            .collect::<String>()
+            .as_bytes(),
+    );
+    let dir = mail_dir.join(format!("files-{key}"));
+    if !dir.is_dir() {
+        let part = mail_dir.join(format!(".files-{key}.part"));
+        let _ = std::fs::remove_dir_all(&part);
+        std::fs::create_dir_all(&part).map_err(io(&part))?;
+        let mut list = Vec::new();
+        for (i, (name, path, _)) in named.iter().enumerate() {
+            let to = part.join(format!("att-{i}"));
+            std::fs::copy(path, &to).map_err(io(&to))?;
+            list.push(serde_json::json!({ "file": format!("att-{i}"), "name": name }));
+        }
+        let meta = serde_json::json!({ "origin": "files", "attachments": list });
+        std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
+        std::fs::rename(&part, &dir).map_err(io(&dir))?;
+    }
+    receive_messages(lib, &[], campaign, "zip")
+}
+
 /// Reads one message and keeps its attachments (once per distinct message).
 fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSeen, ReceiveError> {
     let sha = crate::digest::sha256_hex(bytes);

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use super::{Cli, Failure, open_session, print_json, usage};
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("from").required(true).multiple(true).args(["folders", "emls", "maildirs", "imap"])))]
+#[command(group(clap::ArgGroup::new("from").required(true).multiple(true).args(["folders", "emls", "maildirs", "imap", "zips"])))]
 pub struct ReceiveArgs {
     /// 报送单位导出的批次文件夹（如U盘上的“金平区总工会-汕头好网民2023-第1批”），可给多个
     #[arg(long = "folder", value_name = "DIR", num_args = 1..)]
@@ -22,6 +22,9 @@ pub struct ReceiveArgs {
     /// 从收件邮箱（IMAP，只读）收取新邮件：收件箱与垃圾邮件文件夹
     #[arg(long)]
     imap: bool,
+    /// 手工保存的邮件附件：压缩包、分卷（.zip.001…）、manifest.json 等，一起作为一次收件
+    #[arg(long = "zip", value_name = "FILE", num_args = 1..)]
+    zips: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -54,7 +57,7 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
         > 1
     {
         return Err(usage(
-            "一次只收一种来源：邮件文件（--eml、--maildir）、收件邮箱（--imap）或批次文件夹（--folder）",
+            "一次只收一种来源：邮件文件（--eml、--maildir）、收件邮箱（--imap）、附件（--zip）或批次文件夹（--folder）",
         ));
     }
     let mut session = open_session(cli)?;
@@ -79,6 +82,15 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
                 code: code.clone(),
                 exit: 1,
             });
+        }
+        return Ok(());
+    }
+    if !a.zips.is_empty() {
+        let report = session.receive_files(&a.zips)?;
+        if cli.json {
+            print_json(&report);
+        } else {
+            print_mail_report(&report);
         }
         return Ok(());
     }
