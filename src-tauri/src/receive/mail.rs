@@ -558,6 +558,21 @@ fn join_volumes(kept: &[Kept], into: &Path) -> Result<Vec<(String, PathBuf)>, Re
     Ok(out)
 }
 
+/// The messages the IMAP spool holds: its own `.eml` copies, regular files only (a link there
+/// is neither read nor, afterwards, removed).
+fn spool_files(spool: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(spool)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// The message files of a Maildir (`cur/` and `new/`, and its `.Junk`-style subfolders'),
 /// never through a link.
 pub fn maildir_messages(dir: &Path) -> Result<Vec<PathBuf>, ReceiveError> {
@@ -624,6 +639,34 @@ mod tests {
         assert_eq!(volume_of("a.01"), None);
         assert!(is_ours("manifest.json") && is_ours("x.zip") && is_ours("x.zip.002"));
         assert!(!is_ours("照片.jpg"));
+    }
+
+    #[test]
+    fn a_link_in_the_spool_or_a_maildir_is_never_read_nor_removed() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let outside = t.path().join("clerk.eml");
+        std::fs::write(&outside, "the clerk's own file").expect("outside");
+        let spool = t.path().join("spool");
+        std::fs::create_dir_all(spool.join("new")).expect("spool");
+        std::fs::write(spool.join("1-1.eml"), "From: a\r\n\r\nx").expect("message");
+        std::os::unix::fs::symlink(&outside, spool.join("1-2.eml")).expect("link");
+        std::os::unix::fs::symlink(&outside, spool.join("new/link.eml")).expect("link");
+        assert_eq!(spool_files(&spool), [spool.join("1-1.eml")]);
+        let in_maildir = maildir_messages(&spool).expect("maildir");
+        assert!(in_maildir.is_empty(), "{in_maildir:?}");
+        assert!(
+            read_message(&spool.join("1-2.eml")).is_err(),
+            "a link is not read"
+        );
+        // The spool is emptied of what it listed only: the link and its target stay.
+        for f in spool_files(&spool) {
+            std::fs::remove_file(f).expect("remove");
+        }
+        assert!(safe_path::is_link(&spool.join("1-2.eml")));
+        assert_eq!(
+            std::fs::read_to_string(&outside).expect("outside"),
+            "the clerk's own file"
+        );
     }
 }
 
@@ -704,15 +747,7 @@ pub fn receive_imap(
     }
     // Everything in the spool (this run's, and any a crash left) is taken in, then the
     // folders' places are saved, then the spool's copies go (the attachments are kept).
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&spool)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .collect();
-    files.sort();
+    let files = spool_files(&spool);
     let mail = receive_messages(lib, &files, campaign, "imap")?;
     for state in &saves {
         if state.uid_validity != 0 {
