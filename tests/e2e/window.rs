@@ -583,6 +583,8 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         w.shot("setup-about").await;
         w.click_text("关闭").await?;
         w.gone("关于报送助手").await?;
+        // The dialog's overlay fades out after its text: let it go before the form is used.
+        tokio::time::sleep(Duration::from_millis(800)).await;
 
         w.fill("setup-location", &library.display().to_string())
             .await?;
