@@ -19,6 +19,9 @@ use serde_json::json;
 #[path = "../../src-tauri/tests/support/smtp.rs"]
 mod smtp;
 
+#[path = "../../src-tauri/tests/support/imap.rs"]
+mod imap;
+
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 fn workspace_root() -> PathBuf {
@@ -2122,6 +2125,212 @@ async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Re
     );
     assert!(!table.contains('✗'), "{table}");
     w.shot("city-works").await;
+    w.c.clone().close().await?;
+    Ok(())
+}
+
+/// Sets a library's mail account (SMTP on `smtp_port`, IMAP on `imap_port`, both on loopback
+/// with the test CA) and its 授权码 in the file store under `config`, with the CLI.
+fn set_account(lib: &Path, home: &Path, config: &Path, smtp_port: u16, imap_port: u16) -> Res {
+    let mut set = Command::new(app_binary().with_file_name("baosong-cli"))
+        .arg("--library")
+        .arg(lib)
+        .args([
+            "account",
+            "set",
+            "--preset",
+            "custom",
+            "--address",
+            smtp::ADDRESS,
+        ])
+        .args(["--host", "localhost", "--port", &smtp_port.to_string()])
+        .args(["--security", "tls", "--imap-host", "localhost"])
+        .args([
+            "--imap-port",
+            &imap_port.to_string(),
+            "--password-stdin",
+            "--ca-file",
+        ])
+        .arg(home.join("certs/ca.pem"))
+        .env("BAOSONG_SECRET_STORE", "file")
+        .env("BAOSONG_CONFIG_DIR", config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = set.stdin.take() {
+        use std::io::Write;
+        stdin.write_all(smtp::SECRET.as_bytes())?;
+    }
+    assert!(set.wait()?.success(), "account set failed");
+    Ok(())
+}
+
+/// 收取邮件 in the window: a district's batch sent through the real SMTP server lands in the
+/// mailbox a real Dovecot serves; the municipal office reads it over a slow line, watching
+/// each message come (第 k 封 / 共 n 封), stops part-way (取消: what came is kept), then
+/// reads again and the batch is whole, every file verified. The 收件邮箱 dialog shows the
+/// IMAP server the account reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_municipal_office_collects_its_mail_watching_each_message_come() -> Res {
+    let sandbox = Sandbox::new();
+    let home = sandbox.path("home");
+    smtp::certs(&home);
+    let dovecot = imap::Dovecot::start(
+        &home,
+        "imap",
+        &home.join("smtp/Maildir"),
+        smtp::ADDRESS,
+        smtp::SECRET,
+    );
+    let server = smtp::Server::start(&home, "smtp", "tls", "none", 400_000);
+
+    // 金平 sends three recitations of 12 seconds: more than one message under 400 kB.
+    let district = home.join("金平资料库");
+    init_jinping(&district);
+    for (i, hz) in [330, 440, 550].into_iter().enumerate() {
+        let f = ffmpeg(
+            &home,
+            &format!("诵读{i}.mp3"),
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("sine=frequency={hz}:duration=12"),
+            ],
+        );
+        let id = cli(
+            &district,
+            &[
+                "entry",
+                "add",
+                f.to_str().unwrap_or_default(),
+                "--category",
+                "recitation",
+                "--title",
+                &format!("潮汕家书第{}篇", i + 1),
+                "--author",
+                "林堃",
+                "--declare",
+                "original",
+            ],
+        )["id"]
+            .to_string();
+        cli(
+            &district,
+            &[
+                "entry",
+                "update",
+                &id,
+                "--status",
+                "approved",
+                "--recommend",
+                "true",
+            ],
+        );
+    }
+    let batch = cli(&district, &["batch", "create"])["batch"]["id"].to_string();
+    let district_config = sandbox.path("district-config");
+    set_account(
+        &district,
+        &home,
+        &district_config,
+        server.port,
+        dovecot.port,
+    )?;
+    let sent = Command::new(app_binary().with_file_name("baosong-cli"))
+        .arg("--library")
+        .arg(&district)
+        .args(["--json", "send", &batch])
+        .env("BAOSONG_SECRET_STORE", "file")
+        .env("BAOSONG_CONFIG_DIR", &district_config)
+        .env("BAOSONG_SEND_PAUSE_MS", "0")
+        .output()?;
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let sent: serde_json::Value = serde_json::from_slice(&sent.stdout)?;
+    let n = sent["flush"]["sent"].as_u64().unwrap_or(0);
+    assert!(n >= 2, "several messages: {sent}");
+
+    // The municipal office's library reads through a line of 60 kB a second.
+    let city = home.join("市级收件");
+    cli(
+        &city,
+        &["init", "--role", "city", "--office", "汕头市工人文化宫"],
+    );
+    let line = imap::Proxy::start(dovecot.port);
+    line.slow(60_000);
+    set_account(
+        &city,
+        &home,
+        &sandbox.path("baosong-config"),
+        server.port,
+        line.port,
+    )?;
+    let driver = Driver::start_with(
+        &sandbox,
+        &[
+            ("BAOSONG_LIBRARY", city.as_path()),
+            ("BAOSONG_NOW", Path::new("2023-06-20T10:00:00+08:00")),
+            ("BAOSONG_SECRET_STORE", Path::new("file")),
+            ("BAOSONG_IMAP_TIMEOUT_S", Path::new("10")),
+        ],
+    );
+    let w = clerk(&driver, "10-mail").await?;
+    w.el("city-table").await?;
+    w.see("已报送单位：0 / 10").await?;
+
+    w.click("open-account").await?;
+    w.el("mail-account-dialog").await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    w.see("收件邮箱").await?;
+    assert_eq!(
+        w.input("account-imap-host")
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("localhost"),
+        "the dialog shows the IMAP server the account reads"
+    );
+    w.shot("account").await;
+    w.click("account-cancel").await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    // The first message comes, shown as it comes; the clerk stops the read there.
+    w.click("receive-imap").await?;
+    w.see(&format!("收件箱 第 1 封 / 共 {n} 封")).await?;
+    w.shot("receiving").await;
+    w.click("receive-cancel").await?;
+    w.see("已取消").await?;
+    w.gone("第 1 封 / 共").await?;
+
+    // Read again at full speed: only the rest comes, and the batch is whole and verified.
+    line.heal();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    w.click("receive-imap").await?;
+    w.see(&format!("收到 {} 封新邮件", n - 1)).await?;
+    w.see("已报送单位：1 / 10").await?;
+    w.see("收到 3 · 合格 3").await?;
+    w.shot("received").await;
+    w.click("cell-金平区总工会-recitation").await?;
+    w.el("city-works-table").await?;
+    w.see("潮汕家书第3篇").await?;
+    let table = w.text("city-works-table").await?;
+    assert_eq!(
+        table.matches('✓').count(),
+        3,
+        "every file verified: {table}"
+    );
+    assert!(!table.contains('✗'), "{table}");
+    // Read-only: every message is still in the mailbox, unseen.
+    assert_eq!(
+        dovecot.files("INBOX").len() as u64,
+        n,
+        "no message moved or deleted"
+    );
     w.c.clone().close().await?;
     Ok(())
 }

@@ -200,7 +200,8 @@ export const api = {
   cityStatus: () => call("city_status"),
   cityWorks: (office: string | null, category: string | null) => call("city_works", { office, category }),
   receiveFolder: (path: string) => call("receive_folder", { path }),
-  receiveImap: () => call("receive_imap"),
+  receiveImap: (job: number, onProgress: (p: Progress) => void) =>
+    call("receive_imap", { job, onProgress: progressChannel(onProgress) }),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

@@ -8,8 +8,10 @@ use ts_rs::TS;
 
 use super::{ApiError, Session, log_opened};
 use crate::city::{CityStatus, ReceivedWork};
+use crate::jobs::Job;
 use crate::library::{Library, LibraryInfo, Recorded};
 use crate::office::{OfficeInput, Role};
+use crate::progress::{CancelToken, Progress};
 
 /// One folder taken in (or not), as the window shows it.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -64,6 +66,48 @@ impl MailSummary {
     }
 }
 
+/// Refuses a district's library where a receiving one is needed.
+fn receiving(lib: &Library) -> Result<(), ApiError> {
+    if lib.office()?.role != Role::City {
+        return Err(ApiError::input(
+            "city.not_receiving",
+            "这是区县报送的资料库；市级收件请新建一个收件资料库（init --role city）。",
+        ));
+    }
+    Ok(())
+}
+
+fn imap_into(
+    lib: &mut Library,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &CancelToken,
+) -> Result<crate::receive::ImapReport, ApiError> {
+    receiving(lib)?;
+    let campaign = lib.campaign()?;
+    let report = crate::receive::receive_imap(lib, &super::secrets(), &campaign, progress, cancel)?;
+    tracing::info!(
+        messages = report.folders.iter().map(|f| f.new_messages).sum::<u32>(),
+        batches = report.mail.batches.len(),
+        stopped_code = report.stopped_code.as_deref(),
+        "mail received over IMAP"
+    );
+    Ok(report)
+}
+
+/// 收取邮件 for the window, as a job on its own connection (the window stays free while the
+/// mail comes), summed up.
+pub fn receive_imap(
+    job: &Job,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<MailSummary, ApiError> {
+    let mut lib = job.open()?;
+    Ok(MailSummary::of(&imap_into(
+        &mut lib,
+        progress,
+        &job.cancel,
+    )?))
+}
+
 impl Session {
     /// Creates the municipal office's receiving library in `path`.
     pub fn create_city(
@@ -81,12 +125,7 @@ impl Session {
     /// The open library, which must be a receiving one.
     fn city_library(&mut self) -> Result<&mut Library, ApiError> {
         let lib = self.library_mut()?;
-        if lib.office()?.role != Role::City {
-            return Err(ApiError::input(
-                "city.not_receiving",
-                "这是区县报送的资料库；市级收件请新建一个收件资料库（init --role city）。",
-            ));
-        }
+        receiving(lib)?;
         Ok(lib)
     }
 
@@ -143,14 +182,11 @@ impl Session {
     }
 
     /// Takes in the new mail of the account's inbox and junk folder over IMAP (read-only).
-    pub fn receive_imap(&mut self) -> Result<crate::receive::ImapReport, ApiError> {
-        let campaign = self.campaign()?;
-        let lib = self.city_library()?;
-        Ok(crate::receive::receive_imap(
-            lib,
-            &super::secrets(),
-            &campaign,
-        )?)
+    pub fn receive_imap(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<crate::receive::ImapReport, ApiError> {
+        imap_into(self.library_mut()?, progress, &CancelToken::new())
     }
 
     /// [`Session::receive_folders`] of one folder, as the window shows it.
@@ -169,11 +205,6 @@ impl Session {
                 error: Some(e),
             },
         })
-    }
-
-    /// 收取邮件 for the window: [`Session::receive_imap`], summed up.
-    pub fn receive_imap_summary(&mut self) -> Result<MailSummary, ApiError> {
-        Ok(MailSummary::of(&self.receive_imap()?))
     }
 
     /// Every unit × category of the campaign at `now`.

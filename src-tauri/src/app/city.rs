@@ -6,10 +6,12 @@ use baosong::api::{FolderReceived, MailSummary};
 use baosong::city::{CityStatus, ReceivedWork};
 use baosong::library::LibraryInfo;
 use baosong::office::OfficeInput;
+use baosong::progress::Progress;
 use tauri::State;
+use tauri::ipc::Channel;
 
-use super::SharedSession;
-use super::shared::{Result, with_session};
+use super::shared::{Result, blocking, to_window, with_session};
+use super::{SharedJobs, SharedSession};
 
 #[tauri::command]
 pub async fn create_city_library(
@@ -46,8 +48,20 @@ pub async fn receive_folder(
     with_session(state, move |s| s.receive_folder(&PathBuf::from(path))).await
 }
 
-/// 收取邮件: the inbox and junk folder over IMAP, read-only.
+/// 收取邮件: the inbox and junk folder over IMAP, read-only, as a job on its own connection
+/// (the window stays free), its progress message by message on `on_progress`.
 #[tauri::command]
-pub async fn receive_imap(state: State<'_, SharedSession>) -> Result<MailSummary> {
-    with_session(state, |s| s.receive_imap_summary()).await
+pub async fn receive_imap(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
+    on_progress: Channel<Progress>,
+) -> Result<MailSummary> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || {
+        let mut send = to_window(on_progress);
+        baosong::api::receive_imap(&job, &mut send)
+    })
+    .await
 }

@@ -174,9 +174,10 @@ export type Commands = {
    */
   receive_folder: { args: { path: string }, result: FolderReceived },
   /**
-   * 收取邮件: the inbox and junk folder over IMAP, read-only.
+   * 收取邮件: the inbox and junk folder over IMAP, read-only, as a job on its own connection
+   * (the window stays free), its progress message by message on `on_progress`.
    */
-  receive_imap: { args: null, result: MailSummary },
+  receive_imap: { args: { job: number, onProgress: Channel<Progress> }, result: MailSummary },
   /**
    * 调小后重新计划: the batch's messages planned again, smaller (after a 552).
    */
