@@ -356,6 +356,19 @@ impl Clerk {
         }
     }
 
+    /// The duration the window's player found in the file of the media element `testid` once
+    /// it has read its header, or `"error N"` when it could not (MediaError codes).
+    async fn media_duration(&self, testid: &str) -> Res<serde_json::Value> {
+        let script = format!(
+            r#"const done = arguments[arguments.length - 1];
+               const a = document.querySelector('[data-testid="{testid}"]');
+               const report = () => done(a.error ? "error " + a.error.code : a.duration);
+               if (a.readyState >= 1 || a.error) report();
+               else {{ a.addEventListener("loadedmetadata", report); a.addEventListener("error", report); }}"#
+        );
+        Ok(self.c.execute_async(&script, vec![]).await?)
+    }
+
     /// Waits until the page's visible text no longer contains `needle`.
     async fn gone(&self, needle: &str) -> Res {
         let deadline = Instant::now() + WAIT;
@@ -1078,7 +1091,13 @@ async fn import_a_folder_see_thumbnails_review_and_bulk_edit() -> Res {
     w.click("decl-original").await?;
     w.click("review-recommended").await?;
     w.click("play-file").await?;
-    w.el("viewer").await?;
+    w.el("viewer-video").await?;
+    // The window's player reads the stored film itself (not only a dialog around it).
+    let duration = w.media_duration("viewer-video").await?;
+    assert!(
+        duration.as_f64().is_some_and(|d| d > 0.5),
+        "the film plays in the window: {duration}"
+    );
     w.shot("viewer").await;
     w.c.find(Locator::Css(
         "[data-testid=\"viewer\"] .el-dialog__headerbtn",
@@ -2124,7 +2143,22 @@ async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Re
         "both files verified: {table}"
     );
     assert!(!table.contains('✗'), "{table}");
+    w.el("thumb-audio").await?;
     w.shot("city-works").await;
+
+    // 查看 plays the received bytes in the window: the player reads the verified file from the
+    // city's store (through the asset protocol, which allows it) and finds its one second.
+    let stated = cli(&home.join("市级收件"), &["city", "works"]);
+    let first = &stated[0]["files"][0];
+    w.click("view-received").await?;
+    w.el("viewer-audio").await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let duration = w.media_duration("viewer-audio").await?;
+    assert!(
+        duration.as_f64().is_some_and(|d| d > 0.5 && d < 2.0),
+        "the player reads a received file: {duration} ({first})"
+    );
+    w.shot("city-viewer").await;
     w.c.clone().close().await?;
     Ok(())
 }

@@ -207,6 +207,17 @@ impl Session {
         })
     }
 
+    /// What a received file's thumbnail or player needs, taken quickly so the picture is made
+    /// outside the session: (library folder, content hash, stored file).
+    pub fn received_file_source(
+        &mut self,
+        id: i64,
+    ) -> Result<(std::path::PathBuf, String, std::path::PathBuf), ApiError> {
+        let lib = self.city_library()?;
+        let (sha, path) = lib.received_stored_file(id)?;
+        Ok((lib.root().to_path_buf(), sha, path))
+    }
+
     /// Every unit × category of the campaign at `now`.
     pub fn city_status(&mut self, now: DateTime<Utc>) -> Result<CityStatus, ApiError> {
         let campaign = self.campaign()?;

@@ -4,6 +4,7 @@
 //! it brings that were missing; a manifest that differs is a new version beside the old.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -393,9 +394,30 @@ impl Library {
         Ok(works)
     }
 
+    /// The hash and absolute path of received file `id`'s bytes in the store, once they arrived
+    /// whole and verified (a file that differs from the district's statement is not shown).
+    pub fn received_stored_file(&self, id: i64) -> Result<(String, PathBuf), LibraryError> {
+        let row: Option<(Option<String>, String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT received_sha256, sha256, stored_path FROM received_files WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        match row {
+            Some((Some(received), stated, Some(stored))) if received == stated => Ok((
+                received,
+                super::store::resolve_row(&self.root, &stored, || format!("收到的文件 {id}"))?,
+            )),
+            Some(_) => Err(LibraryError::NotReceived(id)),
+            None => Err(LibraryError::NoSuchFile(id)),
+        }
+    }
+
     fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {
         let mut stmt = self.conn.prepare(
-            "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings
+            "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings, id
              FROM received_files WHERE work_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([work_id], |r| {
@@ -403,6 +425,7 @@ impl Library {
             let sha256: String = r.get(1)?;
             let received: Option<String> = r.get(3)?;
             Ok(ReceivedFile {
+                id: r.get(7)?,
                 name: path.rsplit('/').next().unwrap_or(&path).to_owned(),
                 verified: received.as_deref() == Some(sha256.as_str()),
                 arrived: received.is_some(),
