@@ -67,6 +67,7 @@ pub fn run(started: Instant) {
             // and the window exists, so its page loads while the library opens.
             resume_meanwhile(resumed_session, preferred);
             window::fit_to_screen(app.handle());
+            window::save_when_settled(app.handle());
             outbox::start_outbox_worker(worker_session, app.handle().clone());
             Ok(())
         })

@@ -2368,3 +2368,55 @@ async fn the_municipal_office_collects_its_mail_watching_each_message_come() -> 
     w.c.clone().close().await?;
     Ok(())
 }
+
+/// The window keeps its size between runs: the clerk makes it smaller and the app writes its
+/// place once it settles — so even a run that ends without a clean exit (here the window is
+/// killed) opens next time at that size, not the default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_opens_at_the_size_it_was_left_at() -> Res {
+    let sandbox = Sandbox::new();
+    let library = sandbox.path("home").join("金平资料库");
+    init_jinping(&library);
+    let env = [("BAOSONG_LIBRARY", library.as_path())];
+    let kept = sandbox
+        .path("config")
+        .join("cn.gov.shantou.baosong/.window-state.json");
+    let main_size = || -> Option<(u64, u64)> {
+        let text = std::fs::read_to_string(&kept).ok()?;
+        let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+        Some((
+            state["main"]["width"].as_u64()?,
+            state["main"]["height"].as_u64()?,
+        ))
+    };
+    {
+        let driver = Driver::start_with(&sandbox, &env);
+        let w = clerk(&driver, "11-window").await?;
+        w.el("dashboard").await?;
+        let (_, _, width, height) = w.c.get_window_rect().await?;
+        assert_ne!(
+            (width, height),
+            (1100, 660),
+            "the default differs from the size chosen"
+        );
+        w.c.set_window_size(1100, 660).await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while main_size() != Some((1100, 660)) {
+            assert!(
+                Instant::now() < deadline,
+                "the window's place was not written: {:?}",
+                std::fs::read_to_string(&kept)
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        // The driver (and the window) end here without a clean exit.
+    }
+    let driver = Driver::start_with(&sandbox, &env);
+    let w = clerk(&driver, "11-window").await?;
+    w.el("dashboard").await?;
+    let (_, _, width, height) = w.c.get_window_rect().await?;
+    assert_eq!((width, height), (1100, 660), "the size it was left at");
+    w.shot("reopened").await;
+    w.c.clone().close().await?;
+    Ok(())
+}

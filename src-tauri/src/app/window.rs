@@ -2,8 +2,12 @@
 //! maximised state kept between runs, and never larger than the screen it opens on (a
 //! 1366×768 laptop is common in these offices).
 
-use tauri::{AppHandle, LogicalPosition, LogicalSize, Manager, Runtime};
-use tauri_plugin_window_state::StateFlags;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tauri::{AppHandle, LogicalPosition, LogicalSize, Manager, Runtime, WindowEvent};
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 const MAIN: &str = "main";
 
@@ -19,12 +23,44 @@ pub fn bring_forward<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Keeps the window's size, position and maximised state (not whether it is shown: the app
-/// always opens visible).
+/// What is kept of the window: its size, position and maximised state (not whether it is
+/// shown: the app always opens visible).
+fn kept() -> StateFlags {
+    StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED
+}
+
+/// Keeps the window's place between runs (written on a clean exit, and see
+/// [`save_when_settled`]).
 pub fn remembered<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
     tauri_plugin_window_state::Builder::default()
-        .with_state_flags(StateFlags::SIZE | StateFlags::POSITION | StateFlags::MAXIMIZED)
+        .with_state_flags(kept())
         .build()
+}
+
+/// Writes the window's place a second after it last moved or changed size, not only on a
+/// clean exit: a run that ends otherwise (the PC switched off at the wall, the app killed)
+/// still opens where the clerk left it.
+pub fn save_when_settled<R: Runtime>(app: &AppHandle<R>) {
+    let Some(w) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    let changes = Arc::new(AtomicU64::new(0));
+    let app = app.clone();
+    w.on_window_event(move |e| {
+        if !matches!(e, WindowEvent::Resized(_) | WindowEvent::Moved(_)) {
+            return;
+        }
+        let seen = changes.fetch_add(1, Ordering::SeqCst) + 1;
+        let (changes, app) = (changes.clone(), app.clone());
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if changes.load(Ordering::SeqCst) == seen
+                && let Err(e) = app.save_window_state(kept())
+            {
+                tracing::warn!("window place not saved: {e}");
+            }
+        });
+    });
 }
 
 /// Shrinks the window to the screen it is on when its size (the default, or one kept from a
