@@ -694,3 +694,82 @@ fn attachments_saved_by_hand_are_taken_in_once_the_first_messages_files_are_ther
     );
     assert_eq!(works(&r, &lib, &[]).len(), 3);
 }
+
+/// 资料库体检 in a receiving library: received files are the library's own (never 未编目文件),
+/// their bytes are checked like a district's, and one lost from the store is reported with what
+/// mends it — the batch taken in again, which puts it back.
+#[test]
+fn the_library_check_knows_received_files_and_taking_the_batch_again_mends_a_lost_one() {
+    let r = Run::new();
+    let dir = r.dir.path();
+    let voice = audio(dir, "voice.mp3", 440);
+    let song = audio(dir, "song.mp3", 550);
+    let package = district(
+        &r,
+        "金平区总工会",
+        "district",
+        &[
+            ("recitation", "读经典", &voice),
+            ("recitation", "唱家乡", &song),
+        ],
+    );
+    let lib = city(&r);
+    receive(&r, &lib, &[&package]).ok();
+    let doctor = |r: &Run| at(r, &lib, &["doctor", "--full", "--json"]).json();
+    let findings = |report: &serde_json::Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["code"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let clean = doctor(&r);
+    assert_eq!(clean["files_checked"], 2, "{clean}");
+    let codes = findings(&clean);
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c == "doctor.unlisted" || c == "doctor.missing" || c == "doctor.damaged"),
+        "{clean}"
+    );
+
+    // One received file lost from the store: reported, with the way to mend it.
+    let w = works(&r, &lib, &[]);
+    let lost = {
+        let opened =
+            baosong::library::Library::open(&lib, baosong::library::Actor::Cli).expect("open");
+        let id = w[0]["files"][0]["id"].as_i64().expect("id");
+        opened.received_stored_file(id).expect("stored").1
+    };
+    std::fs::remove_file(&lost).expect("remove");
+    let report = doctor(&r);
+    let missing = report["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["code"] == "doctor.missing"))
+        .cloned()
+        .expect("the lost file is reported");
+    assert!(
+        missing["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("收到的金平区总工会第1批")),
+        "{missing}"
+    );
+    assert!(
+        missing["action"]
+            .as_str()
+            .is_some_and(|a| a.contains("receive --folder")),
+        "{missing}"
+    );
+
+    // The same package again puts the bytes back; the check is clean again.
+    receive(&r, &lib, &[&package]).ok();
+    assert!(lost.is_file(), "the lost file is back");
+    let again = doctor(&r);
+    assert!(
+        !findings(&again)
+            .iter()
+            .any(|c| c == "doctor.missing" || c == "doctor.unlisted"),
+        "{again}"
+    );
+}

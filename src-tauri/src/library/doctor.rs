@@ -83,6 +83,10 @@ fn finding(
 const READD: &str =
     "在“作品”中打开这件作品，删除这个文件后重新添加原文件；或从回收站、备份U盘找回。";
 
+/// What mends a received file: the same batch taken in again, which stores only the bytes that
+/// are missing or damaged.
+const RECEIVE_AGAIN: &str = "把这一批再收一次：“从文件夹收入”报送单位的批次文件夹或U盘（baosong-cli receive --folder 或 --zip），缺失或损坏的文件按校验值补回，其余不变。";
+
 impl Library {
     /// Runs the 体检. `full` also hashes every stored file (slow for a season of videos);
     /// `repair` puts back from the trash stored files that are missing.
@@ -106,8 +110,8 @@ impl Library {
             ));
         }
 
-        // Every file a work names: (stored_path, size, sha256, who names it).
-        let mut named: HashMap<String, (i64, String, String)> = HashMap::new();
+        // Every file a work names: (stored_path, size when known, sha256, who names it).
+        let mut named: HashMap<String, (Option<i64>, String, String, &str)> = HashMap::new();
         {
             let mut stmt = self.conn.prepare(
                 "SELECT f.stored_path, f.size, f.sha256, f.original_name, e.title
@@ -127,7 +131,7 @@ impl Library {
             })?;
             for row in rows {
                 let (p, size, sha, who) = row?;
-                named.entry(p).or_insert((size, sha, who));
+                named.entry(p).or_insert((Some(size), sha, who, READD));
             }
             let mut stmt = self.conn.prepare(
                 "SELECT b.number, f.stored_path, f.size, f.sha256, f.package_path
@@ -153,9 +157,50 @@ impl Library {
                         Some(&package_path),
                     ));
                 }
-                named
-                    .entry(p)
-                    .or_insert((size, sha, format!("第{number}批中的“{package_path}”")));
+                named.entry(p).or_insert((
+                    Some(size),
+                    sha,
+                    format!("第{number}批中的“{package_path}”"),
+                    READD,
+                ));
+            }
+            // 市级收件: the bytes each received file brought, stored under their own hash (the
+            // district's stated size holds only where they match its statement).
+            let mut stmt = self.conn.prepare(
+                "SELECT f.stored_path, f.size, f.sha256, f.received_sha256, f.path, b.office,
+                        b.number, b.version
+                 FROM received_files f
+                 JOIN received_works w ON w.id = f.work_id
+                 JOIN received_batches b ON b.id = w.batch_id
+                 WHERE f.stored_path IS NOT NULL AND f.received_sha256 IS NOT NULL
+                 ORDER BY f.id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            })?;
+            for row in rows {
+                let (p, size, stated, received, path, office, number, version) = row?;
+                let version = if version > 1 {
+                    format!("（第{version}版）")
+                } else {
+                    String::new()
+                };
+                let size = (received == stated).then_some(size);
+                named.entry(p).or_insert((
+                    size,
+                    received,
+                    format!("收到的{office}第{number}批{version}中的“{path}”"),
+                    RECEIVE_AGAIN,
+                ));
             }
         }
 
@@ -164,7 +209,7 @@ impl Library {
         let mut paths: Vec<&String> = named.keys().collect();
         paths.sort();
         for p in paths {
-            let (size, sha, who) = &named[p];
+            let (size, sha, who, mend) = &named[p];
             files_checked += 1;
             let path = match store::resolve(&self.root, p) {
                 Ok(path) => path,
@@ -186,15 +231,16 @@ impl Library {
             };
             match fs::symlink_metadata(&path) {
                 Ok(m) if m.is_file() => {
-                    if i64::try_from(m.len()).ok() != Some(*size) {
+                    if size.is_some_and(|size| i64::try_from(m.len()).ok() != Some(size)) {
                         findings.push(finding(
                             "doctor.size",
                             DoctorSeverity::Error,
                             format!(
-                                "{who}的大小不对（应为 {size} 字节，实为 {} 字节），文件已损坏。",
+                                "{who}的大小不对（应为 {} 字节，实为 {} 字节），文件已损坏。",
+                                size.unwrap_or_default(),
                                 m.len()
                             ),
-                            READD,
+                            mend,
                             Some(p),
                         ));
                     } else if full {
@@ -204,7 +250,7 @@ impl Library {
                                 "doctor.damaged",
                                 DoctorSeverity::Error,
                                 format!("{who}的内容与登记时不同（SHA-256 不符），文件已损坏。"),
-                                READD,
+                                mend,
                                 Some(p),
                             ));
                         }
@@ -214,7 +260,7 @@ impl Library {
                     "doctor.foreign",
                     DoctorSeverity::Error,
                     format!("{who}在作品文件库中不是普通文件。"),
-                    READD,
+                    mend,
                     Some(p),
                 )),
                 Err(_) => {
@@ -222,7 +268,7 @@ impl Library {
                         "doctor.missing",
                         DoctorSeverity::Error,
                         format!("{who}在作品文件库中找不到了。"),
-                        READD,
+                        mend,
                         Some(p),
                     );
                     if let Some(t) = trashed.iter().find(|t| &t.stored_path == p) {
