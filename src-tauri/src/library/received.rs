@@ -393,6 +393,26 @@ impl Library {
         Ok(works)
     }
 
+    /// The bytes the city holds for file `path` of batch `batch_id`: their SHA-256 and their
+    /// path in the store, as the catalog says (check it before reading); None until they arrive.
+    pub fn received_stored(
+        &self,
+        batch_id: i64,
+        path: &str,
+    ) -> Result<Option<(String, String)>, LibraryError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT f.received_sha256, f.stored_path
+                 FROM received_files f JOIN received_works w ON w.id = f.work_id
+                 WHERE w.batch_id = ?1 AND f.path = ?2
+                   AND f.received_sha256 IS NOT NULL AND f.stored_path IS NOT NULL",
+                params![batch_id, path],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {
         let mut stmt = self.conn.prepare(
             "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings
