@@ -201,6 +201,9 @@ export const api = {
   cityWorks: (office: string | null, category: string | null) => call("city_works", { office, category }),
   receiveFolder: (path: string) => call("receive_folder", { path }),
   receiveImap: () => call("receive_imap"),
+  /** 导出全市汇总 into a folder, as a job with progress. */
+  exportCity: (job: number, dest: string, onProgress: (p: Progress) => void) =>
+    call("export_city", { job, dest, onProgress: progressChannel(onProgress) }),
 };
 
 /** Puts text on the clipboard; false when the system refused. */
