@@ -2122,6 +2122,31 @@ async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Re
     );
     assert!(!table.contains('✗'), "{table}");
     w.shot("city-works").await;
+
+    // 导出全市汇总 into a folder on the stick: the documents are listed once written.
+    w.c.find(Locator::Css("body"))
+        .await?
+        .send_keys("\u{E00C}")
+        .await?;
+    w.gone("读经典第2篇").await?;
+    w.click("city-export").await?;
+    w.el("city-export-dialog").await?;
+    // Let the dialog's opening animation settle before typing and clicking in it.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let summary = home.join("U盘").join("全市汇总");
+    w.fill("city-export-dest", &summary.display().to_string())
+        .await?;
+    w.click("city-export-start").await?;
+    w.el("city-export-done").await?;
+    w.see("全市作品小样-01-诵读.pdf").await?;
+    w.shot("city-export").await;
+    for name in [
+        "全市汇总表.xlsx",
+        "全市汇总表.pdf",
+        "全市作品小样-01-诵读.pdf",
+    ] {
+        assert!(summary.join(name).is_file(), "{name} written");
+    }
     w.c.clone().close().await?;
     Ok(())
 }

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use baosong::city::UnitState;
-use baosong::fsx::human_size;
 use clap::{Args, Subcommand};
 
 use super::{Cli, Failure, open_session, print_json, usage};
@@ -190,7 +189,7 @@ pub fn city_command(cli: &Cli, c: &CityCommand) -> Result<(), Failure> {
             }
             outln!("已导出到 {}：", report.folder);
             for f in &report.files {
-                outln!("  {}（{}，{}）", f.name, f.what, human_size(f.bytes));
+                outln!("  {}：{}", f.what, f.name);
             }
             if !report.without_works.is_empty() {
                 outln!(
