@@ -567,6 +567,22 @@ fn an_export_without_batches_or_into_a_place_it_cannot_write_is_refused_and_writ
     );
     assert!(!out.exists(), "no folder made");
 
+    // Cancelled (取消 in the window) before the documents are made: nothing written either.
+    let mut session =
+        baosong::api::Session::new(Some(dir.join("config")), baosong::library::Actor::Cli);
+    session.open(&lib).expect("open the receiving library");
+    let jobs = baosong::jobs::Jobs::new();
+    let job = session.start_job(&jobs).expect("a job");
+    job.cancel.cancel();
+    let now = chrono::DateTime::parse_from_rfc3339("2023-06-20T10:00:00+08:00")
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let cancelled =
+        baosong::api::export_city(&job, &out, now, &mut |_| {}).expect_err("a cancelled export");
+    assert_eq!(cancelled.code, "cancelled", "{cancelled:?}");
+    assert!(!out.exists(), "no folder left behind");
+    drop(session);
+
     // The good export still works afterwards.
     export(&r, &lib, &out).ok();
     assert_eq!(names_in(&out).len(), 3, "{:?}", names_in(&out));

@@ -10,15 +10,15 @@ use crate::checks::Verdict;
 
 /// The 总览's columns: a row per unit × category.
 pub const STATUS_COLUMNS: &[Column] = &[
-    Column::printed("单位", 2.4),
-    Column::printed("单位类型", 1.4),
-    Column::printed("批次数", 0.8),
-    Column::printed("类别", 1.6),
-    Column::printed("收到", 0.7),
-    Column::printed("合格", 0.7),
-    Column::printed("至少", 0.7),
-    Column::printed("最多", 0.7),
-    Column::printed("状态", 1.0),
+    Column::printed("单位", 2.2),
+    Column::printed("单位类型", 2.0),
+    Column::printed("批次数", 0.7),
+    Column::printed("类别", 2.4),
+    Column::printed("收到", 0.6),
+    Column::printed("合格", 0.6),
+    Column::printed("至少", 0.6),
+    Column::printed("最多", 0.6),
+    Column::printed("状态", 0.9),
     Column::printed("说明", 1.8),
 ];
 
