@@ -8,7 +8,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 BUILD_PACKAGES=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   libssl-dev libxdo-dev build-essential pkg-config file fonts-noto-cjk)
 TEST_PACKAGES=(xvfb webkit2gtk-driver ffmpeg python3 python3-jsonschema python3-aiosmtpd dovecot-imapd openssl libspreadsheet-writeexcel-perl
-  poppler-utils unzip dbus-daemon dbus-bin gnome-keyring strace python3-pip shellcheck)
+  poppler-utils unzip dbus-daemon dbus-bin gnome-keyring strace python3-pip shellcheck
+  gstreamer1.0-libav)
 
 say() { printf '\n==> %s\n' "$*"; }
 

@@ -14,6 +14,9 @@ use crate::checks::{Finding, Verdict};
 /// One file of a received work: the district's statement and what the city found.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ReceivedFile {
+    /// Its row in the receiving library (for its thumbnail and playing it).
+    #[ts(type = "number")]
+    pub id: i64,
     /// The file's name in the package (its last path segment).
     pub name: String,
     /// Its path in the package, `/`-separated.
@@ -267,6 +270,7 @@ mod tests {
             verdict: Some(verdict),
             problems: Vec::new(),
             files: vec![ReceivedFile {
+                id: 1,
                 name: "a.mp4".into(),
                 path: "01-微视频/a.mp4".into(),
                 sha256: "0".repeat(64),

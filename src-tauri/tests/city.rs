@@ -368,6 +368,41 @@ fn a_changed_byte_or_a_missing_file_is_a_problem_until_the_intact_copy_arrives()
         .collect();
     assert_eq!(bad.len(), 1, "{w:?}");
     assert!(!bad[0]["problems"].as_array().is_some_and(Vec::is_empty));
+    // The window shows (thumbnail, player) only bytes that match the district's statement.
+    {
+        use baosong::coded::Coded;
+        let opened = baosong::library::Library::open(&lib, baosong::library::Actor::Cli)
+            .expect("open the city's library");
+        for work in &w {
+            let file = &work["files"][0];
+            let id = file["id"].as_i64().expect("a file id");
+            match opened.received_stored_file(id) {
+                Ok((sha, path)) => {
+                    assert_eq!(file["verified"], true, "{file}");
+                    assert_eq!(sha, file["sha256"].as_str().unwrap_or_default());
+                    let bytes = std::fs::read(&path).expect("stored bytes");
+                    assert_eq!(
+                        baosong::digest::sha256_hex(&bytes),
+                        sha,
+                        "{}",
+                        path.display()
+                    );
+                }
+                Err(e) => {
+                    assert_eq!(file["verified"], false, "{file}");
+                    assert_eq!(e.code(), "city.file_not_received", "{e}");
+                    assert!(e.to_string().contains("校验值不符"), "{e}");
+                }
+            }
+        }
+        assert_eq!(
+            opened
+                .received_stored_file(987_654)
+                .map_err(|e| e.code())
+                .err(),
+            Some("file.not_found")
+        );
+    }
     let status = at(
         &r,
         &lib,

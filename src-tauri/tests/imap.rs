@@ -808,6 +808,15 @@ fn the_city_receives_over_imap_and_a_cut_line_loses_nothing() {
         .json();
     assert_eq!(later["folders"][0]["new_messages"], 1, "{later}");
     assert_eq!(later["messages"][0]["kind"], "other", "{later}");
+
+    // Without --json the clerk sees each message as it comes, then what it came to.
+    d.deliver("INBOX", "stranger-78.test", &eml(78, 2_000));
+    d.deliver("INBOX", "stranger-79.test", &eml(79, 2_000));
+    let shown = r.cli_env(&["receive", "--imap"], &at_city).ok();
+    for line in ["连接收件服务器", "收取邮件", "1/2", "2/2", "读取邮件"] {
+        assert!(shown.stderr.contains(line), "{line}: {}", shown.explain());
+    }
+    assert!(shown.stdout.contains("2 封新邮件"), "{}", shown.explain());
     let works = r
         .cli_env(&["city", "works", "--json"], &at_city)
         .ok()

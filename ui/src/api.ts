@@ -53,7 +53,7 @@ export type { ImportOptions, ImportReport, SheetImport, SheetImportOptions };
 export type { BackupInfo, DoctorReport, RestoreReport, UnlistedFile };
 export type { AccountInput, AccountView, FlushReport, OutboxHold, OutboxMessage, Resolution, SendReport };
 export type { PrintPreview, PrintReport, PrintRequest };
-export { formatDuration, formatSize, formatTime, isPhone, percentOf } from "./format";
+export { formatDuration, formatSize, formatTime, isPhone, kindByName, percentOf } from "./format";
 export { backupKindLabels, fileKindLabels, messageStateLabels } from "./bindings/labels";
 export { EVENTS } from "./bindings/commands";
 export type { Batch, BatchCreated, MailPlanView, BatchRequest, BatchSummary, Draft, ExportReport, PlanOptions, Progress };
@@ -135,7 +135,9 @@ export const api = {
   cancelJob: (job: number) => call("cancel_job", { job }),
   bulkUpdate: (ids: number[], change: BulkChange) => call("bulk_update", { ids, change }),
   thumbnail: (fileId: number) => call("thumbnail", { fileId }),
-  mediaPath: (fileId: number) => call("media_path", { fileId }),
+  mediaBytes: (fileId: number) => call("media_bytes", { fileId }),
+  receivedThumbnail: (fileId: number) => call("received_thumbnail", { fileId }),
+  receivedMediaBytes: (fileId: number) => call("received_media_bytes", { fileId }),
   openFile: (fileId: number) => call("open_file", { fileId }),
   exportXlsx: (filter: EntryFilter) => call("export_xlsx", { filter }),
   pickSheet: () => call("pick_sheet"),
@@ -200,7 +202,8 @@ export const api = {
   cityStatus: () => call("city_status"),
   cityWorks: (office: string | null, category: string | null) => call("city_works", { office, category }),
   receiveFolder: (path: string) => call("receive_folder", { path }),
-  receiveImap: () => call("receive_imap"),
+  receiveImap: (job: number, onProgress: (p: Progress) => void) =>
+    call("receive_imap", { job, onProgress: progressChannel(onProgress) }),
   /** 导出全市汇总 into a folder, as a job with progress. */
   exportCity: (job: number, dest: string, onProgress: (p: Progress) => void) =>
     call("export_city", { job, dest, onProgress: progressChannel(onProgress) }),

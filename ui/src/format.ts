@@ -75,3 +75,14 @@ export function isPhone(raw: string): boolean {
   if (!s.includes("-")) return /^0\d{9,11}$/.test(s);
   return /^0\d{2,3}-\d{7,8}(-\d{1,6})?$/.test(s);
 }
+
+/** How the window shows a received file (icon, player) when it knows only the name the
+ * district's package gave it — named by its probed kind there. Display only: the city's
+ * verdict comes from the core's own probe of the bytes. */
+export function kindByName(name: string): "video" | "audio" | "photo" | "other" {
+  const ext = name.toLowerCase().split(".").pop() ?? "";
+  if (["mp4", "mov", "m4v"].includes(ext)) return "video";
+  if (["mp3", "wav", "m4a", "flac", "aac"].includes(ext)) return "audio";
+  if (["jpg", "jpeg", "png"].includes(ext)) return "photo";
+  return "other";
+}

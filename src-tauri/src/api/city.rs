@@ -11,7 +11,7 @@ use crate::city::{CityStatus, ReceivedWork};
 use crate::jobs::Job;
 use crate::library::{Library, LibraryError, LibraryInfo, Recorded};
 use crate::office::{OfficeInput, Role};
-use crate::progress::Progress;
+use crate::progress::{CancelToken, Progress};
 
 /// One folder taken in (or not), as the window shows it.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -66,8 +66,8 @@ impl MailSummary {
     }
 }
 
-/// Refuses a district's library where only a receiving one will do.
-fn ensure_receiving(lib: &Library) -> Result<(), ApiError> {
+/// Refuses a district's library where a receiving one is needed.
+fn receiving(lib: &Library) -> Result<(), ApiError> {
     if lib.office()?.role != Role::City {
         return Err(ApiError::input(
             "city.not_receiving",
@@ -75,6 +75,37 @@ fn ensure_receiving(lib: &Library) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+fn imap_into(
+    lib: &mut Library,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &CancelToken,
+) -> Result<crate::receive::ImapReport, ApiError> {
+    receiving(lib)?;
+    let campaign = lib.campaign()?;
+    let report = crate::receive::receive_imap(lib, &super::secrets(), &campaign, progress, cancel)?;
+    tracing::info!(
+        messages = report.folders.iter().map(|f| f.new_messages).sum::<u32>(),
+        batches = report.mail.batches.len(),
+        stopped_code = report.stopped_code.as_deref(),
+        "mail received over IMAP"
+    );
+    Ok(report)
+}
+
+/// 收取邮件 for the window, as a job on its own connection (the window stays free while the
+/// mail comes), summed up.
+pub fn receive_imap(
+    job: &Job,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<MailSummary, ApiError> {
+    let mut lib = job.open()?;
+    Ok(MailSummary::of(&imap_into(
+        &mut lib,
+        progress,
+        &job.cancel,
+    )?))
 }
 
 impl Session {
@@ -94,7 +125,7 @@ impl Session {
     /// The open library, which must be a receiving one.
     fn city_library(&mut self) -> Result<&mut Library, ApiError> {
         let lib = self.library_mut()?;
-        ensure_receiving(lib)?;
+        receiving(lib)?;
         Ok(lib)
     }
 
@@ -151,14 +182,11 @@ impl Session {
     }
 
     /// Takes in the new mail of the account's inbox and junk folder over IMAP (read-only).
-    pub fn receive_imap(&mut self) -> Result<crate::receive::ImapReport, ApiError> {
-        let campaign = self.campaign()?;
-        let lib = self.city_library()?;
-        Ok(crate::receive::receive_imap(
-            lib,
-            &super::secrets(),
-            &campaign,
-        )?)
+    pub fn receive_imap(
+        &mut self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<crate::receive::ImapReport, ApiError> {
+        imap_into(self.library_mut()?, progress, &CancelToken::new())
     }
 
     /// [`Session::receive_folders`] of one folder, as the window shows it.
@@ -179,9 +207,15 @@ impl Session {
         })
     }
 
-    /// 收取邮件 for the window: [`Session::receive_imap`], summed up.
-    pub fn receive_imap_summary(&mut self) -> Result<MailSummary, ApiError> {
-        Ok(MailSummary::of(&self.receive_imap()?))
+    /// What a received file's thumbnail or player needs, taken quickly so the picture is made
+    /// outside the session: (library folder, content hash, stored file).
+    pub fn received_file_source(
+        &mut self,
+        id: i64,
+    ) -> Result<(std::path::PathBuf, String, std::path::PathBuf), ApiError> {
+        let lib = self.city_library()?;
+        let (sha, path) = lib.received_stored_file(id)?;
+        Ok((lib.root().to_path_buf(), sha, path))
     }
 
     /// Every unit × category of the campaign at `now`.
@@ -307,7 +341,7 @@ pub fn export_city(
 ) -> Result<CityExport, ApiError> {
     use crate::print::city::{self as docs, CityPicture, SUMMARY_NAME};
     let lib = job.open()?;
-    ensure_receiving(&lib)?;
+    receiving(&lib)?;
     let campaign = lib.campaign()?;
     let senders = lib.senders(&campaign.id)?;
     if senders.is_empty() {

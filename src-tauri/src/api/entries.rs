@@ -77,3 +77,63 @@ impl Session {
         Ok(rows)
     }
 }
+
+/// The largest work the window plays itself. WebKitGTK's player cannot read from the asset
+/// protocol (tauri-apps/tauri#3725), so a played file's bytes cross to the window whole and
+/// play from memory; a bigger one goes to the system's player.
+pub const PLAY_IN_WINDOW_MAX: u64 = 200 * 1024 * 1024;
+
+/// The bytes of a stored work for the window's player (see [`PLAY_IN_WINDOW_MAX`]), never
+/// through a link.
+pub fn playable_bytes(path: &Path) -> Result<Vec<u8>, ApiError> {
+    let unreadable = |reason: String| {
+        ApiError::new(
+            "file.read",
+            format!("无法读取“{}”：{reason}", path.display()),
+        )
+    };
+    let meta =
+        std::fs::symlink_metadata(path).map_err(|e| unreadable(crate::fsx::io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(unreadable("不是普通文件".into()));
+    }
+    if meta.len() > PLAY_IN_WINDOW_MAX {
+        return Err(ApiError::input(
+            "media.too_big_to_play",
+            format!(
+                "这个文件有 {}，超过窗口内播放的上限 {}，请用系统程序打开。",
+                crate::fsx::human_size(meta.len()),
+                crate::fsx::human_size(PLAY_IN_WINDOW_MAX)
+            ),
+        ));
+    }
+    std::fs::read(path).map_err(|e| unreadable(crate::fsx::io_reason(&e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_player_gets_a_files_bytes_never_a_links_nor_a_folders() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let work = t.path().join("work.mp3");
+        std::fs::write(&work, b"ID3 bytes").expect("work");
+        assert_eq!(playable_bytes(&work).expect("bytes"), b"ID3 bytes");
+        let link = t.path().join("link.mp3");
+        std::os::unix::fs::symlink(&work, &link).expect("link");
+        let e = playable_bytes(&link).expect_err("a link is refused");
+        assert!(e.message.contains("不是普通文件"), "{e}");
+        assert!(playable_bytes(t.path()).is_err());
+        let e = playable_bytes(&t.path().join("gone.mp3")).expect_err("missing");
+        assert_eq!(e.code, "file.read");
+        // Too big: a sparse file over the limit is refused before anything is read.
+        let big = t.path().join("big.mp4");
+        std::fs::File::create(&big)
+            .and_then(|f| f.set_len(PLAY_IN_WINDOW_MAX + 1))
+            .expect("sparse");
+        let e = playable_bytes(&big).expect_err("too big");
+        assert_eq!(e.code, "media.too_big_to_play");
+        assert!(e.message.contains("系统程序"), "{e}");
+    }
+}

@@ -48,10 +48,22 @@ pub async fn receive_folder(
     with_session(state, move |s| s.receive_folder(&PathBuf::from(path))).await
 }
 
-/// 收取邮件: the inbox and junk folder over IMAP, read-only.
+/// 收取邮件: the inbox and junk folder over IMAP, read-only, as a job on its own connection
+/// (the window stays free), its progress message by message on `on_progress`.
 #[tauri::command]
-pub async fn receive_imap(state: State<'_, SharedSession>) -> Result<MailSummary> {
-    with_session(state, |s| s.receive_imap_summary()).await
+pub async fn receive_imap(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
+    on_progress: Channel<Progress>,
+) -> Result<MailSummary> {
+    let jobs = jobs.inner().clone();
+    let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
+    blocking(move || {
+        let mut send = to_window(on_progress);
+        baosong::api::receive_imap(&job, &mut send)
+    })
+    .await
 }
 
 /// 导出全市汇总: the 全市汇总表 (xlsx and PDF) and a 全市作品小样 per category into the folder

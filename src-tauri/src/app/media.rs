@@ -1,5 +1,5 @@
-//! A stored work in the window: its thumbnail, playing it through the asset protocol, and
-//! handing it to the system's own player.
+//! A stored work in the window: its thumbnail (through the asset protocol), its bytes for
+//! the window's player, and handing it to the system's own player.
 
 use baosong::library::ThumbInfo;
 use tauri::{Manager, State};
@@ -25,22 +25,18 @@ pub async fn thumbnail(
     state: State<'_, SharedSession>,
     file_id: i64,
 ) -> Result<ThumbInfo> {
-    let (root, sha, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
-    allow_library(&app, &root);
-    blocking(move || Ok(baosong::library::thumbnail_at(&root, &sha, &stored))).await
+    let source = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
+    thumbnail_of(&app, source).await
 }
 
-/// The absolute path of a stored file, for playing it in the window; allows its library in
-/// the asset scope.
-#[tauri::command]
-pub async fn media_path(
-    app: tauri::AppHandle,
-    state: State<'_, SharedSession>,
-    file_id: i64,
-) -> Result<String> {
-    let (root, _, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
-    allow_library(&app, &root);
-    Ok(stored.display().to_string())
+/// Makes (or finds) the thumbnail of a stored file off the session, with its library allowed
+/// in the asset scope.
+async fn thumbnail_of(
+    app: &tauri::AppHandle,
+    (root, sha, stored): (std::path::PathBuf, String, std::path::PathBuf),
+) -> Result<ThumbInfo> {
+    allow_library(app, &root);
+    blocking(move || Ok(baosong::library::thumbnail_at(&root, &sha, &stored))).await
 }
 
 /// Opens a stored file in the system's own player or viewer — only a known media kind, under
@@ -56,4 +52,40 @@ pub async fn open_file(state: State<'_, SharedSession>, file_id: i64) -> Result<
             stored.display()
         )
     })
+}
+
+/// A received file's thumbnail (市级收件), made once like a district's.
+#[tauri::command]
+pub async fn received_thumbnail(
+    app: tauri::AppHandle,
+    state: State<'_, SharedSession>,
+    file_id: i64,
+) -> Result<ThumbInfo> {
+    let source = with_session(state, move |s| s.received_file_source(file_id)).await?;
+    thumbnail_of(&app, source).await
+}
+
+/// A stored work's bytes for the window's player (WebKitGTK cannot play from the asset
+/// protocol; the window plays them from memory), up to `PLAY_IN_WINDOW_MAX`.
+#[tauri::command]
+pub async fn media_bytes(
+    state: State<'_, SharedSession>,
+    file_id: i64,
+) -> Result<tauri::ipc::Response> {
+    let (_, _, stored) = with_session(state, move |s| s.thumbnail_source(file_id)).await?;
+    bytes_for_player(stored).await
+}
+
+/// A received file's verified bytes for the window's player.
+#[tauri::command]
+pub async fn received_media_bytes(
+    state: State<'_, SharedSession>,
+    file_id: i64,
+) -> Result<tauri::ipc::Response> {
+    let (_, _, stored) = with_session(state, move |s| s.received_file_source(file_id)).await?;
+    bytes_for_player(stored).await
+}
+
+async fn bytes_for_player(stored: std::path::PathBuf) -> Result<tauri::ipc::Response> {
+    blocking(move || baosong::api::playable_bytes(&stored).map(tauri::ipc::Response::new)).await
 }

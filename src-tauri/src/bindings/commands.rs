@@ -222,6 +222,8 @@ fn ts(ty: &Type, known: &BTreeSet<String>, imports: &mut BTreeSet<String>, at: &
         | "f64" => "number".into(),
         "Option" => format!("{} | null", ts(generic(0), known, imports, at)),
         "Vec" => format!("Array<{}>", ts(generic(0), known, imports, at)),
+        // `tauri::ipc::Response`: raw bytes, which `invoke` resolves to an ArrayBuffer.
+        "Response" => "ArrayBuffer".into(),
         "Channel" => {
             imports.insert("Channel".into());
             format!("Channel<{}>", ts(generic(0), known, imports, at))

@@ -172,6 +172,7 @@ mod tests {
             verdict,
             problems: Vec::new(),
             files: vec![ReceivedFile {
+                id: 1,
                 name: "a.mp4".into(),
                 path: "02-微视频/a.mp4".into(),
                 sha256: "ab".repeat(32),

@@ -43,6 +43,8 @@ pub enum LibraryError {
     NoSuchEntry(i64),
     #[error("找不到这个文件的记录，可能已被删除，请刷新列表。")]
     NoSuchFile(i64),
+    #[error("这个文件还没有收到，或收到的内容与报送单位的校验值不符，不能预览。")]
+    NotReceived(i64),
     #[error("无法读取文件“{path}”：{reason}")]
     ReadFile { path: PathBuf, reason: String },
     #[error("无法写入“{path}”：{reason}")]
@@ -105,6 +107,7 @@ impl crate::coded::Coded for LibraryError {
             LibraryError::Invalid(_) => "input.invalid",
             LibraryError::NoSuchEntry(_) => "entry.not_found",
             LibraryError::NoSuchFile(_) => "file.not_found",
+            LibraryError::NotReceived(_) => "city.file_not_received",
             LibraryError::ReadFile { .. } => "file.read",
             LibraryError::Write { .. } => "file.write",
             LibraryError::Sqlite(_) => "library.sqlite",
@@ -142,6 +145,7 @@ impl crate::coded::Coded for LibraryError {
                 | LibraryError::TooNew { .. }
                 | LibraryError::NoSuchEntry(_)
                 | LibraryError::NoSuchFile(_)
+                | LibraryError::NotReceived(_)
                 | LibraryError::ReadFile { .. }
                 | LibraryError::Campaign(_)
                 | LibraryError::Sheet(_)

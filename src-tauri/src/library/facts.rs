@@ -105,19 +105,6 @@ impl Library {
         Ok(known)
     }
 
-    /// What the stored file `stored_path` (content `sha256`) is: from the cache, else probed
-    /// and remembered (a file gone or a tampered path reads as unreadable, never an error).
-    pub fn stored_facts(
-        &self,
-        sha256: &str,
-        stored_path: &str,
-    ) -> Result<MediaFacts, LibraryError> {
-        match self.cached_facts(sha256)? {
-            Some(facts) => Ok(facts),
-            None => self.probe_and_cache(sha256, stored_path),
-        }
-    }
-
     fn cached_facts(&self, sha256: &str) -> Result<Option<MediaFacts>, LibraryError> {
         let row: Option<String> = self
             .conn

@@ -4,6 +4,7 @@
 //! it brings that were missing; a manifest that differs is a new version beside the old.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
@@ -393,29 +394,30 @@ impl Library {
         Ok(works)
     }
 
-    /// The bytes the city holds for file `path` of batch `batch_id`: their SHA-256 and their
-    /// path in the store, as the catalog says (check it before reading); None until they arrive.
-    pub fn received_stored(
-        &self,
-        batch_id: i64,
-        path: &str,
-    ) -> Result<Option<(String, String)>, LibraryError> {
-        Ok(self
+    /// The hash and absolute path of received file `id`'s bytes in the store, once they arrived
+    /// whole and verified (a file that differs from the district's statement is not shown).
+    pub fn received_stored_file(&self, id: i64) -> Result<(String, PathBuf), LibraryError> {
+        let row: Option<(Option<String>, String, Option<String>)> = self
             .conn
             .query_row(
-                "SELECT f.received_sha256, f.stored_path
-                 FROM received_files f JOIN received_works w ON w.id = f.work_id
-                 WHERE w.batch_id = ?1 AND f.path = ?2
-                   AND f.received_sha256 IS NOT NULL AND f.stored_path IS NOT NULL",
-                params![batch_id, path],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT received_sha256, sha256, stored_path FROM received_files WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .optional()?)
+            .optional()?;
+        match row {
+            Some((Some(received), stated, Some(stored))) if received == stated => Ok((
+                received,
+                super::store::resolve_row(&self.root, &stored, || format!("收到的文件 {id}"))?,
+            )),
+            Some(_) => Err(LibraryError::NotReceived(id)),
+            None => Err(LibraryError::NoSuchFile(id)),
+        }
     }
 
     fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {
         let mut stmt = self.conn.prepare(
-            "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings
+            "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings, id
              FROM received_files WHERE work_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([work_id], |r| {
@@ -423,6 +425,7 @@ impl Library {
             let sha256: String = r.get(1)?;
             let received: Option<String> = r.get(3)?;
             Ok(ReceivedFile {
+                id: r.get(7)?,
                 name: path.rsplit('/').next().unwrap_or(&path).to_owned(),
                 verified: received.as_deref() == Some(sha256.as_str()),
                 arrived: received.is_some(),

@@ -187,6 +187,10 @@ pub struct Message<'a> {
     pub uid: u32,
     /// The RFC 5322 bytes, exactly as the server holds them.
     pub bytes: &'a [u8],
+    /// Its place among this read's new messages of the folder: the `position`-th (from 0) of
+    /// `count`.
+    pub position: usize,
+    pub count: usize,
 }
 
 /// What one read of a folder came to.
@@ -665,13 +669,16 @@ impl Session {
                 .into_iter()
                 .filter(|u| *u > after)
                 .collect();
-            for uid in uids {
+            let count = uids.len();
+            for (position, uid) in uids.into_iter().enumerate() {
                 let got = Self::fetch_one(inner, t, uid, &mut |bytes| {
                     on_message(&Message {
                         folder: &folder.raw,
                         uid_validity: validity,
                         uid,
                         bytes,
+                        position,
+                        count,
                     })
                 })
                 .await?;

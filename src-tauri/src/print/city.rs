@@ -15,7 +15,7 @@ use crate::batch::rows::{Column, printed_count};
 use crate::campaign::{Campaign, Category};
 use crate::city::rows::{RECEIVED_COLUMNS, STATUS_COLUMNS, WorkState, received_row, status_rows};
 use crate::city::{CityStatus, ReceivedWork};
-use crate::library::Library;
+use crate::library::{Library, LibraryError};
 
 /// What the city's documents show, gathered once by the caller.
 pub struct CityPicture<'a> {
@@ -199,8 +199,9 @@ pub struct CategorySheet {
 /// A contact sheet per category that has works: each unit's works from a new page under its
 /// name, each with its thumbnail (a video's keyframe, a photo; an audio card for a recording),
 /// 批次-序号, title, authors, unit, media facts and the city's verdict. The pictures come from
-/// the bytes received (a file that has not arrived, or whose stored path fails the check, gets
-/// none); `tick` hears of each, across all categories.
+/// the verified bytes in the city's store (a file still to come, different from the stated
+/// hash, or whose stored path fails the check gets none); `tick` hears of each, across all
+/// categories.
 pub fn contact_sheets(
     lib: &Library,
     p: &CityPicture<'_>,
@@ -215,18 +216,21 @@ pub fn contact_sheets(
             chosen.push((i, c, works));
         }
     }
-    // The first file of each work as the store holds it, with its facts.
+    // The first file of each work as the store holds it (verified bytes only, as the window
+    // shows them), with its facts read from its headers.
     let mut firsts = Vec::new();
     for (_, _, works) in &chosen {
         for w in works {
-            let stored = match w.files.first() {
-                Some(f) => lib.received_stored(w.batch_id, &f.path)?,
-                None => None,
+            let stored = match w.files.first().map(|f| lib.received_stored_file(f.id)) {
+                Some(Ok(stored)) => Some(stored),
+                Some(Err(e @ LibraryError::Sqlite(_))) => return Err(e.into()),
+                // Still to come, different from the stated hash, or a path that fails the
+                // check: no picture, never a read elsewhere.
+                Some(Err(_)) | None => None,
             };
-            let facts = match &stored {
-                Some((sha, path)) => Some(lib.stored_facts(sha, path)?),
-                None => None,
-            };
+            let facts = stored
+                .as_ref()
+                .and_then(|(_, path)| crate::media::probe(path).ok());
             firsts.push((stored, facts));
         }
     }
@@ -234,12 +238,9 @@ pub fn contact_sheets(
         .iter()
         .map(|(stored, facts)| {
             let (sha, path) = stored.as_ref()?;
-            if audio_card(facts.as_ref()).is_some() {
-                return None;
-            }
-            // A path that fails the check gets no picture, never a read elsewhere.
-            let path = crate::library::stored_file_path(root, path).ok()?;
-            Some((sha.as_str(), path))
+            audio_card(facts.as_ref())
+                .is_none()
+                .then(|| (sha.as_str(), path.clone()))
         })
         .collect();
     let mut made = pictures(root, &files, tick)?.into_iter().zip(&firsts);

@@ -19,6 +19,7 @@ use crate::batch::manifest::{self, Manifest};
 use crate::campaign::Campaign;
 use crate::library::{Library, LibraryError, Recorded, Source};
 use crate::mailread::{MailMessage, MentionedFile};
+use crate::progress::{CancelToken, Progress};
 use crate::safe_path;
 
 /// The folder (under the library) where received mail is kept.
@@ -106,10 +107,32 @@ pub fn receive_messages(
     campaign: &Campaign,
     kind: &str,
 ) -> Result<MailReport, ReceiveError> {
+    receive_messages_reporting(lib, files, campaign, kind, &mut |_| {})
+}
+
+/// [`receive_messages`], telling `progress` of each message kept and each batch checked.
+pub fn receive_messages_reporting(
+    lib: &mut Library,
+    files: &[PathBuf],
+    campaign: &Campaign,
+    kind: &str,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<MailReport, ReceiveError> {
     let root = lib.root().to_path_buf();
     let mail_dir = checked_dir(&root, MAIL_DIR)?;
     let mut seen = Vec::new();
-    for file in files {
+    let total_files = u32::try_from(files.len()).unwrap_or(u32::MAX);
+    for (k, file) in files.iter().enumerate() {
+        progress(&Progress {
+            phase: "读取邮件".into(),
+            current: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            done_files: u32::try_from(k).unwrap_or(u32::MAX),
+            total_files,
+            ..Progress::default()
+        });
         let bytes = read_message(file)?;
         seen.push(keep_message(
             &mail_dir,
@@ -155,6 +178,12 @@ pub fn receive_messages(
             },
         };
         done_keys.push(key_of(&m));
+        progress(&Progress {
+            phase: "核对作品".into(),
+            current: format!("{} {}", m.office.name, m.batch.label),
+            done_files: u32::try_from(batches.len()).unwrap_or(u32::MAX),
+            ..Progress::default()
+        });
         batches.push(receive_package(lib, assembly.path(), campaign, source)?);
     }
     let mut waiting = Vec::new();
@@ -670,6 +699,14 @@ mod tests {
     }
 }
 
+/// The code and message of a read the clerk stopped.
+fn cancelled() -> (String, String) {
+    (
+        "receive.cancelled".to_owned(),
+        "已取消：已收到的邮件都已保存，下次收取从这里继续".to_owned(),
+    )
+}
+
 /// What `receive --imap` did: the mail report, and each folder read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImapReport {
@@ -694,10 +731,16 @@ pub struct FolderRead {
 /// before (by UID, per folder, UIDVALIDITY respected) — and takes the mail in. Each message is
 /// written to `receiving/imap/` as it arrives and the folder's place is saved only once its
 /// messages are kept, so a dropped line loses nothing: the next run goes on from there.
+///
+/// `progress` hears of the connection, each message as it arrives (the k-th of the folder's
+/// new ones, and the bytes so far) and the checking after; `cancel` stops the read after the
+/// message being fetched, keeping what came whole.
 pub fn receive_imap(
     lib: &mut Library,
     secrets: &crate::mail::secret::SecretStore,
     campaign: &Campaign,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &CancelToken,
 ) -> Result<ImapReport, ReceiveError> {
     use crate::coded::Coded;
     use crate::mail::imap;
@@ -711,14 +754,29 @@ pub fn receive_imap(
         .ok_or(SendError::NoSecret)?;
     let root = lib.root().to_path_buf();
     let spool = checked_dir(&root, "receiving/imap")?;
-    let mut server = imap::Server::new(host, port);
+    let mut server = imap::Server::new(host.clone(), port);
     server.extra_root = account.extra_root().map(str::to_owned);
+    progress(&Progress {
+        phase: "连接收件服务器".into(),
+        current: format!("{host}:{port}"),
+        ..Progress::default()
+    });
     let mut session = imap::connect(&server, &account.address, &secret)?;
     let found = session.folders()?;
     let mut folders = Vec::new();
     let mut stopped = None;
     let mut saves = Vec::new();
     for folder in std::iter::once(&found.inbox).chain(found.junk.as_ref()) {
+        // As the clerk knows the folders in webmail.
+        let shown = if std::ptr::eq(folder, &found.inbox) {
+            "收件箱".to_owned()
+        } else {
+            format!("垃圾箱（{}）", folder.name)
+        };
+        if cancel.is_cancelled() {
+            stopped = Some(cancelled());
+            break;
+        }
         let since = lib
             .imap_state(&folder.raw)?
             .map(|(uid_validity, last_uid)| imap::FolderState {
@@ -726,7 +784,32 @@ pub fn receive_imap(
                 uid_validity,
                 last_uid,
             });
-        let mut save = imap::save_to(&spool);
+        progress(&Progress {
+            phase: "收取邮件".into(),
+            current: shown.clone(),
+            ..Progress::default()
+        });
+        let mut write = imap::save_to(&spool);
+        let mut bytes_so_far = 0u64;
+        let mut save = |m: &imap::Message<'_>| {
+            if cancel.is_cancelled() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::Interrupted,
+                    "已取消",
+                ));
+            }
+            write(m)?;
+            bytes_so_far += m.bytes.len() as u64;
+            progress(&Progress {
+                phase: "收取邮件".into(),
+                current: shown.clone(),
+                done_files: u32::try_from(m.position + 1).unwrap_or(u32::MAX),
+                total_files: u32::try_from(m.count).unwrap_or(u32::MAX),
+                done_bytes: bytes_so_far,
+                ..Progress::default()
+            });
+            Ok(())
+        };
         let (fetched, error) = match session.fetch_new(folder, since.as_ref(), &mut save) {
             Ok(f) => (f, None),
             Err(imap::Interrupted { fetched, error }) => (fetched, Some(error)),
@@ -738,7 +821,11 @@ pub fn receive_imap(
         });
         saves.push(fetched.state);
         if let Some(e) = error {
-            stopped = Some((e.code().to_owned(), e.to_string()));
+            stopped = Some(if cancel.is_cancelled() {
+                cancelled()
+            } else {
+                (e.code().to_owned(), e.to_string())
+            });
             break;
         }
     }
@@ -748,7 +835,7 @@ pub fn receive_imap(
     // Everything in the spool (this run's, and any a crash left) is taken in, then the
     // folders' places are saved, then the spool's copies go (the attachments are kept).
     let files = spool_files(&spool);
-    let mail = receive_messages(lib, &files, campaign, "imap")?;
+    let mail = receive_messages_reporting(lib, &files, campaign, "imap", progress)?;
     for state in &saves {
         if state.uid_validity != 0 {
             lib.set_imap_state(&state.folder, state.uid_validity, state.last_uid)?;

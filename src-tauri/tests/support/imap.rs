@@ -340,11 +340,14 @@ impl Drop for Dovecot {
 /// A line between a client and a server on loopback that can fail: after `cut_after` bytes
 /// of server→client traffic on one connection it closes both sides (a connection dropped
 /// mid-fetch), or with `stall` it stops forwarding and holds the connection open (a line that
-/// went quiet). Set per new connection; the default passes everything.
+/// went quiet); with `slow` it passes everything at a set pace (a slow line, long enough to
+/// watch and to cancel). Set per new connection; the default passes everything at once.
 pub struct Proxy {
     pub port: u16,
     cut_after: Arc<AtomicU64>,
     stall: Arc<AtomicBool>,
+    /// Bytes a second server→client; 0 for no limit.
+    pace: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     /// Connections cut so far.
     pub cuts: Arc<AtomicU64>,
@@ -356,9 +359,11 @@ impl Proxy {
         let port = listener.local_addr().expect("addr").port();
         let cut_after = Arc::new(AtomicU64::new(u64::MAX));
         let stall = Arc::new(AtomicBool::new(false));
+        let pace = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let cuts = Arc::new(AtomicU64::new(0));
         let (c, s, st, n) = (cut_after.clone(), stall.clone(), stop.clone(), cuts.clone());
+        let p = pace.clone();
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 if st.load(Ordering::SeqCst) {
@@ -370,6 +375,7 @@ impl Proxy {
                 };
                 let limit = c.load(Ordering::SeqCst);
                 let stall = s.load(Ordering::SeqCst);
+                let pace = p.load(Ordering::SeqCst);
                 let n = n.clone();
                 let (c2, s2) = (
                     client.try_clone().expect("clone"),
@@ -406,6 +412,11 @@ impl Proxy {
                                     break;
                                 }
                                 sent += k as u64;
+                                if pace > 0 {
+                                    std::thread::sleep(Duration::from_secs_f64(
+                                        k as f64 / pace as f64,
+                                    ));
+                                }
                             }
                         }
                     }
@@ -418,6 +429,7 @@ impl Proxy {
             port,
             cut_after,
             stall,
+            pace,
             stop,
             cuts,
         }
@@ -435,8 +447,14 @@ impl Proxy {
         self.cut_after.store(bytes, Ordering::SeqCst);
     }
 
-    /// New connections pass everything.
+    /// New connections pass everything at `bytes_per_second`.
+    pub fn slow(&self, bytes_per_second: u64) {
+        self.pace.store(bytes_per_second, Ordering::SeqCst);
+    }
+
+    /// New connections pass everything, at once.
     pub fn heal(&self) {
+        self.pace.store(0, Ordering::SeqCst);
         self.stall.store(false, Ordering::SeqCst);
         self.cut_after.store(u64::MAX, Ordering::SeqCst);
     }

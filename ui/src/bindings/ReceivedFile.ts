@@ -7,6 +7,10 @@ import type { Verdict } from "./Verdict";
  */
 export type ReceivedFile = { 
 /**
+ * Its row in the receiving library (for its thumbnail and playing it).
+ */
+id: number, 
+/**
  * The file's name in the package (its last path segment).
  */
 name: string, 

@@ -135,10 +135,10 @@ export type Commands = {
   list_outbox: { args: null, result: Array<OutboxMessage> },
   mark_deadline: { args: { deadlineId: string, doneOn: string | null }, result: Dashboard },
   /**
-   * The absolute path of a stored file, for playing it in the window; allows its library in
-   * the asset scope.
+   * A stored work's bytes for the window's player (WebKitGTK cannot play from the asset
+   * protocol; the window plays them from memory), up to `PLAY_IN_WINDOW_MAX`.
    */
-  media_path: { args: { fileId: number }, result: string },
+  media_bytes: { args: { fileId: number }, result: ArrayBuffer },
   /**
    * 打开所在文件夹 after an export: the folder the zips go to.
    */
@@ -181,9 +181,18 @@ export type Commands = {
    */
   receive_folder: { args: { path: string }, result: FolderReceived },
   /**
-   * 收取邮件: the inbox and junk folder over IMAP, read-only.
+   * 收取邮件: the inbox and junk folder over IMAP, read-only, as a job on its own connection
+   * (the window stays free), its progress message by message on `on_progress`.
    */
-  receive_imap: { args: null, result: MailSummary },
+  receive_imap: { args: { job: number, onProgress: Channel<Progress> }, result: MailSummary },
+  /**
+   * A received file's verified bytes for the window's player.
+   */
+  received_media_bytes: { args: { fileId: number }, result: ArrayBuffer },
+  /**
+   * A received file's thumbnail (市级收件), made once like a district's.
+   */
+  received_thumbnail: { args: { fileId: number }, result: ThumbInfo },
   /**
    * 调小后重新计划: the batch's messages planned again, smaller (after a 552).
    */

@@ -71,7 +71,8 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
     }
     let mut session = open_session(cli)?;
     if a.imap {
-        let report = session.receive_imap()?;
+        let mut progress = receive_printer(cli.json);
+        let report = session.receive_imap(&mut progress)?;
         if cli.json {
             print_json(&report);
         } else {
@@ -302,5 +303,24 @@ fn print_mail_report(report: &baosong::receive::MailReport) {
     }
     for w in &report.waiting {
         outln!("等待：{w}");
+    }
+}
+
+/// A line on stderr per phase and per message: 收取邮件 “收件箱” 3/12 …
+fn receive_printer(quiet: bool) -> impl FnMut(&baosong::progress::Progress) {
+    let mut last = (String::new(), u32::MAX);
+    move |p| {
+        if quiet || (last.0 == p.phase && last.1 == p.done_files) {
+            return;
+        }
+        last = (p.phase.clone(), p.done_files);
+        if p.total_files > 0 {
+            eprintln!(
+                "  {} {} {}/{}",
+                p.phase, p.current, p.done_files, p.total_files
+            );
+        } else {
+            eprintln!("  {} {}", p.phase, p.current);
+        }
     }
 }
