@@ -17,7 +17,9 @@ mod session;
 mod support;
 
 pub use batches::{BatchCreated, MailPlanView, export_batch, write_attachments};
-pub use city::{FolderReceived, MailSummary, receive_imap};
+pub use city::{
+    CityExport, CityExportFile, FolderReceived, MailSummary, export_city, receive_imap,
+};
 pub use entries::{PLAY_IN_WINDOW_MAX, playable_bytes};
 pub use error::ApiError;
 pub use intake::{PathCheck, check_path};

@@ -145,6 +145,7 @@ pub fn run(started: Instant) {
             city::city_works,
             city::receive_folder,
             city::receive_imap,
+            city::export_city,
             support::about,
             support::export_diagnostics,
             support::open_log_folder,

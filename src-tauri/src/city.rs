@@ -2,6 +2,8 @@
 //! category, how much of it passes the city's own checks, and a status a clerk reads against
 //! the campaign's quotas and its works deadline. Pure: the store hands in the received works.
 
+pub mod rows;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;

@@ -13,6 +13,7 @@
 //! embedded Noto Sans SC (subset by krilla), so the PDF is searchable and prints the same on
 //! every machine. Line breaking (UAX #14 plus the Chinese punctuation rules) is [`break_lines`].
 
+pub mod city;
 mod contact_sheet;
 pub mod documents;
 mod draw;
@@ -23,10 +24,12 @@ pub mod sent_log;
 mod table;
 pub mod workbook;
 
-pub use contact_sheet::{Cell, Layout, Mark, Picture, SheetHeader, contact_sheet};
+pub use contact_sheet::{
+    Cell, Group, Layout, Mark, Picture, SheetHeader, contact_sheet, grouped_contact_sheet,
+};
 pub use font::{FONT_BYTES, Font};
 pub use linebreak::break_lines;
-pub use table::{Table, table};
+pub use table::{Table, table, tables};
 
 /// Why a document could not be made. Messages are Chinese because the clerk may see them.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,10 @@ mod common;
 
 use std::path::Path;
 
-use baosong::print::{Cell, Layout, Picture, PrintError, Table, contact_sheet, table};
+use baosong::print::{
+    Cell, Group, Layout, Picture, PrintError, Table, contact_sheet, grouped_contact_sheet, table,
+    tables,
+};
 use common::*;
 
 fn sheet(cells: &[Cell], layout: Layout) -> Vec<u8> {
@@ -469,4 +472,73 @@ fn malformed_tables_are_refused() {
         table(&doc).is_ok(),
         "a table without rows still prints its header and signature"
     );
+}
+
+#[test]
+fn several_tables_start_on_their_own_pages_and_number_them_through_the_document() {
+    let mut overview = table_doc(30);
+    overview.title = "全市汇总表（总览）".into();
+    let mut works = table_doc(3);
+    works.title = "全市汇总表（微视频）".into();
+    works.subtitle_lines = vec!["全市收到3件".into()];
+    works.columns[1].0 = "作品标题".into();
+    let bytes = tables("全市汇总表", &[overview, works]).expect("tables");
+    keep("tables.pdf", &bytes);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = write(dir.path(), "tables.pdf", &bytes);
+    let (pages, ..) = info(&pdf);
+    assert!(pages >= 3, "30 rows and 3 rows on {pages} pages");
+    assert_a4(&pdf, false);
+    let texts: Vec<String> = (1..=pages).map(|p| squeeze(&page_text(&pdf, p))).collect();
+    let second = texts
+        .iter()
+        .position(|t| t.contains("全市汇总表（微视频）") && !t.contains("（续）"))
+        .expect("the second table's first page");
+    assert!(second >= 1);
+    assert!(texts[second].contains("全市收到3件") && texts[second].contains("作品标题"));
+    assert!(
+        !texts[second - 1].contains("作品标题"),
+        "the second table starts on a new page"
+    );
+    for (p, text) in texts.iter().enumerate() {
+        assert!(
+            text.contains(&format!("第{}页/共{pages}页", p + 1)),
+            "page {}",
+            p + 1
+        );
+        assert_eq!(
+            text.contains("经办人"),
+            p + 1 == pages,
+            "signature on page {}",
+            p + 1
+        );
+    }
+    assert!(matches!(tables("空", &[]), Err(PrintError::NoColumns)));
+}
+
+#[test]
+fn grouped_contact_sheet_starts_each_unit_on_a_new_page_under_its_name() {
+    let all = cells(15);
+    let groups = [
+        Group {
+            office: "金平区总工会",
+            cells: &all[..13],
+        },
+        Group {
+            office: "南澳县总工会",
+            cells: &all[13..],
+        },
+    ];
+    let bytes = grouped_contact_sheet(&header(), &groups, Layout::Grid3x4).expect("sheet");
+    keep("grouped.pdf", &bytes);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = write(dir.path(), "grouped.pdf", &bytes);
+    let (pages, ..) = info(&pdf);
+    assert_eq!(pages, 3, "12 + 1 cells of one unit, then 2 of the next");
+    let texts: Vec<String> = (1..=pages).map(|p| squeeze(&page_text(&pdf, p))).collect();
+    let (jinping, nanao) = ("报送单位：金平区总工会", "报送单位：南澳县总工会");
+    assert!(texts[0].contains(jinping) && texts[1].contains(jinping));
+    assert!(texts[2].contains(nanao) && !texts[2].contains(jinping));
+    assert!(texts[2].contains("经办人") && !texts[1].contains("经办人"));
+    assert!(texts[2].contains("第3页/共3页"));
 }

@@ -2133,6 +2133,28 @@ async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Re
     w.see("收到 2 · 合格 2").await?;
     w.shot("city-table").await;
 
+    // 导出全市汇总 into a folder on the stick: the documents are listed once written.
+    w.click("city-export").await?;
+    w.el("city-export-dialog").await?;
+    // Let the dialog's opening animation settle before typing and clicking in it.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let summary = home.join("U盘").join("全市汇总");
+    w.fill("city-export-dest", &summary.display().to_string())
+        .await?;
+    w.click("city-export-start").await?;
+    w.el("city-export-done").await?;
+    w.see("全市作品小样-01-诵读.pdf").await?;
+    w.shot("city-export").await;
+    for name in [
+        "全市汇总表.xlsx",
+        "全市汇总表.pdf",
+        "全市作品小样-01-诵读.pdf",
+    ] {
+        assert!(summary.join(name).is_file(), "{name} written");
+    }
+    w.click("city-export-close").await?;
+    w.gone("导出完成").await?;
+
     w.click("cell-金平区总工会-recitation").await?;
     w.el("city-works-table").await?;
     w.see("读经典第2篇").await?;

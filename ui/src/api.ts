@@ -204,6 +204,9 @@ export const api = {
   receiveFolder: (path: string) => call("receive_folder", { path }),
   receiveImap: (job: number, onProgress: (p: Progress) => void) =>
     call("receive_imap", { job, onProgress: progressChannel(onProgress) }),
+  /** 导出全市汇总 into a folder, as a job with progress. */
+  exportCity: (job: number, dest: string, onProgress: (p: Progress) => void) =>
+    call("export_city", { job, dest, onProgress: progressChannel(onProgress) }),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use super::{ApiError, Session, log_opened};
 use crate::city::{CityStatus, ReceivedWork};
 use crate::jobs::Job;
-use crate::library::{Library, LibraryInfo, Recorded};
+use crate::library::{Library, LibraryError, LibraryInfo, Recorded};
 use crate::office::{OfficeInput, Role};
 use crate::progress::{CancelToken, Progress};
 
@@ -238,4 +238,216 @@ impl Session {
             .city_library()?
             .received_works(&campaign.id, office, category)?)
     }
+}
+
+/// A file that 导出全市汇总 wrote.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CityExportFile {
+    /// Its name in the folder: 全市汇总表.xlsx, 全市作品小样-01-诵读.pdf …
+    pub name: String,
+    pub path: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// What it is, in words: 全市汇总表（Excel）, 作品小样：微视频（12件）…
+    pub what: String,
+}
+
+/// What 导出全市汇总 wrote.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CityExport {
+    pub folder: String,
+    pub files: Vec<CityExportFile>,
+    /// Categories no unit has sent a work in yet: they have no contact sheet.
+    pub without_works: Vec<String>,
+}
+
+fn write_error(path: &Path, e: &std::io::Error) -> ApiError {
+    ApiError::from(LibraryError::Write {
+        path: path.to_path_buf(),
+        reason: crate::fsx::io_reason(e),
+    })
+}
+
+/// The folder the export goes to: made if missing, and shown writable by a temporary file
+/// before the long work starts. True when this call made it.
+fn prepare_folder(dest: &Path) -> Result<bool, ApiError> {
+    if dest.as_os_str().is_empty() {
+        return Err(ApiError::input(
+            "city.export_folder",
+            "请选择导出全市汇总的文件夹。",
+        ));
+    }
+    let made = !dest.exists();
+    if dest.exists() && !dest.is_dir() {
+        return Err(ApiError::input(
+            "city.export_folder",
+            format!(
+                "“{}”是一个文件，不是文件夹：请选择一个文件夹。",
+                dest.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dest).map_err(|e| write_error(dest, &e))?;
+    if let Err(e) = tempfile::Builder::new()
+        .prefix(".baosong-")
+        .tempfile_in(dest)
+    {
+        if made {
+            let _ = std::fs::remove_dir(dest);
+        }
+        return Err(write_error(dest, &e));
+    }
+    Ok(made)
+}
+
+/// Writes every file whole or none of them: each to a temporary beside its final name, fsynced;
+/// only when all are written are they renamed (a full disk leaves nothing behind).
+fn write_all<'a>(
+    dest: &Path,
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> Result<(), ApiError> {
+    use std::io::Write as _;
+    let mut temps = Vec::new();
+    for (name, bytes) in files {
+        let written = tempfile::Builder::new()
+            .prefix(".baosong-")
+            .tempfile_in(dest)
+            .and_then(|mut tmp| {
+                tmp.write_all(bytes)?;
+                tmp.as_file().sync_all()?;
+                Ok(tmp)
+            })
+            .map_err(|e| write_error(&dest.join(name), &e))?;
+        temps.push((written, dest.join(name)));
+    }
+    for (tmp, path) in temps {
+        tmp.persist(&path)
+            .map_err(|e| write_error(&path, &e.error))?;
+    }
+    crate::fsx::sync_dir(dest).map_err(|e| write_error(dest, &e))?;
+    Ok(())
+}
+
+/// 导出全市汇总, as a job: into `dest`, 全市汇总表.xlsx (a 总览 sheet of every unit ×
+/// category and a sheet per category of every received work), 全市汇总表.pdf (the same rows)
+/// and a 全市作品小样 PDF per category that has works (thumbnails grouped by unit, with the
+/// city's verdict), dated `now`. Nothing is written until every document is made; an existing
+/// export of the same names is replaced. Refused while no batch has been received.
+pub fn export_city(
+    job: &Job,
+    dest: &Path,
+    now: DateTime<Utc>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<CityExport, ApiError> {
+    use crate::print::city::{self as docs, CityPicture, SUMMARY_NAME};
+    let lib = job.open()?;
+    receiving(&lib)?;
+    let campaign = lib.campaign()?;
+    let senders = lib.senders(&campaign.id)?;
+    if senders.is_empty() {
+        return Err(ApiError::input(
+            "city.nothing_received",
+            "还没有收到任何报送批次，无法导出全市汇总：请先收取邮件或从文件夹收入批次。",
+        ));
+    }
+    let made_folder = prepare_folder(dest)?;
+    let result = (|| {
+        let works = lib.received_works(&campaign.id, None, None)?;
+        let status = crate::city::status(&campaign, &senders, &works, now);
+        let local = now.with_timezone(&campaign.zone());
+        let date = local.format("%Y年%-m月%-d日").to_string();
+        let made_at = local.format("%Y-%m-%d %H:%M").to_string();
+        let office = lib.office()?;
+        let picture = CityPicture {
+            campaign: &campaign,
+            office: &office.name,
+            status: &status,
+            works: &works,
+            date: &date,
+            made_at: &made_at,
+        };
+        let mut report = |phase: &str, done: usize, total: usize| {
+            progress(&Progress {
+                phase: phase.to_owned(),
+                done_files: done as u32,
+                total_files: total as u32,
+                ..Progress::default()
+            });
+        };
+        report("制作全市汇总表", 0, 1);
+        let xlsx = docs::workbook(&picture)
+            .map_err(|e| ApiError::new("city.export", format!("无法生成全市汇总表：{e}")))?;
+        let pdf = docs::summary_pdf(&picture)?;
+        let sheets = docs::contact_sheets(
+            &lib,
+            &picture,
+            crate::print::Layout::Grid3x4,
+            &mut |done, total| {
+                report("准备缩略图", done, total);
+                !job.cancel.is_cancelled()
+            },
+        )?;
+        let mut files = vec![
+            (
+                format!("{SUMMARY_NAME}.xlsx"),
+                xlsx,
+                "全市汇总表（Excel）".to_owned(),
+            ),
+            (
+                format!("{SUMMARY_NAME}.pdf"),
+                pdf,
+                "全市汇总表（PDF）".to_owned(),
+            ),
+        ];
+        let without_works: Vec<String> = campaign
+            .categories
+            .iter()
+            .filter(|c| !sheets.iter().any(|s| s.category == c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        for s in sheets {
+            files.push((
+                format!("{}.pdf", s.name),
+                s.bytes,
+                format!("作品小样：{}（{}件）", s.category, s.works),
+            ));
+        }
+        if job.cancel.is_cancelled() {
+            return Err(ApiError::from(LibraryError::Cancelled));
+        }
+        report("写入文件", 0, files.len());
+        write_all(
+            dest,
+            files
+                .iter()
+                .map(|(name, bytes, _)| (name.as_str(), bytes.as_slice())),
+        )?;
+        report("写入文件", files.len(), files.len());
+        Ok(CityExport {
+            folder: dest.display().to_string(),
+            files: files
+                .into_iter()
+                .map(|(name, bytes, what)| CityExportFile {
+                    path: dest.join(&name).display().to_string(),
+                    bytes: bytes.len() as u64,
+                    name,
+                    what,
+                })
+                .collect(),
+            without_works,
+        })
+    })();
+    match &result {
+        Ok(done) => {
+            tracing::info!(folder = %dest.display(), files = done.files.len(), "city export written")
+        }
+        Err(e) => {
+            if made_folder {
+                // Only ever empty here: nothing is renamed into it before the last step.
+                let _ = std::fs::remove_dir(dest);
+            }
+            tracing::warn!(folder = %dest.display(), code = %e.code, "city export not written: {}", e.message);
+        }
+    }
+    result
 }

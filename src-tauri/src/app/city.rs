@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use baosong::api::{FolderReceived, MailSummary};
+use baosong::api::{CityExport, FolderReceived, MailSummary};
 use baosong::city::{CityStatus, ReceivedWork};
 use baosong::library::LibraryInfo;
 use baosong::office::OfficeInput;
@@ -62,6 +62,29 @@ pub async fn receive_imap(
     blocking(move || {
         let mut send = to_window(on_progress);
         baosong::api::receive_imap(&job, &mut send)
+    })
+    .await
+}
+
+/// 导出全市汇总: the 全市汇总表 (xlsx and PDF) and a 全市作品小样 per category into the folder
+/// `dest`, as the job `job` (the contact sheets may first have to make thumbnails), with
+/// progress on `on_progress`; dated by the window's clock.
+#[tauri::command]
+pub async fn export_city(
+    state: State<'_, SharedSession>,
+    jobs: State<'_, SharedJobs>,
+    job: u64,
+    dest: String,
+    on_progress: Channel<Progress>,
+) -> Result<CityExport> {
+    let jobs = jobs.inner().clone();
+    let (job, now) = with_session(state, move |s| {
+        Ok((s.start_job_as(&jobs, job)?, baosong::api::clock()?))
+    })
+    .await?;
+    blocking(move || {
+        let mut send = to_window(on_progress);
+        baosong::api::export_city(&job, &PathBuf::from(dest), now, &mut send)
     })
     .await
 }

@@ -23,6 +23,10 @@ pub enum Mark {
     Fail,
     /// 已特批: fails a check but goes with an approved reason.
     Special,
+    /// 待收齐: a file has not arrived (the city's sheet).
+    Missing,
+    /// 校验不符: the bytes that arrived differ from the sender's stated hash (the city's sheet).
+    Different,
 }
 
 impl Mark {
@@ -33,6 +37,8 @@ impl Mark {
             Mark::Warn => "有提醒",
             Mark::Fail => "不合格",
             Mark::Special => "已特批",
+            Mark::Missing => "待收齐",
+            Mark::Different => "校验不符",
         }
     }
 
@@ -44,6 +50,8 @@ impl Mark {
             Mark::Warn => [178, 106, 0],
             Mark::Fail => [198, 40, 40],
             Mark::Special => [21, 101, 192],
+            Mark::Missing => [97, 97, 97],
+            Mark::Different => [198, 40, 40],
         }
     }
 }
@@ -160,6 +168,14 @@ const GUTTER: f32 = 6.0;
 /// the PDF stays small (300 dpi needs ~700 px).
 const MAX_PNG_SIDE: u32 = 1200;
 
+/// Works of one sending unit on a sheet that gathers several (the city's sheet of a category).
+#[derive(Debug, Clone, Copy)]
+pub struct Group<'a> {
+    /// The sending unit, printed in the header of each of its pages.
+    pub office: &'a str,
+    pub cells: &'a [Cell],
+}
+
 /// The contact sheet of `cells`, in their order, as PDF bytes.
 ///
 /// The signature block follows the last cell on the last page; when it does not fit below the
@@ -170,22 +186,48 @@ pub fn contact_sheet(
     cells: &[Cell],
     layout: Layout,
 ) -> Result<Vec<u8>, PrintError> {
+    grouped_contact_sheet(
+        header,
+        &[Group {
+            office: &header.office,
+            cells,
+        }],
+        layout,
+    )
+}
+
+/// [`contact_sheet`] of several units' works: each group starts on a new page whose header
+/// names its unit (`header.office` names the document's maker in its title), page numbers run
+/// through the document, and the signature block follows the last group.
+pub fn grouped_contact_sheet(
+    header: &SheetHeader,
+    groups: &[Group<'_>],
+    layout: Layout,
+) -> Result<Vec<u8>, PrintError> {
     let font = Font::embedded()?;
     let grid = layout.grid();
     let content_w = PAGE_W - 2.0 * MARGIN_X;
     let cell_w = (content_w - (grid.cols - 1) as f32 * GUTTER) / grid.cols as f32;
     let cell_h = (GRID_BOTTOM - GRID_TOP - (grid.rows - 1) as f32 * GUTTER) / grid.rows as f32;
 
-    // Cells per page; the signature goes under the last row if it fits there.
+    // Cells per page (a group's index and a range of its cells); the signature goes under the
+    // last row if it fits there.
     let per_page = grid.cols * grid.rows;
-    let mut pages: Vec<Range<usize>> = (0..cells.len().div_ceil(per_page).max(1))
-        .map(|p| p * per_page..cells.len().min((p + 1) * per_page))
-        .collect();
+    let mut pages: Vec<(usize, Range<usize>)> = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let n = group.cells.len();
+        pages.extend(
+            (0..n.div_ceil(per_page).max(1)).map(|p| (g, p * per_page..n.min((p + 1) * per_page))),
+        );
+    }
+    if pages.is_empty() {
+        pages.push((0, 0..0));
+    }
     let below = |cells_on_page: usize| {
         GRID_TOP + cells_on_page.div_ceil(grid.cols) as f32 * (cell_h + GUTTER)
     };
     let fits = |cells_on_page: usize| below(cells_on_page) + SIGNATURE_HEIGHT <= GRID_BOTTOM;
-    if let Some(last) = pages.last_mut()
+    if let Some((g, last)) = pages.last_mut()
         && !fits(last.len())
         && last.len() > grid.cols
     {
@@ -194,24 +236,28 @@ pub fn contact_sheet(
         let last_row = last.start + (last.len() - 1) / grid.cols * grid.cols;
         let moved = last_row..last.end;
         last.end = last_row;
-        pages.push(moved);
+        let g = *g;
+        pages.push((g, moved));
     }
-    let on_last = pages.last().map_or(0, ExactSizeIterator::len);
+    let on_last = pages.last().map_or(0, |(_, r)| r.len());
     let signature_top = if fits(on_last) {
         below(on_last)
     } else {
         GRID_TOP
     };
-    if !fits(on_last) {
-        pages.push(cells.len()..cells.len());
+    if !fits(on_last)
+        && let Some((g, r)) = pages.last().cloned()
+    {
+        pages.push((g, r.end..r.end));
     }
     let total = pages.len();
+    let nothing = groups.iter().all(|g| g.cells.is_empty());
 
     let mut doc = new_document(&format!(
         "{} 作品目录 {} {}",
         header.campaign, header.office, header.category
     ));
-    for (page_index, range) in pages.into_iter().enumerate() {
+    for (page_index, (g, range)) in pages.into_iter().enumerate() {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| PrintError::Pdf("page size".into()))?;
         let mut page = doc.start_page_with(settings);
@@ -220,15 +266,16 @@ pub fn contact_sheet(
             surface: &mut surface,
             font,
         };
-        page_header(&mut pen, header);
+        let group = groups.get(g);
+        page_header(&mut pen, header, group.map_or(&header.office, |g| g.office));
 
-        let on_page = cells.get(range).unwrap_or_default();
+        let on_page = group.and_then(|g| g.cells.get(range)).unwrap_or_default();
         for (i, cell) in on_page.iter().enumerate() {
             let x = MARGIN_X + (i % grid.cols) as f32 * (cell_w + GUTTER);
             let y = GRID_TOP + (i / grid.cols) as f32 * (cell_h + GUTTER);
             draw_cell(&mut pen, &grid, cell, x, y, cell_w, cell_h);
         }
-        if cells.is_empty() {
+        if nothing {
             pen.text_in_line(
                 MARGIN_X,
                 GRID_TOP,
@@ -248,7 +295,7 @@ pub fn contact_sheet(
     finish(doc)
 }
 
-fn page_header(pen: &mut Pen<'_, '_>, header: &SheetHeader) {
+fn page_header(pen: &mut Pen<'_, '_>, header: &SheetHeader, office: &str) {
     let right = PAGE_W - MARGIN_X;
     let content_w = right - MARGIN_X;
     let kind = "作品目录";
@@ -261,7 +308,7 @@ fn page_header(pen: &mut Pen<'_, '_>, header: &SheetHeader) {
     let date_w = pen.font.width(&date, 9.0);
     let who = format!(
         "报送单位：{}　类别：{}",
-        one_line(&header.office),
+        one_line(office),
         one_line(&header.category)
     );
     let who = first_line(&who, content_w - date_w - 16.0, 9.0, pen.font);

@@ -59,7 +59,7 @@ fn filter_label(campaign: &crate::campaign::Campaign, filter: &EntryFilter) -> S
     label
 }
 
-fn facts_line(facts: Option<&MediaFacts>) -> String {
+pub(super) fn facts_line(facts: Option<&MediaFacts>) -> String {
     let Some(f) = facts else { return String::new() };
     let mut parts = Vec::new();
     let d = duration_text(f.duration_s);
@@ -73,7 +73,7 @@ fn facts_line(facts: Option<&MediaFacts>) -> String {
 }
 
 /// The audio card of a sound recording, or `None` for anything with a picture.
-fn audio_card(facts: Option<&MediaFacts>) -> Option<Picture> {
+pub(super) fn audio_card(facts: Option<&MediaFacts>) -> Option<Picture> {
     let f = facts.filter(|f| f.kind == crate::media::MediaKind::Audio)?;
     let duration = duration_text(f.duration_s);
     Some(Picture::Audio {
@@ -96,7 +96,7 @@ fn picture(root: &Path, sha256: &str, stored: &Path) -> Picture {
 /// The pictures of `files` (content hash and stored path of each work's first file; `None`
 /// for a work without one), in order. A thumbnail not cached yet means decoding a video's
 /// keyframe (~40 ms for 1080p), so they are made on every core, and `tick` hears of each.
-fn pictures(
+pub(super) fn pictures(
     root: &Path,
     files: &[Option<(&str, PathBuf)>],
     tick: &mut Tick<'_>,

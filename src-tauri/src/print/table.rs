@@ -44,125 +44,170 @@ struct Row {
 /// there that row moves with it to a new page. Fails only on a malformed table (no columns, a bad width, a row
 /// with the wrong number of cells), which is the caller's bug rather than the clerk's.
 pub fn table(doc: &Table) -> Result<Vec<u8>, PrintError> {
+    tables(&doc.title, std::slice::from_ref(doc))
+}
+
+/// A section of [`tables`], laid out: its rows broken into lines and into pages.
+struct Section<'a> {
+    table: &'a Table,
+    widths: Vec<f32>,
+    header: Row,
+    rows: Vec<Row>,
+    subtitles: Vec<String>,
+    /// The rows on each of its pages.
+    pages: Vec<Vec<usize>>,
+}
+
+/// Several tables in one document (the 全市汇总表: its 总览, then each category's works), each
+/// starting on a new page with its own title, subtitles and header row; page numbers run
+/// through the document and the signature block follows the last table, as in [`table`].
+pub fn tables(title: &str, sections: &[Table]) -> Result<Vec<u8>, PrintError> {
     let font = Font::embedded()?;
-    let widths = column_widths(&doc.columns)?;
-    if let Some((i, row)) = doc
-        .rows
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.len() != widths.len())
-    {
-        return Err(PrintError::RowLength {
-            row: i + 1,
-            expected: widths.len(),
-            got: row.len(),
+    let content_w = PAGE_W - 2.0 * MARGIN_X;
+    let later_table_top = TOP + 22.0;
+    let mut laid: Vec<Section<'_>> = Vec::new();
+    // Where the last section's last row ends.
+    let mut y = 0.0;
+    for doc in sections {
+        let widths = column_widths(&doc.columns)?;
+        if let Some((i, row)) = doc
+            .rows
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.len() != widths.len())
+        {
+            return Err(PrintError::RowLength {
+                row: i + 1,
+                expected: widths.len(),
+                got: row.len(),
+            });
+        }
+        let header_texts: Vec<&str> = doc.columns.iter().map(|(name, _)| name.as_str()).collect();
+        let header = lay_out_row(&header_texts, &widths, MAX_HEADER_LINES, font);
+        let rows: Vec<Row> = doc
+            .rows
+            .iter()
+            .map(|r| {
+                lay_out_row(
+                    &r.iter().map(String::as_str).collect::<Vec<_>>(),
+                    &widths,
+                    MAX_CELL_LINES,
+                    font,
+                )
+            })
+            .collect();
+        let subtitles: Vec<String> = doc
+            .subtitle_lines
+            .iter()
+            .flat_map(|l| break_lines(l, content_w, 10.0, 2, font))
+            .collect();
+
+        // Rows per page: as many as fit under the repeated header row.
+        let mut pages: Vec<Vec<usize>> = Vec::new();
+        let mut current = Vec::new();
+        y = first_table_top(subtitles.len()) + header.height;
+        for (i, row) in rows.iter().enumerate() {
+            if y + row.height > BOTTOM && !current.is_empty() {
+                pages.push(std::mem::take(&mut current));
+                y = later_table_top + header.height;
+            }
+            current.push(i);
+            y += row.height;
+        }
+        pages.push(current);
+        laid.push(Section {
+            table: doc,
+            widths,
+            header,
+            rows,
+            subtitles,
+            pages,
         });
     }
-
-    let header_texts: Vec<&str> = doc.columns.iter().map(|(name, _)| name.as_str()).collect();
-    let header = lay_out_row(&header_texts, &widths, MAX_HEADER_LINES, font);
-    let rows: Vec<Row> = doc
-        .rows
-        .iter()
-        .map(|r| {
-            lay_out_row(
-                &r.iter().map(String::as_str).collect::<Vec<_>>(),
-                &widths,
-                MAX_CELL_LINES,
-                font,
-            )
-        })
-        .collect();
-
-    let content_w = PAGE_W - 2.0 * MARGIN_X;
-    let subtitles: Vec<String> = doc
-        .subtitle_lines
-        .iter()
-        .flat_map(|l| break_lines(l, content_w, 10.0, 2, font))
-        .collect();
-    let first_table_top = TOP + 28.0 + subtitles.len() as f32 * 15.0 + 8.0;
-    let later_table_top = TOP + 22.0;
-
-    // Rows per page: as many as fit under the repeated header row.
-    let mut pages: Vec<Vec<usize>> = Vec::new();
-    let mut current = Vec::new();
-    let mut y = first_table_top + header.height;
-    for (i, row) in rows.iter().enumerate() {
-        if y + row.height > BOTTOM && !current.is_empty() {
-            pages.push(std::mem::take(&mut current));
-            y = later_table_top + header.height;
-        }
-        current.push(i);
-        y += row.height;
-    }
-    pages.push(current);
+    let Some(last) = laid.last_mut() else {
+        return Err(PrintError::NoColumns);
+    };
     let mut signature_fits = y + SIGNATURE_HEIGHT <= BOTTOM;
     if !signature_fits
-        && let Some(last) = pages.last_mut()
-        && last.len() > 1
-        && let Some(moved) = last.pop()
+        && let Some(last_page) = last.pages.last_mut()
+        && last_page.len() > 1
+        && let Some(moved) = last_page.pop()
     {
         // A signature alone on a page signs nothing and is easily lost or swapped: the last
         // row moves down to the signature's page instead.
-        pages.push(vec![moved]);
-        y = later_table_top + header.height + rows.get(moved).map_or(0.0, |r| r.height);
+        last.pages.push(vec![moved]);
+        y = later_table_top + last.header.height + last.rows.get(moved).map_or(0.0, |r| r.height);
         signature_fits = y + SIGNATURE_HEIGHT <= BOTTOM;
     }
-    let total = pages.len() + usize::from(!signature_fits);
+    if !signature_fits {
+        // The signature's own page: the last table's running title, no rows.
+        last.pages.push(Vec::new());
+    }
+    let total: usize = laid.iter().map(|s| s.pages.len()).sum();
 
-    let mut pdf = new_document(&doc.title);
-    for page_index in 0..total {
-        let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
-            .ok_or_else(|| PrintError::Pdf("page size".into()))?;
-        let mut page = pdf.start_page_with(settings);
-        let mut surface = page.surface();
-        let mut pen = Pen {
-            surface: &mut surface,
-            font,
-        };
-
-        let mut y = if page_index == 0 {
-            let title = super::contact_sheet::first_line(&doc.title, content_w, 16.0, font);
-            pen.text_center(PAGE_W / 2.0, TOP, 24.0, 16.0, &title, BLACK);
-            for (i, line) in subtitles.iter().enumerate() {
-                pen.text_in_line(
-                    MARGIN_X,
-                    TOP + 28.0 + i as f32 * 15.0,
-                    15.0,
-                    10.0,
-                    line,
-                    BLACK,
-                );
-            }
-            first_table_top
-        } else {
-            let running = super::contact_sheet::first_line(
-                &format!("{}（续）", doc.title),
-                content_w,
-                10.0,
+    let mut pdf = new_document(title);
+    let mut page_number = 0;
+    for section in &laid {
+        for (index_in_section, on_page) in section.pages.iter().enumerate() {
+            page_number += 1;
+            let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
+                .ok_or_else(|| PrintError::Pdf("page size".into()))?;
+            let mut page = pdf.start_page_with(settings);
+            let mut surface = page.surface();
+            let mut pen = Pen {
+                surface: &mut surface,
                 font,
-            );
-            pen.text_in_line(MARGIN_X, TOP, 16.0, 10.0, &running, GREY_TEXT);
-            later_table_top
-        };
-        if let Some(on_page) = pages.get(page_index) {
-            draw_row(&mut pen, &header, &widths, y, true);
-            y += header.height;
-            for &i in on_page {
-                if let Some(row) = rows.get(i) {
-                    draw_row(&mut pen, row, &widths, y, false);
-                    y += row.height;
+            };
+            let doc = section.table;
+            let mut y = if index_in_section == 0 {
+                let title = super::contact_sheet::first_line(&doc.title, content_w, 16.0, font);
+                pen.text_center(PAGE_W / 2.0, TOP, 24.0, 16.0, &title, BLACK);
+                for (i, line) in section.subtitles.iter().enumerate() {
+                    pen.text_in_line(
+                        MARGIN_X,
+                        TOP + 28.0 + i as f32 * 15.0,
+                        15.0,
+                        10.0,
+                        line,
+                        BLACK,
+                    );
+                }
+                first_table_top(section.subtitles.len())
+            } else {
+                let running = super::contact_sheet::first_line(
+                    &format!("{}（续）", doc.title),
+                    content_w,
+                    10.0,
+                    font,
+                );
+                pen.text_in_line(MARGIN_X, TOP, 16.0, 10.0, &running, GREY_TEXT);
+                later_table_top
+            };
+            let signature_page = page_number == total && !signature_fits;
+            if !signature_page {
+                draw_row(&mut pen, &section.header, &section.widths, y, true);
+                y += section.header.height;
+                for &i in on_page {
+                    if let Some(row) = section.rows.get(i) {
+                        draw_row(&mut pen, row, &section.widths, y, false);
+                        y += row.height;
+                    }
                 }
             }
+            if page_number == total {
+                pen.signature_block(MARGIN_X, PAGE_W - MARGIN_X, y);
+            }
+            pen.footer(PAGE_W, PAGE_H, page_number, total);
+            surface.finish();
+            page.finish();
         }
-        if page_index + 1 == total {
-            pen.signature_block(MARGIN_X, PAGE_W - MARGIN_X, y);
-        }
-        pen.footer(PAGE_W, PAGE_H, page_index + 1, total);
-        surface.finish();
-        page.finish();
     }
     finish(pdf)
+}
+
+/// Where the table starts on a section's first page, under its title and `subtitles` lines.
+fn first_table_top(subtitles: usize) -> f32 {
+    TOP + 28.0 + subtitles as f32 * 15.0 + 8.0
 }
 
 /// Column widths in points, the relative widths scaled to the page's content width.

@@ -11,6 +11,7 @@ import type { BatchRequest } from "./BatchRequest";
 import type { BatchSummary } from "./BatchSummary";
 import type { BulkChange } from "./BulkChange";
 import type { Campaign } from "./Campaign";
+import type { CityExport } from "./CityExport";
 import type { CityStatus } from "./CityStatus";
 import type { Dashboard } from "./Dashboard";
 import type { DiagnosticsReport } from "./DiagnosticsReport";
@@ -95,6 +96,12 @@ export type Commands = {
    * Exports batch `id` into the folder `dest` as the job `job`, with progress on `on_progress`.
    */
   export_batch: { args: { job: number, id: number, dest: string, onProgress: Channel<Progress> }, result: ExportReport },
+  /**
+   * 导出全市汇总: the 全市汇总表 (xlsx and PDF) and a 全市作品小样 per category into the folder
+   * `dest`, as the job `job` (the contact sheets may first have to make thumbnails), with
+   * progress on `on_progress`; dated by the window's clock.
+   */
+  export_city: { args: { job: number, dest: string, onProgress: Channel<Progress> }, result: CityExport },
   /**
    * 导出诊断信息: the zip goes to the Documents folder (no dialog to get lost in); the window
    * shows where and offers to open the folder.

@@ -44,6 +44,15 @@ pub enum CityCommand {
         #[arg(long)]
         category: Option<String>,
     },
+    /// 导出全市汇总：全市汇总表（Excel 与 PDF）和每个类别的全市作品小样（PDF）
+    Export {
+        /// 导出到此文件夹（没有则新建；以前导出的同名文件会被替换）
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// 以此时刻计算并落款（RFC 3339；默认当前时间）
+        #[arg(long, env = "BAOSONG_NOW", value_parser = super::status::parse_now)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 /// Exit 0 when every folder was taken in (problems inside a batch are reported, not fatal),
@@ -161,6 +170,35 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
 pub fn city_command(cli: &Cli, c: &CityCommand) -> Result<(), Failure> {
     let mut session = open_session(cli)?;
     match c {
+        CityCommand::Export { out, now } => {
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let jobs = baosong::jobs::Jobs::new();
+            let job = session.start_job(&jobs)?;
+            drop(session);
+            let quiet = cli.json;
+            let mut last = String::new();
+            let report = baosong::api::export_city(&job, out, now, &mut |p| {
+                // A line per phase is enough in a terminal.
+                if !quiet && p.phase != last {
+                    last = p.phase.clone();
+                    eprintln!("  {}", p.phase);
+                }
+            })?;
+            if cli.json {
+                print_json(&report);
+                return Ok(());
+            }
+            outln!("已导出到 {}：", report.folder);
+            for f in &report.files {
+                outln!("  {}：{}", f.what, f.name);
+            }
+            if !report.without_works.is_empty() {
+                outln!(
+                    "尚无作品、未生成作品小样的类别：{}",
+                    report.without_works.join("、")
+                );
+            }
+        }
         CityCommand::Status { now } => {
             let now = now.unwrap_or_else(chrono::Utc::now);
             let status = session.city_status(now)?;
