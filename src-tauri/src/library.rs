@@ -58,7 +58,9 @@ pub use import::{
 pub use opening::{Openable, open_extension};
 pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};
 pub use outbox_hold::OutboxHold;
-pub use received::{Arrived, Delivery, ReceivedProblem, Recorded, Source};
+pub use received::{
+    Arrived, Awaited, Delivery, PendingFile, ReceivedProblem, Recorded, Source, Unfilled,
+};
 pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use schema::SCHEMA_VERSION;
 pub use store::{ImportGuard, resolve as stored_file_path};

@@ -53,6 +53,8 @@ pub struct MailReport {
     pub batches: Vec<Recorded>,
     /// Batches some of whose mail came but not the first message with the full manifest.
     pub waiting: Vec<String>,
+    /// 待补 files filled in by bytes given by hand (`receive --zip` of a downloaded 超大附件).
+    pub filled: Vec<super::FilledFile>,
 }
 
 /// A kept attachment: its decoded name and where its bytes are.
@@ -106,6 +108,17 @@ pub fn receive_messages(
     campaign: &Campaign,
     kind: &str,
 ) -> Result<MailReport, ReceiveError> {
+    take_in(lib, files, campaign, kind, false)
+}
+
+/// [`receive_messages`]; `fresh` when something new was kept before (files given by hand).
+fn take_in(
+    lib: &mut Library,
+    files: &[PathBuf],
+    campaign: &Campaign,
+    kind: &str,
+    fresh: bool,
+) -> Result<MailReport, ReceiveError> {
     let root = lib.root().to_path_buf();
     let mail_dir = checked_dir(&root, MAIL_DIR)?;
     let mut seen = Vec::new();
@@ -118,6 +131,11 @@ pub fn receive_messages(
         )?);
     }
     let kept = load_kept(&mail_dir);
+    // A batch waiting only for files sent another way (待补) is laid out again only when new
+    // mail came: mail alone cannot bring those.
+    let fresh = fresh || seen.iter().any(|s| s.kind == "batch" && !s.already);
+    let mut mentions = kept_mentions(&mail_dir);
+    mentions.extend(seen.iter().flat_map(|s| s.mentioned.iter().cloned()));
     let mut batches = Vec::new();
     let mut done_keys = Vec::new();
     for (manifest_path, message) in full_manifests(&kept) {
@@ -132,7 +150,7 @@ pub fn receive_messages(
         }
         // A batch already whole is never laid out again: a season's mail is not re-read on
         // every 收取邮件.
-        if lib.delivery_complete(&crate::digest::sha256_hex(text.as_bytes()))? {
+        if lib.delivery_complete(&crate::digest::sha256_hex(text.as_bytes()), !fresh)? {
             done_keys.push(key_of(&m));
             continue;
         }
@@ -155,7 +173,13 @@ pub fn receive_messages(
             },
         };
         done_keys.push(key_of(&m));
-        batches.push(receive_package(lib, assembly.path(), campaign, source)?);
+        batches.push(receive_package(
+            lib,
+            assembly.path(),
+            campaign,
+            source,
+            &mentions,
+        )?);
     }
     let mut waiting = Vec::new();
     let joined = tempfile::Builder::new()
@@ -192,6 +216,7 @@ pub fn receive_messages(
         messages: seen,
         batches,
         waiting: waiting.into_iter().map(|(_, l)| l).collect(),
+        filled: Vec::new(),
     };
     tracing::info!(
         messages = report.messages.len(),
@@ -206,8 +231,56 @@ pub fn receive_messages(
 /// Takes in attachment files saved by hand (from webmail or a forwarded stick): the zips,
 /// `.zip.001` volumes, `manifest.json` and the other files of a batch's messages. They are kept
 /// together as one delivery (the same files again are kept once) and the batches they make
-/// whole are taken in as mail's are.
+/// whole are taken in as mail's are. Files among them that are the bytes of a 待补 file (a
+/// downloaded 超大附件) fill it in; given alone, such files must all fit (see `fill`).
 pub fn receive_files(
+    lib: &mut Library,
+    files: &[PathBuf],
+    campaign: &Campaign,
+) -> Result<MailReport, ReceiveError> {
+    let source = || Source {
+        kind: "zip".into(),
+        origin: files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let loose: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| !f.file_name().and_then(|n| n.to_str()).is_some_and(is_ours))
+        .collect();
+    // Only plain files, and one of them looks like a file still awaited: they are bytes
+    // fetched by hand, and each must fit (a wrong download is said, not kept).
+    if !files.is_empty()
+        && loose.len() == files.len()
+        && super::fill::resembles_unfilled(lib, campaign, &loose)?
+    {
+        let r = super::fill_in(lib, files, campaign, true, source())?;
+        return Ok(MailReport {
+            messages: Vec::new(),
+            batches: r.batches,
+            waiting: Vec::new(),
+            filled: r.filled,
+        });
+    }
+    let mut report = keep_files(lib, files, campaign)?;
+    if !loose.is_empty() {
+        let loose: Vec<PathBuf> = loose.into_iter().cloned().collect();
+        // What fits fills in; the rest stay kept as attachments for a batch still to come.
+        if let Ok(r) = super::fill_in(lib, &loose, campaign, false, source()) {
+            report.filled = r.filled.into_iter().filter(|f| !f.already).collect();
+            for b in r.batches {
+                report.batches.retain(|x| x.batch_id != b.batch_id);
+                report.batches.push(b);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// [`receive_files`]: the files kept as one delivery and the batches they complete.
+fn keep_files(
     lib: &mut Library,
     files: &[PathBuf],
     campaign: &Campaign,
@@ -262,8 +335,9 @@ pub fn receive_files(
         let meta = serde_json::json!({ "origin": "files", "attachments": list });
         std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
         std::fs::rename(&part, &dir).map_err(io(&dir))?;
+        return take_in(lib, &[], campaign, "zip", true);
     }
-    receive_messages(lib, &[], campaign, "zip")
+    take_in(lib, &[], campaign, "zip", false)
 }
 
 /// Reads one message and keeps its attachments (once per distinct message).
@@ -328,7 +402,7 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
     }
     let meta = serde_json::json!({
         "message_id": seen.message_id, "subject": seen.subject, "origin": origin,
-        "attachments": names,
+        "attachments": names, "mentioned": seen.mentioned,
     });
     std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
     std::fs::rename(&part, &dir).map_err(io(&dir))?;
@@ -388,6 +462,25 @@ fn load_kept(mail_dir: &Path) -> Vec<Kept> {
     }
     kept.sort_by(|a, b| (&a.message, &a.name).cmp(&(&b.message, &b.name)));
     kept
+}
+
+/// What every kept message said was sent another way (另行传送, 超大附件).
+fn kept_mentions(mail_dir: &Path) -> Vec<MentionedFile> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(mail_dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(meta) = std::fs::read_to_string(e.path().join("message.json")) else {
+            continue;
+        };
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
+        if let Ok(list) = serde_json::from_value::<Vec<MentionedFile>>(meta["mentioned"].clone()) {
+            out.extend(list);
+        }
+    }
+    out
 }
 
 /// The kept full manifests (not a part's): their file and the message they came in.
