@@ -345,6 +345,13 @@ impl Library {
         Ok((stored.stored_path, stored.sha256))
     }
 
+    /// [`Library::store_file`] of a file the library wrote itself and no longer needs (see
+    /// [`store::adopt`]): moved into the store, not copied.
+    pub fn adopt_file(&self, source: &Path) -> Result<(String, String), LibraryError> {
+        let stored = store::adopt(&self.root, source)?;
+        Ok((stored.stored_path, stored.sha256))
+    }
+
     /// The office profile; `NoOffice` before first-run setup finished.
     pub fn office(&self) -> Result<Office, LibraryError> {
         office::load(&self.conn)?.ok_or(LibraryError::NoOffice)

@@ -19,14 +19,13 @@
 //!
 //! Memory: mail-parser parses a message held whole in memory and decodes every part while
 //! parsing (base64 and quoted-printable into owned buffers; 7bit/8bit/binary parts are borrowed,
-//! not copied). Reading a message with a 50 MB attachment therefore holds the raw message
+//! not copied). Read that way, a message with a 50 MB attachment holds the raw message
 //! (≈ 68 MB of base64) and the decoded 50 MB at once: about 2.4× the attachment (measured:
-//! 126 MB peak resident for a 50 MiB attachment, the raw message read whole from a file —
-//! `reading_a_large_attachment_for_the_memory_peak` in tests/mailread.rs under
-//! `/usr/bin/time -v`), above the issue's goal of 2×. Writing an attachment copies nothing more. The API keeps the bytes behind
-//! [`MailMessage::write_attachment`] (a writer, never a returned buffer) so a later streaming
-//! decoder — mail-parser's offsets into the raw message are kept per part — can decode a part
-//! straight from the raw bytes to the file without changing a caller.
+//! 126 MB peak resident for a 50 MiB attachment — `reading_a_large_attachment_for_the_memory_peak`
+//! in tests/mailread.rs under `/usr/bin/time -v`). [`Lean`] avoids the second copy: the long
+//! base64 bodies are cut out of what mail-parser sees and decoded a chunk at a time straight
+//! from the raw bytes by [`MailMessage::write_attachment`] (a writer, never a returned buffer),
+//! so reading holds the raw message and a chunk; receiving reads every message that way.
 
 use std::io::Write;
 
@@ -36,6 +35,7 @@ use mail_parser::{Address, HeaderName, HeaderValue, MessageParser, MimeHeaders, 
 pub mod mentions;
 
 pub use mentions::{MentionedFile, Via};
+
 
 /// Why a message cannot be read or an attachment not written.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +88,156 @@ enum Held {
     Part(u32),
     /// Transfer-decoded from the raw part, charset untouched (text parts).
     Bytes(Vec<u8>),
+    /// A long base64 body left in the raw message (see [`Lean`]): decoded on writing.
+    Raw(std::ops::Range<usize>),
+}
+
+/// A base64 body at least this long is not given to mail-parser (see [`Lean`]).
+const LEAN_AT: usize = 256 * 1024;
+
+/// A message prepared to be read without its long base64 bodies decoded in memory. Each run of
+/// at least [`LEAN_AT`] bytes of base64 lines (every line of the alphabet only, a multiple of 4
+/// long; `=` padding ends a run) is replaced by one short base64 line naming it, so mail-parser
+/// parses the structure, headers and text as it would the whole message, and an attachment
+/// whose decoded body is such a name is decoded from the raw run straight to its writer. The
+/// memory peak is then the raw message and a chunk, not the raw message and the decoded
+/// attachment. Where a named run is not exactly one attachment's body (a long base64 text
+/// body, a run cut by a stray line, a nested message) the message is read whole instead.
+pub struct Lean<'r> {
+    raw: &'r [u8],
+    text: Vec<u8>,
+    runs: Vec<std::ops::Range<usize>>,
+}
+
+fn lean_marker(n: usize) -> Vec<u8> {
+    format!("\0baosong-elided-{n}\0").into_bytes()
+}
+
+fn lean_index(contents: &[u8]) -> Option<usize> {
+    let inner = contents.strip_prefix(b"\0baosong-elided-")?.strip_suffix(b"\0")?;
+    std::str::from_utf8(inner).ok()?.parse().ok()
+}
+
+/// A line of base64 alphabet only, a multiple of 4 long; `Some(true)` when it ends in padding.
+fn base64_line(line: &[u8]) -> Option<bool> {
+    if line.is_empty() || line.len() % 4 != 0 || line.len() > 998 {
+        return None;
+    }
+    let body = line.strip_suffix(b"==").or_else(|| line.strip_suffix(b"=")).unwrap_or(line);
+    body.iter()
+        .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .then_some(body.len() != line.len())
+}
+
+impl<'r> Lean<'r> {
+    pub fn new(raw: &'r [u8]) -> Self {
+        let mut text = Vec::new();
+        let mut runs = Vec::new();
+        let mut copied = 0;
+        let mut run: Option<usize> = None;
+        let mut at = 0;
+        let mut close = |start: usize, end: usize, text: &mut Vec<u8>, copied: &mut usize| {
+            if end - start < LEAN_AT {
+                return;
+            }
+            text.extend_from_slice(&raw[*copied..start]);
+            let ending: &[u8] = if raw[..end].ends_with(b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            };
+            let line = base64::engine::general_purpose::STANDARD.encode(lean_marker(runs.len()));
+            text.extend_from_slice(line.as_bytes());
+            text.extend_from_slice(ending);
+            runs.push(start..end);
+            *copied = end;
+        };
+        while at < raw.len() {
+            let end = raw[at..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(raw.len(), |i| at + i + 1);
+            let line = &raw[at..end];
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            // A run must end in a line ending of its own (never the message's last bytes).
+            let kind = if end < raw.len() || raw.ends_with(b"\n") {
+                base64_line(line)
+            } else {
+                None
+            };
+            match (kind, run) {
+                (Some(padded), start) => {
+                    let start = start.unwrap_or(at);
+                    if padded {
+                        close(start, end, &mut text, &mut copied);
+                        run = None;
+                    } else {
+                        run = Some(start);
+                    }
+                }
+                (None, Some(start)) => {
+                    close(start, at, &mut text, &mut copied);
+                    run = None;
+                }
+                (None, None) => {}
+            }
+            at = end;
+        }
+        if let Some(start) = run {
+            close(start, raw.len(), &mut text, &mut copied);
+        }
+        if !runs.is_empty() {
+            text.extend_from_slice(&raw[copied..]);
+        }
+        Lean { raw, text, runs }
+    }
+}
+
+/// Decodes the base64 lines of `run` (as [`Lean`] found them) to `out`, a chunk at a time.
+fn decode_run(run: &[u8], out: &mut dyn Write) -> std::io::Result<u64> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let mut chars = Vec::with_capacity(1 << 20);
+    let mut decoded = Vec::with_capacity(3 << 18);
+    let mut total = 0u64;
+    let mut flush = |chars: &mut Vec<u8>, out: &mut dyn Write| -> std::io::Result<()> {
+        decoded.clear();
+        engine
+            .decode_vec(chars.as_slice(), &mut decoded)
+            .map_err(std::io::Error::other)?;
+        out.write_all(&decoded)?;
+        total += decoded.len() as u64;
+        chars.clear();
+        Ok(())
+    };
+    for line in run.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        chars.extend_from_slice(line);
+        // Every line is a multiple of 4 long: a chunk ends on a whole quantum.
+        if chars.len() >= 1 << 20 {
+            flush(&mut chars, out)?;
+        }
+    }
+    flush(&mut chars, out)?;
+    Ok(total)
+}
+
+/// The decoded length of a run's base64 lines.
+fn run_size(run: &[u8]) -> u64 {
+    let chars = run.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+    let pad = run
+        .iter()
+        .rev()
+        .filter(|b| !b.is_ascii_whitespace())
+        .take_while(|b| **b == b'=')
+        .count() as u64;
+    chars / 4 * 3 - pad
 }
 
 /// One received message, read. Borrows the raw bytes it was read from.
@@ -112,12 +262,42 @@ pub struct MailMessage<'a> {
     html_text: Vec<String>,
     held: Vec<Held>,
     parsed: mail_parser::Message<'a>,
+    /// The raw message [`Held::Raw`] ranges point into.
+    raw: &'a [u8],
 }
 
 impl<'a> MailMessage<'a> {
     /// Reads one RFC 5322 message. A damaged message is read as far as it goes (its problems
     /// listed); only bytes that are no message at all are an error.
     pub fn read(raw: &'a [u8]) -> Result<Self, MailReadError> {
+        Self::read_parts(raw, raw, &[])
+    }
+
+    /// [`MailMessage::read`] of a message prepared by [`Lean`]: the same result, with its long
+    /// base64 attachments decoded only when written.
+    pub fn read_lean(lean: &'a Lean<'a>) -> Result<Self, MailReadError> {
+        if lean.runs.is_empty() {
+            return Self::read(lean.raw);
+        }
+        match Self::read_parts(&lean.text, lean.raw, &lean.runs) {
+            Ok(m)
+                if m.held.iter().filter(|h| matches!(h, Held::Raw(_))).count()
+                    == lean.runs.len()
+                    && !m.text.contains("baosong-elided-") =>
+            {
+                Ok(m)
+            }
+            _ => Self::read(lean.raw),
+        }
+    }
+
+    /// Reads `raw` (the message, or a [`Lean`] text of it whose named runs are `runs` of
+    /// `original`).
+    fn read_parts(
+        raw: &'a [u8],
+        original: &'a [u8],
+        runs: &[std::ops::Range<usize>],
+    ) -> Result<Self, MailReadError> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(MailReadError::Damaged("文件是空的".into()));
         }
@@ -213,7 +393,12 @@ impl<'a> MailMessage<'a> {
             if part.is_encoding_problem {
                 problems.push(format!("附件“{shown}”的编码已损坏，内容可能不完整。"));
             }
+            let lean_run = (!runs.is_empty() && part.encoding == mail_parser::Encoding::Base64)
+                .then(|| lean_index(part.contents()))
+                .flatten()
+                .and_then(|n| runs.get(n).cloned());
             let h = match &part.body {
+                _ if lean_run.is_some() => Held::Raw(lean_run.unwrap_or_default()),
                 PartType::Text(_) | PartType::Html(_) if !part.is_encoding_problem => {
                     Held::Bytes(raw_part_bytes(raw, part))
                 }
@@ -222,6 +407,7 @@ impl<'a> MailMessage<'a> {
             let size = match &h {
                 Held::Bytes(b) => b.len() as u64,
                 Held::Part(_) => part.contents().len() as u64,
+                Held::Raw(r) => original.get(r.clone()).map_or(0, run_size),
             };
             attachments.push(AttachmentInfo {
                 name,
@@ -247,7 +433,13 @@ impl<'a> MailMessage<'a> {
             html_text,
             held,
             parsed,
+            raw: original,
         })
+    }
+
+    /// How many attachments are decoded only when written (read through [`Lean`]).
+    pub fn decoded_on_write(&self) -> usize {
+        self.held.iter().filter(|h| matches!(h, Held::Raw(_))).count()
     }
 
     /// Writes attachment `index`'s decoded bytes to `out`; returns how many.
@@ -261,7 +453,17 @@ impl<'a> MailMessage<'a> {
             .get(index)
             .zip(self.held.get(index))
             .ok_or(MailReadError::NoAttachment(index + 1))?;
+        let write_err = |e: std::io::Error| MailReadError::Write {
+            name: info.name.clone().unwrap_or_default(),
+            reason: crate::fsx::io_reason(&e),
+        };
         let bytes: &[u8] = match held {
+            Held::Raw(r) => {
+                let n = decode_run(self.raw.get(r.clone()).unwrap_or_default(), out)
+                    .and_then(|n| out.flush().map(|()| n))
+                    .map_err(write_err)?;
+                return Ok(n);
+            }
             Held::Bytes(b) => b,
             Held::Part(id) => self
                 .parsed

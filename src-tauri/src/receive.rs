@@ -194,7 +194,7 @@ pub fn receive_folder(
         kind: "folder".into(),
         origin: dir.display().to_string(),
     };
-    receive_package(lib, dir, campaign, source, &[])
+    receive_package(lib, dir, campaign, source, &[], false)
 }
 
 /// How `file` travels, when one of the `mentions` (a cover letter's 另行传送 list, a 超大附件
@@ -239,13 +239,16 @@ fn judge(
     }
 }
 
-/// Takes in a package laid out in `dir` (exported, or assembled from mail), from `source`.
+/// Takes in a package laid out in `dir` (exported, or assembled from mail), from `source`;
+/// files absent that `mentions` say travel another way are 待补. With `owned` (`dir` is the
+/// library's own temporary assembly) the files are moved into the store, not copied.
 fn receive_package(
     lib: &mut Library,
     dir: &Path,
     campaign: &Campaign,
     source: Source,
     mentions: &[MentionedFile],
+    owned: bool,
 ) -> Result<Recorded, ReceiveError> {
     if safe_path::is_link(dir) {
         return Err(ReceiveError::BadManifest {
@@ -306,7 +309,12 @@ fn receive_package(
                 });
                 continue;
             }
-            let (stored_path, sha256) = match lib.store_file(&source) {
+            let stored = if owned {
+                lib.adopt_file(&source)
+            } else {
+                lib.store_file(&source)
+            };
+            let (stored_path, sha256) = match stored {
                 Ok(s) => s,
                 Err(e) => {
                     problems.push(ReceivedProblem {

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -179,23 +179,20 @@ fn take_in(
             campaign,
             source,
             &mentions,
+            true,
         )?);
     }
     let mut waiting = Vec::new();
-    let joined = tempfile::Builder::new()
-        .prefix(".volumes-")
-        .tempdir_in(checked_dir(&root, "receiving")?)
-        .map_err(io(&root))?;
-    let mut zips: Vec<PathBuf> = kept
+    let mut zips: Vec<Vec<PathBuf>> = kept
         .iter()
         .filter(|k| k.name.ends_with(".zip"))
-        .map(|k| k.path.clone())
+        .map(|k| vec![k.path.clone()])
         .collect();
     zips.extend(
-        join_volumes(&kept, joined.path())?
+        volume_runs(&kept)
             .into_iter()
             .filter(|(name, _)| name.ends_with(".zip"))
-            .map(|(_, path)| path),
+            .map(|(_, parts)| parts),
     );
     for key in zips
         .iter()
@@ -354,7 +351,10 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
         mentioned: Vec::new(),
         problems: Vec::new(),
     };
-    let message = match MailMessage::read(bytes) {
+    // Long attachments stay encoded in `bytes` until written: one message's bytes in memory,
+    // not also its decoded attachment.
+    let lean = crate::mailread::Lean::new(bytes);
+    let message = match MailMessage::read_lean(&lean) {
         Ok(m) => m,
         Err(e) => {
             seen.kind = "damaged".into();
@@ -491,9 +491,9 @@ fn full_manifests(kept: &[Kept]) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// The manifest inside a stored zip, if it holds one.
-fn zip_manifest(path: &Path) -> Option<Manifest> {
-    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+/// The manifest inside a stored zip (one file, or its volumes in order), if it holds one.
+fn zip_manifest(parts: &[PathBuf]) -> Option<Manifest> {
+    let mut zip = zip::ZipArchive::new(Joined::open(parts).ok()?).ok()?;
     let mut entry = zip.by_name(manifest_name()).ok()?;
     if entry.size() > 32 << 20 {
         return None;
@@ -526,47 +526,53 @@ fn lay_out(
         .flat_map(|e| e.files.iter())
         .map(|f| (f.path.as_str(), f.size))
         .collect();
-    let joined = tempfile::tempdir_in(dir.parent().unwrap_or(dir)).map_err(io(dir))?;
-    let mut sources: Vec<PathBuf> = kept
+    // Volumes are read where they are kept, one after another: never joined into a copy.
+    let mut sources: Vec<Vec<PathBuf>> = kept
         .iter()
         .filter(|k| k.name.ends_with(".zip"))
-        .map(|k| k.path.clone())
+        .map(|k| vec![k.path.clone()])
         .collect();
-    for (name, path) in join_volumes(kept, joined.path())? {
+    for (name, parts) in volume_runs(kept) {
         if name.ends_with(".zip") {
-            sources.push(path);
+            sources.push(parts);
         } else {
-            place_plain(dir, &wanted, &name, &path)?;
+            place_plain(dir, &wanted, &name, &parts)?;
         }
     }
-    for zip_path in sources {
-        if zip_manifest(&zip_path).is_some_and(|pm| key_of(&pm) == key) {
-            extract(&zip_path, dir, &wanted)?;
+    for parts in sources {
+        if zip_manifest(&parts).is_some_and(|pm| key_of(&pm) == key) {
+            extract(&parts, dir, &wanted)?;
         }
     }
     for k in kept {
         if !EXTRAS.contains(&k.name.as_str()) && !k.name.ends_with(".zip") {
-            place_plain(dir, &wanted, &k.name, &k.path)?;
+            place_plain(dir, &wanted, &k.name, std::slice::from_ref(&k.path))?;
         }
     }
     Ok(())
 }
 
-/// A plain attachment (Attachments mode: the work itself) at the listed path of its name and
-/// size, unless that path is already laid out.
+/// A plain attachment (Attachments mode: the work itself, or its volumes in order) at the
+/// listed path of its name and size, unless that path is already laid out.
 fn place_plain(
     dir: &Path,
     wanted: &BTreeMap<&str, u64>,
     name: &str,
-    path: &Path,
+    parts: &[PathBuf],
 ) -> Result<(), ReceiveError> {
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let size: u64 = parts
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
     for (p, s) in wanted {
         if p.rsplit('/').next() == Some(name) && *s == size {
             let to = target(dir, p)?;
-            if !to.exists() {
-                std::fs::copy(path, &to).map_err(io(&to))?;
+            if to.exists() {
+                continue;
             }
+            let mut out = File::create(&to).map_err(io(&to))?;
+            let mut input = Joined::open(parts).map_err(io(&to))?;
+            std::io::copy(&mut input, &mut out).map_err(io(&to))?;
         }
     }
     Ok(())
@@ -586,8 +592,8 @@ fn target(dir: &Path, p: &str) -> Result<PathBuf, ReceiveError> {
 
 /// Copies the members of a stored zip that the manifest lists (no larger than listed) to
 /// their paths; anything else in it is left out.
-fn extract(zip_path: &Path, dir: &Path, wanted: &BTreeMap<&str, u64>) -> Result<(), ReceiveError> {
-    let Ok(file) = File::open(zip_path) else {
+fn extract(parts: &[PathBuf], dir: &Path, wanted: &BTreeMap<&str, u64>) -> Result<(), ReceiveError> {
+    let Ok(file) = Joined::open(parts) else {
         return Ok(());
     };
     let Ok(mut zip) = zip::ZipArchive::new(file) else {
@@ -616,8 +622,9 @@ fn extract(zip_path: &Path, dir: &Path, wanted: &BTreeMap<&str, u64>) -> Result<
     Ok(())
 }
 
-/// Joins every complete run of volumes (`X.001`, `X.002` … with no gap) into `into/X`.
-fn join_volumes(kept: &[Kept], into: &Path) -> Result<Vec<(String, PathBuf)>, ReceiveError> {
+/// Every complete run of volumes (`X.001`, `X.002` … with no gap) as `X` and its parts in
+/// order; a zip whose last volume has not come yet does not open, and waits.
+fn volume_runs(kept: &[Kept]) -> Vec<(String, Vec<PathBuf>)> {
     let mut groups: BTreeMap<&str, BTreeMap<u32, &Kept>> = BTreeMap::new();
     for k in kept {
         if let Some((source, index)) = volume_of(&k.name) {
@@ -633,22 +640,73 @@ fn join_volumes(kept: &[Kept], into: &Path) -> Result<Vec<(String, PathBuf)>, Re
         if !contiguous || safe_path::check_name(source).is_err() {
             continue;
         }
-        let to = into.join(source);
-        let mut file = File::create(&to).map_err(io(&to))?;
-        for k in parts.values() {
-            let mut input = File::open(&k.path).map_err(io(&k.path))?;
-            std::io::copy(&mut input, &mut file).map_err(io(&to))?;
-        }
-        file.flush().map_err(io(&to))?;
-        // A zip whose last volume has not come yet does not open: it waits.
+        let paths: Vec<PathBuf> = parts.values().map(|k| k.path.clone()).collect();
         if source.ends_with(".zip")
-            && zip::ZipArchive::new(File::open(&to).map_err(io(&to))?).is_err()
+            && Joined::open(&paths)
+                .ok()
+                .and_then(|j| zip::ZipArchive::new(j).ok())
+                .is_none()
         {
             continue;
         }
-        out.push((source.to_owned(), to));
+        out.push((source.to_owned(), paths));
     }
-    Ok(out)
+    out
+}
+
+/// Files read as one, in order (a zip's volumes), without joining them into a copy.
+struct Joined {
+    files: Vec<(File, u64)>,
+    len: u64,
+    pos: u64,
+}
+
+impl Joined {
+    fn open(parts: &[PathBuf]) -> std::io::Result<Joined> {
+        let mut files = Vec::with_capacity(parts.len());
+        let mut len = 0u64;
+        for p in parts {
+            let f = File::open(p)?;
+            let n = f.metadata()?.len();
+            len += n;
+            files.push((f, n));
+        }
+        Ok(Joined { files, len, pos: 0 })
+    }
+}
+
+impl Read for Joined {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::Seek;
+        let mut start = 0u64;
+        for (f, n) in &mut self.files {
+            if self.pos < start + *n {
+                let within = self.pos - start;
+                f.seek(std::io::SeekFrom::Start(within))?;
+                let room = usize::try_from(*n - within).unwrap_or(usize::MAX);
+                let take = buf.len().min(room);
+                let got = f.read(&mut buf[..take])?;
+                self.pos += got as u64;
+                return Ok(got);
+            }
+            start += *n;
+        }
+        Ok(0)
+    }
+}
+
+impl std::io::Seek for Joined {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        Ok(self.pos)
+    }
 }
 
 /// The messages the IMAP spool holds: its own `.eml` copies, regular files only (a link there
