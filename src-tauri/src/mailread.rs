@@ -36,7 +36,6 @@ pub mod mentions;
 
 pub use mentions::{MentionedFile, Via};
 
-
 /// Why a message cannot be read or an attachment not written.
 #[derive(Debug, thiserror::Error)]
 pub enum MailReadError {
@@ -88,8 +87,9 @@ enum Held {
     Part(u32),
     /// Transfer-decoded from the raw part, charset untouched (text parts).
     Bytes(Vec<u8>),
-    /// A long base64 body left in the raw message (see [`Lean`]): decoded on writing.
-    Raw(std::ops::Range<usize>),
+    /// A long base64 body left in the raw message (see [`Lean`]), and its decoded size:
+    /// decoded on writing.
+    Raw(std::ops::Range<usize>, u64),
 }
 
 /// A base64 body at least this long is not given to mail-parser (see [`Lean`]).
@@ -106,7 +106,8 @@ const LEAN_AT: usize = 256 * 1024;
 pub struct Lean<'r> {
     raw: &'r [u8],
     text: Vec<u8>,
-    runs: Vec<std::ops::Range<usize>>,
+    /// Each run cut out, and how many bytes it decodes to.
+    runs: Vec<(std::ops::Range<usize>, u64)>,
 }
 
 fn lean_marker(n: usize) -> Vec<u8> {
@@ -114,83 +115,120 @@ fn lean_marker(n: usize) -> Vec<u8> {
 }
 
 fn lean_index(contents: &[u8]) -> Option<usize> {
-    let inner = contents.strip_prefix(b"\0baosong-elided-")?.strip_suffix(b"\0")?;
+    let inner = contents
+        .strip_prefix(b"\0baosong-elided-")?
+        .strip_suffix(b"\0")?;
     std::str::from_utf8(inner).ok()?.parse().ok()
 }
 
-/// A line of base64 alphabet only, a multiple of 4 long; `Some(true)` when it ends in padding.
-fn base64_line(line: &[u8]) -> Option<bool> {
-    if line.is_empty() || line.len() % 4 != 0 || line.len() > 998 {
-        return None;
+/// 1 for the base64 alphabet (`A–Z a–z 0–9 + /`), else 0.
+const BASE64_ALPHABET: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' {
+            t[i] = 1;
+        }
+        i += 1;
     }
-    let body = line.strip_suffix(b"==").or_else(|| line.strip_suffix(b"=")).unwrap_or(line);
-    body.iter()
-        .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
-        .then_some(body.len() != line.len())
+    t
+};
+
+/// The line of `raw` starting at `at`, in one pass: where the next line starts, and — when
+/// it is base64 alphabet only, a multiple of 4 long (at most 998), ended by its own CRLF or
+/// LF — how many characters it has and how many of them are `=` padding.
+fn scan_line(raw: &[u8], at: usize) -> (usize, Option<(usize, usize)>) {
+    let rest = &raw[at..];
+    let mut i = 0;
+    while i < rest.len() && BASE64_ALPHABET[rest[i] as usize] == 1 {
+        i += 1;
+    }
+    let mut pad = 0;
+    while i < rest.len() && rest[i] == b'=' && pad < 2 {
+        i += 1;
+        pad += 1;
+    }
+    let ending = if rest[i..].starts_with(b"\r\n") {
+        Some(2)
+    } else if rest[i..].starts_with(b"\n") {
+        Some(1)
+    } else {
+        None
+    };
+    match ending {
+        Some(n) => {
+            let fits = i > 0 && i % 4 == 0 && i <= 998;
+            (at + i + n, fits.then_some((i, pad)))
+        }
+        None => {
+            let end = rest[i..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(raw.len(), |p| at + i + p + 1);
+            (end, None)
+        }
+    }
 }
 
 impl<'r> Lean<'r> {
     pub fn new(raw: &'r [u8]) -> Self {
-        let mut text = Vec::new();
-        let mut runs = Vec::new();
-        let mut copied = 0;
-        let mut run: Option<usize> = None;
-        let mut at = 0;
-        let mut close = |start: usize, end: usize, text: &mut Vec<u8>, copied: &mut usize| {
-            if end - start < LEAN_AT {
-                return;
-            }
-            text.extend_from_slice(&raw[*copied..start]);
-            let ending: &[u8] = if raw[..end].ends_with(b"\r\n") {
-                b"\r\n"
-            } else {
-                b"\n"
-            };
-            let line = base64::engine::general_purpose::STANDARD.encode(lean_marker(runs.len()));
-            text.extend_from_slice(line.as_bytes());
-            text.extend_from_slice(ending);
-            runs.push(start..end);
-            *copied = end;
+        let mut lean = Lean {
+            raw,
+            text: Vec::new(),
+            runs: Vec::new(),
         };
+        let mut copied = 0;
+        // The run being read: where it starts and how many base64 characters it has so far.
+        let mut run: Option<(usize, u64)> = None;
+        let mut at = 0;
         while at < raw.len() {
-            let end = raw[at..]
-                .iter()
-                .position(|b| *b == b'\n')
-                .map_or(raw.len(), |i| at + i + 1);
-            let line = &raw[at..end];
-            let line = line.strip_suffix(b"\n").unwrap_or(line);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            // A run must end in a line ending of its own (never the message's last bytes).
-            let kind = if end < raw.len() || raw.ends_with(b"\n") {
-                base64_line(line)
-            } else {
-                None
-            };
-            match (kind, run) {
-                (Some(padded), start) => {
-                    let start = start.unwrap_or(at);
-                    if padded {
-                        close(start, end, &mut text, &mut copied);
+            let (end, line) = scan_line(raw, at);
+            match (line, run) {
+                (Some((chars, pad)), current) => {
+                    let (start, so_far) = current.unwrap_or((at, 0));
+                    let chars = so_far + chars as u64;
+                    if pad > 0 {
+                        lean.close(start..end, chars / 4 * 3 - pad as u64, &mut copied);
                         run = None;
                     } else {
-                        run = Some(start);
+                        run = Some((start, chars));
                     }
                 }
-                (None, Some(start)) => {
-                    close(start, at, &mut text, &mut copied);
+                (None, Some((start, chars))) => {
+                    lean.close(start..at, chars / 4 * 3, &mut copied);
                     run = None;
                 }
                 (None, None) => {}
             }
             at = end;
         }
-        if let Some(start) = run {
-            close(start, raw.len(), &mut text, &mut copied);
+        if let Some((start, chars)) = run {
+            lean.close(start..raw.len(), chars / 4 * 3, &mut copied);
         }
-        if !runs.is_empty() {
-            text.extend_from_slice(&raw[copied..]);
+        if !lean.runs.is_empty() {
+            lean.text.extend_from_slice(&raw[copied..]);
         }
-        Lean { raw, text, runs }
+        lean
+    }
+
+    /// Replaces run `range` (decoding to `size` bytes) by its named line, if it is long enough.
+    fn close(&mut self, range: std::ops::Range<usize>, size: u64, copied: &mut usize) {
+        if range.len() < LEAN_AT {
+            return;
+        }
+        let raw = self.raw;
+        self.text.extend_from_slice(&raw[*copied..range.start]);
+        let line = base64::engine::general_purpose::STANDARD.encode(lean_marker(self.runs.len()));
+        self.text.extend_from_slice(line.as_bytes());
+        let ending: &[u8] = if raw[..range.end].ends_with(b"\r\n") {
+            b"\r\n"
+        } else {
+            b"\n"
+        };
+        self.text.extend_from_slice(ending);
+        *copied = range.end;
+        self.runs.push((range, size));
     }
 }
 
@@ -226,18 +264,6 @@ fn decode_run(run: &[u8], out: &mut dyn Write) -> std::io::Result<u64> {
     }
     flush(&mut chars, out)?;
     Ok(total)
-}
-
-/// The decoded length of a run's base64 lines.
-fn run_size(run: &[u8]) -> u64 {
-    let chars = run.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
-    let pad = run
-        .iter()
-        .rev()
-        .filter(|b| !b.is_ascii_whitespace())
-        .take_while(|b| **b == b'=')
-        .count() as u64;
-    chars / 4 * 3 - pad
 }
 
 /// One received message, read. Borrows the raw bytes it was read from.
@@ -281,7 +307,7 @@ impl<'a> MailMessage<'a> {
         }
         match Self::read_parts(&lean.text, lean.raw, &lean.runs) {
             Ok(m)
-                if m.held.iter().filter(|h| matches!(h, Held::Raw(_))).count()
+                if m.held.iter().filter(|h| matches!(h, Held::Raw(..))).count()
                     == lean.runs.len()
                     && !m.text.contains("baosong-elided-") =>
             {
@@ -296,7 +322,7 @@ impl<'a> MailMessage<'a> {
     fn read_parts(
         raw: &'a [u8],
         original: &'a [u8],
-        runs: &[std::ops::Range<usize>],
+        runs: &[(std::ops::Range<usize>, u64)],
     ) -> Result<Self, MailReadError> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(MailReadError::Damaged("文件是空的".into()));
@@ -397,9 +423,9 @@ impl<'a> MailMessage<'a> {
                 .then(|| lean_index(part.contents()))
                 .flatten()
                 .and_then(|n| runs.get(n).cloned());
-            let h = match &part.body {
-                _ if lean_run.is_some() => Held::Raw(lean_run.unwrap_or_default()),
-                PartType::Text(_) | PartType::Html(_) if !part.is_encoding_problem => {
+            let h = match (&part.body, lean_run) {
+                (_, Some((range, size))) => Held::Raw(range, size),
+                (PartType::Text(_) | PartType::Html(_), None) if !part.is_encoding_problem => {
                     Held::Bytes(raw_part_bytes(raw, part))
                 }
                 _ => Held::Part(id),
@@ -407,7 +433,7 @@ impl<'a> MailMessage<'a> {
             let size = match &h {
                 Held::Bytes(b) => b.len() as u64,
                 Held::Part(_) => part.contents().len() as u64,
-                Held::Raw(r) => original.get(r.clone()).map_or(0, run_size),
+                Held::Raw(_, size) => *size,
             };
             attachments.push(AttachmentInfo {
                 name,
@@ -439,7 +465,10 @@ impl<'a> MailMessage<'a> {
 
     /// How many attachments are decoded only when written (read through [`Lean`]).
     pub fn decoded_on_write(&self) -> usize {
-        self.held.iter().filter(|h| matches!(h, Held::Raw(_))).count()
+        self.held
+            .iter()
+            .filter(|h| matches!(h, Held::Raw(..)))
+            .count()
     }
 
     /// Writes attachment `index`'s decoded bytes to `out`; returns how many.
@@ -458,7 +487,7 @@ impl<'a> MailMessage<'a> {
             reason: crate::fsx::io_reason(&e),
         };
         let bytes: &[u8] = match held {
-            Held::Raw(r) => {
+            Held::Raw(r, _) => {
                 let n = decode_run(self.raw.get(r.clone()).unwrap_or_default(), out)
                     .and_then(|n| out.flush().map(|()| n))
                     .map_err(write_err)?;

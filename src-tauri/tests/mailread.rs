@@ -553,7 +553,9 @@ fn b64_lines(data: &[u8], ending: &str) -> String {
 /// back to the whole read.
 #[test]
 fn a_message_read_lean_reads_exactly_as_read_whole() {
-    let big: Vec<u8> = (0..700_001u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let big: Vec<u8> = (0..700_001u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let text_att: String = "劳动者之歌，第一段。\n".repeat(20_000);
     for ending in ["\r\n", "\n"] {
         let e = ending;
@@ -598,9 +600,17 @@ fn a_message_read_lean_reads_exactly_as_read_whole() {
             assert_eq!(leanly.subject, whole.subject, "case {i}");
             assert_eq!(leanly.problems, whole.problems, "case {i}");
             for a in 0..whole.attachments.len() {
-                assert_eq!(bytes(&leanly, a), bytes(&whole, a), "case {i} attachment {a}");
+                assert_eq!(
+                    bytes(&leanly, a),
+                    bytes(&whole, a),
+                    "case {i} attachment {a}"
+                );
             }
-            assert_eq!(leanly.decoded_on_write(), if i == 0 { 2 } else { 0 }, "case {i}");
+            assert_eq!(
+                leanly.decoded_on_write(),
+                if i == 0 { 2 } else { 0 },
+                "case {i}"
+            );
             if i == 0 {
                 assert_eq!(whole.attachments.len(), 3);
                 assert_eq!(bytes(&whole, 0), big);

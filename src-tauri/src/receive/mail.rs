@@ -108,19 +108,20 @@ pub fn receive_messages(
     campaign: &Campaign,
     kind: &str,
 ) -> Result<MailReport, ReceiveError> {
-    take_in(lib, files, campaign, kind, false)
+    take_in(lib, files, campaign, kind, Vec::new())
 }
 
-/// [`receive_messages`]; `fresh` when something new was kept before (files given by hand).
+/// [`receive_messages`]; `written` holds a folder kept just before (files given by hand).
 fn take_in(
     lib: &mut Library,
     files: &[PathBuf],
     campaign: &Campaign,
     kind: &str,
-    fresh: bool,
+    mut written: Vec<PathBuf>,
 ) -> Result<MailReport, ReceiveError> {
     let root = lib.root().to_path_buf();
     let mail_dir = checked_dir(&root, MAIL_DIR)?;
+    let fresh = !written.is_empty();
     let mut seen = Vec::new();
     for file in files {
         let bytes = read_message(file)?;
@@ -128,6 +129,7 @@ fn take_in(
             &mail_dir,
             &file.display().to_string(),
             &bytes,
+            &mut written,
         )?);
     }
     let kept = load_kept(&mail_dir);
@@ -209,6 +211,7 @@ fn take_in(
             waiting.push((key, label));
         }
     }
+    settle_kept(lib, &kept, &written, waiting.is_empty())?;
     let report = MailReport {
         messages: seen,
         batches,
@@ -329,16 +332,85 @@ fn keep_files(
             std::fs::copy(path, &to).map_err(io(&to))?;
             list.push(serde_json::json!({ "file": format!("att-{i}"), "name": name }));
         }
-        let meta = serde_json::json!({ "origin": "files", "attachments": list });
+        let meta = serde_json::json!({ "origin": "files", "attachments": list, "synced": false });
         std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
         std::fs::rename(&part, &dir).map_err(io(&dir))?;
-        return take_in(lib, &[], campaign, "zip", true);
+        return take_in(lib, &[], campaign, "zip", vec![dir]);
     }
-    take_in(lib, &[], campaign, "zip", false)
+    take_in(lib, &[], campaign, "zip", Vec::new())
 }
 
-/// Reads one message and keeps its attachments (once per distinct message).
-fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSeen, ReceiveError> {
+/// A kept folder written by a run that did not finish (see [`settle_kept`]): after a power
+/// loss its files may not hold what was written, so it is not trusted and is written again.
+fn unsettled(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("message.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|m| m["synced"] == false && m["released"] != true)
+}
+
+/// The folders this run kept are written without waiting for the disk. Once the batches are
+/// recorded: when nothing waits and every kept batch is whole, their attachments are no longer
+/// needed (the store holds the works, synced) and are released — the folder, its
+/// `message.json` and a `manifest.json` stay, so the same message again is known and adds
+/// nothing; otherwise they are synced to disk, for a later delivery to complete them.
+fn settle_kept(
+    lib: &Library,
+    kept: &[Kept],
+    written: &[PathBuf],
+    nothing_waits: bool,
+) -> Result<(), ReceiveError> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let mut whole = nothing_waits;
+    for (path, _) in full_manifests(kept) {
+        if !whole {
+            break;
+        }
+        let sha = std::fs::read(&path)
+            .map(|b| crate::digest::sha256_hex(&b))
+            .unwrap_or_default();
+        whole = lib.delivery_complete(&sha, true)?;
+    }
+    for dir in written {
+        let meta_path = dir.join("message.json");
+        let Ok(text) = std::fs::read_to_string(&meta_path) else {
+            continue;
+        };
+        let mut meta: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let attachments: Vec<(PathBuf, bool)> = meta["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| Some((dir.join(a["file"].as_str()?), a["name"] == manifest_name())))
+            .collect();
+        if whole {
+            // The manifest stays: it tells later mail of the batch that it is whole.
+            for (f, _) in attachments.iter().filter(|(_, manifest)| !manifest) {
+                let _ = std::fs::remove_file(f);
+            }
+            meta["released"] = serde_json::Value::Bool(true);
+        } else {
+            for (f, _) in &attachments {
+                File::open(f).and_then(|f| f.sync_all()).map_err(io(f))?;
+            }
+            crate::fsx::sync_dir(dir).map_err(io(dir))?;
+            meta["synced"] = serde_json::Value::Bool(true);
+        }
+        crate::fsx::write_atomic(&meta_path, meta.to_string().as_bytes()).map_err(io(dir))?;
+    }
+    Ok(())
+}
+
+/// Reads one message and keeps its attachments (once per distinct message); a folder it
+/// writes is added to `written` (see [`settle_kept`]).
+fn keep_message(
+    mail_dir: &Path,
+    origin: &str,
+    bytes: &[u8],
+    written: &mut Vec<PathBuf>,
+) -> Result<MessageSeen, ReceiveError> {
     let sha = crate::digest::sha256_hex(bytes);
     let mut seen = MessageSeen {
         origin: origin.to_owned(),
@@ -376,6 +448,10 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
         seen.kind = "batch".into();
     }
     let dir = mail_dir.join(&sha);
+    if dir.is_dir() && !written.contains(&dir) && unsettled(&dir) {
+        // Kept by a run that did not finish: written again from these bytes.
+        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    }
     if dir.is_dir() {
         seen.already = true;
         return Ok(seen);
@@ -397,15 +473,15 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
         message
             .write_attachment(i, &mut out)
             .map_err(|e| io(&file)(std::io::Error::other(e.to_string())))?;
-        out.sync_all().map_err(io(&file))?;
         names.push(serde_json::json!({ "file": format!("att-{i}"), "name": name }));
     }
     let meta = serde_json::json!({
         "message_id": seen.message_id, "subject": seen.subject, "origin": origin,
-        "attachments": names, "mentioned": seen.mentioned,
+        "attachments": names, "mentioned": seen.mentioned, "synced": false,
     });
     std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
     std::fs::rename(&part, &dir).map_err(io(&dir))?;
+    written.push(dir);
     Ok(seen)
 }
 
@@ -592,7 +668,11 @@ fn target(dir: &Path, p: &str) -> Result<PathBuf, ReceiveError> {
 
 /// Copies the members of a stored zip that the manifest lists (no larger than listed) to
 /// their paths; anything else in it is left out.
-fn extract(parts: &[PathBuf], dir: &Path, wanted: &BTreeMap<&str, u64>) -> Result<(), ReceiveError> {
+fn extract(
+    parts: &[PathBuf],
+    dir: &Path,
+    wanted: &BTreeMap<&str, u64>,
+) -> Result<(), ReceiveError> {
     let Ok(file) = Joined::open(parts) else {
         return Ok(());
     };
@@ -790,6 +870,40 @@ mod tests {
         assert_eq!(volume_of("a.01"), None);
         assert!(is_ours("manifest.json") && is_ours("x.zip") && is_ours("x.zip.002"));
         assert!(!is_ours("照片.jpg"));
+    }
+
+    #[test]
+    fn a_folder_kept_by_a_run_that_did_not_finish_is_written_again_from_the_message() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let mail_dir = t.path();
+        let raw = b"From: a@example.test\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+            Content-Type: application/zip; name=\"a.zip\"\r\n\
+            Content-Disposition: attachment; filename=\"a.zip\"\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\nUEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==\r\n--B--\r\n";
+        let mut written = Vec::new();
+        let seen = keep_message(mail_dir, "m.eml", raw, &mut written).expect("kept");
+        assert!(!seen.already && seen.kind == "batch", "{seen:?}");
+        assert_eq!(written.len(), 1);
+        let dir = written[0].clone();
+        assert!(unsettled(&dir), "not yet synced nor released");
+        // The same message again in the same run: kept once.
+        let again = keep_message(mail_dir, "m.eml", raw, &mut written).expect("again");
+        assert!(again.already);
+        assert_eq!(written.len(), 1);
+        // A later run finds the folder unsettled (the power went): its bytes are not trusted.
+        std::fs::write(dir.join("att-0"), b"").expect("damage");
+        let mut later = Vec::new();
+        let seen = keep_message(mail_dir, "m.eml", raw, &mut later).expect("rewritten");
+        assert!(!seen.already);
+        assert_eq!(std::fs::read(dir.join("att-0")).expect("att").len(), 22);
+        // Once settled it is trusted as it is.
+        let meta = std::fs::read_to_string(dir.join("message.json")).expect("meta");
+        let meta = meta.replace("\"synced\":false", "\"synced\":true");
+        std::fs::write(dir.join("message.json"), meta).expect("meta");
+        assert!(!unsettled(&dir));
+        let seen = keep_message(mail_dir, "m.eml", raw, &mut Vec::new()).expect("known");
+        assert!(seen.already);
     }
 
     #[test]
