@@ -1813,6 +1813,30 @@ fn a_file_sent_another_way_is_awaited_then_filled_in_by_its_hash() {
     set_account(&r, &server, "tls", SECRET, &[]).ok();
     // 测试连接 learns the server's SIZE, so the plan knows the video does not fit.
     mail(&r, &["account", "test", "--json"]).ok();
+    // A path not in the batch is refused before anything is queued.
+    let unknown = mail(
+        &r,
+        &[
+            "send",
+            &batch["id"].to_string(),
+            "--separate",
+            "02-微视频/没有这个.mp4",
+        ],
+    )
+    .fails_with(2);
+    assert!(
+        unknown.stderr.contains("不是这个批次中的文件"),
+        "{}",
+        unknown.explain()
+    );
+    assert!(
+        mail(&r, &["outbox", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "nothing queued"
+    );
     let sent = mail(
         &r,
         &[

@@ -43,6 +43,14 @@ pub fn queue_batch(
     if lib.has_messages(batch_id)? {
         return Ok(lib.batch_messages(batch_id)?);
     }
+    let batch = lib.batch(batch_id)?;
+    if let Some(unknown) = routing
+        .separate
+        .iter()
+        .find(|p| !batch.files().any(|(_, f)| f.package_path == **p))
+    {
+        return Err(SendError::NotInBatch(unknown.clone()));
+    }
     queue(lib, batch_id, to, routing, None, cancel)
 }
 
