@@ -29,6 +29,11 @@ pub struct ReceivedFile {
     pub verified: bool,
     /// True once any bytes for it arrived (false: still to come).
     pub arrived: bool,
+    /// 待补: not arrived, and the district's mail says it travels another way (另行传送, a
+    /// 超大附件 link); the clerk fetches it by hand and gives it to `receive --files`.
+    pub pending: bool,
+    /// The 超大附件 download link for a pending file, when the mail gave one.
+    pub link: Option<String>,
     /// The district's verdict, as its manifest states.
     pub district_verdict: Verdict,
     /// The city's verdict by its own copy of the rules (None until the bytes arrived).
@@ -57,6 +62,8 @@ pub struct ReceivedWork {
     pub verdict: Option<Verdict>,
     /// In Chinese: files missing, different from the stated hash, failing the city's checks.
     pub problems: Vec<String>,
+    /// In Chinese: files 待补 (sent another way, still to fetch by hand), with size and SHA-256.
+    pub pending: Vec<String>,
     pub files: Vec<ReceivedFile>,
 }
 
@@ -72,6 +79,17 @@ impl ReceivedWork {
                 None => false,
             }
     }
+
+    /// Waits only for files sent another way (待补): every other file arrived intact and
+    /// nothing of it fails without the district's 特批 reason.
+    pub fn only_pending(&self) -> bool {
+        let waiting = self.files.iter().any(|f| f.pending);
+        let rest_intact = self.files.iter().all(|f| f.pending || f.verified);
+        let rest_passes = self.files.iter().all(|f| {
+            f.pending || f.verdict != Some(Verdict::Fail) || self.special_reason.is_some()
+        });
+        waiting && rest_intact && rest_passes
+    }
 }
 
 /// A category of one unit, as the 全市 table shows it.
@@ -81,6 +99,9 @@ pub struct CategoryStatus {
     pub name: String,
     pub received: u32,
     pub passing: u32,
+    /// Works waiting only for files the district sent another way (待补); they count once
+    /// filled in.
+    pub pending: u32,
     pub min: Option<u32>,
     pub max: Option<u32>,
     pub status: UnitState,
@@ -220,10 +241,12 @@ fn category_status(
     max: Option<u32>,
     deadline_passed: bool,
 ) -> CategoryStatus {
-    let received = u32::try_from(works.len()).unwrap_or(u32::MAX);
-    let passing = u32::try_from(works.iter().filter(|w| w.passing()).count()).unwrap_or(u32::MAX);
-    let troubled = received - passing;
-    let (status, text) = if received == 0 {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let received = count(works.len());
+    let passing = count(works.iter().filter(|w| w.passing()).count());
+    let pending = count(works.iter().filter(|w| w.only_pending()).count());
+    let troubled = received - passing - pending;
+    let (status, mut text) = if received == 0 {
         if deadline_passed {
             (UnitState::Overdue, "截止时间已过，未收到作品".to_owned())
         } else {
@@ -238,11 +261,15 @@ fn category_status(
     } else {
         (UnitState::Met, format!("{passing}件合格"))
     };
+    if pending > 0 {
+        text.push_str(&format!("，{pending}件待补"));
+    }
     CategoryStatus {
         category: id.to_owned(),
         name: name.to_owned(),
         received,
         passing,
+        pending,
         min,
         max,
         status,
@@ -269,6 +296,7 @@ mod tests {
             district_verdict: Verdict::Pass,
             verdict: Some(verdict),
             problems: Vec::new(),
+            pending: Vec::new(),
             files: vec![ReceivedFile {
                 id: 1,
                 name: "a.mp4".into(),
@@ -277,6 +305,8 @@ mod tests {
                 size: 1,
                 verified,
                 arrived: true,
+                pending: false,
+                link: None,
                 district_verdict: Verdict::Pass,
                 verdict: Some(verdict),
                 findings: Vec::new(),
@@ -348,6 +378,34 @@ mod tests {
         let s = status(&c, &[], &[], after);
         assert!(s.deadline_passed);
         assert_eq!(s.districts[0].categories[0].status, UnitState::Overdue);
+    }
+
+    #[test]
+    fn a_work_waiting_for_a_file_sent_another_way_is_pending_not_a_problem() {
+        let c = campaign::embedded_by_id(campaign::DEFAULT_CAMPAIGN_ID).expect("campaign");
+        let cat = c.categories[0].id.clone();
+        let office = c.units[0].name.clone();
+        let before = at("2023-06-20T12:00:00+08:00");
+        let mut awaited = work(&office, &cat, false, Verdict::Pass);
+        awaited.verdict = None;
+        awaited.files[0].arrived = false;
+        awaited.files[0].verdict = None;
+        awaited.files[0].pending = true;
+        assert!(awaited.only_pending() && !awaited.passing());
+        let both = vec![work(&office, &cat, true, Verdict::Pass), awaited.clone()];
+        let s = status(&c, &[], &both, before);
+        let q = &s.districts[0].categories[0];
+        assert_eq!((q.received, q.passing, q.pending), (2, 1, 1));
+        assert_ne!(q.status, UnitState::Problems);
+        assert!(q.text.ends_with("，1件待补"), "{}", q.text);
+        // A damaged file beside it is a problem all the same.
+        let mut damaged = awaited;
+        damaged
+            .files
+            .push(work(&office, &cat, false, Verdict::Pass).files[0].clone());
+        assert!(!damaged.only_pending());
+        let s = status(&c, &[], &[damaged], before);
+        assert_eq!(s.districts[0].categories[0].status, UnitState::Problems);
     }
 
     #[test]

@@ -58,7 +58,9 @@ pub use import::{
 pub use opening::{Openable, open_extension};
 pub use outbox::{MessageState, NewMessage, OutboxMessage, QueuedAttachment, Resolution};
 pub use outbox_hold::OutboxHold;
-pub use received::{Arrived, Delivery, ReceivedProblem, Recorded, Source};
+pub use received::{
+    Arrived, Awaited, Delivery, PendingFile, ReceivedProblem, Recorded, Source, Unfilled,
+};
 pub use registration_import::{SheetImport, SheetImportOptions, SheetRowResult};
 pub use schema::SCHEMA_VERSION;
 pub use store::{ImportGuard, resolve as stored_file_path};
@@ -340,6 +342,13 @@ impl Library {
     /// rename): its stored path and SHA-256. Call under [`Library::begin_import`].
     pub fn store_file(&self, source: &Path) -> Result<(String, String), LibraryError> {
         let stored = store::import(&self.root, source)?;
+        Ok((stored.stored_path, stored.sha256))
+    }
+
+    /// [`Library::store_file`] of a file the library wrote itself and no longer needs (see
+    /// [`store::adopt`]): moved into the store, not copied.
+    pub fn adopt_file(&self, source: &Path) -> Result<(String, String), LibraryError> {
+        let stored = store::adopt(&self.root, source)?;
         Ok((stored.stored_path, stored.sha256))
     }
 

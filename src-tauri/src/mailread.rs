@@ -19,14 +19,13 @@
 //!
 //! Memory: mail-parser parses a message held whole in memory and decodes every part while
 //! parsing (base64 and quoted-printable into owned buffers; 7bit/8bit/binary parts are borrowed,
-//! not copied). Reading a message with a 50 MB attachment therefore holds the raw message
+//! not copied). Read that way, a message with a 50 MB attachment holds the raw message
 //! (≈ 68 MB of base64) and the decoded 50 MB at once: about 2.4× the attachment (measured:
-//! 126 MB peak resident for a 50 MiB attachment, the raw message read whole from a file —
-//! `reading_a_large_attachment_for_the_memory_peak` in tests/mailread.rs under
-//! `/usr/bin/time -v`), above the issue's goal of 2×. Writing an attachment copies nothing more. The API keeps the bytes behind
-//! [`MailMessage::write_attachment`] (a writer, never a returned buffer) so a later streaming
-//! decoder — mail-parser's offsets into the raw message are kept per part — can decode a part
-//! straight from the raw bytes to the file without changing a caller.
+//! 126 MB peak resident for a 50 MiB attachment — `reading_a_large_attachment_for_the_memory_peak`
+//! in tests/mailread.rs under `/usr/bin/time -v`). [`Lean`] avoids the second copy: the long
+//! base64 bodies are cut out of what mail-parser sees and decoded a chunk at a time straight
+//! from the raw bytes by [`MailMessage::write_attachment`] (a writer, never a returned buffer),
+//! so reading holds the raw message and a chunk; receiving reads every message that way.
 
 use std::io::Write;
 
@@ -88,6 +87,183 @@ enum Held {
     Part(u32),
     /// Transfer-decoded from the raw part, charset untouched (text parts).
     Bytes(Vec<u8>),
+    /// A long base64 body left in the raw message (see [`Lean`]), and its decoded size:
+    /// decoded on writing.
+    Raw(std::ops::Range<usize>, u64),
+}
+
+/// A base64 body at least this long is not given to mail-parser (see [`Lean`]).
+const LEAN_AT: usize = 256 * 1024;
+
+/// A message prepared to be read without its long base64 bodies decoded in memory. Each run of
+/// at least [`LEAN_AT`] bytes of base64 lines (every line of the alphabet only, a multiple of 4
+/// long; `=` padding ends a run) is replaced by one short base64 line naming it, so mail-parser
+/// parses the structure, headers and text as it would the whole message, and an attachment
+/// whose decoded body is such a name is decoded from the raw run straight to its writer. The
+/// memory peak is then the raw message and a chunk, not the raw message and the decoded
+/// attachment. Where a named run is not exactly one attachment's body (a long base64 text
+/// body, a run cut by a stray line, a nested message) the message is read whole instead.
+pub struct Lean<'r> {
+    raw: &'r [u8],
+    text: Vec<u8>,
+    /// Each run cut out, and how many bytes it decodes to.
+    runs: Vec<(std::ops::Range<usize>, u64)>,
+}
+
+fn lean_marker(n: usize) -> Vec<u8> {
+    format!("\0baosong-elided-{n}\0").into_bytes()
+}
+
+fn lean_index(contents: &[u8]) -> Option<usize> {
+    let inner = contents
+        .strip_prefix(b"\0baosong-elided-")?
+        .strip_suffix(b"\0")?;
+    std::str::from_utf8(inner).ok()?.parse().ok()
+}
+
+/// 1 for the base64 alphabet (`A–Z a–z 0–9 + /`), else 0.
+const BASE64_ALPHABET: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' {
+            t[i] = 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The line of `raw` starting at `at`, in one pass: where the next line starts, and — when
+/// it is base64 alphabet only, a multiple of 4 long (at most 998), ended by its own CRLF or
+/// LF — how many characters it has and how many of them are `=` padding.
+fn scan_line(raw: &[u8], at: usize) -> (usize, Option<(usize, usize)>) {
+    let rest = &raw[at..];
+    let mut i = 0;
+    while i < rest.len() && BASE64_ALPHABET[rest[i] as usize] == 1 {
+        i += 1;
+    }
+    let mut pad = 0;
+    while i < rest.len() && rest[i] == b'=' && pad < 2 {
+        i += 1;
+        pad += 1;
+    }
+    let ending = if rest[i..].starts_with(b"\r\n") {
+        Some(2)
+    } else if rest[i..].starts_with(b"\n") {
+        Some(1)
+    } else {
+        None
+    };
+    match ending {
+        Some(n) => {
+            let fits = i > 0 && i % 4 == 0 && i <= 998;
+            (at + i + n, fits.then_some((i, pad)))
+        }
+        None => {
+            let end = rest[i..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(raw.len(), |p| at + i + p + 1);
+            (end, None)
+        }
+    }
+}
+
+impl<'r> Lean<'r> {
+    pub fn new(raw: &'r [u8]) -> Self {
+        let mut lean = Lean {
+            raw,
+            text: Vec::new(),
+            runs: Vec::new(),
+        };
+        let mut copied = 0;
+        // The run being read: where it starts and how many base64 characters it has so far.
+        let mut run: Option<(usize, u64)> = None;
+        let mut at = 0;
+        while at < raw.len() {
+            let (end, line) = scan_line(raw, at);
+            match (line, run) {
+                (Some((chars, pad)), current) => {
+                    let (start, so_far) = current.unwrap_or((at, 0));
+                    let chars = so_far + chars as u64;
+                    if pad > 0 {
+                        lean.close(start..end, chars / 4 * 3 - pad as u64, &mut copied);
+                        run = None;
+                    } else {
+                        run = Some((start, chars));
+                    }
+                }
+                (None, Some((start, chars))) => {
+                    lean.close(start..at, chars / 4 * 3, &mut copied);
+                    run = None;
+                }
+                (None, None) => {}
+            }
+            at = end;
+        }
+        if let Some((start, chars)) = run {
+            lean.close(start..raw.len(), chars / 4 * 3, &mut copied);
+        }
+        if !lean.runs.is_empty() {
+            lean.text.extend_from_slice(&raw[copied..]);
+        }
+        lean
+    }
+
+    /// Replaces run `range` (decoding to `size` bytes) by its named line, if it is long enough.
+    fn close(&mut self, range: std::ops::Range<usize>, size: u64, copied: &mut usize) {
+        if range.len() < LEAN_AT {
+            return;
+        }
+        let raw = self.raw;
+        self.text.extend_from_slice(&raw[*copied..range.start]);
+        let line = base64::engine::general_purpose::STANDARD.encode(lean_marker(self.runs.len()));
+        self.text.extend_from_slice(line.as_bytes());
+        let ending: &[u8] = if raw[..range.end].ends_with(b"\r\n") {
+            b"\r\n"
+        } else {
+            b"\n"
+        };
+        self.text.extend_from_slice(ending);
+        *copied = range.end;
+        self.runs.push((range, size));
+    }
+}
+
+/// Decodes the base64 lines of `run` (as [`Lean`] found them) to `out`, a chunk at a time.
+fn decode_run(run: &[u8], out: &mut dyn Write) -> std::io::Result<u64> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let mut chars = Vec::with_capacity(1 << 20);
+    let mut decoded = Vec::with_capacity(3 << 18);
+    let mut total = 0u64;
+    let mut flush = |chars: &mut Vec<u8>, out: &mut dyn Write| -> std::io::Result<()> {
+        decoded.clear();
+        engine
+            .decode_vec(chars.as_slice(), &mut decoded)
+            .map_err(std::io::Error::other)?;
+        out.write_all(&decoded)?;
+        total += decoded.len() as u64;
+        chars.clear();
+        Ok(())
+    };
+    for line in run.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        chars.extend_from_slice(line);
+        // Every line is a multiple of 4 long: a chunk ends on a whole quantum.
+        if chars.len() >= 1 << 20 {
+            flush(&mut chars, out)?;
+        }
+    }
+    flush(&mut chars, out)?;
+    Ok(total)
 }
 
 /// One received message, read. Borrows the raw bytes it was read from.
@@ -112,12 +288,42 @@ pub struct MailMessage<'a> {
     html_text: Vec<String>,
     held: Vec<Held>,
     parsed: mail_parser::Message<'a>,
+    /// The raw message [`Held::Raw`] ranges point into.
+    raw: &'a [u8],
 }
 
 impl<'a> MailMessage<'a> {
     /// Reads one RFC 5322 message. A damaged message is read as far as it goes (its problems
     /// listed); only bytes that are no message at all are an error.
     pub fn read(raw: &'a [u8]) -> Result<Self, MailReadError> {
+        Self::read_parts(raw, raw, &[])
+    }
+
+    /// [`MailMessage::read`] of a message prepared by [`Lean`]: the same result, with its long
+    /// base64 attachments decoded only when written.
+    pub fn read_lean(lean: &'a Lean<'a>) -> Result<Self, MailReadError> {
+        if lean.runs.is_empty() {
+            return Self::read(lean.raw);
+        }
+        match Self::read_parts(&lean.text, lean.raw, &lean.runs) {
+            Ok(m)
+                if m.held.iter().filter(|h| matches!(h, Held::Raw(..))).count()
+                    == lean.runs.len()
+                    && !m.text.contains("baosong-elided-") =>
+            {
+                Ok(m)
+            }
+            _ => Self::read(lean.raw),
+        }
+    }
+
+    /// Reads `raw` (the message, or a [`Lean`] text of it whose named runs are `runs` of
+    /// `original`).
+    fn read_parts(
+        raw: &'a [u8],
+        original: &'a [u8],
+        runs: &[(std::ops::Range<usize>, u64)],
+    ) -> Result<Self, MailReadError> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             return Err(MailReadError::Damaged("文件是空的".into()));
         }
@@ -213,8 +419,13 @@ impl<'a> MailMessage<'a> {
             if part.is_encoding_problem {
                 problems.push(format!("附件“{shown}”的编码已损坏，内容可能不完整。"));
             }
-            let h = match &part.body {
-                PartType::Text(_) | PartType::Html(_) if !part.is_encoding_problem => {
+            let lean_run = (!runs.is_empty() && part.encoding == mail_parser::Encoding::Base64)
+                .then(|| lean_index(part.contents()))
+                .flatten()
+                .and_then(|n| runs.get(n).cloned());
+            let h = match (&part.body, lean_run) {
+                (_, Some((range, size))) => Held::Raw(range, size),
+                (PartType::Text(_) | PartType::Html(_), None) if !part.is_encoding_problem => {
                     Held::Bytes(raw_part_bytes(raw, part))
                 }
                 _ => Held::Part(id),
@@ -222,6 +433,7 @@ impl<'a> MailMessage<'a> {
             let size = match &h {
                 Held::Bytes(b) => b.len() as u64,
                 Held::Part(_) => part.contents().len() as u64,
+                Held::Raw(_, size) => *size,
             };
             attachments.push(AttachmentInfo {
                 name,
@@ -247,7 +459,16 @@ impl<'a> MailMessage<'a> {
             html_text,
             held,
             parsed,
+            raw: original,
         })
+    }
+
+    /// How many attachments are decoded only when written (read through [`Lean`]).
+    pub fn decoded_on_write(&self) -> usize {
+        self.held
+            .iter()
+            .filter(|h| matches!(h, Held::Raw(..)))
+            .count()
     }
 
     /// Writes attachment `index`'s decoded bytes to `out`; returns how many.
@@ -261,7 +482,17 @@ impl<'a> MailMessage<'a> {
             .get(index)
             .zip(self.held.get(index))
             .ok_or(MailReadError::NoAttachment(index + 1))?;
+        let write_err = |e: std::io::Error| MailReadError::Write {
+            name: info.name.clone().unwrap_or_default(),
+            reason: crate::fsx::io_reason(&e),
+        };
         let bytes: &[u8] = match held {
+            Held::Raw(r, _) => {
+                let n = decode_run(self.raw.get(r.clone()).unwrap_or_default(), out)
+                    .and_then(|n| out.flush().map(|()| n))
+                    .map_err(write_err)?;
+                return Ok(n);
+            }
             Held::Bytes(b) => b,
             Held::Part(id) => self
                 .parsed

@@ -8,8 +8,10 @@
 //! Maildirs; their zips, volumes and plain attachments are laid out as the package they came
 //! from and taken in the same way).
 
+mod fill;
 mod mail;
 
+pub use fill::{FillReport, FilledFile, fill_in, fill_in_folder, is_package};
 pub use mail::{
     FolderRead, ImapReport, MailReport, MessageSeen, maildir_messages, read_message, receive_files,
     receive_imap, receive_messages,
@@ -20,7 +22,10 @@ use std::path::{Path, PathBuf};
 
 use crate::batch::manifest::{self, Manifest};
 use crate::campaign::Campaign;
-use crate::library::{Arrived, Delivery, Library, LibraryError, ReceivedProblem, Recorded, Source};
+use crate::library::{
+    Arrived, Awaited, Delivery, Library, LibraryError, ReceivedProblem, Recorded, Source,
+};
+use crate::mailread::{MentionedFile, Via};
 use crate::safe_path;
 
 /// Files a package holds besides the works (see the README's package interface).
@@ -65,6 +70,8 @@ pub enum ReceiveError {
         "不知道这个邮箱的收件服务器（IMAP）。请在邮箱设置中填写，如 account set … --imap-host imap.example.com"
     )]
     NoImapServer,
+    #[error("{0}\n未做任何改动。")]
+    NotAwaited(String),
 }
 
 impl crate::coded::Coded for ReceiveError {
@@ -79,6 +86,7 @@ impl crate::coded::Coded for ReceiveError {
             ReceiveError::Account(e) => e.code(),
             ReceiveError::Imap(e) => e.code(),
             ReceiveError::NoImapServer => "mail.no_imap_server",
+            ReceiveError::NotAwaited(_) => "receive.not_awaited",
         }
     }
 
@@ -186,15 +194,61 @@ pub fn receive_folder(
         kind: "folder".into(),
         origin: dir.display().to_string(),
     };
-    receive_package(lib, dir, campaign, source)
+    receive_package(lib, dir, campaign, source, &[], false)
 }
 
-/// Takes in a package laid out in `dir` (exported, or assembled from mail), from `source`.
+/// How `file` travels, when one of the `mentions` (a cover letter's 另行传送 list, a 超大附件
+/// link) names it: by its SHA-256 where the mention states one, else by its file name.
+fn awaited_by(mentions: &[MentionedFile], file: &manifest::FileInfo) -> Option<Awaited> {
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    mentions
+        .iter()
+        .find(|m| match &m.sha256 {
+            Some(sha) => sha.eq_ignore_ascii_case(&file.sha256),
+            None => m
+                .name
+                .as_deref()
+                .is_some_and(|n| n == file.path || n == name),
+        })
+        .map(|m| Awaited {
+            via: match m.via {
+                Via::Separate => "separate",
+                Via::QqLarge => "qq_large",
+                Via::NeteaseLarge => "netease_large",
+            }
+            .to_owned(),
+            link: m.link.clone(),
+        })
+}
+
+/// The city's verdict on stored file `stored_path` of `category`: probed and judged by the
+/// campaign's rules (a file that cannot be probed fails).
+fn judge(
+    lib: &Library,
+    stored_path: &str,
+    campaign: &Campaign,
+    category: Option<&crate::campaign::Category>,
+) -> (crate::checks::Verdict, Vec<crate::checks::Finding>) {
+    let check = crate::library::stored_file_path(lib.root(), stored_path)
+        .ok()
+        .and_then(|p| crate::media::probe(&p).ok())
+        .map(|facts| crate::checks::check_file(&facts, campaign, category));
+    match check {
+        Some(c) => (c.verdict, c.findings),
+        None => (crate::checks::Verdict::Fail, Vec::new()),
+    }
+}
+
+/// Takes in a package laid out in `dir` (exported, or assembled from mail), from `source`;
+/// files absent that `mentions` say travel another way are 待补. With `owned` (`dir` is the
+/// library's own temporary assembly) the files are moved into the store, not copied.
 fn receive_package(
     lib: &mut Library,
     dir: &Path,
     campaign: &Campaign,
     source: Source,
+    mentions: &[MentionedFile],
+    owned: bool,
 ) -> Result<Recorded, ReceiveError> {
     if safe_path::is_link(dir) {
         return Err(ReceiveError::BadManifest {
@@ -213,6 +267,7 @@ fn receive_package(
     let (present, links) = walk(dir);
     let mut problems = Vec::new();
     let mut arrived = BTreeMap::new();
+    let mut awaited = BTreeMap::new();
     let mut stated = BTreeSet::new();
     let _importing = lib.begin_import()?;
     for entry in &manifest.entries {
@@ -243,6 +298,10 @@ fn receive_package(
                 }
             };
             if !present.contains(&file.path) {
+                if let Some(how) = awaited_by(mentions, file) {
+                    awaited.insert(file.path.clone(), how);
+                    continue;
+                }
                 problems.push(ReceivedProblem {
                     path: file.path.clone(),
                     kind: "missing".into(),
@@ -250,7 +309,12 @@ fn receive_package(
                 });
                 continue;
             }
-            let (stored_path, sha256) = match lib.store_file(&source) {
+            let stored = if owned {
+                lib.adopt_file(&source)
+            } else {
+                lib.store_file(&source)
+            };
+            let (stored_path, sha256) = match stored {
                 Ok(s) => s,
                 Err(e) => {
                     problems.push(ReceivedProblem {
@@ -271,14 +335,7 @@ fn receive_package(
                     ),
                 });
             }
-            let check = crate::library::stored_file_path(lib.root(), &stored_path)
-                .ok()
-                .and_then(|p| crate::media::probe(&p).ok())
-                .map(|facts| crate::checks::check_file(&facts, campaign, category));
-            let (verdict, findings) = match check {
-                Some(c) => (c.verdict, c.findings),
-                None => (crate::checks::Verdict::Fail, Vec::new()),
-            };
+            let (verdict, findings) = judge(lib, &stored_path, campaign, category);
             arrived.insert(
                 file.path.clone(),
                 Arrived {
@@ -313,6 +370,7 @@ fn receive_package(
         manifest_sha256,
         source,
         arrived,
+        awaited,
         problems,
     };
     let recorded = lib.record_delivery(&delivery)?;
@@ -327,4 +385,63 @@ fn receive_package(
         "batch received"
     );
     Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, sha256: &str) -> manifest::FileInfo {
+        serde_json::from_value(serde_json::json!({
+            "path": path, "original_name": "a.mp4", "size": 1, "sha256": sha256,
+            "kind": null, "container": null, "duration_s": null, "width": null, "height": null,
+            "display_width": null, "display_height": null, "video_codec": null,
+            "audio_codec": null, "verdict": "pass", "findings": [],
+        }))
+        .expect("file info")
+    }
+
+    fn mention(via: Via, name: &str, sha256: Option<&str>) -> MentionedFile {
+        MentionedFile {
+            via,
+            name: Some(name.into()),
+            size_text: None,
+            approx_bytes: None,
+            link: (via != Via::Separate).then(|| "https://wx.mail.qq.com/ftn/download?k=1".into()),
+            sha256: sha256.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_file_is_awaited_by_its_hash_where_the_mail_states_one_else_by_its_name() {
+        let sha = "ab".repeat(32);
+        let f = file("02-微视频/01-工匠.mp4", &sha);
+        let by_hash = [mention(
+            Via::Separate,
+            "别的名字.mp4",
+            Some(&sha.to_uppercase()),
+        )];
+        assert_eq!(
+            awaited_by(&by_hash, &f).map(|a| a.via),
+            Some("separate".into())
+        );
+        let other_hash = [mention(
+            Via::Separate,
+            "02-微视频/01-工匠.mp4",
+            Some(&"cd".repeat(32)),
+        )];
+        assert_eq!(
+            awaited_by(&other_hash, &f),
+            None,
+            "a stated hash must agree"
+        );
+        let link = [mention(Via::QqLarge, "01-工匠.mp4", None)];
+        let how = awaited_by(&link, &f).expect("by its name");
+        assert_eq!(how.via, "qq_large");
+        assert!(how.link.is_some_and(|l| l.contains("ftn")));
+        assert_eq!(
+            awaited_by(&[mention(Via::QqLarge, "工匠.mp4", None)], &f),
+            None
+        );
+    }
 }

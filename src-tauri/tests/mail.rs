@@ -1777,3 +1777,287 @@ fn the_city_receives_a_mailed_batch_from_a_maildir_and_from_eml_files() {
     let works = at(&["city", "works", "--json"]).ok().json();
     assert_eq!(works.as_array().map(Vec::len), Some(3));
 }
+
+/// Every file under `dir`, relative, sorted: what a refused command must not have changed.
+fn tree(dir: &Path) -> Vec<String> {
+    fn go(dir: &Path, base: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                go(&p, base, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap_or(&p).display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// 另行传送 end to end: the district's video is too big for a message and its clerk routes such
+/// files another way (`send --oversize separate`); every cover letter lists it with its SHA-256.
+/// The city reads the Maildir the real SMTP server delivered into: the batch is taken in with
+/// the video 待补 — not missing, not a problem — named with its size and hash in the report,
+/// in `city works` and in `city status`. A damaged download (one byte changed) and a folder of
+/// unrelated files are refused in Chinese and change nothing; the real bytes under another
+/// name fill the video in by its SHA-256, verified and judged, the batch whole; given again
+/// they change nothing, and reading the Maildir again takes nothing in.
+#[test]
+fn a_file_sent_another_way_is_awaited_then_filled_in_by_its_hash() {
+    let r = Run::new();
+    let batch = make_batch(&r);
+    certs(r.dir.path());
+    let server = Server::start(r.dir.path(), "separate", "tls", "none", 400_000);
+    set_account(&r, &server, "tls", SECRET, &[]).ok();
+    // 测试连接 learns the server's SIZE, so the plan knows the video does not fit.
+    mail(&r, &["account", "test", "--json"]).ok();
+    // A path not in the batch is refused before anything is queued.
+    let unknown = mail(
+        &r,
+        &[
+            "send",
+            &batch["id"].to_string(),
+            "--separate",
+            "02-微视频/没有这个.mp4",
+        ],
+    )
+    .fails_with(2);
+    assert!(
+        unknown.stderr.contains("不是这个批次中的文件"),
+        "{}",
+        unknown.explain()
+    );
+    assert!(
+        mail(&r, &["outbox", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "nothing queued"
+    );
+    let sent = mail(
+        &r,
+        &[
+            "send",
+            &batch["id"].to_string(),
+            "--oversize",
+            "separate",
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    assert!(
+        sent["flush"]["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().all(|m| m["state"] == "sent")),
+        "{sent}"
+    );
+    let video = batch["entries"]
+        .as_array()
+        .and_then(|e| e.iter().find(|e| e["category"] == "micro-video"))
+        .map(|e| e["files"][0].clone())
+        .expect("the video");
+    let video_path = video["package_path"].as_str().expect("path").to_owned();
+    let video_sha = video["sha256"].as_str().expect("sha").to_owned();
+    let video_size = video["size"].as_u64().expect("size");
+
+    let city = r.dir.path().join("市级收件");
+    let at = |args: &[&str]| {
+        let mut all = vec!["--library", city.to_str().unwrap_or_default()];
+        all.extend_from_slice(args);
+        r.cli_env(&all, &[])
+    };
+    at(&["init", "--role", "city", "--office", "汕头市工人文化宫"]).ok();
+    let maildir = server.maildir.to_str().unwrap_or_default().to_owned();
+    let got = at(&["receive", "--maildir", &maildir, "--json"])
+        .ok()
+        .json();
+    let b = &got["batches"][0];
+    assert_eq!(b["works"], 3, "{got}");
+    assert_eq!(b["files"], 3, "{got}");
+    assert_eq!(b["verified"], 2, "{got}");
+    assert_eq!(
+        b["problems"].as_array().map(Vec::len),
+        Some(0),
+        "待补 is no problem: {got}"
+    );
+    let pending = b["pending"].as_array().expect("pending");
+    assert_eq!(pending.len(), 1, "{got}");
+    assert_eq!(pending[0]["path"], video_path.as_str());
+    assert_eq!(pending[0]["sha256"], video_sha.as_str());
+    assert_eq!(pending[0]["size"], video_size);
+    assert_eq!(pending[0]["via"], "separate");
+    assert!(
+        got["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["mentioned"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|f| f["sha256"] == video_sha.as_str())))),
+        "the cover letter's list is read: {got}"
+    );
+    let text = at(&["receive", "--maildir", &maildir]).ok().stdout;
+    assert!(
+        !text.contains("[待补]") || text.contains(&video_sha),
+        "a second read says nothing new, or says it with the hash: {text}"
+    );
+
+    let works_before = at(&["city", "works", "--json"]).ok().stdout;
+    let works: serde_json::Value = serde_json::from_str(&works_before).expect("json");
+    let w = works
+        .as_array()
+        .and_then(|w| w.iter().find(|w| w["category"] == "micro-video"))
+        .expect("the video's work");
+    assert_eq!(w["files"][0]["pending"], true, "{w}");
+    assert_eq!(w["files"][0]["verified"], false, "{w}");
+    assert_eq!(w["files"][0]["sha256"], video_sha.as_str(), "{w}");
+    assert!(w["verdict"].is_null(), "{w}");
+    assert_eq!(w["problems"].as_array().map(Vec::len), Some(0), "{w}");
+    assert!(
+        w["pending"][0]
+            .as_str()
+            .is_some_and(|p| p.contains("待补") && p.contains(&video_sha)),
+        "{w}"
+    );
+    let status = at(&["city", "status", "--json"]).ok().json();
+    let unit = status["districts"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["office"] == "南澳县总工会"))
+        .expect("the unit");
+    let cat = unit["categories"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["category"] == "micro-video"))
+        .expect("the category");
+    assert_eq!(cat["pending"], 1, "{cat}");
+    assert_ne!(cat["status"], "problems", "{cat}");
+    assert!(
+        cat["text"].as_str().is_some_and(|t| t.contains("1件待补")),
+        "{cat}"
+    );
+
+    // A damaged download (one byte changed, same name and size) is refused; so is it through
+    // --zip, and a folder of unrelated files: nothing changes.
+    let original = r.dir.path().join("工匠.mp4");
+    let mut bytes = std::fs::read(&original).expect("video");
+    assert_eq!(bytes.len() as u64, video_size);
+    let downloads = r.dir.path().join("下载");
+    std::fs::create_dir_all(downloads.join("坏")).expect("dir");
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0xff;
+    let name = video_path.rsplit('/').next().expect("name");
+    let damaged = downloads.join("坏").join(name);
+    std::fs::write(&damaged, &bytes).expect("damaged");
+    let store_before = tree(&city);
+    let refused = at(&["receive", "--files", damaged.to_str().unwrap_or_default()]).fails_with(2);
+    assert!(
+        refused.stderr.contains("SHA-256")
+            && refused.stderr.contains("重新下载")
+            && refused.stderr.contains("未做任何改动")
+            && refused.stderr.contains(&video_sha),
+        "{}",
+        refused.explain()
+    );
+    at(&["receive", "--zip", damaged.to_str().unwrap_or_default()]).fails_with(2);
+    let junk = downloads.join("杂");
+    std::fs::create_dir_all(&junk).expect("dir");
+    std::fs::write(junk.join("说明.txt"), "不相干").expect("junk");
+    let folder = at(&[
+        "receive",
+        "--json",
+        "--folder",
+        junk.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(folder.code, 2, "{}", folder.explain());
+    assert_eq!(
+        folder.json()["received"][0]["error"]["code"],
+        "receive.not_awaited",
+        "{}",
+        folder.explain()
+    );
+    assert_eq!(at(&["city", "works", "--json"]).ok().stdout, works_before);
+    assert_eq!(tree(&city), store_before, "a refusal stores nothing");
+
+    // The real bytes, downloaded under another name beside the unrelated file: filled in.
+    std::fs::copy(&original, junk.join("工匠精神(1).mp4")).expect("download");
+    let filled = at(&[
+        "receive",
+        "--json",
+        "--folder",
+        junk.to_str().unwrap_or_default(),
+    ])
+    .ok()
+    .json();
+    let f = &filled["received"][0]["filled"];
+    assert_eq!(f["filled"].as_array().map(Vec::len), Some(1), "{filled}");
+    assert_eq!(f["filled"][0]["path"], video_path.as_str(), "{filled}");
+    assert_eq!(f["filled"][0]["already"], false, "{filled}");
+    assert_eq!(f["ignored"].as_array().map(Vec::len), Some(1), "{filled}");
+    let rec = &f["batches"][0];
+    assert_eq!(rec["verified"], 3, "{filled}");
+    assert_eq!(rec["pending"].as_array().map(Vec::len), Some(0), "{filled}");
+    assert_eq!(
+        rec["problems"].as_array().map(Vec::len),
+        Some(0),
+        "{filled}"
+    );
+    let works = at(&["city", "works", "--json"]).ok().json();
+    let w = works
+        .as_array()
+        .and_then(|w| w.iter().find(|w| w["category"] == "micro-video"))
+        .expect("the video's work");
+    assert_eq!(w["files"][0]["verified"], true, "{w}");
+    assert_eq!(w["files"][0]["pending"], false, "{w}");
+    assert!(!w["verdict"].is_null(), "judged by the city: {w}");
+    assert_eq!(w["pending"].as_array().map(Vec::len), Some(0), "{w}");
+    let status = at(&["city", "status", "--json"]).ok().json();
+    let cat = status["districts"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["office"] == "南澳县总工会"))
+        .and_then(|u| {
+            u["categories"]
+                .as_array()
+                .and_then(|c| c.iter().find(|c| c["category"] == "micro-video"))
+                .cloned()
+        })
+        .expect("the category");
+    assert_eq!(cat["pending"], 0, "{cat}");
+
+    // Given again, by --files: already received, nothing changes. The Maildir again: nothing.
+    let works_after = at(&["city", "works", "--json"]).ok().stdout;
+    let store_after = tree(&city);
+    let again = at(&[
+        "receive",
+        "--json",
+        "--files",
+        original.to_str().unwrap_or_default(),
+    ])
+    .ok()
+    .json();
+    assert_eq!(again["filled"][0]["already"], true, "{again}");
+    assert_eq!(
+        again["batches"].as_array().map(Vec::len),
+        Some(0),
+        "{again}"
+    );
+    let mail_again = at(&["receive", "--maildir", &maildir, "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        mail_again["batches"].as_array().map(Vec::len),
+        Some(0),
+        "{mail_again}"
+    );
+    assert_eq!(at(&["city", "works", "--json"]).ok().stdout, works_after);
+    assert_eq!(
+        tree(&city)
+            .iter()
+            .filter(|p| p.starts_with("files"))
+            .count(),
+        store_after
+            .iter()
+            .filter(|p| p.starts_with("files"))
+            .count()
+    );
+}

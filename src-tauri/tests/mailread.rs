@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use baosong::mailread::{MailMessage, Via};
+use baosong::mailread::{Lean, MailMessage, Via};
 use sha2::Digest as _;
 
 fn fixtures() -> PathBuf {
@@ -512,8 +512,9 @@ fn a_corpus_of_foreign_messages_reads_without_a_panic() {
     }
 }
 
-/// Reads the message at `BAOSONG_MAILREAD_BIG` and writes its attachments to a temporary
-/// file: run under `/usr/bin/time -v` to see the peak memory of reading a large attachment.
+/// Reads the message at `BAOSONG_MAILREAD_BIG` (lean, as receiving does; whole with
+/// `BAOSONG_MAILREAD_WHOLE=1`) and writes its attachments to a temporary file: run under
+/// `/usr/bin/time -v` to see the peak memory of reading a large attachment.
 #[test]
 #[ignore = "by hand: BAOSONG_MAILREAD_BIG=FILE under /usr/bin/time -v"]
 fn reading_a_large_attachment_for_the_memory_peak() {
@@ -521,11 +522,100 @@ fn reading_a_large_attachment_for_the_memory_peak() {
         return;
     };
     let raw = std::fs::read(path).expect("read");
-    let m = MailMessage::read(&raw).expect("message");
+    let lean = Lean::new(&raw);
+    let m = if std::env::var_os("BAOSONG_MAILREAD_WHOLE").is_some() {
+        MailMessage::read(&raw).expect("message")
+    } else {
+        MailMessage::read_lean(&lean).expect("message")
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     for i in 0..m.attachments.len() {
         let mut f = std::fs::File::create(dir.path().join(format!("{i}"))).expect("create");
         let n = m.write_attachment(i, &mut f).expect("write");
         println!("{:?} {n}", m.attachments[i].name);
+    }
+}
+
+/// Base64 in lines of 76 with `ending` after each.
+fn b64_lines(data: &[u8], ending: &str) -> String {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(data);
+    text.as_bytes()
+        .chunks(76)
+        .map(|l| format!("{}{ending}", std::str::from_utf8(l).expect("ascii")))
+        .collect()
+}
+
+/// A message read lean (its long base64 bodies decoded only when written) reads exactly as
+/// read whole: the same names, types, sizes, bytes, text and problems — with CRLF and LF
+/// endings, a long binary and a long text attachment beside short ones, and, where a long run
+/// is not one attachment's body (the text itself, a run broken by a stray line), by falling
+/// back to the whole read.
+#[test]
+fn a_message_read_lean_reads_exactly_as_read_whole() {
+    let big: Vec<u8> = (0..700_001u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let text_att: String = "劳动者之歌，第一段。\n".repeat(20_000);
+    for ending in ["\r\n", "\n"] {
+        let e = ending;
+        let cases = [
+            // Attachments: a long binary, a long text, a short one.
+            format!(
+                "From: a@example.test{e}Subject: =?UTF-8?B?5L2c5ZOB?={e}MIME-Version: 1.0{e}\
+                 Content-Type: multipart/mixed; boundary=\"XX\"{e}{e}--XX{e}\
+                 Content-Type: text/plain; charset=utf-8{e}{e}正文：见附件。{e}--XX{e}\
+                 Content-Type: video/mp4; name=\"a.mp4\"{e}Content-Disposition: attachment; \
+                 filename*=utf-8''%E5%B7%A5%E5%8C%A0.mp4{e}Content-Transfer-Encoding: base64{e}{e}{}\
+                 --XX{e}Content-Type: text/plain; charset=utf-8{e}Content-Disposition: attachment; \
+                 filename=\"说明.txt\"{e}Content-Transfer-Encoding: base64{e}{e}{}--XX{e}\
+                 Content-Type: application/json{e}Content-Disposition: attachment; \
+                 filename=\"manifest.json\"{e}Content-Transfer-Encoding: base64{e}{e}{}--XX--{e}",
+                b64_lines(&big, e),
+                b64_lines(text_att.as_bytes(), e),
+                b64_lines(b"{\"schema\":1}", e),
+            ),
+            // The long run is the text body itself: read whole.
+            format!(
+                "From: a@example.test{e}Subject: t{e}Content-Type: text/plain; charset=utf-8{e}\
+                 Content-Transfer-Encoding: base64{e}{e}{}",
+                b64_lines(text_att.as_bytes(), e)
+            ),
+            // A stray line cuts the long run in two: read whole.
+            format!(
+                "From: a@example.test{e}Subject: t{e}MIME-Version: 1.0{e}\
+                 Content-Type: multipart/mixed; boundary=\"XX\"{e}{e}--XX{e}\
+                 Content-Type: application/octet-stream; name=\"b.bin\"{e}\
+                 Content-Transfer-Encoding: base64{e}{e}{}a stray line{e}{}--XX--{e}",
+                b64_lines(&big[..400_000], e),
+                b64_lines(&big[400_000..], e),
+            ),
+        ];
+        for (i, raw) in cases.iter().enumerate() {
+            let whole = MailMessage::read(raw.as_bytes()).expect("whole");
+            let lean = Lean::new(raw.as_bytes());
+            let leanly = MailMessage::read_lean(&lean).expect("lean");
+            assert_eq!(leanly.attachments, whole.attachments, "case {i} {e:?}");
+            assert_eq!(leanly.text, whole.text, "case {i}");
+            assert_eq!(leanly.subject, whole.subject, "case {i}");
+            assert_eq!(leanly.problems, whole.problems, "case {i}");
+            for a in 0..whole.attachments.len() {
+                assert_eq!(
+                    bytes(&leanly, a),
+                    bytes(&whole, a),
+                    "case {i} attachment {a}"
+                );
+            }
+            assert_eq!(
+                leanly.decoded_on_write(),
+                if i == 0 { 2 } else { 0 },
+                "case {i}"
+            );
+            if i == 0 {
+                assert_eq!(whole.attachments.len(), 3);
+                assert_eq!(bytes(&whole, 0), big);
+                assert_eq!(bytes(&whole, 1), text_att.as_bytes());
+            }
+        }
     }
 }

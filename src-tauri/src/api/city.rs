@@ -18,6 +18,8 @@ use crate::progress::{CancelToken, Progress};
 pub struct FolderReceived {
     pub folder: String,
     pub batch: Option<Recorded>,
+    /// A folder without a manifest: the 待补 files its bytes filled in.
+    pub filled: Option<crate::receive::FillReport>,
     pub error: Option<ApiError>,
 }
 
@@ -189,19 +191,62 @@ impl Session {
         imap_into(self.library_mut()?, progress, &CancelToken::new())
     }
 
-    /// [`Session::receive_folders`] of one folder, as the window shows it.
+    /// Files fetched by hand (a downloaded 超大附件, a file from a 网盘): each must be the bytes
+    /// of a received file still to fill in (待补) by its SHA-256, or nothing is done.
+    pub fn fill_in_files(
+        &mut self,
+        files: &[std::path::PathBuf],
+    ) -> Result<crate::receive::FillReport, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        let source = crate::library::Source {
+            kind: "files".into(),
+            origin: files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        };
+        Ok(crate::receive::fill_in(
+            lib, files, &campaign, true, source,
+        )?)
+    }
+
+    /// A folder without a manifest (downloaded files): what fits fills in 待补 files.
+    pub fn fill_in_folder(&mut self, dir: &Path) -> Result<crate::receive::FillReport, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(crate::receive::fill_in_folder(lib, dir, &campaign)?)
+    }
+
+    /// [`Session::receive_folders`] of one folder, as the window shows it; a folder without a
+    /// manifest fills in 待补 files ([`Session::fill_in_folder`]).
     pub fn receive_folder(&mut self, dir: &Path) -> Result<FolderReceived, ApiError> {
+        if dir.is_dir() && !crate::receive::is_package(dir) {
+            let (filled, error) = match self.fill_in_folder(dir) {
+                Ok(r) => (Some(r), None),
+                Err(e) => (None, Some(e)),
+            };
+            return Ok(FolderReceived {
+                folder: dir.display().to_string(),
+                batch: filled.as_ref().and_then(|r| r.batches.first().cloned()),
+                filled,
+                error,
+            });
+        }
         let mut results = self.receive_folders(&[dir])?;
         let result = results.pop().unwrap_or_else(|| Err(ApiError::no_library()));
         Ok(match result {
             Ok(batch) => FolderReceived {
                 folder: dir.display().to_string(),
                 batch: Some(batch),
+                filled: None,
                 error: None,
             },
             Err(e) => FolderReceived {
                 folder: dir.display().to_string(),
                 batch: None,
+                filled: None,
                 error: Some(e),
             },
         })

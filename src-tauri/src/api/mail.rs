@@ -61,15 +61,17 @@ pub struct SendReport {
 }
 
 /// Queues batch `id` (planned under the account's limit) and sends what is due, as a job.
+/// `routing` says which files go another way (另行传送) instead of by mail.
 pub fn send_batch(
     job: &Job,
     id: i64,
     to: Option<&str>,
     eml_dir: Option<&Path>,
+    routing: &crate::mail::queue::Routing,
     progress: &mut dyn FnMut(&crate::progress::Progress),
 ) -> Result<SendReport, ApiError> {
     let mut lib = job.open()?;
-    crate::mail::queue::queue_batch(&mut lib, id, to, &job.cancel)?;
+    crate::mail::queue::queue_batch(&mut lib, id, to, routing, &job.cancel)?;
     let emls = match eml_dir {
         Some(dir) => crate::mail::send::save_emls(&lib, id, dir)?
             .into_iter()

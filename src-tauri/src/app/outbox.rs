@@ -25,7 +25,7 @@ pub async fn send_batch(
     let job = with_session(state, move |s| s.start_job_as(&jobs, job)).await?;
     blocking(move || {
         let mut send = to_window(on_progress);
-        baosong::api::send_batch(&job, id, None, None, &mut send)
+        baosong::api::send_batch(&job, id, None, None, &Default::default(), &mut send)
     })
     .await
 }

@@ -75,6 +75,8 @@ pub const RECEIVED_COLUMNS: &[Column] = &[
 pub enum WorkState {
     /// A file has not arrived yet.
     Missing,
+    /// The files still to come travel another way (待补: 另行传送, a 超大附件 link).
+    Pending,
     /// A file arrived with bytes other than the district stated.
     Different,
     Pass,
@@ -86,8 +88,11 @@ pub enum WorkState {
 
 impl WorkState {
     pub fn of(w: &ReceivedWork) -> Self {
-        if w.files.is_empty() || w.files.iter().any(|f| !f.arrived) {
+        if w.files.is_empty() || w.files.iter().any(|f| !f.arrived && !f.pending) {
             return WorkState::Missing;
+        }
+        if w.files.iter().any(|f| f.pending) {
+            return WorkState::Pending;
         }
         if w.files.iter().any(|f| !f.verified) {
             return WorkState::Different;
@@ -104,6 +109,7 @@ impl WorkState {
     pub fn label(self) -> &'static str {
         match self {
             WorkState::Missing => "待收齐",
+            WorkState::Pending => "待补（另行传送）",
             WorkState::Different => "校验不符",
             WorkState::Pass => "合格",
             WorkState::Warn => "有提醒",
@@ -171,8 +177,11 @@ mod tests {
             district_verdict: Verdict::Pass,
             verdict,
             problems: Vec::new(),
+            pending: Vec::new(),
             files: vec![ReceivedFile {
                 id: 1,
+                pending: false,
+                link: None,
                 name: "a.mp4".into(),
                 path: "02-微视频/a.mp4".into(),
                 sha256: "ab".repeat(32),

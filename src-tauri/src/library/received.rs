@@ -33,6 +33,29 @@ pub struct Arrived {
     pub findings: Vec<Finding>,
 }
 
+/// How a file the district sent another way travels (另行传送, QQ/NetEase 超大附件).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+pub struct Awaited {
+    /// `separate` (the cover letter's 另行传送 list), `qq_large`, `netease_large`.
+    pub via: String,
+    /// The 超大附件 download link, when the message gave one.
+    pub link: Option<String>,
+}
+
+/// A file of a received batch that is 待补: the district sent it another way and the clerk
+/// still has to fetch it by hand; what its manifest states about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PendingFile {
+    pub path: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    /// The district's stated SHA-256: the bytes given later must have it.
+    pub sha256: String,
+    pub via: String,
+    pub link: Option<String>,
+}
+
 /// A problem with a delivery, in Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ReceivedProblem {
@@ -52,6 +75,8 @@ pub struct Delivery {
     pub source: Source,
     /// By package path: the files that arrived.
     pub arrived: BTreeMap<String, Arrived>,
+    /// By package path: the files not in it that the mail said travel another way (待补).
+    pub awaited: BTreeMap<String, Awaited>,
     pub problems: Vec<ReceivedProblem>,
 }
 
@@ -73,6 +98,22 @@ pub struct Recorded {
     /// Files verified against the district's SHA-256, all deliveries so far.
     pub verified: u32,
     pub problems: Vec<ReceivedProblem>,
+    /// 待补: files the district sent another way, still to be given (`receive --files`).
+    pub pending: Vec<PendingFile>,
+}
+
+/// A received file whose intact bytes have not arrived, with its batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfilled {
+    pub batch_id: i64,
+    pub office: String,
+    /// `第1批` …
+    pub batch: String,
+    pub category: String,
+    pub path: String,
+    pub size: u64,
+    /// The district's stated SHA-256, lower-case.
+    pub sha256: String,
 }
 
 fn label(number: u32, supplement: bool, version: u32) -> String {
@@ -236,6 +277,25 @@ impl Library {
             )?;
             files_added += u32::try_from(n).unwrap_or(0);
         }
+        // Files the mail said travel another way: 待补, not missing.
+        for (path, how) in &delivery.awaited {
+            tx.execute(
+                "UPDATE received_files SET awaited = ?3
+                 WHERE path = ?2
+                   AND work_id IN (SELECT id FROM received_works WHERE batch_id = ?1)
+                   AND received_sha256 IS NULL",
+                params![
+                    batch_id,
+                    path,
+                    serde_json::to_string(how).unwrap_or_default()
+                ],
+            )?;
+            tx.execute(
+                "DELETE FROM received_problems WHERE batch_id = ?1 AND path = ?2
+                   AND kind = 'missing'",
+                params![batch_id, path],
+            )?;
+        }
         // Problems: a file now verified settles its old ones; new ones are kept once.
         tx.execute(
             "DELETE FROM received_problems WHERE batch_id = ?1 AND kind IN ('missing', 'different')
@@ -288,6 +348,7 @@ impl Library {
             [batch_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
+        let pending = self.pending_files(batch_id)?;
         let (works, files, verified): (u32, u32, u32) = self.conn.query_row(
             "SELECT count(DISTINCT w.id), count(f.id),
                     coalesce(sum(f.received_sha256 = f.sha256), 0)
@@ -307,7 +368,38 @@ impl Library {
             files,
             verified,
             problems: self.batch_problems(batch_id)?,
+            pending,
         })
+    }
+
+    /// Received batch `batch_id` as recording it reports it (nothing new added).
+    pub fn received_batch(&self, batch_id: i64) -> Result<Recorded, LibraryError> {
+        self.recorded(batch_id, false, 0)
+    }
+
+    fn pending_files(&self, batch_id: i64) -> Result<Vec<PendingFile>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.path, f.size, f.sha256, f.awaited
+             FROM received_files f JOIN received_works w ON w.id = f.work_id
+             WHERE w.batch_id = ?1 AND f.awaited IS NOT NULL AND f.received_sha256 IS NULL
+             ORDER BY f.id",
+        )?;
+        let rows = stmt.query_map([batch_id], |r| {
+            let path: String = r.get(0)?;
+            let how: Awaited = serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or(Awaited {
+                via: "separate".into(),
+                link: None,
+            });
+            Ok(PendingFile {
+                name: path.rsplit('/').next().unwrap_or(&path).to_owned(),
+                path,
+                size: r.get::<_, i64>(1)? as u64,
+                sha256: r.get(2)?,
+                via: how.via,
+                link: how.link,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn batch_problems(&self, batch_id: i64) -> Result<Vec<ReceivedProblem>, LibraryError> {
@@ -379,6 +471,7 @@ impl Library {
                     district_verdict: parse_verdict(&r.get::<_, String>(12)?),
                     verdict: None,
                     problems: Vec::new(),
+                    pending: Vec::new(),
                     files: Vec::new(),
                 },
             ))
@@ -417,15 +510,22 @@ impl Library {
 
     fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {
         let mut stmt = self.conn.prepare(
-            "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings, id
+            "SELECT path, sha256, size, received_sha256, district_verdict, verdict, findings,
+                    awaited, id
              FROM received_files WHERE work_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([work_id], |r| {
             let path: String = r.get(0)?;
             let sha256: String = r.get(1)?;
             let received: Option<String> = r.get(3)?;
+            let awaited: Option<Awaited> = r
+                .get::<_, Option<String>>(7)?
+                .and_then(|a| serde_json::from_str(&a).ok())
+                .filter(|_| received.is_none());
             Ok(ReceivedFile {
-                id: r.get(7)?,
+                id: r.get(8)?,
+                pending: awaited.is_some(),
+                link: awaited.and_then(|a| a.link),
                 name: path.rsplit('/').next().unwrap_or(&path).to_owned(),
                 verified: received.as_deref() == Some(sha256.as_str()),
                 arrived: received.is_some(),
@@ -449,7 +549,14 @@ impl Library {
 fn finish_work(work: &mut ReceivedWork, batch_problems: &[ReceivedProblem]) {
     let mut worst = Some(Verdict::Pass);
     for f in &work.files {
-        if !f.verified {
+        if f.pending {
+            work.pending.push(format!(
+                "“{}”另行传送，待补（{}，SHA-256 {}）",
+                f.name,
+                crate::fsx::human_size(f.size),
+                f.sha256
+            ));
+        } else if !f.verified {
             let said = batch_problems
                 .iter()
                 .find(|p| p.path == f.path)
@@ -484,21 +591,159 @@ fn rank(v: Verdict) -> u8 {
 }
 
 impl Library {
-    /// A batch of this manifest is recorded and every one of its files verified: a delivery of
-    /// it can bring nothing new.
-    pub fn delivery_complete(&self, manifest_sha256: &str) -> Result<bool, LibraryError> {
+    /// A batch of this manifest is recorded and every one of its files verified (or, with
+    /// `but_awaited`, 待补: sent another way, so no mail will bring it): a delivery of it can
+    /// bring nothing new.
+    pub fn delivery_complete(
+        &self,
+        manifest_sha256: &str,
+        but_awaited: bool,
+    ) -> Result<bool, LibraryError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT count(f.id) > 0 AND coalesce(sum(f.received_sha256 = f.sha256), 0) = count(f.id)
+                "SELECT count(f.id) > 0 AND coalesce(sum(CASE
+                        WHEN f.received_sha256 = f.sha256 THEN 1
+                        WHEN ?2 AND f.awaited IS NOT NULL AND f.received_sha256 IS NULL THEN 1
+                        ELSE 0 END), 0) = count(f.id)
                  FROM received_batches b JOIN received_works w ON w.batch_id = b.id
                  JOIN received_files f ON f.work_id = w.id
                  WHERE b.manifest_sha256 = ?1",
-                [manifest_sha256],
+                params![manifest_sha256, but_awaited],
                 |r| r.get(0),
             )
             .optional()?
             .unwrap_or(false))
+    }
+
+    /// Every received file of `campaign_id` whose intact bytes have not arrived (still to
+    /// come, 待补, or arrived different): what bytes given by hand can fill in.
+    pub fn unfilled_files(&self, campaign_id: &str) -> Result<Vec<Unfilled>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT b.id, b.office, b.number, b.supplement, b.version, w.category, f.path,
+                    f.size, f.sha256
+             FROM received_files f JOIN received_works w ON w.id = f.work_id
+             JOIN received_batches b ON b.id = w.batch_id
+             WHERE b.campaign_id = ?1
+               AND (f.received_sha256 IS NULL OR f.received_sha256 <> f.sha256)
+             ORDER BY b.id, f.id",
+        )?;
+        let rows = stmt.query_map([campaign_id], |r| {
+            Ok(Unfilled {
+                batch_id: r.get(0)?,
+                office: r.get(1)?,
+                batch: label(r.get(2)?, r.get(3)?, r.get(4)?),
+                category: r.get(5)?,
+                path: r.get(6)?,
+                size: r.get::<_, i64>(7)? as u64,
+                sha256: r.get::<_, String>(8)?.to_ascii_lowercase(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The stated sizes of every received file of `campaign_id`.
+    pub fn received_sizes(
+        &self,
+        campaign_id: &str,
+    ) -> Result<std::collections::HashSet<u64>, LibraryError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT f.size FROM received_files f
+             JOIN received_works w ON w.id = f.work_id
+             JOIN received_batches b ON b.id = w.batch_id WHERE b.campaign_id = ?1",
+        )?;
+        let rows = stmt.query_map([campaign_id], |r| Ok(r.get::<_, i64>(0)? as u64))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Some received file of `campaign_id` already holds verified bytes of this SHA-256.
+    pub fn received_hash(&self, campaign_id: &str, sha256: &str) -> Result<bool, LibraryError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM received_files f JOIN received_works w ON w.id = f.work_id
+                 JOIN received_batches b ON b.id = w.batch_id
+                 WHERE b.campaign_id = ?1 AND f.received_sha256 = ?2 AND f.sha256 = ?2
+                 LIMIT 1",
+                params![campaign_id, sha256],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
+    /// Records bytes given by hand (待补 filled in) in one transaction: each file takes them
+    /// unless already verified, its missing/different problems are settled, its batch notes
+    /// the source. Returns the batches touched and how many files each took.
+    pub fn record_filled(
+        &mut self,
+        filled: &[(i64, String, Arrived)],
+        source: &Source,
+    ) -> Result<Vec<(i64, u32)>, LibraryError> {
+        let at = now();
+        let tx = self.conn.transaction()?;
+        let mut touched: Vec<(i64, u32)> = Vec::new();
+        for (batch_id, path, a) in filled {
+            let n = tx.execute(
+                "UPDATE received_files SET stored_path = ?3, received_sha256 = ?4, verdict = ?5,
+                        findings = ?6, checked_at = ?7
+                 WHERE path = ?2
+                   AND work_id IN (SELECT id FROM received_works WHERE batch_id = ?1)
+                   AND (received_sha256 IS NULL OR received_sha256 <> sha256)
+                   AND lower(sha256) = ?4",
+                params![
+                    batch_id,
+                    path,
+                    a.stored_path,
+                    a.sha256,
+                    verdict_str(a.verdict),
+                    serde_json::to_string(&a.findings).unwrap_or_default(),
+                    at
+                ],
+            )?;
+            tx.execute(
+                "DELETE FROM received_problems WHERE batch_id = ?1 AND path = ?2
+                   AND kind IN ('missing', 'different')",
+                params![batch_id, path],
+            )?;
+            let n = u32::try_from(n).unwrap_or(0);
+            match touched.iter_mut().find(|(b, _)| b == batch_id) {
+                Some((_, count)) => *count += n,
+                None => touched.push((*batch_id, n)),
+            }
+        }
+        for (batch_id, n) in &touched {
+            let sources: String = tx.query_row(
+                "SELECT sources FROM received_batches WHERE id = ?1",
+                [batch_id],
+                |r| r.get(0),
+            )?;
+            let mut list: Vec<serde_json::Value> =
+                serde_json::from_str(&sources).unwrap_or_default();
+            if !list
+                .iter()
+                .any(|s| s["kind"] == source.kind && s["origin"] == source.origin)
+            {
+                list.push(serde_json::json!({
+                    "kind": source.kind, "origin": source.origin, "at": at
+                }));
+                tx.execute(
+                    "UPDATE received_batches SET sources = ?2 WHERE id = ?1",
+                    params![batch_id, serde_json::Value::Array(list).to_string()],
+                )?;
+            }
+            audit(
+                &tx,
+                self.actor,
+                "received.filled",
+                None,
+                &serde_json::json!({
+                    "batch": batch_id, "files_added": n, "source": source.kind,
+                }),
+            )?;
+        }
+        tx.commit()?;
+        Ok(touched)
     }
 
     /// Where `receive --imap` stopped in `folder`: (UIDVALIDITY, last UID read whole).

@@ -331,6 +331,12 @@ const MIGRATIONS: &[&str] = &[
         updated_at    TEXT NOT NULL
     );
     "#,
+    // 11 → 12: a received file the district sent another way (另行传送, a 超大附件 link) is
+    // 待补 — awaited, not missing: `awaited` holds how it travels (JSON {via, link}) until the
+    // bytes are given by hand and verified.
+    r#"
+    ALTER TABLE received_files ADD COLUMN awaited TEXT;
+    "#,
 ];
 
 /// The version this build writes and reads.

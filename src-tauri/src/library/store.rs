@@ -184,6 +184,67 @@ pub fn import_with(
     })
 }
 
+/// [`import`] of a file the library wrote itself and no longer needs (a package laid out from
+/// mail under `receiving/`): hashed in one read, synced, and renamed into the store instead of
+/// copied — the same landing (mark first, then the name) without writing the bytes again.
+/// Falls back to [`import`] when the rename cannot be done (another file system).
+pub fn adopt(root: &Path, source: &Path) -> Result<StoredFile, LibraryError> {
+    let read_err = |e: io::Error| LibraryError::ReadFile {
+        path: source.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let meta = fs::symlink_metadata(source).map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(LibraryError::ReadFile {
+            path: source.to_path_buf(),
+            reason: NOT_A_FILE.into(),
+        });
+    }
+    let file = File::open(source).map_err(read_err)?;
+    let sha256 = crate::digest::sha256_reader(&file).map_err(read_err)?;
+    file.sync_all().map_err(read_err)?;
+    drop(file);
+    let write_err = |path: &Path, e: io::Error| LibraryError::Write {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    let incoming = checked_dir(root, &format!("{FILES_DIR}/{INCOMING_DIR}"))?;
+    fs::create_dir_all(&incoming).map_err(|e| write_err(&incoming, e))?;
+    let shard = &sha256[..2];
+    let name = format!("{sha256}.{}", safe_extension(source));
+    let dir = checked_dir(root, &format!("{FILES_DIR}/{shard}"))?;
+    let new_shard = !dir.is_dir();
+    fs::create_dir_all(&dir).map_err(|e| write_err(&dir, e))?;
+    if new_shard {
+        let _ = fsx::sync_dir(&root.join(FILES_DIR));
+    }
+    let dest = dir.join(&name);
+    if safe_path::is_link(&dest) {
+        return Err(link_error(&format!("{FILES_DIR}/{shard}/{name}")));
+    }
+    if !dest.is_file() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // As a copied file lands (a temporary's mode): readable by this user only.
+            let _ = fs::set_permissions(source, fs::Permissions::from_mode(0o600));
+        }
+        let mark = incoming.join(format!("{LANDED_PREFIX}{name}"));
+        File::create(&mark).map_err(|e| write_err(&mark, e))?;
+        let _ = fsx::sync_dir(&incoming);
+        if fs::rename(source, &dest).is_err() {
+            let _ = fs::remove_file(&mark);
+            return import(root, source);
+        }
+        let _ = fsx::sync_dir(&dir);
+    }
+    Ok(StoredFile {
+        stored_path: format!("{FILES_DIR}/{shard}/{name}"),
+        size: meta.len(),
+        sha256,
+    })
+}
+
 /// The SHA-256 of a file, read once and not copied (previews use it to find duplicates).
 pub fn hash_file(source: &Path) -> Result<String, LibraryError> {
     crate::digest::sha256_file(source).map_err(|e| LibraryError::ReadFile {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::{compose, message};
 use crate::account::Account;
-use crate::batch::plan::Content;
+use crate::batch::plan::{Content, OversizeRoute};
 use crate::library::{Library, NewMessage, OutboxMessage, QueuedAttachment};
 use crate::package::attachments::{self, PlanOptions};
 
@@ -20,18 +20,38 @@ fn batch_dir(batch_id: i64) -> String {
     format!("outbox/batch-{batch_id}")
 }
 
+/// Which files go another way (另行传送: QQ 超大附件, 网盘, U盘) instead of by mail: the
+/// cover letter of every message lists them with their SHA-256, and the municipal office
+/// records them as 待补 until the bytes are given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Routing {
+    /// Package paths the clerk chose.
+    pub separate: Vec<String>,
+    /// A file too big for one message: volumes (the default) or 另行传送.
+    pub oversize: OversizeRoute,
+}
+
 /// Plans batch `id` under the account's limit, writes the attachments and queues the
 /// messages. A batch already in the outbox is left as it is (never queued twice).
 pub fn queue_batch(
     lib: &mut Library,
     batch_id: i64,
     to: Option<&str>,
+    routing: &Routing,
     cancel: &CancelToken,
 ) -> Result<Vec<OutboxMessage>, SendError> {
     if lib.has_messages(batch_id)? {
         return Ok(lib.batch_messages(batch_id)?);
     }
-    queue(lib, batch_id, to, None, cancel)
+    let batch = lib.batch(batch_id)?;
+    if let Some(unknown) = routing
+        .separate
+        .iter()
+        .find(|p| !batch.files().any(|(_, f)| f.package_path == **p))
+    {
+        return Err(SendError::NotInBatch(unknown.clone()));
+    }
+    queue(lib, batch_id, to, routing, None, cancel)
 }
 
 /// 重新计划: after a 552 (the server takes less than the account claims), the batch's
@@ -47,10 +67,30 @@ pub fn replan_batch(
 ) -> Result<Vec<OutboxMessage>, SendError> {
     let old = lib.batch_messages(batch_id)?;
     let recipient = old.first().map(|m| m.recipient.clone());
+    // What the old plan sent another way stays so: its cover letters told the recipient.
+    let mailed: std::collections::HashSet<&str> = old
+        .iter()
+        .flat_map(|m| m.attachments.iter())
+        .flat_map(|a| a.paths.iter().map(String::as_str))
+        .collect();
+    let separate = if old.is_empty() {
+        Vec::new()
+    } else {
+        lib.batch(batch_id)?
+            .files()
+            .map(|(_, f)| f.package_path.clone())
+            .filter(|p| !mailed.contains(p.as_str()))
+            .collect()
+    };
+    let routing = Routing {
+        separate,
+        oversize: OversizeRoute::Split,
+    };
     queue(
         lib,
         batch_id,
         recipient.as_deref(),
+        &routing,
         Some(Replan { max_message_bytes }),
         cancel,
     )
@@ -65,6 +105,7 @@ fn queue(
     lib: &mut Library,
     batch_id: i64,
     to: Option<&str>,
+    routing: &Routing,
     replan: Option<Replan>,
     cancel: &CancelToken,
 ) -> Result<Vec<OutboxMessage>, SendError> {
@@ -86,6 +127,8 @@ fn queue(
                 .and_then(|r| r.max_message_bytes)
                 .map_or(limit, |m| m.min(limit)),
         ),
+        separate: routing.separate.clone(),
+        oversize: routing.oversize,
         ..PlanOptions::default()
     };
     let (plan, extras) = attachments::plan_for_mail(lib.root(), &batch, zone, &options)

@@ -46,6 +46,8 @@ pub enum SendError {
     Plan(String),
     #[error("无法写入发件箱文件：{0}")]
     Write(String),
+    #[error("“{0}”不是这个批次中的文件，无法另行传送：请用 batch show 查看批次中的文件路径。")]
+    NotInBatch(String),
 }
 
 impl crate::coded::Coded for SendError {
@@ -60,12 +62,16 @@ impl crate::coded::Coded for SendError {
             SendError::Message(_) => "mail.message",
             SendError::Plan(_) => "plan.too_small",
             SendError::Write(_) => "file.write",
+            SendError::NotInBatch(_) => "mail.not_in_batch",
         }
     }
 
     fn is_input(&self) -> bool {
         match self {
-            SendError::NoAccount | SendError::NoSecret | SendError::NoRecipient => true,
+            SendError::NoAccount
+            | SendError::NoSecret
+            | SendError::NoRecipient
+            | SendError::NotInBatch(_) => true,
             SendError::Library(e) => e.is_input(),
             _ => false,
         }

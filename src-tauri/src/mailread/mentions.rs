@@ -6,7 +6,7 @@
 //! Pure: text in, files out.
 
 /// Which way a mentioned file travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     /// QQ Mail 超大附件.
@@ -18,7 +18,7 @@ pub enum Via {
 }
 
 /// A file the text mentions.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MentionedFile {
     pub via: Via,
     pub name: Option<String>,

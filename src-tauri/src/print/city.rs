@@ -179,6 +179,7 @@ pub fn summary_pdf(p: &CityPicture<'_>) -> Result<Vec<u8>, DocumentError> {
 fn mark(w: &ReceivedWork) -> Mark {
     match WorkState::of(w) {
         WorkState::Missing => Mark::Missing,
+        WorkState::Pending => Mark::Pending,
         WorkState::Different => Mark::Different,
         WorkState::Pass => Mark::Pass,
         WorkState::Warn => Mark::Warn,

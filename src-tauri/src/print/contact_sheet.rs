@@ -25,6 +25,8 @@ pub enum Mark {
     Special,
     /// 待收齐: a file has not arrived (the city's sheet).
     Missing,
+    /// 待补: a file travels another way (另行传送, a 超大附件 link) and is still to fetch.
+    Pending,
     /// 校验不符: the bytes that arrived differ from the sender's stated hash (the city's sheet).
     Different,
 }
@@ -38,6 +40,7 @@ impl Mark {
             Mark::Fail => "不合格",
             Mark::Special => "已特批",
             Mark::Missing => "待收齐",
+            Mark::Pending => "待补",
             Mark::Different => "校验不符",
         }
     }
@@ -51,6 +54,7 @@ impl Mark {
             Mark::Fail => [198, 40, 40],
             Mark::Special => [21, 101, 192],
             Mark::Missing => [97, 97, 97],
+            Mark::Pending => [178, 106, 0],
             Mark::Different => [198, 40, 40],
         }
     }

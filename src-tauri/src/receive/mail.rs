@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -54,6 +54,8 @@ pub struct MailReport {
     pub batches: Vec<Recorded>,
     /// Batches some of whose mail came but not the first message with the full manifest.
     pub waiting: Vec<String>,
+    /// 待补 files filled in by bytes given by hand (`receive --zip` of a downloaded 超大附件).
+    pub filled: Vec<super::FilledFile>,
 }
 
 /// A kept attachment: its decoded name and where its bytes are.
@@ -107,7 +109,7 @@ pub fn receive_messages(
     campaign: &Campaign,
     kind: &str,
 ) -> Result<MailReport, ReceiveError> {
-    receive_messages_reporting(lib, files, campaign, kind, &mut |_| {})
+    take_in(lib, files, campaign, kind, Vec::new(), &mut |_| {})
 }
 
 /// [`receive_messages`], telling `progress` of each message kept and each batch checked.
@@ -118,8 +120,22 @@ pub fn receive_messages_reporting(
     kind: &str,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<MailReport, ReceiveError> {
+    take_in(lib, files, campaign, kind, Vec::new(), progress)
+}
+
+/// [`receive_messages_reporting`]; `written` holds a folder kept just before (files given by
+/// hand).
+fn take_in(
+    lib: &mut Library,
+    files: &[PathBuf],
+    campaign: &Campaign,
+    kind: &str,
+    mut written: Vec<PathBuf>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<MailReport, ReceiveError> {
     let root = lib.root().to_path_buf();
     let mail_dir = checked_dir(&root, MAIL_DIR)?;
+    let fresh = !written.is_empty();
     let mut seen = Vec::new();
     let total_files = u32::try_from(files.len()).unwrap_or(u32::MAX);
     for (k, file) in files.iter().enumerate() {
@@ -138,9 +154,15 @@ pub fn receive_messages_reporting(
             &mail_dir,
             &file.display().to_string(),
             &bytes,
+            &mut written,
         )?);
     }
     let kept = load_kept(&mail_dir);
+    // A batch waiting only for files sent another way (待补) is laid out again only when new
+    // mail came: mail alone cannot bring those.
+    let fresh = fresh || seen.iter().any(|s| s.kind == "batch" && !s.already);
+    let mut mentions = kept_mentions(&mail_dir);
+    mentions.extend(seen.iter().flat_map(|s| s.mentioned.iter().cloned()));
     let mut batches = Vec::new();
     let mut done_keys = Vec::new();
     for (manifest_path, message) in full_manifests(&kept) {
@@ -155,7 +177,7 @@ pub fn receive_messages_reporting(
         }
         // A batch already whole is never laid out again: a season's mail is not re-read on
         // every 收取邮件.
-        if lib.delivery_complete(&crate::digest::sha256_hex(text.as_bytes()))? {
+        if lib.delivery_complete(&crate::digest::sha256_hex(text.as_bytes()), !fresh)? {
             done_keys.push(key_of(&m));
             continue;
         }
@@ -184,23 +206,26 @@ pub fn receive_messages_reporting(
             done_files: u32::try_from(batches.len()).unwrap_or(u32::MAX),
             ..Progress::default()
         });
-        batches.push(receive_package(lib, assembly.path(), campaign, source)?);
+        batches.push(receive_package(
+            lib,
+            assembly.path(),
+            campaign,
+            source,
+            &mentions,
+            true,
+        )?);
     }
     let mut waiting = Vec::new();
-    let joined = tempfile::Builder::new()
-        .prefix(".volumes-")
-        .tempdir_in(checked_dir(&root, "receiving")?)
-        .map_err(io(&root))?;
-    let mut zips: Vec<PathBuf> = kept
+    let mut zips: Vec<Vec<PathBuf>> = kept
         .iter()
         .filter(|k| k.name.ends_with(".zip"))
-        .map(|k| k.path.clone())
+        .map(|k| vec![k.path.clone()])
         .collect();
     zips.extend(
-        join_volumes(&kept, joined.path())?
+        volume_runs(&kept)
             .into_iter()
             .filter(|(name, _)| name.ends_with(".zip"))
-            .map(|(_, path)| path),
+            .map(|(_, parts)| parts),
     );
     for key in zips
         .iter()
@@ -217,10 +242,12 @@ pub fn receive_messages_reporting(
             waiting.push((key, label));
         }
     }
+    settle_kept(lib, &kept, &written, waiting.is_empty())?;
     let report = MailReport {
         messages: seen,
         batches,
         waiting: waiting.into_iter().map(|(_, l)| l).collect(),
+        filled: Vec::new(),
     };
     tracing::info!(
         messages = report.messages.len(),
@@ -235,8 +262,56 @@ pub fn receive_messages_reporting(
 /// Takes in attachment files saved by hand (from webmail or a forwarded stick): the zips,
 /// `.zip.001` volumes, `manifest.json` and the other files of a batch's messages. They are kept
 /// together as one delivery (the same files again are kept once) and the batches they make
-/// whole are taken in as mail's are.
+/// whole are taken in as mail's are. Files among them that are the bytes of a 待补 file (a
+/// downloaded 超大附件) fill it in; given alone, such files must all fit (see `fill`).
 pub fn receive_files(
+    lib: &mut Library,
+    files: &[PathBuf],
+    campaign: &Campaign,
+) -> Result<MailReport, ReceiveError> {
+    let source = || Source {
+        kind: "zip".into(),
+        origin: files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let loose: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| !f.file_name().and_then(|n| n.to_str()).is_some_and(is_ours))
+        .collect();
+    // Only plain files, and one of them looks like a file still awaited: they are bytes
+    // fetched by hand, and each must fit (a wrong download is said, not kept).
+    if !files.is_empty()
+        && loose.len() == files.len()
+        && super::fill::resembles_unfilled(lib, campaign, &loose)?
+    {
+        let r = super::fill_in(lib, files, campaign, true, source())?;
+        return Ok(MailReport {
+            messages: Vec::new(),
+            batches: r.batches,
+            waiting: Vec::new(),
+            filled: r.filled,
+        });
+    }
+    let mut report = keep_files(lib, files, campaign)?;
+    if !loose.is_empty() {
+        let loose: Vec<PathBuf> = loose.into_iter().cloned().collect();
+        // What fits fills in; the rest stay kept as attachments for a batch still to come.
+        if let Ok(r) = super::fill_in(lib, &loose, campaign, false, source()) {
+            report.filled = r.filled.into_iter().filter(|f| !f.already).collect();
+            for b in r.batches {
+                report.batches.retain(|x| x.batch_id != b.batch_id);
+                report.batches.push(b);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// [`receive_files`]: the files kept as one delivery and the batches they complete.
+fn keep_files(
     lib: &mut Library,
     files: &[PathBuf],
     campaign: &Campaign,
@@ -288,15 +363,85 @@ pub fn receive_files(
             std::fs::copy(path, &to).map_err(io(&to))?;
             list.push(serde_json::json!({ "file": format!("att-{i}"), "name": name }));
         }
-        let meta = serde_json::json!({ "origin": "files", "attachments": list });
+        let meta = serde_json::json!({ "origin": "files", "attachments": list, "synced": false });
         std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
         std::fs::rename(&part, &dir).map_err(io(&dir))?;
+        return take_in(lib, &[], campaign, "zip", vec![dir], &mut |_| {});
     }
-    receive_messages(lib, &[], campaign, "zip")
+    take_in(lib, &[], campaign, "zip", Vec::new(), &mut |_| {})
 }
 
-/// Reads one message and keeps its attachments (once per distinct message).
-fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSeen, ReceiveError> {
+/// A kept folder written by a run that did not finish (see [`settle_kept`]): after a power
+/// loss its files may not hold what was written, so it is not trusted and is written again.
+fn unsettled(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("message.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|m| m["synced"] == false && m["released"] != true)
+}
+
+/// The folders this run kept are written without waiting for the disk. Once the batches are
+/// recorded: when nothing waits and every kept batch is whole, their attachments are no longer
+/// needed (the store holds the works, synced) and are released — the folder, its
+/// `message.json` and a `manifest.json` stay, so the same message again is known and adds
+/// nothing; otherwise they are synced to disk, for a later delivery to complete them.
+fn settle_kept(
+    lib: &Library,
+    kept: &[Kept],
+    written: &[PathBuf],
+    nothing_waits: bool,
+) -> Result<(), ReceiveError> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let mut whole = nothing_waits;
+    for (path, _) in full_manifests(kept) {
+        if !whole {
+            break;
+        }
+        let sha = std::fs::read(&path)
+            .map(|b| crate::digest::sha256_hex(&b))
+            .unwrap_or_default();
+        whole = lib.delivery_complete(&sha, true)?;
+    }
+    for dir in written {
+        let meta_path = dir.join("message.json");
+        let Ok(text) = std::fs::read_to_string(&meta_path) else {
+            continue;
+        };
+        let mut meta: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let attachments: Vec<(PathBuf, bool)> = meta["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| Some((dir.join(a["file"].as_str()?), a["name"] == manifest_name())))
+            .collect();
+        if whole {
+            // The manifest stays: it tells later mail of the batch that it is whole.
+            for (f, _) in attachments.iter().filter(|(_, manifest)| !manifest) {
+                let _ = std::fs::remove_file(f);
+            }
+            meta["released"] = serde_json::Value::Bool(true);
+        } else {
+            for (f, _) in &attachments {
+                File::open(f).and_then(|f| f.sync_all()).map_err(io(f))?;
+            }
+            crate::fsx::sync_dir(dir).map_err(io(dir))?;
+            meta["synced"] = serde_json::Value::Bool(true);
+        }
+        crate::fsx::write_atomic(&meta_path, meta.to_string().as_bytes()).map_err(io(dir))?;
+    }
+    Ok(())
+}
+
+/// Reads one message and keeps its attachments (once per distinct message); a folder it
+/// writes is added to `written` (see [`settle_kept`]).
+fn keep_message(
+    mail_dir: &Path,
+    origin: &str,
+    bytes: &[u8],
+    written: &mut Vec<PathBuf>,
+) -> Result<MessageSeen, ReceiveError> {
     let sha = crate::digest::sha256_hex(bytes);
     let mut seen = MessageSeen {
         origin: origin.to_owned(),
@@ -309,7 +454,10 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
         mentioned: Vec::new(),
         problems: Vec::new(),
     };
-    let message = match MailMessage::read(bytes) {
+    // Long attachments stay encoded in `bytes` until written: one message's bytes in memory,
+    // not also its decoded attachment.
+    let lean = crate::mailread::Lean::new(bytes);
+    let message = match MailMessage::read_lean(&lean) {
         Ok(m) => m,
         Err(e) => {
             seen.kind = "damaged".into();
@@ -331,6 +479,10 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
         seen.kind = "batch".into();
     }
     let dir = mail_dir.join(&sha);
+    if dir.is_dir() && !written.contains(&dir) && unsettled(&dir) {
+        // Kept by a run that did not finish: written again from these bytes.
+        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+    }
     if dir.is_dir() {
         seen.already = true;
         return Ok(seen);
@@ -352,15 +504,15 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
         message
             .write_attachment(i, &mut out)
             .map_err(|e| io(&file)(std::io::Error::other(e.to_string())))?;
-        out.sync_all().map_err(io(&file))?;
         names.push(serde_json::json!({ "file": format!("att-{i}"), "name": name }));
     }
     let meta = serde_json::json!({
         "message_id": seen.message_id, "subject": seen.subject, "origin": origin,
-        "attachments": names,
+        "attachments": names, "mentioned": seen.mentioned, "synced": false,
     });
     std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
     std::fs::rename(&part, &dir).map_err(io(&dir))?;
+    written.push(dir);
     Ok(seen)
 }
 
@@ -419,6 +571,25 @@ fn load_kept(mail_dir: &Path) -> Vec<Kept> {
     kept
 }
 
+/// What every kept message said was sent another way (另行传送, 超大附件).
+fn kept_mentions(mail_dir: &Path) -> Vec<MentionedFile> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(mail_dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !e.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(meta) = std::fs::read_to_string(e.path().join("message.json")) else {
+            continue;
+        };
+        let meta: serde_json::Value = serde_json::from_str(&meta).unwrap_or_default();
+        if let Ok(list) = serde_json::from_value::<Vec<MentionedFile>>(meta["mentioned"].clone()) {
+            out.extend(list);
+        }
+    }
+    out
+}
+
 /// The kept full manifests (not a part's): their file and the message they came in.
 fn full_manifests(kept: &[Kept]) -> Vec<(PathBuf, String)> {
     kept.iter()
@@ -427,9 +598,9 @@ fn full_manifests(kept: &[Kept]) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// The manifest inside a stored zip, if it holds one.
-fn zip_manifest(path: &Path) -> Option<Manifest> {
-    let mut zip = zip::ZipArchive::new(File::open(path).ok()?).ok()?;
+/// The manifest inside a stored zip (one file, or its volumes in order), if it holds one.
+fn zip_manifest(parts: &[PathBuf]) -> Option<Manifest> {
+    let mut zip = zip::ZipArchive::new(Joined::open(parts).ok()?).ok()?;
     let mut entry = zip.by_name(manifest_name()).ok()?;
     if entry.size() > 32 << 20 {
         return None;
@@ -462,47 +633,53 @@ fn lay_out(
         .flat_map(|e| e.files.iter())
         .map(|f| (f.path.as_str(), f.size))
         .collect();
-    let joined = tempfile::tempdir_in(dir.parent().unwrap_or(dir)).map_err(io(dir))?;
-    let mut sources: Vec<PathBuf> = kept
+    // Volumes are read where they are kept, one after another: never joined into a copy.
+    let mut sources: Vec<Vec<PathBuf>> = kept
         .iter()
         .filter(|k| k.name.ends_with(".zip"))
-        .map(|k| k.path.clone())
+        .map(|k| vec![k.path.clone()])
         .collect();
-    for (name, path) in join_volumes(kept, joined.path())? {
+    for (name, parts) in volume_runs(kept) {
         if name.ends_with(".zip") {
-            sources.push(path);
+            sources.push(parts);
         } else {
-            place_plain(dir, &wanted, &name, &path)?;
+            place_plain(dir, &wanted, &name, &parts)?;
         }
     }
-    for zip_path in sources {
-        if zip_manifest(&zip_path).is_some_and(|pm| key_of(&pm) == key) {
-            extract(&zip_path, dir, &wanted)?;
+    for parts in sources {
+        if zip_manifest(&parts).is_some_and(|pm| key_of(&pm) == key) {
+            extract(&parts, dir, &wanted)?;
         }
     }
     for k in kept {
         if !EXTRAS.contains(&k.name.as_str()) && !k.name.ends_with(".zip") {
-            place_plain(dir, &wanted, &k.name, &k.path)?;
+            place_plain(dir, &wanted, &k.name, std::slice::from_ref(&k.path))?;
         }
     }
     Ok(())
 }
 
-/// A plain attachment (Attachments mode: the work itself) at the listed path of its name and
-/// size, unless that path is already laid out.
+/// A plain attachment (Attachments mode: the work itself, or its volumes in order) at the
+/// listed path of its name and size, unless that path is already laid out.
 fn place_plain(
     dir: &Path,
     wanted: &BTreeMap<&str, u64>,
     name: &str,
-    path: &Path,
+    parts: &[PathBuf],
 ) -> Result<(), ReceiveError> {
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let size: u64 = parts
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
     for (p, s) in wanted {
         if p.rsplit('/').next() == Some(name) && *s == size {
             let to = target(dir, p)?;
-            if !to.exists() {
-                std::fs::copy(path, &to).map_err(io(&to))?;
+            if to.exists() {
+                continue;
             }
+            let mut out = File::create(&to).map_err(io(&to))?;
+            let mut input = Joined::open(parts).map_err(io(&to))?;
+            std::io::copy(&mut input, &mut out).map_err(io(&to))?;
         }
     }
     Ok(())
@@ -522,8 +699,12 @@ fn target(dir: &Path, p: &str) -> Result<PathBuf, ReceiveError> {
 
 /// Copies the members of a stored zip that the manifest lists (no larger than listed) to
 /// their paths; anything else in it is left out.
-fn extract(zip_path: &Path, dir: &Path, wanted: &BTreeMap<&str, u64>) -> Result<(), ReceiveError> {
-    let Ok(file) = File::open(zip_path) else {
+fn extract(
+    parts: &[PathBuf],
+    dir: &Path,
+    wanted: &BTreeMap<&str, u64>,
+) -> Result<(), ReceiveError> {
+    let Ok(file) = Joined::open(parts) else {
         return Ok(());
     };
     let Ok(mut zip) = zip::ZipArchive::new(file) else {
@@ -552,8 +733,9 @@ fn extract(zip_path: &Path, dir: &Path, wanted: &BTreeMap<&str, u64>) -> Result<
     Ok(())
 }
 
-/// Joins every complete run of volumes (`X.001`, `X.002` … with no gap) into `into/X`.
-fn join_volumes(kept: &[Kept], into: &Path) -> Result<Vec<(String, PathBuf)>, ReceiveError> {
+/// Every complete run of volumes (`X.001`, `X.002` … with no gap) as `X` and its parts in
+/// order; a zip whose last volume has not come yet does not open, and waits.
+fn volume_runs(kept: &[Kept]) -> Vec<(String, Vec<PathBuf>)> {
     let mut groups: BTreeMap<&str, BTreeMap<u32, &Kept>> = BTreeMap::new();
     for k in kept {
         if let Some((source, index)) = volume_of(&k.name) {
@@ -569,22 +751,73 @@ fn join_volumes(kept: &[Kept], into: &Path) -> Result<Vec<(String, PathBuf)>, Re
         if !contiguous || safe_path::check_name(source).is_err() {
             continue;
         }
-        let to = into.join(source);
-        let mut file = File::create(&to).map_err(io(&to))?;
-        for k in parts.values() {
-            let mut input = File::open(&k.path).map_err(io(&k.path))?;
-            std::io::copy(&mut input, &mut file).map_err(io(&to))?;
-        }
-        file.flush().map_err(io(&to))?;
-        // A zip whose last volume has not come yet does not open: it waits.
+        let paths: Vec<PathBuf> = parts.values().map(|k| k.path.clone()).collect();
         if source.ends_with(".zip")
-            && zip::ZipArchive::new(File::open(&to).map_err(io(&to))?).is_err()
+            && Joined::open(&paths)
+                .ok()
+                .and_then(|j| zip::ZipArchive::new(j).ok())
+                .is_none()
         {
             continue;
         }
-        out.push((source.to_owned(), to));
+        out.push((source.to_owned(), paths));
     }
-    Ok(out)
+    out
+}
+
+/// Files read as one, in order (a zip's volumes), without joining them into a copy.
+struct Joined {
+    files: Vec<(File, u64)>,
+    len: u64,
+    pos: u64,
+}
+
+impl Joined {
+    fn open(parts: &[PathBuf]) -> std::io::Result<Joined> {
+        let mut files = Vec::with_capacity(parts.len());
+        let mut len = 0u64;
+        for p in parts {
+            let f = File::open(p)?;
+            let n = f.metadata()?.len();
+            len += n;
+            files.push((f, n));
+        }
+        Ok(Joined { files, len, pos: 0 })
+    }
+}
+
+impl Read for Joined {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::Seek;
+        let mut start = 0u64;
+        for (f, n) in &mut self.files {
+            if self.pos < start + *n {
+                let within = self.pos - start;
+                f.seek(std::io::SeekFrom::Start(within))?;
+                let room = usize::try_from(*n - within).unwrap_or(usize::MAX);
+                let take = buf.len().min(room);
+                let got = f.read(&mut buf[..take])?;
+                self.pos += got as u64;
+                return Ok(got);
+            }
+            start += *n;
+        }
+        Ok(0)
+    }
+}
+
+impl std::io::Seek for Joined {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        Ok(self.pos)
+    }
 }
 
 /// The messages the IMAP spool holds: its own `.eml` copies, regular files only (a link there
@@ -668,6 +901,40 @@ mod tests {
         assert_eq!(volume_of("a.01"), None);
         assert!(is_ours("manifest.json") && is_ours("x.zip") && is_ours("x.zip.002"));
         assert!(!is_ours("照片.jpg"));
+    }
+
+    #[test]
+    fn a_folder_kept_by_a_run_that_did_not_finish_is_written_again_from_the_message() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let mail_dir = t.path();
+        let raw = b"From: a@example.test\r\nSubject: s\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+            Content-Type: application/zip; name=\"a.zip\"\r\n\
+            Content-Disposition: attachment; filename=\"a.zip\"\r\n\
+            Content-Transfer-Encoding: base64\r\n\r\nUEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==\r\n--B--\r\n";
+        let mut written = Vec::new();
+        let seen = keep_message(mail_dir, "m.eml", raw, &mut written).expect("kept");
+        assert!(!seen.already && seen.kind == "batch", "{seen:?}");
+        assert_eq!(written.len(), 1);
+        let dir = written[0].clone();
+        assert!(unsettled(&dir), "not yet synced nor released");
+        // The same message again in the same run: kept once.
+        let again = keep_message(mail_dir, "m.eml", raw, &mut written).expect("again");
+        assert!(again.already);
+        assert_eq!(written.len(), 1);
+        // A later run finds the folder unsettled (the power went): its bytes are not trusted.
+        std::fs::write(dir.join("att-0"), b"").expect("damage");
+        let mut later = Vec::new();
+        let seen = keep_message(mail_dir, "m.eml", raw, &mut later).expect("rewritten");
+        assert!(!seen.already);
+        assert_eq!(std::fs::read(dir.join("att-0")).expect("att").len(), 22);
+        // Once settled it is trusted as it is.
+        let meta = std::fs::read_to_string(dir.join("message.json")).expect("meta");
+        let meta = meta.replace("\"synced\":false", "\"synced\":true");
+        std::fs::write(dir.join("message.json"), meta).expect("meta");
+        assert!(!unsettled(&dir));
+        let seen = keep_message(mail_dir, "m.eml", raw, &mut Vec::new()).expect("known");
+        assert!(seen.already);
     }
 
     #[test]

@@ -4,7 +4,12 @@ import type { UnitState } from "./UnitState";
 /**
  * A category of one unit, as the 全市 table shows it.
  */
-export type CategoryStatus = { category: string, name: string, received: number, passing: number, min: number | null, max: number | null, status: UnitState, 
+export type CategoryStatus = { category: string, name: string, received: number, passing: number, 
+/**
+ * Works waiting only for files the district sent another way (待补); they count once
+ * filled in.
+ */
+pending: number, min: number | null, max: number | null, status: UnitState, 
 /**
  * The status in words (`还差3件`, `超出2件`, `2件有问题`).
  */

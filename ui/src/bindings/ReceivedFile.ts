@@ -31,6 +31,15 @@ verified: boolean,
  */
 arrived: boolean, 
 /**
+ * 待补: not arrived, and the district's mail says it travels another way (另行传送, a
+ * 超大附件 link); the clerk fetches it by hand and gives it to `receive --files`.
+ */
+pending: boolean, 
+/**
+ * The 超大附件 download link for a pending file, when the mail gave one.
+ */
+link: string | null, 
+/**
  * The district's verdict, as its manifest states.
  */
 district_verdict: Verdict, 

@@ -25,4 +25,8 @@ verdict: Verdict | null,
 /**
  * In Chinese: files missing, different from the stated hash, failing the city's checks.
  */
-problems: Array<string>, files: Array<ReceivedFile>, };
+problems: Array<string>, 
+/**
+ * In Chinese: files 待补 (sent another way, still to fetch by hand), with size and SHA-256.
+ */
+pending: Array<string>, files: Array<ReceivedFile>, };

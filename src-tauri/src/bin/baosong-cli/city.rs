@@ -8,9 +8,10 @@ use clap::{Args, Subcommand};
 use super::{Cli, Failure, open_session, print_json, usage};
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("from").required(true).multiple(true).args(["folders", "emls", "maildirs", "imap", "zips"])))]
+#[command(group(clap::ArgGroup::new("from").required(true).multiple(true).args(["folders", "emls", "maildirs", "imap", "zips", "files"])))]
 pub struct ReceiveArgs {
-    /// 报送单位导出的批次文件夹（如U盘上的“金平区总工会-汕头好网民2023-第1批”），可给多个
+    /// 报送单位导出的批次文件夹（如U盘上的“金平区总工会-汕头好网民2023-第1批”），可给多个；
+    /// 没有 manifest.json 的文件夹（如下载的超大附件所在文件夹）用来补收待补的文件
     #[arg(long = "folder", value_name = "DIR", num_args = 1..)]
     folders: Vec<PathBuf>,
     /// 邮件文件（.eml，如从邮箱网页版下载的），可给多个
@@ -25,6 +26,10 @@ pub struct ReceiveArgs {
     /// 手工保存的邮件附件：压缩包、分卷（.zip.001…）、manifest.json 等，一起作为一次收件
     #[arg(long = "zip", value_name = "FILE", num_args = 1..)]
     zips: Vec<PathBuf>,
+    /// 补收另行传送的文件（手工下载的超大附件、网盘或U盘上的文件）：按清单中的 SHA-256
+    /// 对上待补的文件；有一个对不上就什么也不做
+    #[arg(long = "files", value_name = "FILE", num_args = 1..)]
+    files: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -59,14 +64,20 @@ pub enum CityCommand {
 /// 2 when one could not be read at all (the others are still taken in).
 pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
     let mail = !a.emls.is_empty() || !a.maildirs.is_empty();
-    if [mail, !a.folders.is_empty(), a.imap]
-        .iter()
-        .filter(|x| **x)
-        .count()
+    if [
+        mail,
+        !a.folders.is_empty(),
+        a.imap,
+        !a.zips.is_empty(),
+        !a.files.is_empty(),
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count()
         > 1
     {
         return Err(usage(
-            "一次只收一种来源：邮件文件（--eml、--maildir）、收件邮箱（--imap）、附件（--zip）或批次文件夹（--folder）",
+            "一次只收一种来源：邮件文件（--eml、--maildir）、收件邮箱（--imap）、附件（--zip）、补收的文件（--files）或批次文件夹（--folder）",
         ));
     }
     let mut session = open_session(cli)?;
@@ -95,6 +106,15 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
         }
         return Ok(());
     }
+    if !a.files.is_empty() {
+        let report = session.fill_in_files(&a.files)?;
+        if cli.json {
+            print_json(&report);
+        } else {
+            print_fill_report(&report);
+        }
+        return Ok(());
+    }
     if !a.zips.is_empty() {
         let report = session.receive_files(&a.zips)?;
         if cli.json {
@@ -115,14 +135,27 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let dirs: Vec<&std::path::Path> = a.folders.iter().map(PathBuf::as_path).collect();
-    let results = session.receive_folders(&dirs)?;
+    // A folder without a manifest holds files fetched by hand: they fill in 待补 files.
+    let mut results = Vec::new();
+    for dir in &a.folders {
+        if dir.is_dir() && !baosong::receive::is_package(dir) {
+            results.push(session.fill_in_folder(dir).map(Taken::Filled));
+        } else {
+            results.extend(
+                session
+                    .receive_folders(&[dir.as_path()])?
+                    .into_iter()
+                    .map(|r| r.map(Taken::Batch)),
+            );
+        }
+    }
     if cli.json {
         let items: Vec<serde_json::Value> = results
             .iter()
             .zip(&a.folders)
             .map(|(r, dir)| match r {
-                Ok(rec) => serde_json::json!({ "folder": dir, "batch": rec }),
+                Ok(Taken::Batch(rec)) => serde_json::json!({ "folder": dir, "batch": rec }),
+                Ok(Taken::Filled(f)) => serde_json::json!({ "folder": dir, "filled": f }),
                 Err(e) => serde_json::json!({
                     "folder": dir, "error": { "code": e.code, "message": e.message }
                 }),
@@ -132,7 +165,8 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
     } else {
         for (r, dir) in results.iter().zip(&a.folders) {
             match r {
-                Ok(rec) => {
+                Ok(Taken::Filled(f)) => print_fill_report(f),
+                Ok(Taken::Batch(rec)) => {
                     let what = if rec.new_batch {
                         "收到"
                     } else if rec.files_added > 0 {
@@ -151,6 +185,7 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
                     for p in &rec.problems {
                         outln!("  [问题] {}", p.message);
                     }
+                    print_pending(rec);
                 }
                 Err(e) => outln!("未收：{}：{}", dir.display(), e.message),
             }
@@ -165,6 +200,59 @@ pub fn receive_command(cli: &Cli, a: &ReceiveArgs) -> Result<(), Failure> {
         });
     }
     Ok(())
+}
+
+/// What one `--folder` was: a package taken in, or files that filled in 待补 ones.
+enum Taken {
+    Batch(baosong::library::Recorded),
+    Filled(baosong::receive::FillReport),
+}
+
+fn print_pending(rec: &baosong::library::Recorded) {
+    for p in &rec.pending {
+        outln!(
+            "  [待补] {}（{}，SHA-256 {}）另行传送，请下载后用 receive --files 补收{}",
+            p.path,
+            baosong::fsx::human_size(p.size),
+            p.sha256,
+            p.link
+                .as_deref()
+                .map(|l| format!("：{l}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+fn print_fill_report(report: &baosong::receive::FillReport) {
+    for f in &report.filled {
+        if f.already {
+            outln!("已收过：{}", f.given);
+        } else {
+            outln!(
+                "补收：{} {} {}（校验一致，市级检查：{}）",
+                f.office,
+                f.batch,
+                f.path,
+                f.verdict.label()
+            );
+        }
+    }
+    for i in &report.ignored {
+        outln!("  [未用] {i}");
+    }
+    for rec in &report.batches {
+        outln!(
+            "{} {}：{}/{} 个文件校验一致",
+            rec.office,
+            rec.label,
+            rec.verified,
+            rec.files
+        );
+        for p in &rec.problems {
+            outln!("  [问题] {}", p.message);
+        }
+        print_pending(rec);
+    }
 }
 
 pub fn city_command(cli: &Cli, c: &CityCommand) -> Result<(), Failure> {
@@ -251,6 +339,9 @@ pub fn city_command(cli: &Cli, c: &CityCommand) -> Result<(), Failure> {
                 for p in &w.problems {
                     outln!("  [问题] {p}");
                 }
+                for p in &w.pending {
+                    outln!("  [待补] {p}");
+                }
             }
         }
     }
@@ -300,6 +391,14 @@ fn print_mail_report(report: &baosong::receive::MailReport) {
         for p in &rec.problems {
             outln!("  [问题] {}", p.message);
         }
+        print_pending(rec);
+    }
+    if !report.filled.is_empty() {
+        print_fill_report(&baosong::receive::FillReport {
+            filled: report.filled.clone(),
+            ignored: Vec::new(),
+            batches: Vec::new(),
+        });
     }
     for w in &report.waiting {
         outln!("等待：{w}");

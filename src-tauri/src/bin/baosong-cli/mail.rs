@@ -233,6 +233,7 @@ pub fn send_command(
     batch: i64,
     to: Option<&str>,
     eml_dir: Option<&PathBuf>,
+    routing: &baosong::mail::queue::Routing,
 ) -> Result<(), Failure> {
     let session = open_session(cli)?;
     let jobs = baosong::jobs::Jobs::new();
@@ -245,6 +246,7 @@ pub fn send_command(
         batch,
         to,
         eml_dir.map(PathBuf::as_path),
+        routing,
         &mut progress,
     )?;
     if cli.json {

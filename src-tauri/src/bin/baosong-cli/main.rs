@@ -105,6 +105,13 @@ enum Command {
         /// 同时把每封邮件保存为 .eml 文件到此文件夹
         #[arg(long = "eml-dir")]
         eml_dir: Option<PathBuf>,
+        /// 另行传送（QQ 超大附件、网盘、U盘）而不随邮件发送的文件（批次中的路径，可多次给出）；
+        /// 每封邮件的正文列出它们的大小与 SHA-256
+        #[arg(long)]
+        separate: Vec<String>,
+        /// 超过一封邮件的文件：split 分卷（默认），separate 另行传送
+        #[arg(long, default_value = "split", value_parser = ["split", "separate"])]
+        oversize: String,
     },
     /// 发件箱：列出每封邮件的状态；flush 立即发送；resolve 确认待确认的邮件
     Outbox {
@@ -316,8 +323,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Batch(b) => batch::batch_command(&cli, b)?,
         Command::Account(a) => mail::account_command(&cli, a)?,
         Command::Print(p) => print::print_command(&cli, p)?,
-        Command::Send { batch, to, eml_dir } => {
-            return mail::send_command(&cli, *batch, to.as_deref(), eml_dir.as_ref());
+        Command::Send {
+            batch,
+            to,
+            eml_dir,
+            separate,
+            oversize,
+        } => {
+            let routing = baosong::mail::queue::Routing {
+                separate: separate.clone(),
+                oversize: if oversize == "separate" {
+                    baosong::batch::plan::OversizeRoute::Separate
+                } else {
+                    baosong::batch::plan::OversizeRoute::Split
+                },
+            };
+            return mail::send_command(&cli, *batch, to.as_deref(), eml_dir.as_ref(), &routing);
         }
         Command::Outbox { command } => return mail::outbox_command(&cli, command.as_ref()),
         Command::Receive(a) => city::receive_command(&cli, a)?,
