@@ -7,8 +7,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{ApiError, Session, log_opened};
+use crate::city::reply::ReplyKind;
 use crate::city::{CityStatus, ReceivedWork};
 use crate::library::{Library, LibraryInfo, Recorded};
+use crate::mail::reply::{ReplyDraft, ReplyQueued};
 use crate::office::{OfficeInput, Role};
 
 /// One folder taken in (or not), as the window shows it.
@@ -195,5 +197,34 @@ impl Session {
         Ok(self
             .city_library()?
             .received_works(&campaign.id, office, category)?)
+    }
+
+    /// Answer `kind` (回执 or 补正通知) to received batch `batch_id` as the clerk confirms it:
+    /// its words and where it goes — or, once queued, the message already in the outbox.
+    pub fn city_reply_draft(
+        &mut self,
+        batch_id: i64,
+        kind: ReplyKind,
+    ) -> Result<ReplyDraft, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(crate::mail::reply::draft_reply(
+            lib, &campaign, batch_id, kind,
+        )?)
+    }
+
+    /// Queues answer `kind` to received batch `batch_id` in the outbox, to `to` or else the
+    /// batch's sender; once per batch version and kind (again: nothing new, and it says so).
+    pub fn city_reply(
+        &mut self,
+        batch_id: i64,
+        kind: ReplyKind,
+        to: Option<&str>,
+    ) -> Result<ReplyQueued, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(crate::mail::reply::queue_reply(
+            lib, &campaign, batch_id, kind, to,
+        )?)
     }
 }

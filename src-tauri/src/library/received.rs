@@ -12,6 +12,7 @@ use ts_rs::TS;
 use super::{Library, LibraryError, audit, now};
 use crate::batch::manifest::Manifest;
 use crate::checks::{Finding, Verdict};
+use crate::city::reply::ReceivedBatch;
 use crate::city::{ReceivedFile, ReceivedWork, Sender};
 
 /// Where a delivery came from.
@@ -21,6 +22,10 @@ pub struct Source {
     pub kind: String,
     /// The folder, file or message it was read from.
     pub origin: String,
+    /// The From address of the mail that brought it (the city answers there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub from: Option<String>,
 }
 
 /// The bytes of one manifest file as they arrived: stored, hashed, judged.
@@ -32,14 +37,8 @@ pub struct Arrived {
     pub findings: Vec<Finding>,
 }
 
-/// A problem with a delivery, in Chinese.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ReceivedProblem {
-    pub path: String,
-    /// `missing`, `extra`, `different`, `unreadable`, `sums`.
-    pub kind: String,
-    pub message: String,
-}
+/// A problem with a delivery, in Chinese (a domain type: the replies name them too).
+pub use crate::city::ReceivedProblem;
 
 /// One delivery of a batch, read and checked, ready to be recorded.
 #[derive(Debug, Clone)]
@@ -139,6 +138,13 @@ impl Library {
                         params![id, serde_json::Value::Array(list).to_string()],
                     )?;
                 }
+                // First taken in from a stick, then by mail: now the city knows where to answer.
+                if let Some(from) = &delivery.source.from {
+                    tx.execute(
+                        "UPDATE received_batches SET sender = ?2 WHERE id = ?1 AND sender IS NULL",
+                        params![id, from],
+                    )?;
+                }
                 (id, version)
             }
             None => {
@@ -156,8 +162,8 @@ impl Library {
                 tx.execute(
                     "INSERT INTO received_batches (campaign_id, office, unit_type, number,
                         supplement, version, manifest_sha256, manifest, contact_name,
-                        contact_phone, created_at, received_at, sources)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        contact_phone, created_at, received_at, sources, sender)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
                         m.campaign.id,
                         m.office.name,
@@ -175,6 +181,7 @@ impl Library {
                             "kind": delivery.source.kind, "origin": delivery.source.origin, "at": at
                         }])
                         .to_string(),
+                        delivery.source.from,
                     ],
                 )?;
                 let batch_id = tx.last_insert_rowid();
@@ -391,6 +398,78 @@ impl Library {
             works.push(work);
         }
         Ok(works)
+    }
+
+    /// Received batch `id` (that very version) with all its works and problems, as the
+    /// answers to the district describe it.
+    pub fn received_batch(&self, id: i64) -> Result<ReceivedBatch, LibraryError> {
+        let row: Option<(String, u32, bool, u32, String, String, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT office, number, supplement, version, created_at, received_at, sender
+                 FROM received_batches WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((office, number, supplement, version, created_at, received_at, sender)) = row
+        else {
+            return Err(LibraryError::NoSuchReceivedBatch(id));
+        };
+        let problems = self.batch_problems(id)?;
+        let batch_label = label(number, supplement, version);
+        let mut stmt = self.conn.prepare(
+            "SELECT id, category, seq, title, authors, unit, special_reason, verdict
+             FROM received_works WHERE batch_id = ?1 ORDER BY category, seq",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                ReceivedWork {
+                    batch_id: id,
+                    office: office.clone(),
+                    batch: batch_label.clone(),
+                    category: r.get(1)?,
+                    seq: r.get(2)?,
+                    title: r.get(3)?,
+                    authors: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+                    unit: r.get(5)?,
+                    special_reason: r.get(6)?,
+                    district_verdict: parse_verdict(&r.get::<_, String>(7)?),
+                    verdict: None,
+                    problems: Vec::new(),
+                    files: Vec::new(),
+                },
+            ))
+        })?;
+        let mut works = Vec::new();
+        for row in rows {
+            let (work_id, mut work) = row?;
+            work.files = self.received_files(work_id)?;
+            finish_work(&mut work, &problems);
+            works.push(work);
+        }
+        Ok(ReceivedBatch {
+            id,
+            office,
+            label: batch_label,
+            version,
+            created_at,
+            received_at,
+            sender: sender.filter(|s| !s.trim().is_empty()),
+            works,
+            problems,
+        })
     }
 
     fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {

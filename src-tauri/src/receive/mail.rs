@@ -153,6 +153,8 @@ pub fn receive_messages(
             } else {
                 origins.join("; ")
             },
+            // The manifest's own message says who sent the batch: the city answers there.
+            from: kept_from(&mail_dir, &message),
         };
         done_keys.push(key_of(&m));
         batches.push(receive_package(lib, assembly.path(), campaign, source)?);
@@ -328,11 +330,22 @@ fn keep_message(mail_dir: &Path, origin: &str, bytes: &[u8]) -> Result<MessageSe
     }
     let meta = serde_json::json!({
         "message_id": seen.message_id, "subject": seen.subject, "origin": origin,
-        "attachments": names,
+        "from": seen.from, "attachments": names,
     });
     std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
     std::fs::rename(&part, &dir).map_err(io(&dir))?;
     Ok(seen)
+}
+
+/// The From address kept with message `message` (`<SHA-256>`), if it was a valid one.
+fn kept_from(mail_dir: &Path, message: &str) -> Option<String> {
+    let meta = std::fs::read_to_string(mail_dir.join(message).join("message.json")).ok()?;
+    let meta: serde_json::Value = serde_json::from_str(&meta).ok()?;
+    meta["from"]
+        .as_str()
+        .map(str::trim)
+        .filter(|a| crate::account::is_address(a))
+        .map(str::to_owned)
 }
 
 /// An attachment name a Baosong batch message carries.
