@@ -17,7 +17,7 @@ mod session;
 mod support;
 
 pub use batches::{BatchCreated, MailPlanView, export_batch, write_attachments};
-pub use city::{FolderReceived, MailSummary};
+pub use city::{FolderReceived, MailSummary, ReplyDraft, ReplyQueued};
 pub use error::ApiError;
 pub use intake::{PathCheck, check_path};
 pub use mail::{

@@ -142,6 +142,8 @@ pub fn run(started: Instant) {
             city::city_works,
             city::receive_folder,
             city::receive_imap,
+            city::city_reply_draft,
+            city::city_reply,
             support::about,
             support::export_diagnostics,
             support::open_log_folder,

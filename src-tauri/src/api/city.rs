@@ -10,7 +10,7 @@ use super::{ApiError, Session, log_opened};
 use crate::city::reply::ReplyKind;
 use crate::city::{CityStatus, ReceivedWork};
 use crate::library::{Library, LibraryInfo, Recorded};
-use crate::mail::reply::{ReplyDraft, ReplyQueued};
+pub use crate::mail::reply::{ReplyDraft, ReplyQueued};
 use crate::office::{OfficeInput, Role};
 
 /// One folder taken in (or not), as the window shows it.
