@@ -363,6 +363,65 @@ fn a_mailed_batch_is_answered_once_with_a_receipt_and_a_correction_that_arrive_i
     let flushed = at(&r, &lib, &["outbox", "flush", "--json"]).ok().json();
     assert_eq!(flushed["sent"], 0, "{flushed}");
     assert_eq!(city_smtp.arrived(&r.dir.path().join("again")).len(), 2);
+
+    // A batch taken in whole from a stick first has no address; its mail, read later, adds
+    // nothing to the batch but says where to answer.
+    let out = r.dir.path().join("导出");
+    std::fs::create_dir_all(&out).expect("out");
+    let export = at(
+        &r,
+        &r.library(),
+        &[
+            "batch",
+            "export",
+            &batch,
+            "--out",
+            out.to_str().unwrap_or_default(),
+            "--json",
+        ],
+    )
+    .ok()
+    .json();
+    let package = export["folder"].as_str().expect("folder").to_owned();
+    let second = r.dir.path().join("市级收件-U盘");
+    at(
+        &r,
+        &second,
+        &["init", "--role", "city", "--office", "汕头市工人文化宫"],
+    )
+    .ok();
+    let got = at(&r, &second, &["receive", "--folder", &package, "--json"])
+        .ok()
+        .json();
+    let id2 = got["received"][0]["batch"]["batch_id"].to_string();
+    let preview = |lib: &Path| {
+        at(
+            &r,
+            lib,
+            &[
+                "city",
+                "reply",
+                "--batch",
+                &id2,
+                "--receipt",
+                "--preview",
+                "--json",
+            ],
+        )
+        .ok()
+        .json()
+    };
+    assert!(preview(&second)["recipient"].is_null(), "from a stick");
+    let maildir = district_smtp.maildir.to_str().unwrap_or_default();
+    let mail = at(&r, &second, &["receive", "--maildir", maildir, "--json"])
+        .ok()
+        .json();
+    assert_eq!(
+        mail["batches"].as_array().map(Vec::len),
+        Some(0),
+        "the batch was whole already: {mail}"
+    );
+    assert_eq!(preview(&second)["recipient"], ADDRESS);
 }
 
 #[test]

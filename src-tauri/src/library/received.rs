@@ -557,6 +557,34 @@ impl Library {
             .unwrap_or(false))
     }
 
+    /// The From address of mail that brought the batch of manifest `manifest_sha256`, kept
+    /// where none was known (it came from a stick first): the city's answers go there. True
+    /// when it was kept.
+    pub fn note_sender(&mut self, manifest_sha256: &str, from: &str) -> Result<bool, LibraryError> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<i64> = tx
+            .prepare(
+                "SELECT id FROM received_batches WHERE manifest_sha256 = ?1 AND sender IS NULL",
+            )?
+            .query_map([manifest_sha256], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            tx.execute(
+                "UPDATE received_batches SET sender = ?2 WHERE id = ?1",
+                params![id, from],
+            )?;
+            audit(
+                &tx,
+                self.actor,
+                "received.sender",
+                None,
+                &serde_json::json!({ "batch": id, "sender": from }),
+            )?;
+        }
+        tx.commit()?;
+        Ok(!ids.is_empty())
+    }
+
     /// Where `receive --imap` stopped in `folder`: (UIDVALIDITY, last UID read whole).
     pub fn imap_state(&self, folder: &str) -> Result<Option<(u32, u32)>, LibraryError> {
         Ok(self

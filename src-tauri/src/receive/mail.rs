@@ -132,7 +132,13 @@ pub fn receive_messages(
         }
         // A batch already whole is never laid out again: a season's mail is not re-read on
         // every 收取邮件.
-        if lib.delivery_complete(&crate::digest::sha256_hex(text.as_bytes()))? {
+        let manifest_sha256 = crate::digest::sha256_hex(text.as_bytes());
+        if lib.delivery_complete(&manifest_sha256)? {
+            // Taken in whole from a stick before its mail came: the mail still says where the
+            // city answers.
+            if let Some(from) = kept_from(&mail_dir, &message) {
+                lib.note_sender(&manifest_sha256, &from)?;
+            }
             done_keys.push(key_of(&m));
             continue;
         }
