@@ -403,42 +403,43 @@ impl Library {
     /// Received batch `id` (that very version) with all its works and problems, as the
     /// answers to the district describe it.
     pub fn received_batch(&self, id: i64) -> Result<ReceivedBatch, LibraryError> {
-        let row: Option<(String, u32, bool, u32, String, String, Option<String>)> = self
+        let mut batch = self
             .conn
             .query_row(
                 "SELECT office, number, supplement, version, created_at, received_at, sender
                  FROM received_batches WHERE id = ?1",
                 [id],
                 |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
+                    let version = r.get(3)?;
+                    Ok(ReceivedBatch {
+                        id,
+                        office: r.get(0)?,
+                        label: label(r.get(1)?, r.get(2)?, version),
+                        version,
+                        created_at: r.get(4)?,
+                        received_at: r.get(5)?,
+                        sender: r
+                            .get::<_, Option<String>>(6)?
+                            .filter(|s| !s.trim().is_empty()),
+                        works: Vec::new(),
+                        problems: Vec::new(),
+                    })
                 },
             )
-            .optional()?;
-        let Some((office, number, supplement, version, created_at, received_at, sender)) = row
-        else {
-            return Err(LibraryError::NoSuchReceivedBatch(id));
-        };
-        let problems = self.batch_problems(id)?;
-        let batch_label = label(number, supplement, version);
+            .optional()?
+            .ok_or(LibraryError::NoSuchReceivedBatch(id))?;
+        batch.problems = self.batch_problems(id)?;
         let mut stmt = self.conn.prepare(
             "SELECT id, category, seq, title, authors, unit, special_reason, verdict
-             FROM received_works WHERE batch_id = ?1 ORDER BY category, seq",
+             FROM received_works WHERE batch_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([id], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 ReceivedWork {
                     batch_id: id,
-                    office: office.clone(),
-                    batch: batch_label.clone(),
+                    office: batch.office.clone(),
+                    batch: batch.label.clone(),
                     category: r.get(1)?,
                     seq: r.get(2)?,
                     title: r.get(3)?,
@@ -456,20 +457,11 @@ impl Library {
         for row in rows {
             let (work_id, mut work) = row?;
             work.files = self.received_files(work_id)?;
-            finish_work(&mut work, &problems);
+            finish_work(&mut work, &batch.problems);
             works.push(work);
         }
-        Ok(ReceivedBatch {
-            id,
-            office,
-            label: batch_label,
-            version,
-            created_at,
-            received_at,
-            sender: sender.filter(|s| !s.trim().is_empty()),
-            works,
-            problems,
-        })
+        batch.works = works;
+        Ok(batch)
     }
 
     fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {
