@@ -18,7 +18,8 @@ mod support;
 
 pub use batches::{BatchCreated, MailPlanView, export_batch, write_attachments};
 pub use city::{
-    CityExport, CityExportFile, FolderReceived, MailSummary, export_city, receive_imap,
+    CityExport, CityExportFile, FolderReceived, MailSummary, ReplyDraft, ReplyQueued, export_city,
+    receive_imap,
 };
 pub use entries::{PLAY_IN_WINDOW_MAX, playable_bytes};
 pub use error::ApiError;

@@ -146,6 +146,8 @@ pub fn run(started: Instant) {
             city::receive_folder,
             city::receive_imap,
             city::export_city,
+            city::city_reply_draft,
+            city::city_reply,
             support::about,
             support::export_diagnostics,
             support::open_log_folder,

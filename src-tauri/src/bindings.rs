@@ -64,6 +64,8 @@ fn export_all(dir: &Path) {
     one::<crate::api::FolderReceived>(dir);
     one::<crate::api::MailSummary>(dir);
     one::<crate::api::CityExport>(dir);
+    one::<crate::api::ReplyDraft>(dir);
+    one::<crate::api::ReplyQueued>(dir);
     one::<crate::diagnostics::DiagnosticsReport>(dir);
     one::<crate::api::PrintRequest>(dir);
     one::<crate::api::PrintReport>(dir);

@@ -11,6 +11,17 @@ use ts_rs::TS;
 use crate::campaign::Campaign;
 use crate::checks::{Finding, Verdict};
 
+pub mod reply;
+
+/// A problem with a received batch, in Chinese (the store keeps them; the replies name them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReceivedProblem {
+    pub path: String,
+    /// `missing`, `extra`, `different`, `unreadable`, `sums`.
+    pub kind: String,
+    pub message: String,
+}
+
 /// One file of a received work: the district's statement and what the city found.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ReceivedFile {

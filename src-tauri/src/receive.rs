@@ -193,6 +193,7 @@ pub fn receive_folder(
     let source = Source {
         kind: "folder".into(),
         origin: dir.display().to_string(),
+        from: None,
     };
     receive_package(lib, dir, campaign, source, &[], false)
 }

@@ -434,6 +434,7 @@ fn a_message_from_baosong_s_own_sender_reads_back_name_for_name_byte_for_byte() 
         queued_at: "2025-06-10T09:00:00+08:00".into(),
         sent_at: None,
         resolved: None,
+        reply: None,
     };
     let raw = baosong::mail::message::build(&account, &queued, &cover, dir.path())
         .expect("build")

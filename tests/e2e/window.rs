@@ -2181,6 +2181,37 @@ async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Re
         "the player reads a received file: {duration} ({first})"
     );
     w.shot("city-viewer").await;
+    w.c.find(Locator::Css(
+        "[data-testid=\"viewer\"] .el-dialog__headerbtn",
+    ))
+    .await?
+    .click()
+    .await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    // Answering the district: nothing to correct in an intact package; the 回执 shows its
+    // text first, and without an address (a stick has no From) or an account nothing is queued.
+    w.click("reply-correction-1").await?;
+    w.see("没有需要补正的问题").await?;
+    w.click("reply-receipt-1").await?;
+    w.el("reply-dialog").await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    w.see("发送回执：金平区总工会 第1批").await?;
+    let text = w.text("reply-text").await?;
+    assert!(text.starts_with("金平区总工会："), "{text}");
+    assert_eq!(
+        text.matches("核对一致").count(),
+        3,
+        "two files and the summary: {text}"
+    );
+    assert!(text.contains("全部文件核对一致，无需补正。"), "{text}");
+    assert!(w.text("reply-subject").await?.ends_with("收件回执"));
+    w.shot("city-reply").await;
+    w.click("reply-send").await?;
+    w.see("没有来信的邮箱地址").await?;
+    w.fill("reply-to", "jinping@example.test").await?;
+    w.click("reply-send").await?;
+    w.see("还没有设置发件邮箱").await?;
     w.c.clone().close().await?;
     Ok(())
 }

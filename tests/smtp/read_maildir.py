@@ -5,6 +5,7 @@ For every message (oldest first): its decoded Subject, Message-ID, From, To, raw
 MAIL FROM options the server saw, whether a read receipt was asked, and every attachment with
 its name read both ways — RFC 2231 `filename*` (Content-Disposition) and RFC 2047 `name=`
 (Content-Type) — each decoded independently; attachments are saved to OUTDIR/<n>/<name>.
+`text` is the message's plain-text body (the parts that are no attachment), decoded.
 """
 import email
 import email.header
@@ -32,11 +33,15 @@ def main():
         folder = os.path.join(out, str(n))
         os.makedirs(folder, exist_ok=True)
         attachments = []
+        text = []
         for part in msg.walk():
             if part.get_content_maintype() == "multipart":
                 continue
             disposition = part.get("Content-Disposition", "")
             if "attachment" not in disposition:
+                if part.get_content_type() == "text/plain":
+                    payload = part.get_payload(decode=True) or b""
+                    text.append(payload.decode(part.get_content_charset() or "utf-8"))
                 continue
             by_2231 = part.get_filename()  # decodes filename*= (and falls back to name=)
             raw_name = part.get_param("name", header="content-type")
@@ -55,6 +60,7 @@ def main():
             "options": msg.get("X-Mail-Options"),
             "receipt": msg.get("Disposition-Notification-To"),
             "attachments": attachments,
+            "text": "".join(text),
         })
     json.dump(messages, sys.stdout, ensure_ascii=False)
 

@@ -48,6 +48,7 @@ import type { SendReport } from "./bindings/SendReport";
 import type { PrintRequest } from "./bindings/PrintRequest";
 import type { PrintReport } from "./bindings/PrintReport";
 import type { PrintPreview } from "./bindings/PrintPreview";
+import type { ReplyKind } from "./bindings/ReplyKind";
 
 export type { ImportOptions, ImportReport, SheetImport, SheetImportOptions };
 export type { BackupInfo, DoctorReport, RestoreReport, UnlistedFile };
@@ -207,6 +208,10 @@ export const api = {
   /** 导出全市汇总 into a folder, as a job with progress. */
   exportCity: (job: number, dest: string, onProgress: (p: Progress) => void) =>
     call("export_city", { job, dest, onProgress: progressChannel(onProgress) }),
+  /** 发送回执 / 发送补正通知: the words and the address first (the confirmation), then queued in
+   * the outbox once per received batch version and kind (again: the message already there). */
+  cityReplyDraft: (batchId: number, kind: ReplyKind) => call("city_reply_draft", { batchId, kind }),
+  cityReply: (batchId: number, kind: ReplyKind, to: string | null) => call("city_reply", { batchId, kind, to }),
 };
 
 /** Puts text on the clipboard; false when the system refused. */

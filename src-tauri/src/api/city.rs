@@ -7,9 +7,11 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{ApiError, Session, log_opened};
+use crate::city::reply::ReplyKind;
 use crate::city::{CityStatus, ReceivedWork};
 use crate::jobs::Job;
 use crate::library::{Library, LibraryError, LibraryInfo, Recorded};
+pub use crate::mail::reply::{ReplyDraft, ReplyQueued};
 use crate::office::{OfficeInput, Role};
 use crate::progress::{CancelToken, Progress};
 
@@ -206,6 +208,7 @@ impl Session {
                 .map(|f| f.display().to_string())
                 .collect::<Vec<_>>()
                 .join("; "),
+            from: None,
         };
         Ok(crate::receive::fill_in(
             lib, files, &campaign, true, source,
@@ -282,6 +285,35 @@ impl Session {
         Ok(self
             .city_library()?
             .received_works(&campaign.id, office, category)?)
+    }
+
+    /// Answer `kind` (回执 or 补正通知) to received batch `batch_id` as the clerk confirms it:
+    /// its words and where it goes — or, once queued, the message already in the outbox.
+    pub fn city_reply_draft(
+        &mut self,
+        batch_id: i64,
+        kind: ReplyKind,
+    ) -> Result<ReplyDraft, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(crate::mail::reply::draft_reply(
+            lib, &campaign, batch_id, kind,
+        )?)
+    }
+
+    /// Queues answer `kind` to received batch `batch_id` in the outbox, to `to` or else the
+    /// batch's sender; once per batch version and kind (again: nothing new, and it says so).
+    pub fn city_reply(
+        &mut self,
+        batch_id: i64,
+        kind: ReplyKind,
+        to: Option<&str>,
+    ) -> Result<ReplyQueued, ApiError> {
+        let campaign = self.campaign()?;
+        let lib = self.city_library()?;
+        Ok(crate::mail::reply::queue_reply(
+            lib, &campaign, batch_id, kind, to,
+        )?)
     }
 }
 

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use baosong::api::{CityExport, FolderReceived, MailSummary};
+use baosong::api::{CityExport, FolderReceived, MailSummary, ReplyDraft, ReplyQueued};
+use baosong::city::reply::ReplyKind;
 use baosong::city::{CityStatus, ReceivedWork};
 use baosong::library::LibraryInfo;
 use baosong::office::OfficeInput;
@@ -46,6 +47,29 @@ pub async fn receive_folder(
     path: String,
 ) -> Result<FolderReceived> {
     with_session(state, move |s| s.receive_folder(&PathBuf::from(path))).await
+}
+
+/// 发送回执 / 发送补正通知's confirmation: the words of the answer to received batch
+/// `batch_id` and where it goes (or the message already queued).
+#[tauri::command]
+pub async fn city_reply_draft(
+    state: State<'_, SharedSession>,
+    batch_id: i64,
+    kind: ReplyKind,
+) -> Result<ReplyDraft> {
+    with_session(state, move |s| s.city_reply_draft(batch_id, kind)).await
+}
+
+/// 发送回执 / 发送补正通知: queued in the outbox once per batch version and kind, to `to` or
+/// else the batch's sender; the background sender sends it.
+#[tauri::command]
+pub async fn city_reply(
+    state: State<'_, SharedSession>,
+    batch_id: i64,
+    kind: ReplyKind,
+    to: Option<String>,
+) -> Result<ReplyQueued> {
+    with_session(state, move |s| s.city_reply(batch_id, kind, to.as_deref())).await
 }
 
 /// 收取邮件: the inbox and junk folder over IMAP, read-only, as a job on its own connection

@@ -65,6 +65,10 @@ pub enum LibraryError {
     DiskFull { need: String, have: String },
     #[error("找不到编号为 {0} 的报送批次，可能已被删除。")]
     NoSuchBatch(i64),
+    #[error(
+        "找不到编号为 {0} 的收件批次。收到的批次编号见“全市”中的作品（命令行：city works --json 的 batch_id）。"
+    )]
+    NoSuchReceivedBatch(i64),
     #[error("第{0}批已经发送，不能删除（发送记录是报送的凭证）。")]
     BatchSent(u32),
     #[error("报送批次 {0} 的记录已损坏，无法读取。请备份资料库文件夹后联系技术人员。")]
@@ -116,6 +120,7 @@ impl crate::coded::Coded for LibraryError {
             LibraryError::Sheet(e) => e.code(),
             LibraryError::DiskFull { .. } => "disk.full",
             LibraryError::NoSuchBatch(_) => "batch.not_found",
+            LibraryError::NoSuchReceivedBatch(_) => "city.batch_not_found",
             LibraryError::BatchSent(_) => "batch.sent",
             LibraryError::DamagedBatch(_) => "batch.damaged",
             LibraryError::DamagedEntry { .. } => "entry.damaged",
@@ -150,6 +155,7 @@ impl crate::coded::Coded for LibraryError {
                 | LibraryError::Campaign(_)
                 | LibraryError::Sheet(_)
                 | LibraryError::NoSuchBatch(_)
+                | LibraryError::NoSuchReceivedBatch(_)
                 | LibraryError::BatchSent(_)
                 | LibraryError::Draft(_)
                 | LibraryError::NoSuchMessage(_)

@@ -11,6 +11,11 @@
 //! Never twice: a message is taken (`queued`/`failed` → `sending`) by a compare-and-set
 //! update, so two senders cannot both take it; a `sent` row never leaves `sent`; a `sending`
 //! row found by the next sender (the app died mid-send) becomes `uncertain`, never `queued`.
+//!
+//! A receiving library (市级收件) queues its answers to the districts here too: a 回执 or a
+//! 补正通知 is one message belonging to the received batch it answers (`reply`), at most one of
+//! each kind per received batch (the catalog's own UNIQUE holds it), and it goes through the
+//! same gate and retries as a district's batch.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Library, LibraryError, audit, now};
+use crate::city::reply::ReplyKind;
 use crate::safe_path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -124,6 +130,8 @@ pub struct NewMessage {
 pub struct OutboxMessage {
     #[ts(type = "number")]
     pub id: i64,
+    /// The batch it belongs to: in a district's library its own batch; in a receiving library
+    /// the received batch it answers (`reply` says with what).
     #[ts(type = "number")]
     pub batch_id: i64,
     pub position: u32,
@@ -151,12 +159,21 @@ pub struct OutboxMessage {
     pub sent_at: Option<String>,
     /// `clerk` when the clerk confirmed an uncertain message as delivered.
     pub resolved: Option<String>,
+    /// Set on a receiving library's answer to a district: `receipt` (回执) or `correction`
+    /// (补正通知). Absent on a district's batch messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reply: Option<ReplyKind>,
 }
 
 pub(super) const COLUMNS: &str =
-    "id, batch_id, position, count, sender, recipient, subject, message_id, folder,
-    attachments, bytes, state, attempts, next_try_at, error_code, error, permanent, server_reply,
-    queued_at, sent_at, resolved";
+    "id, coalesce(batch_id, received_batch_id), position, count, sender, recipient, subject,
+    message_id, folder, attachments, bytes, state, attempts, next_try_at, error_code, error,
+    permanent, server_reply, queued_at, sent_at, resolved, reply_kind";
+
+/// The outbox's order: a district's batches and messages in order, a city's replies by the
+/// batch they answer, then as queued.
+pub(super) const ORDER: &str = "batch_id, received_batch_id, position, id";
 
 pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
     Ok(OutboxMessage {
@@ -181,6 +198,10 @@ pub(super) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage>
         queued_at: r.get(18)?,
         sent_at: r.get(19)?,
         resolved: r.get(20)?,
+        reply: r
+            .get::<_, Option<String>>(21)?
+            .as_deref()
+            .and_then(ReplyKind::parse),
     })
 }
 
@@ -267,11 +288,12 @@ pub(super) fn audit_message(
 ) -> Result<(), LibraryError> {
     let mut detail = conn
         .query_row(
-            "SELECT batch_id, position, message_id, state, error_code, attempts
+            "SELECT coalesce(batch_id, received_batch_id), position, message_id, state,
+                    error_code, attempts, reply_kind
              FROM outbox WHERE id = ?1",
             [id],
             |r| {
-                Ok(serde_json::json!({
+                let mut d = serde_json::json!({
                     "message": id,
                     "batch": r.get::<_, i64>(0)?,
                     "position": r.get::<_, i64>(1)?,
@@ -279,7 +301,11 @@ pub(super) fn audit_message(
                     "state": r.get::<_, String>(3)?,
                     "error_code": r.get::<_, Option<String>>(4)?,
                     "attempts": r.get::<_, i64>(5)?,
-                }))
+                });
+                if let Some(kind) = r.get::<_, Option<String>>(6)? {
+                    d["reply"] = serde_json::Value::String(kind);
+                }
+                Ok(d)
             },
         )
         .optional()?
@@ -376,9 +402,9 @@ impl Library {
 
     /// Every message of the outbox, oldest batch first, in order.
     pub fn outbox(&self) -> Result<Vec<OutboxMessage>, LibraryError> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM outbox ORDER BY batch_id, position"
-        ))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM outbox ORDER BY {ORDER}"))?;
         let rows = stmt.query_map([], from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -389,6 +415,79 @@ impl Library {
         ))?;
         let rows = stmt.query_map([batch_id], from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Queues a receiving library's answer to received batch `received_batch_id`, once: when
+    /// one of this kind is already there (in whatever state) it is returned as it is, with
+    /// `false`, and nothing is queued. Checked and inserted under one write lock.
+    pub fn queue_reply(
+        &mut self,
+        received_batch_id: i64,
+        kind: ReplyKind,
+        message: &NewMessage,
+    ) -> Result<(OutboxMessage, bool), LibraryError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM outbox WHERE received_batch_id = ?1 AND reply_kind = ?2",
+                params![received_batch_id, kind.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let (id, new) = match existing {
+            Some(id) => (id, false),
+            None => {
+                let at = now();
+                let m = message;
+                tx.execute(
+                    "INSERT INTO outbox (received_batch_id, reply_kind, position, count, sender,
+                        recipient, subject, message_id, folder, attachments, bytes, queued_at,
+                        updated_at, plan_bytes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+                    params![
+                        received_batch_id,
+                        kind.as_str(),
+                        m.position,
+                        m.count,
+                        m.sender,
+                        m.recipient,
+                        m.subject,
+                        m.message_id,
+                        m.folder,
+                        serde_json::to_string(&m.attachments).unwrap_or_default(),
+                        i64::try_from(m.bytes).unwrap_or(i64::MAX),
+                        at,
+                        i64::try_from(m.plan_bytes).unwrap_or(i64::MAX)
+                    ],
+                )?;
+                let id = tx.last_insert_rowid();
+                audit_message(&tx, self.actor, "outbox.queued", id, serde_json::json!({}))?;
+                super::outbox_hold::set_home(&tx, &self.root, None)?;
+                (id, true)
+            }
+        };
+        tx.commit()?;
+        Ok((self.outbox_message(id)?, new))
+    }
+
+    /// The answer of `kind` already queued for received batch `received_batch_id`, if any.
+    pub fn reply_message(
+        &self,
+        received_batch_id: i64,
+        kind: ReplyKind,
+    ) -> Result<Option<OutboxMessage>, LibraryError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM outbox WHERE received_batch_id = ?1 AND reply_kind = ?2"
+                ),
+                params![received_batch_id, kind.as_str()],
+                from_row,
+            )
+            .optional()?)
     }
 
     pub fn outbox_message(&self, id: i64) -> Result<OutboxMessage, LibraryError> {

@@ -7,7 +7,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::outbox::{
-    COLUMNS, MessageState, OutboxMessage, Resolution, audit_message, from_row, ids_where,
+    COLUMNS, MessageState, ORDER, OutboxMessage, Resolution, audit_message, from_row, ids_where,
 };
 use super::{Library, LibraryError, now};
 
@@ -23,7 +23,7 @@ impl Library {
                      WHERE state = 'queued'
                         OR (state = 'failed' AND permanent = 0
                             AND (next_try_at IS NULL OR next_try_at <= ?1))
-                     ORDER BY batch_id, position LIMIT 1"
+                     ORDER BY {ORDER} LIMIT 1"
                 ),
                 [at],
                 from_row,
@@ -254,12 +254,13 @@ impl Library {
         if update(&tx, &m)? == 0 {
             return Err(LibraryError::NoSuchMessage(id));
         }
+        // A city's reply belongs to a received batch: no batch of this library is sent by it.
         let unsent: i64 = tx.query_row(
             "SELECT count(*) FROM outbox WHERE batch_id = ?1 AND state != 'sent'",
             [m.batch_id],
             |r| r.get(0),
         )?;
-        if unsent == 0 {
+        if unsent == 0 && m.reply.is_none() {
             tx.execute(
                 "UPDATE batches SET sent_at = ?2 WHERE id = ?1",
                 params![m.batch_id, now()],

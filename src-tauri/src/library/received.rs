@@ -13,6 +13,7 @@ use ts_rs::TS;
 use super::{Library, LibraryError, audit, now};
 use crate::batch::manifest::Manifest;
 use crate::checks::{Finding, Verdict};
+use crate::city::reply::ReceivedBatch;
 use crate::city::{ReceivedFile, ReceivedWork, Sender};
 
 /// Where a delivery came from.
@@ -22,6 +23,10 @@ pub struct Source {
     pub kind: String,
     /// The folder, file or message it was read from.
     pub origin: String,
+    /// The From address of the mail that brought it (the city answers there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub from: Option<String>,
 }
 
 /// The bytes of one manifest file as they arrived: stored, hashed, judged.
@@ -56,14 +61,8 @@ pub struct PendingFile {
     pub link: Option<String>,
 }
 
-/// A problem with a delivery, in Chinese.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ReceivedProblem {
-    pub path: String,
-    /// `missing`, `extra`, `different`, `unreadable`, `sums`.
-    pub kind: String,
-    pub message: String,
-}
+/// A problem with a delivery, in Chinese (a domain type: the replies name them too).
+pub use crate::city::ReceivedProblem;
 
 /// One delivery of a batch, read and checked, ready to be recorded.
 #[derive(Debug, Clone)]
@@ -181,6 +180,13 @@ impl Library {
                         params![id, serde_json::Value::Array(list).to_string()],
                     )?;
                 }
+                // First taken in from a stick, then by mail: now the city knows where to answer.
+                if let Some(from) = &delivery.source.from {
+                    tx.execute(
+                        "UPDATE received_batches SET sender = ?2 WHERE id = ?1 AND sender IS NULL",
+                        params![id, from],
+                    )?;
+                }
                 (id, version)
             }
             None => {
@@ -198,8 +204,8 @@ impl Library {
                 tx.execute(
                     "INSERT INTO received_batches (campaign_id, office, unit_type, number,
                         supplement, version, manifest_sha256, manifest, contact_name,
-                        contact_phone, created_at, received_at, sources)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        contact_phone, created_at, received_at, sources, sender)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
                         m.campaign.id,
                         m.office.name,
@@ -217,6 +223,7 @@ impl Library {
                             "kind": delivery.source.kind, "origin": delivery.source.origin, "at": at
                         }])
                         .to_string(),
+                        delivery.source.from,
                     ],
                 )?;
                 let batch_id = tx.last_insert_rowid();
@@ -373,7 +380,7 @@ impl Library {
     }
 
     /// Received batch `batch_id` as recording it reports it (nothing new added).
-    pub fn received_batch(&self, batch_id: i64) -> Result<Recorded, LibraryError> {
+    pub fn recorded_batch(&self, batch_id: i64) -> Result<Recorded, LibraryError> {
         self.recorded(batch_id, false, 0)
     }
 
@@ -506,6 +513,71 @@ impl Library {
             Some(_) => Err(LibraryError::NotReceived(id)),
             None => Err(LibraryError::NoSuchFile(id)),
         }
+    }
+
+    /// Received batch `id` (that very version) with all its works and problems, as the
+    /// answers to the district describe it.
+    pub fn received_batch(&self, id: i64) -> Result<ReceivedBatch, LibraryError> {
+        let mut batch = self
+            .conn
+            .query_row(
+                "SELECT office, number, supplement, version, created_at, received_at, sender
+                 FROM received_batches WHERE id = ?1",
+                [id],
+                |r| {
+                    let version = r.get(3)?;
+                    Ok(ReceivedBatch {
+                        id,
+                        office: r.get(0)?,
+                        label: label(r.get(1)?, r.get(2)?, version),
+                        version,
+                        created_at: r.get(4)?,
+                        received_at: r.get(5)?,
+                        sender: r
+                            .get::<_, Option<String>>(6)?
+                            .filter(|s| !s.trim().is_empty()),
+                        works: Vec::new(),
+                        problems: Vec::new(),
+                    })
+                },
+            )
+            .optional()?
+            .ok_or(LibraryError::NoSuchReceivedBatch(id))?;
+        batch.problems = self.batch_problems(id)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, category, seq, title, authors, unit, special_reason, verdict
+             FROM received_works WHERE batch_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                ReceivedWork {
+                    batch_id: id,
+                    office: batch.office.clone(),
+                    batch: batch.label.clone(),
+                    category: r.get(1)?,
+                    seq: r.get(2)?,
+                    title: r.get(3)?,
+                    authors: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+                    unit: r.get(5)?,
+                    special_reason: r.get(6)?,
+                    district_verdict: parse_verdict(&r.get::<_, String>(7)?),
+                    verdict: None,
+                    problems: Vec::new(),
+                    pending: Vec::new(),
+                    files: Vec::new(),
+                },
+            ))
+        })?;
+        let mut works = Vec::new();
+        for row in rows {
+            let (work_id, mut work) = row?;
+            work.files = self.received_files(work_id)?;
+            finish_work(&mut work, &batch.problems);
+            works.push(work);
+        }
+        batch.works = works;
+        Ok(batch)
     }
 
     fn received_files(&self, work_id: i64) -> Result<Vec<ReceivedFile>, LibraryError> {
@@ -744,6 +816,34 @@ impl Library {
         }
         tx.commit()?;
         Ok(touched)
+    }
+
+    /// The From address of mail that brought the batch of manifest `manifest_sha256`, kept
+    /// where none was known (it came from a stick first): the city's answers go there. True
+    /// when it was kept.
+    pub fn note_sender(&mut self, manifest_sha256: &str, from: &str) -> Result<bool, LibraryError> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<i64> = tx
+            .prepare(
+                "SELECT id FROM received_batches WHERE manifest_sha256 = ?1 AND sender IS NULL",
+            )?
+            .query_map([manifest_sha256], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            tx.execute(
+                "UPDATE received_batches SET sender = ?2 WHERE id = ?1",
+                params![id, from],
+            )?;
+            audit(
+                &tx,
+                self.actor,
+                "received.sender",
+                None,
+                &serde_json::json!({ "batch": id, "sender": from }),
+            )?;
+        }
+        tx.commit()?;
+        Ok(!ids.is_empty())
     }
 
     /// Where `receive --imap` stopped in `folder`: (UIDVALIDITY, last UID read whole).

@@ -337,6 +337,62 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE received_files ADD COLUMN awaited TEXT;
     "#,
+    // 12 → 13: the city answers the districts (回执, 补正通知) through the same outbox, so the
+    // same exactly-once gate and retry rules hold. An outbox row now belongs either to one of
+    // this library's own batches (`batch_id`, a district's) or to a received batch it answers
+    // (`received_batch_id` with `reply_kind`), never both; each received batch (each version)
+    // gets at most one reply of each kind. The table is rebuilt as in step 9 — rows and ids
+    // kept — and its AUTOINCREMENT sequence carried over, so an id withdrawn before the
+    // migration is still never given again. `received_batches.sender` keeps the From address
+    // of the mail that brought a batch (NULL: from a folder or a stick).
+    r#"
+    ALTER TABLE received_batches ADD COLUMN sender TEXT;
+
+    CREATE TABLE outbox_v12 (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id      INTEGER REFERENCES batches (id) ON DELETE CASCADE,
+        received_batch_id INTEGER REFERENCES received_batches (id) ON DELETE CASCADE,
+        reply_kind    TEXT CHECK (reply_kind IN ('receipt', 'correction')),
+        position      INTEGER NOT NULL,             -- 第k封
+        count         INTEGER NOT NULL,             -- 共N封
+        sender        TEXT NOT NULL,
+        recipient     TEXT NOT NULL,
+        subject       TEXT NOT NULL,
+        message_id    TEXT NOT NULL UNIQUE,
+        folder        TEXT NOT NULL,                -- its attachments, relative to the library
+        attachments   TEXT NOT NULL,                -- JSON [{name, size, paths, sha256?}]
+        bytes         INTEGER NOT NULL,             -- the planned encoded size
+        state         TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_try_at   TEXT,
+        error_code    TEXT,
+        error         TEXT,
+        permanent     INTEGER NOT NULL DEFAULT 0,   -- a failure that retrying cannot mend
+        server_reply  TEXT,
+        queued_at     TEXT NOT NULL,
+        sent_at       TEXT,
+        resolved      TEXT,                         -- how an uncertain message was settled
+        updated_at    TEXT NOT NULL,
+        plan_bytes    INTEGER,                      -- the limit it was planned under (NULL: older)
+        UNIQUE (batch_id, position),
+        UNIQUE (received_batch_id, reply_kind),
+        CHECK ((batch_id IS NULL) <> (received_batch_id IS NULL)),
+        CHECK ((received_batch_id IS NULL) = (reply_kind IS NULL))
+    );
+    INSERT INTO outbox_v12 (id, batch_id, position, count, sender, recipient, subject, message_id,
+        folder, attachments, bytes, state, attempts, next_try_at, error_code, error, permanent,
+        server_reply, queued_at, sent_at, resolved, updated_at, plan_bytes)
+    SELECT id, batch_id, position, count, sender, recipient, subject, message_id,
+        folder, attachments, bytes, state, attempts, next_try_at, error_code, error, permanent,
+        server_reply, queued_at, sent_at, resolved, updated_at, plan_bytes
+    FROM outbox;
+    DELETE FROM sqlite_sequence WHERE name = 'outbox_v12';
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'outbox_v12', max(seq) FROM sqlite_sequence WHERE name = 'outbox' HAVING count(*) > 0;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v12 RENAME TO outbox;
+    "#,
 ];
 
 /// The version this build writes and reads.
@@ -409,5 +465,89 @@ mod tests {
         )
         .expect("insert");
         assert_eq!(ids(&conn), vec![1, 6]);
+    }
+
+    #[test]
+    fn step_12_keeps_the_outbox_rows_and_never_gives_a_withdrawn_id_again() {
+        let mut conn = Connection::open_in_memory().expect("db");
+        for (v, step) in MIGRATIONS[..11].iter().enumerate() {
+            conn.execute_batch(step).expect("step");
+            conn.pragma_update(None, "user_version", v as i64 + 1)
+                .expect("version");
+        }
+        conn.execute_batch(
+            "INSERT INTO batches (id, campaign_id, number, created_at, header)
+                VALUES (1, 'c', 1, 't', '{}');
+             INSERT INTO outbox (batch_id, position, count, sender, recipient, subject,
+                message_id, folder, attachments, bytes, queued_at, updated_at, plan_bytes)
+             VALUES (1, 1, 3, 'a', 'b', 's', 'm1', 'outbox/x', '[]', 1, 't', 't', 7),
+                    (1, 2, 3, 'a', 'b', 's', 'm2', 'outbox/x', '[]', 1, 't', 't', 7),
+                    (1, 3, 3, 'a', 'b', 's', 'm3', 'outbox/x', '[]', 1, 't', 't', 7);
+             DELETE FROM outbox WHERE id = 3;",
+        )
+        .expect("rows");
+        migrate(&mut conn).expect("migrate");
+        let rows: Vec<(i64, Option<i64>, Option<i64>)> = conn
+            .prepare("SELECT id, batch_id, plan_bytes FROM outbox ORDER BY id")
+            .expect("q")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("q")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(rows, vec![(1, Some(1), Some(7)), (2, Some(1), Some(7))]);
+        conn.execute_batch(
+            "INSERT INTO received_batches (id, campaign_id, office, unit_type, number,
+                supplement, version, manifest_sha256, manifest, contact_name, contact_phone,
+                created_at, received_at, sources)
+             VALUES (9, 'c', '金平区总工会', 'district', 1, 0, 1, 'h', '{}', '', '', 't', 't', '[]');
+             INSERT INTO outbox (received_batch_id, reply_kind, position, count, sender,
+                recipient, subject, message_id, folder, attachments, bytes, queued_at,
+                updated_at)
+             VALUES (9, 'receipt', 1, 1, 'a', 'b', 's', 'r1', 'outbox/r', '[]', 1, 't', 't');",
+        )
+        .expect("a reply");
+        let last: i64 = conn
+            .query_row("SELECT max(id) FROM outbox", [], |r| r.get(0))
+            .expect("id");
+        assert_eq!(
+            last, 4,
+            "3 was withdrawn before the migration: never given again"
+        );
+        let insert = |sql: &str| conn.execute_batch(sql).is_ok();
+        assert!(
+            !insert(
+                "INSERT INTO outbox (received_batch_id, reply_kind, position, count, sender,
+                    recipient, subject, message_id, folder, attachments, bytes, queued_at,
+                    updated_at)
+                 VALUES (9, 'receipt', 1, 1, 'a', 'b', 's', 'r2', 'outbox/r', '[]', 1, 't', 't');"
+            ),
+            "one receipt per received batch"
+        );
+        assert!(
+            !insert(
+                "INSERT INTO outbox (batch_id, received_batch_id, reply_kind, position, count,
+                    sender, recipient, subject, message_id, folder, attachments, bytes,
+                    queued_at, updated_at)
+                 VALUES (1, 9, 'correction', 1, 1, 'a', 'b', 's', 'r3', 'outbox/r', '[]', 1,
+                    't', 't');"
+            ),
+            "a row belongs to one batch only"
+        );
+        assert!(
+            !insert(
+                "INSERT INTO outbox (position, count, sender, recipient, subject, message_id,
+                    folder, attachments, bytes, queued_at, updated_at)
+                 VALUES (1, 1, 'a', 'b', 's', 'r4', 'outbox/r', '[]', 1, 't', 't');"
+            ),
+            "and to some batch"
+        );
+        assert!(
+            !insert(
+                "INSERT INTO outbox (received_batch_id, position, count, sender, recipient,
+                    subject, message_id, folder, attachments, bytes, queued_at, updated_at)
+                 VALUES (9, 2, 1, 'a', 'b', 's', 'r5', 'outbox/r', '[]', 1, 't', 't');"
+            ),
+            "a reply says which"
+        );
     }
 }

@@ -34,6 +34,10 @@ pub struct SettledMessage {
     pub batch_id: i64,
     pub position: u32,
     pub message_id: String,
+    /// A receiving library's answer (回执, 补正通知): then `batch_id` is the received batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reply: Option<crate::city::reply::ReplyKind>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +114,7 @@ pub fn check_sent(
             batch_id: m.batch_id,
             position: m.position,
             message_id: m.message_id.clone(),
+            reply: m.reply,
         };
         if session.find_message_id(&sent, &m.message_id)?.is_empty() {
             report.not_found.push(settled);

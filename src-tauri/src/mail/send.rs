@@ -108,11 +108,22 @@ pub fn formatted(
     account: &Account,
     m: &OutboxMessage,
 ) -> Result<Vec<u8>, SendError> {
-    let cover = m
+    let read = m
         .file_path(lib.root(), COVER)
         .ok()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_else(|| format!("{}\r\n", m.subject));
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    let cover = match (read, m.reply) {
+        (Some(text), _) => text,
+        // A reply's text is all it says: never sent without it.
+        (None, Some(kind)) => {
+            return Err(message::MessageError::Attachment {
+                name: format!("{}正文（{COVER}）", kind.label()),
+                reason: "文件找不到或无法读取".to_owned(),
+            }
+            .into());
+        }
+        (None, None) => format!("{}\r\n", m.subject),
+    };
     Ok(message::build(account, m, &cover, lib.root())?.formatted())
 }
 
@@ -124,6 +135,16 @@ fn attachments_failure(
     e: &message::MessageError,
 ) -> Result<(&'static str, String), SendError> {
     let code = e.code();
+    if let Some(kind) = m.reply {
+        return Ok((
+            code,
+            format!(
+                "这封{}未发出：{e}请从备份中找回资料库的“{}”文件夹，再在发件箱中点“重新发送”（命令行：outbox flush）。",
+                kind.label(),
+                m.folder
+            ),
+        ));
+    }
     let what = match lib.check_replannable(m.batch_id) {
         Ok(()) => format!(
             "请在发件箱中点“重新计划”（命令行：outbox replan {}），从批次重新生成这个批次的邮件附件后再发送。",
@@ -309,6 +330,7 @@ pub fn flush(
         // may have), the batch is planned again under the server's size, by itself, and sent.
         if let Some(size) = session.size_limit
             && bytes.len() as u64 > size
+            && m.reply.is_none()
             && !replanned.contains(&m.batch_id)
             && lib.check_replannable(m.batch_id).is_ok()
         {

@@ -210,7 +210,7 @@ pub fn fill_in(
     }
     let mut batches = Vec::new();
     for (batch_id, _) in &touched {
-        batches.push(lib.received_batch(*batch_id)?);
+        batches.push(lib.recorded_batch(*batch_id)?);
     }
     tracing::info!(
         filled = records.len(),
@@ -324,6 +324,7 @@ pub fn fill_in_folder(
     let source = Source {
         kind: "folder".into(),
         origin: dir.display().to_string(),
+        from: None,
     };
     fill_in(lib, &files, campaign, false, source).map_err(|e| match e {
         ReceiveError::NotAwaited(why) => ReceiveError::NotAwaited(format!(

@@ -177,7 +177,13 @@ fn take_in(
         }
         // A batch already whole is never laid out again: a season's mail is not re-read on
         // every 收取邮件.
-        if lib.delivery_complete(&crate::digest::sha256_hex(text.as_bytes()), !fresh)? {
+        let manifest_sha256 = crate::digest::sha256_hex(text.as_bytes());
+        if lib.delivery_complete(&manifest_sha256, !fresh)? {
+            // Taken in whole from a stick before its mail came: the mail still says where the
+            // city answers.
+            if let Some(from) = kept_from(&mail_dir, &message) {
+                lib.note_sender(&manifest_sha256, &from)?;
+            }
             done_keys.push(key_of(&m));
             continue;
         }
@@ -198,6 +204,8 @@ fn take_in(
             } else {
                 origins.join("; ")
             },
+            // The manifest's own message says who sent the batch: the city answers there.
+            from: kept_from(&mail_dir, &message),
         };
         done_keys.push(key_of(&m));
         progress(&Progress {
@@ -276,6 +284,7 @@ pub fn receive_files(
             .map(|f| f.display().to_string())
             .collect::<Vec<_>>()
             .join("; "),
+        from: None,
     };
     let loose: Vec<&PathBuf> = files
         .iter()
@@ -508,12 +517,23 @@ fn keep_message(
     }
     let meta = serde_json::json!({
         "message_id": seen.message_id, "subject": seen.subject, "origin": origin,
-        "attachments": names, "mentioned": seen.mentioned, "synced": false,
+        "from": seen.from, "attachments": names, "mentioned": seen.mentioned, "synced": false,
     });
     std::fs::write(part.join("message.json"), meta.to_string()).map_err(io(&part))?;
     std::fs::rename(&part, &dir).map_err(io(&dir))?;
     written.push(dir);
     Ok(seen)
+}
+
+/// The From address kept with message `message` (`<SHA-256>`), if it was a valid one.
+fn kept_from(mail_dir: &Path, message: &str) -> Option<String> {
+    let meta = std::fs::read_to_string(mail_dir.join(message).join("message.json")).ok()?;
+    let meta: serde_json::Value = serde_json::from_str(&meta).ok()?;
+    meta["from"]
+        .as_str()
+        .map(str::trim)
+        .filter(|a| crate::account::is_address(a))
+        .map(str::to_owned)
 }
 
 /// An attachment name a Baosong batch message carries.

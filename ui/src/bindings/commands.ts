@@ -40,6 +40,9 @@ import type { PrintRequest } from "./PrintRequest";
 import type { Progress } from "./Progress";
 import type { ReceivedWork } from "./ReceivedWork";
 import type { RecentLibrary } from "./RecentLibrary";
+import type { ReplyDraft } from "./ReplyDraft";
+import type { ReplyKind } from "./ReplyKind";
+import type { ReplyQueued } from "./ReplyQueued";
 import type { Resolution } from "./Resolution";
 import type { RestoreReport } from "./RestoreReport";
 import type { Review } from "./Review";
@@ -79,6 +82,16 @@ export type Commands = {
    */
   cancel_job: { args: { job: number }, result: void },
   check_files: { args: { category: string | null, files: Array<string> }, result: Array<PathCheck> },
+  /**
+   * 发送回执 / 发送补正通知: queued in the outbox once per batch version and kind, to `to` or
+   * else the batch's sender; the background sender sends it.
+   */
+  city_reply: { args: { batchId: number, kind: ReplyKind, to: string | null }, result: ReplyQueued },
+  /**
+   * 发送回执 / 发送补正通知's confirmation: the words of the answer to received batch
+   * `batch_id` and where it goes (or the message already queued).
+   */
+  city_reply_draft: { args: { batchId: number, kind: ReplyKind }, result: ReplyDraft },
   city_status: { args: null, result: CityStatus },
   city_works: { args: { office: string | null, category: string | null }, result: Array<ReceivedWork> },
   close_library: { args: null, result: void },

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use baosong::city::UnitState;
+use baosong::city::reply::ReplyKind;
 use clap::{Args, Subcommand};
 
 use super::{Cli, Failure, open_session, print_json, usage};
@@ -57,6 +58,25 @@ pub enum CityCommand {
         /// 以此时刻计算并落款（RFC 3339；默认当前时间）
         #[arg(long, env = "BAOSONG_NOW", value_parser = super::status::parse_now)]
         now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// 答复报送单位：把收件回执或补正通知加入发件箱，发给这个批次的来信地址（每批每版每种只发一次）
+    #[command(group(clap::ArgGroup::new("kind").required(true).args(["receipt", "correction"])))]
+    Reply {
+        /// 收件批次编号（city works --json 或 receive --json 中的 batch_id）
+        #[arg(long)]
+        batch: i64,
+        /// 收件回执：收到了什么，每个文件的 SHA-256、大小、是否核对一致、市级检查结论
+        #[arg(long)]
+        receipt: bool,
+        /// 补正通知：缺少、损坏、多出的文件，未通过市级检查的作品，以及如何补正
+        #[arg(long)]
+        correction: bool,
+        /// 收件地址（批次从文件夹或U盘收入、没有来信地址时必填；填了则用它）
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
+        /// 只显示将要发送的内容，不加入发件箱
+        #[arg(long)]
+        preview: bool,
     },
 }
 
@@ -342,6 +362,46 @@ pub fn city_command(cli: &Cli, c: &CityCommand) -> Result<(), Failure> {
                 for p in &w.pending {
                     outln!("  [待补] {p}");
                 }
+            }
+        }
+        CityCommand::Reply {
+            batch,
+            receipt,
+            correction: _,
+            to,
+            preview,
+        } => {
+            let kind = if *receipt {
+                ReplyKind::Receipt
+            } else {
+                ReplyKind::Correction
+            };
+            if *preview {
+                let draft = session.city_reply_draft(*batch, kind)?;
+                if cli.json {
+                    print_json(&draft);
+                    return Ok(());
+                }
+                let to = to
+                    .clone()
+                    .or(draft.recipient.clone())
+                    .unwrap_or_else(|| "（没有来信地址，请用 --to 填写）".into());
+                if let Some(m) = &draft.queued {
+                    outln!("已在发件箱中（{}）", m.state.label());
+                }
+                outln!("收件人：{to}");
+                outln!("主题：{}", draft.subject);
+                outln!();
+                for line in draft.text.lines() {
+                    outln!("{line}");
+                }
+                return Ok(());
+            }
+            let done = session.city_reply(*batch, kind, to.as_deref())?;
+            if cli.json {
+                print_json(&done);
+            } else {
+                outln!("{}", done.note);
             }
         }
     }

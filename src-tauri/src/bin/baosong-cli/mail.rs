@@ -309,18 +309,17 @@ pub fn outbox_command(cli: &Cli, command: Option<&OutboxCommand>) -> Result<(), 
                 return Ok(());
             }
             let folder = report.folder.as_deref().unwrap_or("已发送");
+            let which = |m: &baosong::mail::check_sent::SettledMessage| match m.reply {
+                Some(kind) => format!("收件批次 {} 的{}", m.batch_id, kind.label()),
+                None => format!("第{}批的第{}封", m.batch_id, m.position),
+            };
             for m in &report.delivered {
-                outln!(
-                    "第{}批的第{}封：在“{folder}”中找到，已记为已送达",
-                    m.batch_id,
-                    m.position
-                );
+                outln!("{}：在“{folder}”中找到，已记为已送达", which(m));
             }
             for m in &report.not_found {
                 outln!(
-                    "第{}批的第{}封：在“{folder}”中没有找到，仍待确认（请在网页邮箱中查看后用 outbox resolve 确认）",
-                    m.batch_id,
-                    m.position
+                    "{}：在“{folder}”中没有找到，仍待确认（请在网页邮箱中查看后用 outbox resolve 确认）",
+                    which(m)
                 );
             }
             Ok(())
