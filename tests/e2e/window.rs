@@ -2133,6 +2133,22 @@ async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Re
     w.see("收到 2 · 合格 2").await?;
     w.shot("city-table").await;
 
+    // 全部作品: every received work across the units, narrowed by a word of its title.
+    w.click("city-section-works").await?;
+    w.el("all-works").await?;
+    w.see("共 2 件").await?;
+    let all = w.text("all-works").await?;
+    assert!(
+        all.contains("金平区总工会") && all.contains("读经典第1篇") && all.contains("读经典第2篇"),
+        "{all}"
+    );
+    w.fill("works-filter-text", "第2篇").await?;
+    w.see("共 1 件").await?;
+    assert!(!w.text("all-works").await?.contains("读经典第1篇"));
+    w.shot("city-all-works").await;
+    w.click("city-section-grid").await?;
+    w.el("city-table").await?;
+
     // 导出全市汇总 into a folder on the stick: the documents are listed once written.
     w.click("city-export").await?;
     w.el("city-export-dialog").await?;
