@@ -423,12 +423,20 @@ fn settle_kept(
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|a| Some((dir.join(a["file"].as_str()?), a["name"] == manifest_name())))
+            .filter_map(|a| {
+                Some((
+                    kept_file(dir, a["file"].as_str()?)?,
+                    a["name"] == manifest_name(),
+                ))
+            })
             .collect();
         if whole {
-            // The manifest stays: it tells later mail of the batch that it is whole.
+            // The manifest stays: it tells later mail of the batch that it is whole. Only
+            // regular files in the folder itself go (a link is never followed nor removed).
             for (f, _) in attachments.iter().filter(|(_, manifest)| !manifest) {
-                let _ = std::fs::remove_file(f);
+                if std::fs::symlink_metadata(f).is_ok_and(|m| m.is_file()) {
+                    let _ = std::fs::remove_file(f);
+                }
             }
             meta["released"] = serde_json::Value::Bool(true);
         } else {
@@ -441,6 +449,17 @@ fn settle_kept(
         crate::fsx::write_atomic(&meta_path, meta.to_string().as_bytes()).map_err(io(dir))?;
     }
     Ok(())
+}
+
+/// An attachment's file in a kept message's folder, by the name its `message.json` gives: a
+/// plain name in that very folder only (a library from a stranger's stick may say
+/// `../../files/…`).
+fn kept_file(dir: &Path, file: &str) -> Option<PathBuf> {
+    let mut parts = Path::new(file).components();
+    match (parts.next(), parts.next()) {
+        (Some(std::path::Component::Normal(name)), None) => Some(dir.join(name)),
+        _ => None,
+    }
 }
 
 /// Reads one message and keeps its attachments (once per distinct message); a folder it
@@ -573,7 +592,9 @@ fn load_kept(mail_dir: &Path) -> Vec<Kept> {
             let (Some(file), Some(att)) = (a["file"].as_str(), a["name"].as_str()) else {
                 continue;
             };
-            let path = dir.join(file);
+            let Some(path) = kept_file(&dir, file) else {
+                continue;
+            };
             let Ok(m) = std::fs::symlink_metadata(&path) else {
                 continue;
             };
@@ -955,6 +976,15 @@ mod tests {
         assert!(!unsettled(&dir));
         let seen = keep_message(mail_dir, "m.eml", raw, &mut Vec::new()).expect("known");
         assert!(seen.already);
+    }
+
+    #[test]
+    fn a_kept_message_names_only_files_in_its_own_folder() {
+        let dir = Path::new("/lib/receiving/mail/ab");
+        assert_eq!(kept_file(dir, "0-x.zip"), Some(dir.join("0-x.zip")));
+        for bad in ["../../files/aa/bb.mp4", "/etc/passwd", "..", "a/b", ""] {
+            assert_eq!(kept_file(dir, bad), None, "{bad}");
+        }
     }
 
     #[test]
