@@ -37,12 +37,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One X server for every run; the first free display from :90 on.
+# One X server for every run; the first free display from :90 on. `-noreset`: without it Xvfb
+# resets whenever the last client leaves (between two runs), a launch during the reset cannot
+# open the display (“Failed to initialize GTK”), and the window is mapped ~60 ms later.
 display=90
 while [ -e "/tmp/.X${display}-lock" ] || [ -e "/tmp/.X11-unix/X${display}" ]; do
   display=$((display + 1))
 done
-Xvfb ":$display" -screen 0 1400x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+Xvfb ":$display" -screen 0 1400x900x24 -nolisten tcp -noreset >"$WORK/xvfb.log" 2>&1 &
 XVFB_PID=$!
 for _ in $(seq 100); do
   xwininfo -display ":$display" -root >/dev/null 2>&1 && break

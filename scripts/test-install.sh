@@ -34,7 +34,7 @@ if [ ! -s "$base" ]; then
   tmp=$(mktemp -d)
   debootstrap --variant=minbase bookworm "$tmp" "$mirror"
   tar -C "$tmp" -cf "$base.part" . && mv "$base.part" "$base"
-  rm -rf "$tmp"
+  rm -rf --one-file-system "$tmp"
 fi
 
 root=$(mktemp -d /tmp/baosong-install.XXXXXX)
@@ -42,7 +42,8 @@ xvfb_pid=""
 cleanup() {
   [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
   for m in tmp/.X11-unix dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
-  rm -rf "$root"
+  # Never into a mount that is still there: the chroot's /dev and /sys are this machine's own.
+  rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 tar -C "$root" -xf "$base"
@@ -64,7 +65,16 @@ cp "$deb" "$root/tmp/"
 echo 'APT::Sandbox::User "root";' > "$root/etc/apt/apt.conf.d/99-no-sandbox"
 in_root apt-get update -qq
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "/tmp/$(basename "$deb")" >/dev/null
-in_root dpkg -s baosong | grep -E '^(Package|Version|Depends):'
+in_root dpkg -s baosong | grep -E '^(Package|Version|Depends|Recommends):'
+# What apt pulled for the clerk: a CJK font (or the menu and the window show boxes) and, as the
+# package recommends, GStreamer's H.264 decoder (or 在窗口中查看 cannot play a film).
+# The script stops here when either is not installed.
+installed() {
+  in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' "$@" 2>/dev/null | grep '^ii' ||
+    { echo "FAILED: none of $* is installed" >&2; exit 1; }
+}
+installed gstreamer1.0-libav
+installed fonts-noto-cjk fonts-wqy-microhei fonts-wqy-zenhei
 
 say "Every library resolves"
 for bin in /usr/bin/baosong /usr/bin/baosong-cli; do
@@ -91,7 +101,7 @@ in_root baosong-cli --library /root/lib status | head -5
 
 say "The window, on a bare system"
 display=$(for n in $(seq 90 120); do [ -e "/tmp/.X11-unix/X$n" ] || { echo "$n"; break; }; done)
-Xvfb ":$display" -screen 0 1366x768x24 -nolisten tcp &
+Xvfb ":$display" -screen 0 1366x768x24 -nolisten tcp -noreset &
 xvfb_pid=$!
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
 mkdir -p "$root/tmp/.X11-unix"
