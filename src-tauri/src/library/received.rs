@@ -4,6 +4,7 @@
 //! it brings that were missing; a manifest that differs is a new version beside the old.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, params};
@@ -448,47 +449,31 @@ impl Library {
         office: Option<&str>,
         category: Option<&str>,
     ) -> Result<Vec<ReceivedWork>, LibraryError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT w.id, b.id, b.office, b.number, b.supplement, b.version, w.category, w.seq,
-                    w.title, w.authors, w.unit, w.special_reason, w.verdict
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT b.id, b.office, b.number, b.supplement, b.version, {WORK_COLUMNS}
              FROM received_works w JOIN received_batches b ON b.id = w.batch_id
              WHERE b.campaign_id = ?1
                AND b.version = (SELECT max(version) FROM received_batches o
                                 WHERE o.campaign_id = b.campaign_id AND o.office = b.office
                                   AND o.number = b.number AND o.supplement = b.supplement)
                AND (?2 IS NULL OR b.office = ?2) AND (?3 IS NULL OR w.category = ?3)
-             ORDER BY b.office, w.category, b.number, w.seq",
-        )?;
+             ORDER BY b.office, w.category, b.number, w.seq"
+        ))?;
         let rows = stmt.query_map(params![campaign_id, office, category], |r| {
-            let number: u32 = r.get(3)?;
-            let supplement: bool = r.get(4)?;
-            let version: u32 = r.get(5)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                ReceivedWork {
-                    batch_id: r.get(1)?,
-                    office: r.get(2)?,
-                    batch: label(number, supplement, version),
-                    category: r.get(6)?,
-                    seq: r.get(7)?,
-                    title: r.get(8)?,
-                    authors: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
-                    unit: r.get(10)?,
-                    special_reason: r.get(11)?,
-                    district_verdict: parse_verdict(&r.get::<_, String>(12)?),
-                    verdict: None,
-                    problems: Vec::new(),
-                    pending: Vec::new(),
-                    files: Vec::new(),
-                },
-            ))
+            let batch = label(r.get(2)?, r.get(3)?, r.get(4)?);
+            work_row(r, 5, r.get(0)?, r.get(1)?, batch)
         })?;
+        // Each batch's problems once, however many of its works are listed.
+        let mut problems = BTreeMap::new();
         let mut works = Vec::new();
         for row in rows {
             let (work_id, mut work) = row?;
+            let said = match problems.entry(work.batch_id) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(self.batch_problems(work.batch_id)?),
+            };
             work.files = self.received_files(work_id)?;
-            let problems = self.batch_problems(work.batch_id)?;
-            finish_work(&mut work, &problems);
+            finish_work(&mut work, said);
             works.push(work);
         }
         Ok(works)
@@ -544,30 +529,11 @@ impl Library {
             .optional()?
             .ok_or(LibraryError::NoSuchReceivedBatch(id))?;
         batch.problems = self.batch_problems(id)?;
-        let mut stmt = self.conn.prepare(
-            "SELECT id, category, seq, title, authors, unit, special_reason, verdict
-             FROM received_works WHERE batch_id = ?1 ORDER BY id",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {WORK_COLUMNS} FROM received_works w WHERE w.batch_id = ?1 ORDER BY w.id"
+        ))?;
         let rows = stmt.query_map([id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                ReceivedWork {
-                    batch_id: id,
-                    office: batch.office.clone(),
-                    batch: batch.label.clone(),
-                    category: r.get(1)?,
-                    seq: r.get(2)?,
-                    title: r.get(3)?,
-                    authors: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
-                    unit: r.get(5)?,
-                    special_reason: r.get(6)?,
-                    district_verdict: parse_verdict(&r.get::<_, String>(7)?),
-                    verdict: None,
-                    problems: Vec::new(),
-                    pending: Vec::new(),
-                    files: Vec::new(),
-                },
-            ))
+            work_row(r, 0, id, batch.office.clone(), batch.label.clone())
         })?;
         let mut works = Vec::new();
         for row in rows {
@@ -614,6 +580,40 @@ impl Library {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The columns of a received work that [`work_row`] reads (`w` is `received_works`).
+const WORK_COLUMNS: &str =
+    "w.id, w.category, w.seq, w.title, w.authors, w.unit, w.special_reason, w.verdict";
+
+/// A received work's row id and the work as the district stated it, read from
+/// [`WORK_COLUMNS`] starting at column `at`; its files, city verdict and problems come after.
+fn work_row(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    batch_id: i64,
+    office: String,
+    batch: String,
+) -> rusqlite::Result<(i64, ReceivedWork)> {
+    Ok((
+        r.get(at)?,
+        ReceivedWork {
+            batch_id,
+            office,
+            batch,
+            category: r.get(at + 1)?,
+            seq: r.get(at + 2)?,
+            title: r.get(at + 3)?,
+            authors: serde_json::from_str(&r.get::<_, String>(at + 4)?).unwrap_or_default(),
+            unit: r.get(at + 5)?,
+            special_reason: r.get(at + 6)?,
+            district_verdict: parse_verdict(&r.get::<_, String>(at + 7)?),
+            verdict: None,
+            problems: Vec::new(),
+            pending: Vec::new(),
+            files: Vec::new(),
+        },
+    ))
 }
 
 /// The work's city verdict (the worst of its files', None while one is still to come) and its
