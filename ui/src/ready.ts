@@ -1,6 +1,6 @@
-// Tells the core when the clerk first sees a screen (first-run setup, the open library, or
-// why it cannot start): after the view is mounted, the next frame is painted, and the one
-// after that has begun. The core records how long the launch took (scripts/bench-startup.sh).
+// Tells the core when the clerk first sees a screen (first-run setup, the open library's 概览
+// with its numbers, or why it cannot start): once the view has what it shows, the next frame
+// is painted, and the one after that has begun. The core records how long the launch took (scripts/bench-startup.sh).
 import { api } from "./api";
 
 let reported = false;
