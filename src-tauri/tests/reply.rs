@@ -131,6 +131,31 @@ fn city(r: &Run) -> PathBuf {
     lib
 }
 
+/// A district's batch of one work, exported to a folder (a stick) and taken in from there by a
+/// new receiving library: the library and `receive --json`'s answer.
+fn from_a_stick(r: &Run) -> (PathBuf, serde_json::Value) {
+    let batch = district_batch(r, 1);
+    let out = r.dir.path().join("导出");
+    std::fs::create_dir_all(&out).expect("out");
+    let export = r
+        .cli(&[
+            "batch",
+            "export",
+            &batch,
+            "--out",
+            out.to_str().unwrap_or_default(),
+            "--json",
+        ])
+        .ok()
+        .json();
+    let package = export["folder"].as_str().expect("folder").to_owned();
+    let lib = city(r);
+    let got = at(r, &lib, &["receive", "--folder", &package, "--json"])
+        .ok()
+        .json();
+    (lib, got)
+}
+
 fn outbox(r: &Run, lib: &Path) -> Vec<serde_json::Value> {
     at(r, lib, &["outbox", "--json"])
         .ok()
@@ -427,25 +452,7 @@ fn a_mailed_batch_is_answered_once_with_a_receipt_and_a_correction_that_arrive_i
 #[test]
 fn a_batch_from_a_stick_needs_an_address_and_bad_input_is_refused_in_chinese_changing_nothing() {
     let r = Run::new();
-    let batch = district_batch(&r, 1);
-    let out = r.dir.path().join("导出");
-    std::fs::create_dir_all(&out).expect("out");
-    let export = r
-        .cli(&[
-            "batch",
-            "export",
-            &batch,
-            "--out",
-            out.to_str().unwrap_or_default(),
-            "--json",
-        ])
-        .ok()
-        .json();
-    let package = export["folder"].as_str().expect("folder").to_owned();
-    let lib = city(&r);
-    let got = at(&r, &lib, &["receive", "--folder", &package, "--json"])
-        .ok()
-        .json();
+    let (lib, got) = from_a_stick(&r);
     let id = got["received"][0]["batch"]["batch_id"].to_string();
     assert!(
         got["received"][0]["batch"]["problems"]
@@ -556,5 +563,98 @@ fn a_batch_from_a_stick_needs_an_address_and_bad_input_is_refused_in_chinese_cha
             .as_str()
             .is_some_and(|t| t.contains("全部文件核对一致，无需补正。")),
         "{arrived:?}"
+    );
+}
+
+#[test]
+fn a_reply_refused_for_good_goes_to_another_address_and_still_only_once() {
+    let r = Run::new();
+    let (lib, got) = from_a_stick(&r);
+    let id = got["received"][0]["batch"]["batch_id"].to_string();
+    certs(r.dir.path());
+    // The server refuses every recipient with 550 (no such mailbox).
+    let smtp = Server::start(r.dir.path(), "city-smtp", "tls", "550-rcpt", 10_000_000);
+    set_account(&r, &lib, &smtp);
+    let receipt = |to: Option<&str>| {
+        let mut args = vec!["city", "reply", "--batch", &id, "--receipt", "--json"];
+        if let Some(to) = to {
+            args.extend(["--to", to]);
+        }
+        at(&r, &lib, &args).ok().json()
+    };
+
+    let first = receipt(Some("nanao@typo.example.test"));
+    assert_eq!(first["queued"], true, "{first}");
+    let message_id = first["message"]["message_id"].clone();
+    // The flush stops on the refusal (exit 1) and says why.
+    let flushed = at(&r, &lib, &["outbox", "flush", "--json"]);
+    assert_eq!(flushed.code, 1, "{}", flushed.explain());
+    let report = flushed.json();
+    assert_eq!(report["sent"], 0, "{report}");
+    assert_eq!(report["stopped_code"], "mail.recipient", "{report}");
+    let failed = &outbox(&r, &lib)[0];
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(failed["permanent"], true, "{failed}");
+    assert_eq!(failed["error_code"], "mail.recipient", "{failed}");
+
+    // Asked again without an address: it stays, and the answer says what mends it.
+    let again = receipt(None);
+    assert_eq!(again["queued"], false, "{again}");
+    let note = again["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("没有发出") && note.contains("550") && note.contains("--to"),
+        "{note}"
+    );
+    // A bad address is refused and changes nothing.
+    let e = at(
+        &r,
+        &lib,
+        &[
+            "city",
+            "reply",
+            "--batch",
+            &id,
+            "--receipt",
+            "--to",
+            "南澳县",
+            "--json",
+        ],
+    );
+    assert_eq!(e.code, 2, "{}", e.explain());
+    assert!(
+        e.stderr.contains("city.reply_bad_address"),
+        "{}",
+        e.explain()
+    );
+    assert_eq!(outbox(&r, &lib)[0], *failed);
+
+    // Another address puts the same message back in the queue, and it goes out there.
+    smtp.set_fault("none");
+    let readdressed = receipt(Some("nanao@example.test"));
+    assert_eq!(readdressed["queued"], true, "{readdressed}");
+    assert_eq!(readdressed["message"]["recipient"], "nanao@example.test");
+    assert_eq!(readdressed["message"]["state"], "queued");
+    assert_eq!(readdressed["message"]["message_id"], message_id);
+    assert!(
+        readdressed["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("改发给 nanao@example.test")),
+        "{readdressed}"
+    );
+    let flushed = at(&r, &lib, &["outbox", "flush", "--json"]).ok().json();
+    assert_eq!(flushed["sent"], 1, "{flushed}");
+    let arrived = smtp.arrived(&r.dir.path().join("arrived"));
+    assert_eq!(arrived.len(), 1, "{arrived:?}");
+    assert_eq!(arrived[0]["to"], "nanao@example.test");
+
+    // Sent: never again, to whatever address.
+    let after = receipt(Some("someone@example.test"));
+    assert_eq!(after["queued"], false, "{after}");
+    assert_eq!(after["message"]["recipient"], "nanao@example.test");
+    assert_eq!(outbox(&r, &lib).len(), 1);
+    assert_eq!(
+        reply_folders(&lib).len(),
+        1,
+        "one folder for the one answer"
     );
 }

@@ -2232,6 +2232,52 @@ async fn the_municipal_office_receives_a_package_and_sees_the_whole_city() -> Re
     Ok(())
 }
 
+/// Closes the drawer of a 全市 cell (once the dialog's fading overlay lets its close button
+/// take the click) and waits for `shown`, a text in it, to go.
+async fn close_city_works(w: &Clerk, shown: &str) -> Res {
+    let close =
+        w.c.find(Locator::Css(
+            "[data-testid=\"city-works\"] .el-drawer__close-btn",
+        ))
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(6);
+    while let Err(e) = close.click().await {
+        if Instant::now() > deadline {
+            w.shot("failed-close-drawer").await;
+            return Err(format!("the drawer's close button never took a click: {e}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    w.gone(shown).await
+}
+
+/// Waits until the 发件箱's table shows every one of `words` (the background sender works
+/// on its own); on failure says what the table, the app's log and the SMTP server's log held.
+async fn outbox_shows(w: &Clerk, server: &smtp::Server, home: &Path, words: &[&str]) -> Res {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let table = w.text("outbox-table").await?;
+        if words.iter().all(|word| table.contains(word)) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            w.shot("failed-outbox").await;
+            let app_log: String = std::fs::read_dir(home.join(".local/state/baosong/logs"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                .collect();
+            let smtp_log = std::fs::read_to_string(&server.log).unwrap_or_default();
+            return Err(format!(
+                "the 发件箱 never showed {words:?}:\n{table}\nthe app's log:\n{app_log}\nthe SMTP server's log:\n{smtp_log}"
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 /// Sets a library's mail account (SMTP on `smtp_port`, IMAP on `imap_port`, both on loopback
 /// with the test CA) and its 授权码 in the file store under `config`, with the CLI.
 fn set_account(lib: &Path, home: &Path, config: &Path, smtp_port: u16, imap_port: u16) -> Res {
@@ -2379,6 +2425,9 @@ async fn the_municipal_office_collects_its_mail_watching_each_message_come() -> 
             ("BAOSONG_NOW", Path::new("2023-06-20T10:00:00+08:00")),
             ("BAOSONG_SECRET_STORE", Path::new("file")),
             ("BAOSONG_IMAP_TIMEOUT_S", Path::new("10")),
+            // The background sender looks every second and sends at once.
+            ("BAOSONG_OUTBOX_EVERY_S", Path::new("1")),
+            ("BAOSONG_SEND_PAUSE_MS", Path::new("0")),
         ],
     );
     let w = clerk(&driver, "10-mail").await?;
@@ -2434,6 +2483,51 @@ async fn the_municipal_office_collects_its_mail_watching_each_message_come() -> 
         n,
         "no message moved or deleted"
     );
+
+    // The 回执 goes back to the address the batch came from, queued once. The server refuses
+    // that mailbox (550) for good: the city's 发件箱 shows it failed, and the 回执 is sent again
+    // to the address the clerk corrects it to, by the background sender through real SMTP.
+    w.click("reply-receipt-1").await?;
+    w.el("reply-dialog").await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        w.input("reply-to").await?.prop("value").await?.as_deref(),
+        Some(smtp::ADDRESS),
+        "the answer goes to the mail's From"
+    );
+    server.set_fault("550-rcpt");
+    w.click("reply-send").await?;
+    w.see("回执已加入发件箱").await?;
+    w.gone("发送回执：金平区总工会").await?;
+    close_city_works(&w, "潮汕家书第3篇").await?;
+    w.click("city-section-outbox").await?;
+    w.el("outbox-table").await?;
+    outbox_shows(&w, &server, &home, &["收件回执", "发送失败", "550"]).await?;
+    w.shot("reply-refused").await;
+
+    w.click("city-section-grid").await?;
+    w.click("cell-金平区总工会-recitation").await?;
+    w.el("city-works-table").await?;
+    w.see("潮汕家书第3篇").await?;
+    // The drawer slides in: a click on a moving button can be lost.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    w.click("reply-receipt-1").await?;
+    w.el("reply-refused").await?;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    w.see("没有发出").await?;
+    w.fill("reply-to", "jinping-office@localhost.test").await?;
+    w.shot("reply-readdress").await;
+    server.set_fault("none");
+    w.click("reply-send").await?;
+    w.see("回执改发给 jinping-office@localhost.test").await?;
+    w.gone("发送回执：金平区总工会").await?;
+    close_city_works(&w, "潮汕家书第3篇").await?;
+    w.click("city-section-outbox").await?;
+    w.el("outbox-table").await?;
+    outbox_shows(&w, &server, &home, &["收件回执", "已发送", "250"]).await?;
+    w.shot("reply-sent").await;
+    // It reached the mailbox the district reads, beside the batch's messages.
+    assert_eq!(dovecot.files("INBOX").len() as u64, n + 1);
     w.c.clone().close().await?;
     Ok(())
 }

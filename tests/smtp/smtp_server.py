@@ -3,7 +3,7 @@
 
 smtp_server.py --maildir DIR --cert CERT --key KEY --mode tls|starttls --port-file FILE
                [--user U --password P] [--size-limit N]
-               [--fault none|451-once|552|drop-after-data|drop-mid-data|mute|535]
+               [--fault none|451-once|552|550-rcpt|drop-after-data|drop-mid-data|mute|535]
                [--drop-after-bytes N] [--control-file FILE]
 
 * Listens on 127.0.0.1, a free port chosen by the kernel; the port number is written to
@@ -15,7 +15,7 @@ smtp_server.py --maildir DIR --cert CERT --key KEY --mode tls|starttls --port-fi
 * Every accepted message is added to the Maildir --maildir exactly as received (dot-stuffing
   removed), preceded by three headers: X-Envelope-From, X-Envelope-To, X-Mail-Options
   (the MAIL FROM parameters, e.g. "SIZE=1234 BODY=8BITMIME").
-* Faults (see --help): 451-once, 552, drop-after-data, drop-mid-data, stall-after-data,
+* Faults (see --help): 451-once, 552, 550-rcpt (every recipient refused), drop-after-data, drop-mid-data, stall-after-data,
   stall-mid-data, mute, 535, 3xx-after-data. The fault is looked up for every new connection: from --control-file
   if that file exists and holds JSON like {"fault": "none"} (also "drop_after_bytes"),
   else from --fault. So a test can switch a server "down" and "back up" at run time.
@@ -33,7 +33,7 @@ import time
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-FAULTS = ["none", "451-once", "552", "drop-after-data", "drop-mid-data", "stall-after-data",
+FAULTS = ["none", "451-once", "552", "550-rcpt", "drop-after-data", "drop-mid-data", "stall-after-data",
           "stall-mid-data", "mute", "535", "3xx-after-data"]
 
 
@@ -75,6 +75,13 @@ class State:
 class Handler:
     def __init__(self, state):
         self.state = state
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if server.fault == "550-rcpt":
+            log("RCPT", address, "refused with 550")
+            return "550 5.1.1 <%s>: mailbox unavailable" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         fault = server.fault

@@ -472,6 +472,42 @@ impl Library {
         Ok((self.outbox_message(id)?, new))
     }
 
+    /// Sends answer `id` to `recipient` instead: only while the server's refusal keeps it
+    /// failed for good (a 550 for the address, a 535 for the login — it never went out), back
+    /// in the queue under the same Message-ID. False, changing nothing, in any other state (it
+    /// may have been sent meanwhile: never twice). Checked and changed under one write lock.
+    pub fn readdress_reply(&mut self, id: i64, recipient: &str) -> Result<bool, LibraryError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before: Option<String> = tx
+            .query_row(
+                "SELECT recipient FROM outbox
+                 WHERE id = ?1 AND reply_kind IS NOT NULL AND state = 'failed' AND permanent = 1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(before) = before else {
+            return Ok(false);
+        };
+        tx.execute(
+            "UPDATE outbox SET recipient = ?2, state = 'queued', permanent = 0, next_try_at = NULL,
+                error_code = NULL, error = NULL, updated_at = ?3
+             WHERE id = ?1",
+            params![id, recipient, now()],
+        )?;
+        audit_message(
+            &tx,
+            self.actor,
+            "outbox.readdressed",
+            id,
+            serde_json::json!({ "from": before, "to": recipient }),
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// The answer of `kind` already queued for received batch `received_batch_id`, if any.
     pub fn reply_message(
         &self,

@@ -14,7 +14,7 @@ use ts_rs::TS;
 use super::send::{COVER, SendError};
 use crate::campaign::Campaign;
 use crate::city::reply::{self, Letterhead, ReceivedBatch, ReplyKind};
-use crate::library::{Library, LibraryError, NewMessage, OutboxMessage};
+use crate::library::{Library, LibraryError, MessageState, NewMessage, OutboxMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplyError {
@@ -103,7 +103,8 @@ pub struct ReplyQueued {
     pub kind: ReplyKind,
     #[ts(type = "number")]
     pub batch_id: i64,
-    /// True when this call queued it; false when it was already in the outbox (nothing new).
+    /// True when this call queued it (or, refused for good before, put it back for another
+    /// address); false when it was already in the outbox (nothing new).
     pub queued: bool,
     pub message: OutboxMessage,
     pub text: String,
@@ -192,13 +193,14 @@ pub fn queue_reply(
     to: Option<&str>,
 ) -> Result<ReplyQueued, ReplyError> {
     let batch = lib.received_batch(id)?;
+    let to = to.map(str::trim).filter(|t| !t.is_empty());
     if let Some(m) = lib.reply_message(id, kind)? {
-        return Ok(already(lib, &batch, kind, m));
+        return readdress(lib, &batch, kind, m, to);
     }
     let office = lib.office()?;
     let head = letterhead(&office, campaign);
     let text = words(&batch, kind, &head)?;
-    let recipient = match to.map(str::trim).filter(|t| !t.is_empty()) {
+    let recipient = match to {
         Some(t) => t.to_owned(),
         None => batch.sender.clone().ok_or_else(|| ReplyError::NoAddress {
             office: batch.office.clone(),
@@ -274,19 +276,71 @@ pub fn queue_reply(
     }
 }
 
+/// An answer already in the outbox: refused for good by the server (it never went out), it goes
+/// to `to` when one is given; otherwise it stays as it is.
+fn readdress(
+    lib: &mut Library,
+    batch: &ReceivedBatch,
+    kind: ReplyKind,
+    m: OutboxMessage,
+    to: Option<&str>,
+) -> Result<ReplyQueued, ReplyError> {
+    let refused = m.state == MessageState::Failed && m.permanent;
+    let Some(to) = to.filter(|_| refused) else {
+        return Ok(already(lib, batch, kind, m));
+    };
+    if !crate::account::is_address(to) {
+        return Err(ReplyError::BadAddress(to.to_owned()));
+    }
+    if !lib.readdress_reply(m.id, to)? {
+        // Taken or settled meanwhile: as it is now.
+        let now = lib.outbox_message(m.id)?;
+        return Ok(already(lib, batch, kind, now));
+    }
+    let m = lib.outbox_message(m.id)?;
+    tracing::info!(
+        batch = batch.id,
+        kind = kind.as_str(),
+        message = m.id,
+        "reply readdressed"
+    );
+    Ok(ReplyQueued {
+        kind,
+        batch_id: batch.id,
+        queued: true,
+        note: format!(
+            "{}改发给 {}，已重新加入发件箱；窗口在后台发送（命令行：outbox flush）。",
+            kind.label(),
+            m.recipient
+        ),
+        text: queued_text(lib, &m),
+        message: m,
+    })
+}
+
 fn already(lib: &Library, batch: &ReceivedBatch, kind: ReplyKind, m: OutboxMessage) -> ReplyQueued {
     ReplyQueued {
         kind,
         batch_id: batch.id,
         queued: false,
-        note: format!(
-            "{}{}的{}已在发件箱中（{}，发给 {}），没有再次加入：每个批次的每一版只发一次。",
-            batch.office,
-            batch.label,
-            kind.label(),
-            m.state.label(),
-            m.recipient
-        ),
+        note: if m.state == MessageState::Failed && m.permanent {
+            format!(
+                "{}{}的{}没有发出：{}可以改发到其他地址（命令行：--to 新地址）。",
+                batch.office,
+                batch.label,
+                kind.label(),
+                m.error.as_deref().unwrap_or("服务器拒收。")
+            )
+        } else {
+            format!(
+                "{}{}的{}已在发件箱中（{}，发给 {}），没有再次加入：每个批次的每一版只发一次。",
+                batch.office,
+                batch.label,
+                kind.label(),
+                m.state.label(),
+                m.recipient
+            )
+        },
         text: queued_text(lib, &m),
         message: m,
     }

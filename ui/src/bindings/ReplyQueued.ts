@@ -7,7 +7,8 @@ import type { ReplyKind } from "./ReplyKind";
  */
 export type ReplyQueued = { kind: ReplyKind, batch_id: number, 
 /**
- * True when this call queued it; false when it was already in the outbox (nothing new).
+ * True when this call queued it (or, refused for good before, put it back for another
+ * address); false when it was already in the outbox (nothing new).
  */
 queued: boolean, message: OutboxMessage, text: string, 
 /**
