@@ -6,151 +6,21 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use support::{Run, ffmpeg, video};
-
-/// `baosong-cli --library LIB args…`.
-fn at(r: &Run, lib: &Path, args: &[&str]) -> support::Result {
-    let mut all = vec!["--library", lib.to_str().unwrap_or_default()];
-    all.extend_from_slice(args);
-    r.cli_env(&all, &[])
-}
-
-fn json_id(out: &support::Result) -> String {
-    out.json()["id"].to_string()
-}
-
-/// A district library of `office` with one work per (category, title, file), all recommended,
-/// batched and exported; the package folder.
-fn district(r: &Run, office: &str, unit_type: &str, works: &[(&str, &str, &Path)]) -> PathBuf {
-    let lib = r.dir.path().join(format!("{office}-资料库"));
-    at(
-        r,
-        &lib,
-        &["init", "--office", office, "--unit-type", unit_type],
-    )
-    .ok();
-    for (category, title, file) in works {
-        let id = json_id(
-            &at(
-                r,
-                &lib,
-                &[
-                    "entry",
-                    "add",
-                    file.to_str().unwrap_or_default(),
-                    "--category",
-                    category,
-                    "--title",
-                    title,
-                    "--author",
-                    "陈晓",
-                    "--declare",
-                    "original",
-                    "--json",
-                ],
-            )
-            .ok(),
-        );
-        at(
-            r,
-            &lib,
-            &[
-                "entry",
-                "update",
-                &id,
-                "--status",
-                "approved",
-                "--recommend",
-                "true",
-            ],
-        )
-        .ok();
-    }
-    package(r, &lib)
-}
-
-/// Makes the next batch of `lib` and exports it; the package folder.
-fn package(r: &Run, lib: &Path) -> PathBuf {
-    let batch = at(r, lib, &["batch", "create", "--json"]).ok().json();
-    let id = batch["batch"]["id"].to_string();
-    let out = r.dir.path().join(format!("out-{}", rand_suffix()));
-    std::fs::create_dir_all(&out).expect("out");
-    let report = at(
-        r,
-        lib,
-        &[
-            "batch",
-            "export",
-            &id,
-            "--out",
-            out.to_str().unwrap_or_default(),
-            "--json",
-        ],
-    )
-    .ok()
-    .json();
-    PathBuf::from(report["folder"].as_str().expect("folder"))
-}
-
-fn rand_suffix() -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    N.fetch_add(1, Ordering::SeqCst).to_string()
-}
-
-fn city(r: &Run) -> PathBuf {
-    let lib = r.dir.path().join("市级收件");
-    at(
-        r,
-        &lib,
-        &[
-            "init",
-            "--role",
-            "city",
-            "--office",
-            "汕头市工人文化宫",
-            "--json",
-        ],
-    )
-    .ok();
-    lib
-}
+use support::district::{
+    a_work_file, add_recommended, city_library, copy_dir, district_package, package, tone,
+};
+use support::{Run, video};
 
 fn receive(r: &Run, lib: &Path, folders: &[&Path]) -> support::Result {
     let mut args = vec!["receive", "--json", "--folder"];
     args.extend(folders.iter().map(|f| f.to_str().unwrap_or_default()));
-    at(r, lib, &args)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("dir");
-    for e in std::fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
-}
-
-/// The first work file of a package (under a category folder).
-fn a_work_file(package: &Path) -> PathBuf {
-    let mut found = None;
-    for e in std::fs::read_dir(package).expect("package").flatten() {
-        if e.path().is_dir() {
-            for f in std::fs::read_dir(e.path()).expect("category").flatten() {
-                found.get_or_insert(f.path());
-            }
-        }
-    }
-    found.expect("a work file")
+    r.at(lib, &args)
 }
 
 fn works(r: &Run, lib: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
     let mut args = vec!["city", "works", "--json"];
     args.extend_from_slice(extra);
-    at(r, lib, &args)
+    r.at(lib, &args)
         .ok()
         .json()
         .as_array()
@@ -158,26 +28,13 @@ fn works(r: &Run, lib: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
-fn audio(dir: &Path, name: &str, hz: u32) -> PathBuf {
-    ffmpeg(
-        dir,
-        name,
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("sine=frequency={hz}:duration=1"),
-        ],
-    )
-}
-
 #[test]
 fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
     let r = Run::new();
     let dir = r.dir.path();
     let hd = video(dir, "hd.mp4", "1920x1080");
-    let voice = audio(dir, "voice.mp3", 440);
-    let jinping = district(
+    let voice = tone(dir, "voice.mp3", 440, 1);
+    let jinping = district_package(
         &r,
         "金平区总工会",
         "district",
@@ -186,14 +43,14 @@ fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
             ("recitation", "读经典", &voice),
         ],
     );
-    let other = audio(dir, "other.mp3", 660);
-    let nanao = district(
+    let other = tone(dir, "other.mp3", 660, 1);
+    let nanao = district_package(
         &r,
         "南澳县总工会",
         "county-or-zone",
         &[("recitation", "海岛之歌", &other)],
     );
-    let lib = city(&r);
+    let lib = city_library(&r, "市级收件", &[]);
     let out = receive(&r, &lib, &[&jinping, &nanao]).ok().json();
     let items = out["received"].as_array().expect("received");
     assert_eq!(items.len(), 2, "{out}");
@@ -227,9 +84,7 @@ fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
     assert_eq!(works(&r, &lib, &[]).len(), 3);
 
     // The whole city: every unit the campaign lists, those that sent nothing included.
-    let status = at(
-        &r,
-        &lib,
+    let status = r.at(&lib,
         &[
             "city",
             "status",
@@ -267,9 +122,7 @@ fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
         (l["received"].as_u64(), l["status"].as_str()),
         (Some(0), Some("not-sent"))
     );
-    let late = at(
-        &r,
-        &lib,
+    let late = r.at(&lib,
         &[
             "city",
             "status",
@@ -289,7 +142,7 @@ fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
     assert_eq!(l["status"], "overdue");
 
     // The received files are the library's own: a reopen's sweep keeps them, none is unlisted.
-    let unlisted = at(&r, &lib, &["files", "unlisted", "--json"]).ok().json();
+    let unlisted = r.at(&lib, &["files", "unlisted", "--json"]).ok().json();
     assert_eq!(unlisted.as_array().map(Vec::len), Some(0), "{unlisted}");
     assert_eq!(works(&r, &lib, &[]).len(), 3);
 }
@@ -298,9 +151,9 @@ fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
 fn a_changed_byte_or_a_missing_file_is_a_problem_until_the_intact_copy_arrives() {
     let r = Run::new();
     let dir = r.dir.path();
-    let voice = audio(dir, "voice.mp3", 440);
-    let song = audio(dir, "song.mp3", 550);
-    let package = district(
+    let voice = tone(dir, "voice.mp3", 440, 1);
+    let song = tone(dir, "song.mp3", 550, 1);
+    let package = district_package(
         &r,
         "金平区总工会",
         "district",
@@ -323,7 +176,7 @@ fn a_changed_byte_or_a_missing_file_is_a_problem_until_the_intact_copy_arrives()
     std::fs::write(&secret, "a file outside the package").expect("outside");
     std::os::unix::fs::symlink(&secret, damaged.join("link.txt")).expect("link");
 
-    let lib = city(&r);
+    let lib = city_library(&r, "市级收件", &[]);
     let out = receive(&r, &lib, &[&damaged]).ok().json();
     let b = &out["received"][0]["batch"];
     assert_eq!(
@@ -403,9 +256,7 @@ fn a_changed_byte_or_a_missing_file_is_a_problem_until_the_intact_copy_arrives()
             Some("file.not_found")
         );
     }
-    let status = at(
-        &r,
-        &lib,
+    let status = r.at(&lib,
         &[
             "city",
             "status",
@@ -448,7 +299,7 @@ fn a_changed_byte_or_a_missing_file_is_a_problem_until_the_intact_copy_arrives()
 
     // A copy missing a work: listed as missing, the rest verified.
     let r2 = Run::new();
-    let lib2 = city(&r2);
+    let lib2 = city_library(&r2, "市级收件", &[]);
     let partial = r2.dir.path().join("partial");
     copy_dir(&package, &partial);
     std::fs::remove_file(a_work_file(&partial)).expect("remove");
@@ -485,55 +336,21 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
 fn a_batch_resent_with_changes_is_a_new_version_and_the_old_stays_visible() {
     let r = Run::new();
     let dir = r.dir.path();
-    let voice = audio(dir, "voice.mp3", 440);
+    let voice = tone(dir, "voice.mp3", 440, 1);
     let jinping = r.dir.path().join("金平区总工会-资料库");
-    let first = district(
+    let first = district_package(
         &r,
         "金平区总工会",
         "district",
         &[("recitation", "读经典", &voice)],
     );
     // The district withdraws its unsent batch, adds a work and makes 第1批 again.
-    at(&r, &jinping, &["batch", "delete", "1"]).ok();
-    let song = audio(dir, "song.mp3", 550);
-    let id = json_id(
-        &at(
-            &r,
-            &jinping,
-            &[
-                "entry",
-                "add",
-                song.to_str().unwrap_or_default(),
-                "--category",
-                "recitation",
-                "--title",
-                "唱家乡",
-                "--author",
-                "陈晓",
-                "--declare",
-                "original",
-                "--json",
-            ],
-        )
-        .ok(),
-    );
-    at(
-        &r,
-        &jinping,
-        &[
-            "entry",
-            "update",
-            &id,
-            "--status",
-            "approved",
-            "--recommend",
-            "true",
-        ],
-    )
-    .ok();
+    r.at(&jinping, &["batch", "delete", "1"]).ok();
+    let song = tone(dir, "song.mp3", 550, 1);
+    add_recommended(&r, &jinping, "陈晓", &[("recitation", "唱家乡", &song)]);
     let second = package(&r, &jinping);
 
-    let lib = city(&r);
+    let lib = city_library(&r, "市级收件", &[]);
     receive(&r, &lib, &[&first]).ok();
     let out = receive(&r, &lib, &[&second]).ok().json();
     let b = &out["received"][0]["batch"];
@@ -558,14 +375,14 @@ fn a_batch_resent_with_changes_is_a_new_version_and_the_old_stays_visible() {
 fn what_is_not_a_batch_or_not_for_this_library_is_refused_in_chinese() {
     let r = Run::new();
     let dir = r.dir.path();
-    let voice = audio(dir, "voice.mp3", 440);
-    let package = district(
+    let voice = tone(dir, "voice.mp3", 440, 1);
+    let package = district_package(
         &r,
         "金平区总工会",
         "district",
         &[("recitation", "读经典", &voice)],
     );
-    let lib = city(&r);
+    let lib = city_library(&r, "市级收件", &[]);
 
     let empty = dir.join("空文件夹");
     std::fs::create_dir_all(&empty).expect("dir");
@@ -605,9 +422,7 @@ fn what_is_not_a_batch_or_not_for_this_library_is_refused_in_chinese() {
 
     // A district library does not receive.
     let district_lib = dir.join("金平区总工会-资料库");
-    let out = at(
-        &r,
-        &district_lib,
+    let out = r.at(&district_lib,
         &["receive", "--folder", package.to_str().unwrap_or_default()],
     );
     assert!(out.stderr.contains("市级收件"), "{}", out.explain());
@@ -623,9 +438,9 @@ fn attachments_saved_by_hand_are_taken_in_once_the_first_messages_files_are_ther
     let r = Run::new();
     let dir = r.dir.path();
     let hd = video(dir, "hd.mp4", "1920x1080");
-    let voice = audio(dir, "voice.mp3", 440);
-    let other = audio(dir, "other.mp3", 550);
-    let package = district(
+    let voice = tone(dir, "voice.mp3", 440, 1);
+    let other = tone(dir, "other.mp3", 550, 1);
+    let package = district_package(
         &r,
         "金平区总工会",
         "district",
@@ -639,9 +454,7 @@ fn attachments_saved_by_hand_are_taken_in_once_the_first_messages_files_are_ther
     let jinping = dir.join("金平区总工会-资料库");
     let written = dir.join("附件");
     std::fs::create_dir_all(&written).expect("dir");
-    let plan = at(
-        &r,
-        &jinping,
+    let plan = r.at(&jinping,
         &[
             "batch",
             "plan",
@@ -669,11 +482,11 @@ fn attachments_saved_by_hand_are_taken_in_once_the_first_messages_files_are_ther
         !first.is_empty() && !rest.is_empty(),
         "several messages: {first:?} {rest:?}"
     );
-    let lib = city(&r);
+    let lib = city_library(&r, "市级收件", &[]);
     let receive_zip = |files: &[PathBuf]| {
         let mut args = vec!["receive", "--json", "--zip"];
         args.extend(files.iter().map(|f| f.to_str().unwrap_or_default()));
-        at(&r, &lib, &args).ok().json()
+        r.at(&lib, &args).ok().json()
     };
     let waiting = receive_zip(&rest);
     assert_eq!(
@@ -702,9 +515,9 @@ fn attachments_saved_by_hand_are_taken_in_once_the_first_messages_files_are_ther
 fn the_library_check_knows_received_files_and_taking_the_batch_again_mends_a_lost_one() {
     let r = Run::new();
     let dir = r.dir.path();
-    let voice = audio(dir, "voice.mp3", 440);
-    let song = audio(dir, "song.mp3", 550);
-    let package = district(
+    let voice = tone(dir, "voice.mp3", 440, 1);
+    let song = tone(dir, "song.mp3", 550, 1);
+    let package = district_package(
         &r,
         "金平区总工会",
         "district",
@@ -713,9 +526,9 @@ fn the_library_check_knows_received_files_and_taking_the_batch_again_mends_a_los
             ("recitation", "唱家乡", &song),
         ],
     );
-    let lib = city(&r);
+    let lib = city_library(&r, "市级收件", &[]);
     receive(&r, &lib, &[&package]).ok();
-    let doctor = |r: &Run| at(r, &lib, &["doctor", "--full", "--json"]).json();
+    let doctor = |r: &Run| r.at(&lib, &["doctor", "--full", "--json"]).json();
     let findings = |report: &serde_json::Value| -> Vec<String> {
         report["findings"]
             .as_array()

@@ -10,142 +10,11 @@ use std::process::Command;
 
 use baosong::city::rows::{RECEIVED_COLUMNS, STATUS_COLUMNS};
 use calamine::{Data, Reader, Xlsx, open_workbook};
-use support::{Run, ffmpeg, video};
-
-/// `baosong-cli --library LIB args…`.
-fn at(r: &Run, lib: &Path, args: &[&str]) -> support::Result {
-    let mut all = vec!["--library", lib.to_str().unwrap_or_default()];
-    all.extend_from_slice(args);
-    r.cli_env(&all, &[])
-}
-
-fn audio(dir: &Path, name: &str, hz: u32) -> PathBuf {
-    ffmpeg(
-        dir,
-        name,
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("sine=frequency={hz}:duration=1"),
-        ],
-    )
-}
-
-/// A district library of `office` with one recommended work per (category, title, file),
-/// batched and exported; the package folder.
-fn district(r: &Run, office: &str, unit_type: &str, works: &[(&str, &str, &Path)]) -> PathBuf {
-    let lib = r.dir.path().join(format!("{office}-资料库"));
-    at(
-        r,
-        &lib,
-        &["init", "--office", office, "--unit-type", unit_type],
-    )
-    .ok();
-    for (category, title, file) in works {
-        let added = at(
-            r,
-            &lib,
-            &[
-                "entry",
-                "add",
-                file.to_str().unwrap_or_default(),
-                "--category",
-                category,
-                "--title",
-                title,
-                "--author",
-                "陈晓",
-                "--declare",
-                "original",
-                "--json",
-            ],
-        )
-        .ok()
-        .json();
-        let id = added["id"].to_string();
-        at(
-            r,
-            &lib,
-            &[
-                "entry",
-                "update",
-                &id,
-                "--status",
-                "approved",
-                "--recommend",
-                "true",
-            ],
-        )
-        .ok();
-    }
-    let batch = at(r, &lib, &["batch", "create", "--json"]).ok().json();
-    let id = batch["batch"]["id"].to_string();
-    let out = r.dir.path().join(format!("导出-{office}"));
-    std::fs::create_dir_all(&out).expect("out");
-    let report = at(
-        r,
-        &lib,
-        &[
-            "batch",
-            "export",
-            &id,
-            "--out",
-            out.to_str().unwrap_or_default(),
-            "--json",
-        ],
-    )
-    .ok()
-    .json();
-    PathBuf::from(report["folder"].as_str().expect("folder"))
-}
-
-fn city(r: &Run, name: &str) -> PathBuf {
-    let lib = r.dir.path().join(name);
-    at(
-        r,
-        &lib,
-        &[
-            "init",
-            "--role",
-            "city",
-            "--office",
-            "汕头市工人文化宫",
-            "--json",
-        ],
-    )
-    .ok();
-    lib
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("dir");
-    for e in std::fs::read_dir(from).expect("read").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
-}
-
-/// The first work file of a package (under a category folder).
-fn a_work_file(package: &Path) -> PathBuf {
-    std::fs::read_dir(package)
-        .expect("package")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .flat_map(|e| std::fs::read_dir(e.path()).expect("category").flatten())
-        .map(|f| f.path())
-        .next()
-        .expect("a work file")
-}
+use support::district::{a_work_file, city_library, copy_dir, district_package, tone};
+use support::{Run, video};
 
 fn export(r: &Run, lib: &Path, out: &Path) -> support::Result {
-    at(
-        r,
-        lib,
+    r.at(lib,
         &[
             "city",
             "export",
@@ -212,8 +81,8 @@ fn the_city_exports_its_summary_workbook_pdf_and_contact_sheets_per_category() {
     let r = Run::new();
     let dir = r.dir.path();
     let hd = video(dir, "hd.mp4", "1920x1080");
-    let voice = audio(dir, "voice.mp3", 440);
-    let jinping = district(
+    let voice = tone(dir, "voice.mp3", 440, 1);
+    let jinping = district_package(
         &r,
         "金平区总工会",
         "district",
@@ -222,8 +91,8 @@ fn the_city_exports_its_summary_workbook_pdf_and_contact_sheets_per_category() {
             ("recitation", "读经典", &voice),
         ],
     );
-    let song = audio(dir, "song.mp3", 660);
-    let nanao = district(
+    let song = tone(dir, "song.mp3", 660, 1);
+    let nanao = district_package(
         &r,
         "南澳县总工会",
         "county-or-zone",
@@ -237,18 +106,16 @@ fn the_city_exports_its_summary_workbook_pdf_and_contact_sheets_per_category() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;
     std::fs::write(&victim, &bytes).expect("damage");
-    let tune = audio(dir, "tune.mp3", 550);
-    let direct = district(
+    let tune = tone(dir, "tune.mp3", 550, 1);
+    let direct = district_package(
         &r,
         "汕头市某公司工会",
         "municipal-direct",
         &[("recitation", "工厂晨曲", &tune)],
     );
 
-    let lib = city(&r, "市级收件");
-    at(
-        &r,
-        &lib,
+    let lib = city_library(&r, "市级收件", &[]);
+    r.at(&lib,
         &[
             "receive",
             "--json",
@@ -510,7 +377,7 @@ fn an_export_without_batches_or_into_a_place_it_cannot_write_is_refused_and_writ
     let dir = r.dir.path();
 
     // No batch received yet.
-    let empty = city(&r, "空的收件库");
+    let empty = city_library(&r, "空的收件库", &[]);
     let out = dir.join("全市汇总");
     let failed = export(&r, &empty, &out);
     assert_eq!(failed.code, 2, "{}", failed.explain());
@@ -525,17 +392,15 @@ fn an_export_without_batches_or_into_a_place_it_cannot_write_is_refused_and_writ
     );
     assert!(!out.exists(), "no folder made");
 
-    let voice = audio(dir, "voice.mp3", 440);
-    let package = district(
+    let voice = tone(dir, "voice.mp3", 440, 1);
+    let package = district_package(
         &r,
         "金平区总工会",
         "district",
         &[("recitation", "读经典", &voice)],
     );
-    let lib = city(&r, "市级收件");
-    at(
-        &r,
-        &lib,
+    let lib = city_library(&r, "市级收件", &[]);
+    r.at(&lib,
         &["receive", "--folder", package.to_str().unwrap_or_default()],
     )
     .ok();

@@ -21,6 +21,7 @@ use baosong::coded::Coded;
 use baosong::mail::imap::{self as reader, Fetched, FolderState, Interrupted, Server, Session};
 use imap::{Dovecot, Proxy};
 use smtp::{ADDRESS, SECRET, certs};
+use support::district::{city_library, district_batch};
 use support::{Run, ffmpeg};
 
 fn start(dir: &Path) -> Dovecot {
@@ -658,52 +659,7 @@ fn the_city_receives_over_imap_and_a_cut_line_loses_nothing() {
     let maildir = dir.join("smtp/Maildir");
     let d = Dovecot::start(dir, "imap", &maildir, ADDRESS, SECRET);
     let smtp = smtp::Server::start(dir, "smtp", "tls", "none", 400_000);
-    r.init();
-    let mut ids = Vec::new();
-    for (i, hz) in [330, 440, 550].into_iter().enumerate() {
-        let f = ffmpeg(
-            dir,
-            &format!("诵读{i}.mp3"),
-            &[
-                "-f",
-                "lavfi",
-                "-i",
-                &format!("sine=frequency={hz}:duration=12"),
-            ],
-        );
-        let id = r
-            .cli(&[
-                "entry",
-                "add",
-                f.to_str().unwrap_or_default(),
-                "--category",
-                "recitation",
-                "--title",
-                &format!("读经典第{i}篇"),
-                "--author",
-                "林堃",
-                "--declare",
-                "original",
-                "--json",
-            ])
-            .ok()
-            .json()["id"]
-            .to_string();
-        ids.push(id);
-    }
-    for id in &ids {
-        r.cli(&[
-            "entry",
-            "update",
-            id,
-            "--status",
-            "approved",
-            "--recommend",
-            "true",
-        ])
-        .ok();
-    }
-    let batch = r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"].to_string();
+    let batch = district_batch(&r, 3);
     let env = [
         ("BAOSONG_SECRET_STORE", "file".to_owned()),
         ("BAOSONG_SEND_PAUSE_MS", "0".into()),
@@ -756,15 +712,10 @@ fn the_city_receives_over_imap_and_a_cut_line_loses_nothing() {
     assert!(n >= 2, "several messages: {sent}");
 
     // The municipal library, reading through a line that is cut after 150 kB.
-    let city = dir.join("市级收件");
+    let city = city_library(&r, "市级收件", &[]);
     let city_s = city.display().to_string();
     let mut at_city = pairs.clone();
     at_city.push(("BAOSONG_LIBRARY", city_s.as_str()));
-    r.cli_env(
-        &["init", "--role", "city", "--office", "汕头市工人文化宫"],
-        &at_city,
-    )
-    .ok();
     let proxy = Proxy::start(d.port);
     account(&city, proxy.port);
     proxy.cut_after(150_000);

@@ -13,7 +13,8 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use smtp::{ADDRESS, SECRET, Server, certs};
-use support::{Run, ffmpeg};
+use support::Run;
+use support::district::{city_library, district_batch, export};
 
 /// The environment every command of library `lib` runs with: the file secret store (no D-Bus
 /// here), no pause between messages, short socket timeouts.
@@ -62,95 +63,23 @@ fn set_account(r: &Run, lib: &Path, server: &Server) {
     .ok();
 }
 
-/// A district library (the test's own, 南澳县总工会) with `n` recitations of 12 s, ready and
-/// in a batch; the batch's id.
-fn district_batch(r: &Run, n: u32) -> String {
-    r.init();
-    let dir = r.dir.path();
-    for i in 0..n {
-        let f = ffmpeg(
-            dir,
-            &format!("诵读{i}.mp3"),
-            &[
-                "-f",
-                "lavfi",
-                "-i",
-                &format!("sine=frequency={}:duration=12", 330 + 110 * i),
-            ],
-        );
-        let id = r
-            .cli(&[
-                "entry",
-                "add",
-                f.to_str().unwrap_or_default(),
-                "--category",
-                "recitation",
-                "--title",
-                &format!("读经典第{i}篇"),
-                "--author",
-                "林堃",
-                "--declare",
-                "original",
-                "--json",
-            ])
-            .ok()
-            .json()["id"]
-            .to_string();
-        r.cli(&[
-            "entry",
-            "update",
-            &id,
-            "--status",
-            "approved",
-            "--recommend",
-            "true",
-        ])
-        .ok();
-    }
-    r.cli(&["batch", "create", "--json"]).ok().json()["batch"]["id"].to_string()
-}
-
+/// The receiving library, with a contact for its answers' signature.
 fn city(r: &Run) -> PathBuf {
-    let lib = r.dir.path().join("市级收件");
-    at(
+    city_library(
         r,
-        &lib,
-        &[
-            "init",
-            "--role",
-            "city",
-            "--office",
-            "汕头市工人文化宫",
-            "--contact-name",
-            "李敏",
-            "--contact-phone",
-            "0754-88888888",
-        ],
+        "市级收件",
+        &["--contact-name", "李敏", "--contact-phone", "0754-88888888"],
     )
-    .ok();
-    lib
 }
 
 /// A district's batch of one work, exported to a folder (a stick) and taken in from there by a
 /// new receiving library: the library and `receive --json`'s answer.
 fn from_a_stick(r: &Run) -> (PathBuf, serde_json::Value) {
     let batch = district_batch(r, 1);
-    let out = r.dir.path().join("导出");
-    std::fs::create_dir_all(&out).expect("out");
-    let export = r
-        .cli(&[
-            "batch",
-            "export",
-            &batch,
-            "--out",
-            out.to_str().unwrap_or_default(),
-            "--json",
-        ])
-        .ok()
-        .json();
-    let package = export["folder"].as_str().expect("folder").to_owned();
+    let package = export(r, &r.library(), &batch);
+    let package = package.to_str().unwrap_or_default();
     let lib = city(r);
-    let got = at(r, &lib, &["receive", "--folder", &package, "--json"])
+    let got = at(r, &lib, &["receive", "--folder", package, "--json"])
         .ok()
         .json();
     (lib, got)
@@ -415,7 +344,7 @@ fn a_mailed_batch_is_answered_once_with_a_receipt_and_a_correction_that_arrive_i
         &["init", "--role", "city", "--office", "汕头市工人文化宫"],
     )
     .ok();
-    let got = at(&r, &second, &["receive", "--folder", &package, "--json"])
+    let got = at(&r, &second, &["receive", "--folder", package, "--json"])
         .ok()
         .json();
     let id2 = got["received"][0]["batch"]["batch_id"].to_string();

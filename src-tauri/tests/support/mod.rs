@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod district;
+
 pub struct Run {
     pub dir: tempfile::TempDir,
 }
