@@ -7,69 +7,103 @@
 mod commands;
 mod wording;
 
-use std::collections::BTreeMap;
+use std::any::TypeId;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use ts_rs::TS;
+use ts_rs::{TS, TypeVisitor};
 
 fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings")
 }
 
-fn export_all(dir: &Path) {
-    fn one<T: TS + 'static>(dir: &Path) {
-        T::export_all_to(dir).unwrap_or_else(|e| panic!("export {}: {e}", T::name()));
+/// Every type that crosses the IPC boundary by name; ts-rs follows each to what it uses.
+fn roots(v: &mut impl TypeVisitor) {
+    v.visit::<crate::api::ApiError>();
+    v.visit::<crate::api::Startup>();
+    v.visit::<crate::api::CampaignSummary>();
+    v.visit::<crate::api::PathCheck>();
+    v.visit::<crate::campaign::Campaign>();
+    v.visit::<crate::library::LibraryInfo>();
+    v.visit::<crate::office::OfficeInput>();
+    v.visit::<crate::entry::Entry>();
+    v.visit::<crate::entry::EntryFields>();
+    v.visit::<crate::entry::EntryFilter>();
+    v.visit::<crate::library::AuditRecord>();
+    v.visit::<crate::library::recent::RecentLibrary>();
+    v.visit::<crate::dashboard::Dashboard>();
+    v.visit::<crate::library::ImportOptions>();
+    v.visit::<crate::library::ImportReport>();
+    v.visit::<crate::library::BulkChange>();
+    v.visit::<crate::library::ThumbInfo>();
+    v.visit::<crate::library::SheetImport>();
+    v.visit::<crate::library::SheetImportOptions>();
+    v.visit::<crate::api::BatchCreated>();
+    v.visit::<crate::batch::BatchSummary>();
+    v.visit::<crate::batch::BatchRequest>();
+    v.visit::<crate::batch::Draft>();
+    v.visit::<crate::batch::ExportReport>();
+    v.visit::<crate::progress::Progress>();
+    v.visit::<crate::api::MailPlanView>();
+    v.visit::<crate::package::attachments::PlanOptions>();
+    v.visit::<crate::api::AccountView>();
+    v.visit::<crate::api::SendReport>();
+    v.visit::<crate::account::AccountInput>();
+    v.visit::<crate::library::OutboxMessage>();
+    v.visit::<crate::library::Resolution>();
+    v.visit::<crate::library::OutboxHold>();
+    v.visit::<crate::library::BackupInfo>();
+    v.visit::<crate::library::RestoreReport>();
+    v.visit::<crate::library::UnlistedFile>();
+    v.visit::<crate::library::trash::TrashItem>();
+    v.visit::<crate::library::DoctorReport>();
+    v.visit::<crate::diagnostics::About>();
+    v.visit::<crate::city::CityStatus>();
+    v.visit::<crate::city::ReceivedWork>();
+    v.visit::<crate::api::FolderReceived>();
+    v.visit::<crate::api::MailSummary>();
+    v.visit::<crate::api::CityExport>();
+    v.visit::<crate::api::ReplyDraft>();
+    v.visit::<crate::api::ReplyQueued>();
+    v.visit::<crate::diagnostics::DiagnosticsReport>();
+    v.visit::<crate::api::PrintRequest>();
+    v.visit::<crate::api::PrintReport>();
+    v.visit::<crate::api::PrintPreview>();
+}
+
+/// Writes a root and everything it uses.
+struct Export<'a>(&'a Path);
+
+impl TypeVisitor for Export<'_> {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        T::export_all_to(self.0).unwrap_or_else(|e| panic!("export {}: {e}", T::name()));
     }
-    one::<crate::api::ApiError>(dir);
-    one::<crate::api::Startup>(dir);
-    one::<crate::api::CampaignSummary>(dir);
-    one::<crate::api::PathCheck>(dir);
-    one::<crate::campaign::Campaign>(dir);
-    one::<crate::library::LibraryInfo>(dir);
-    one::<crate::office::OfficeInput>(dir);
-    one::<crate::entry::Entry>(dir);
-    one::<crate::entry::EntryFields>(dir);
-    one::<crate::entry::EntryFilter>(dir);
-    one::<crate::library::AuditRecord>(dir);
-    one::<crate::library::recent::RecentLibrary>(dir);
-    one::<crate::dashboard::Dashboard>(dir);
-    one::<crate::library::ImportOptions>(dir);
-    one::<crate::library::ImportReport>(dir);
-    one::<crate::library::BulkChange>(dir);
-    one::<crate::library::ThumbInfo>(dir);
-    one::<crate::library::SheetImport>(dir);
-    one::<crate::library::SheetImportOptions>(dir);
-    one::<crate::api::BatchCreated>(dir);
-    one::<crate::batch::BatchSummary>(dir);
-    one::<crate::batch::BatchRequest>(dir);
-    one::<crate::batch::Draft>(dir);
-    one::<crate::batch::ExportReport>(dir);
-    one::<crate::progress::Progress>(dir);
-    one::<crate::api::MailPlanView>(dir);
-    one::<crate::package::attachments::PlanOptions>(dir);
-    one::<crate::api::AccountView>(dir);
-    one::<crate::api::SendReport>(dir);
-    one::<crate::account::AccountInput>(dir);
-    one::<crate::library::OutboxMessage>(dir);
-    one::<crate::library::Resolution>(dir);
-    one::<crate::library::OutboxHold>(dir);
-    one::<crate::library::BackupInfo>(dir);
-    one::<crate::library::RestoreReport>(dir);
-    one::<crate::library::UnlistedFile>(dir);
-    one::<crate::library::trash::TrashItem>(dir);
-    one::<crate::library::DoctorReport>(dir);
-    one::<crate::diagnostics::About>(dir);
-    one::<crate::city::CityStatus>(dir);
-    one::<crate::city::ReceivedWork>(dir);
-    one::<crate::api::FolderReceived>(dir);
-    one::<crate::api::MailSummary>(dir);
-    one::<crate::api::CityExport>(dir);
-    one::<crate::api::ReplyDraft>(dir);
-    one::<crate::api::ReplyQueued>(dir);
-    one::<crate::diagnostics::DiagnosticsReport>(dir);
-    one::<crate::api::PrintRequest>(dir);
-    one::<crate::api::PrintReport>(dir);
-    one::<crate::api::PrintPreview>(dir);
+}
+
+/// Which Rust types are written to each file: two types of one name in different modules would
+/// write the same `Name.ts`, the last one silently winning.
+#[derive(Default)]
+struct Files {
+    visited: HashSet<TypeId>,
+    written_by: BTreeMap<PathBuf, BTreeSet<String>>,
+}
+
+impl TypeVisitor for Files {
+    fn visit<T: TS + 'static + ?Sized>(&mut self) {
+        let Some(path) = T::output_path() else { return };
+        if !self.visited.insert(TypeId::of::<T>()) {
+            return;
+        }
+        // `Recorded<Entry>` and `Recorded<Batch>` are one generic type, written once.
+        let name = std::any::type_name::<T>();
+        let name = name.split('<').next().unwrap_or(name);
+        self.written_by.entry(path).or_default().insert(name.to_owned());
+        T::visit_dependencies(self);
+    }
+}
+
+fn export_all(dir: &Path) {
+    roots(&mut Export(dir));
 
     // Written last: the command map imports what ts-rs wrote, and checks that it is there.
     let known = read_dir(dir)
@@ -129,5 +163,25 @@ fn generated_typescript_bindings_are_fresh() {
     assert!(
         stale.is_empty(),
         "ui/src/bindings is stale for {stale:?}: run `UPDATE_BINDINGS=1 cargo test -p baosong bindings` and commit the result"
+    );
+}
+
+#[test]
+fn no_two_rust_types_write_one_typescript_file() {
+    let mut files = Files::default();
+    roots(&mut files);
+    assert!(
+        files.written_by.len() > 40,
+        "too few types followed: {:?}",
+        files.written_by.keys()
+    );
+    let shared: Vec<_> = files
+        .written_by
+        .iter()
+        .filter(|(_, types)| types.len() > 1)
+        .collect();
+    assert!(
+        shared.is_empty(),
+        "one TypeScript file written by several Rust types (rename one, or #[ts(rename)]): {shared:?}"
     );
 }
