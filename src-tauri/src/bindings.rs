@@ -97,7 +97,10 @@ impl TypeVisitor for Files {
         // `Recorded<Entry>` and `Recorded<Batch>` are one generic type, written once.
         let name = std::any::type_name::<T>();
         let name = name.split('<').next().unwrap_or(name);
-        self.written_by.entry(path).or_default().insert(name.to_owned());
+        self.written_by
+            .entry(path)
+            .or_default()
+            .insert(name.to_owned());
         T::visit_dependencies(self);
     }
 }

@@ -84,17 +84,19 @@ fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
     assert_eq!(works(&r, &lib, &[]).len(), 3);
 
     // The whole city: every unit the campaign lists, those that sent nothing included.
-    let status = r.at(&lib,
-        &[
-            "city",
-            "status",
-            "--now",
-            "2023-06-20T10:00:00+08:00",
-            "--json",
-        ],
-    )
-    .ok()
-    .json();
+    let status = r
+        .at(
+            &lib,
+            &[
+                "city",
+                "status",
+                "--now",
+                "2023-06-20T10:00:00+08:00",
+                "--json",
+            ],
+        )
+        .ok()
+        .json();
     let districts = status["districts"].as_array().expect("districts");
     assert_eq!(districts.len(), 10, "{status}");
     let unit = |name: &str| {
@@ -122,17 +124,19 @@ fn the_city_takes_in_two_districts_once_each_and_sees_every_unit() {
         (l["received"].as_u64(), l["status"].as_str()),
         (Some(0), Some("not-sent"))
     );
-    let late = r.at(&lib,
-        &[
-            "city",
-            "status",
-            "--now",
-            "2023-06-26T09:00:00+08:00",
-            "--json",
-        ],
-    )
-    .ok()
-    .json();
+    let late = r
+        .at(
+            &lib,
+            &[
+                "city",
+                "status",
+                "--now",
+                "2023-06-26T09:00:00+08:00",
+                "--json",
+            ],
+        )
+        .ok()
+        .json();
     assert_eq!(late["deadline_passed"], true);
     let l = late["districts"]
         .as_array()
@@ -256,17 +260,19 @@ fn a_changed_byte_or_a_missing_file_is_a_problem_until_the_intact_copy_arrives()
             Some("file.not_found")
         );
     }
-    let status = r.at(&lib,
-        &[
-            "city",
-            "status",
-            "--now",
-            "2023-06-20T10:00:00+08:00",
-            "--json",
-        ],
-    )
-    .ok()
-    .json();
+    let status = r
+        .at(
+            &lib,
+            &[
+                "city",
+                "status",
+                "--now",
+                "2023-06-20T10:00:00+08:00",
+                "--json",
+            ],
+        )
+        .ok()
+        .json();
     let j = status["districts"][0]["categories"]
         .as_array()
         .and_then(|c| c.iter().find(|c| c["category"] == "recitation"))
@@ -422,7 +428,8 @@ fn what_is_not_a_batch_or_not_for_this_library_is_refused_in_chinese() {
 
     // A district library does not receive.
     let district_lib = dir.join("金平区总工会-资料库");
-    let out = r.at(&district_lib,
+    let out = r.at(
+        &district_lib,
         &["receive", "--folder", package.to_str().unwrap_or_default()],
     );
     assert!(out.stderr.contains("市级收件"), "{}", out.explain());
@@ -454,20 +461,22 @@ fn attachments_saved_by_hand_are_taken_in_once_the_first_messages_files_are_ther
     let jinping = dir.join("金平区总工会-资料库");
     let written = dir.join("附件");
     std::fs::create_dir_all(&written).expect("dir");
-    let plan = r.at(&jinping,
-        &[
-            "batch",
-            "plan",
-            "1",
-            "--max-message-bytes",
-            "130000",
-            "--write",
-            written.to_str().unwrap_or_default(),
-            "--json",
-        ],
-    )
-    .ok()
-    .json();
+    let plan = r
+        .at(
+            &jinping,
+            &[
+                "batch",
+                "plan",
+                "1",
+                "--max-message-bytes",
+                "130000",
+                "--write",
+                written.to_str().unwrap_or_default(),
+                "--json",
+            ],
+        )
+        .ok()
+        .json();
     let mut first = Vec::new();
     let mut rest = Vec::new();
     for f in plan["written"]["files"].as_array().expect("written files") {

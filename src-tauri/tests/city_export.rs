@@ -14,7 +14,8 @@ use support::district::{a_work_file, city_library, copy_dir, district_package, t
 use support::{Run, video};
 
 fn export(r: &Run, lib: &Path, out: &Path) -> support::Result {
-    r.at(lib,
+    r.at(
+        lib,
         &[
             "city",
             "export",
@@ -115,7 +116,8 @@ fn the_city_exports_its_summary_workbook_pdf_and_contact_sheets_per_category() {
     );
 
     let lib = city_library(&r, "市级收件", &[]);
-    r.at(&lib,
+    r.at(
+        &lib,
         &[
             "receive",
             "--json",
@@ -400,7 +402,8 @@ fn an_export_without_batches_or_into_a_place_it_cannot_write_is_refused_and_writ
         &[("recitation", "读经典", &voice)],
     );
     let lib = city_library(&r, "市级收件", &[]);
-    r.at(&lib,
+    r.at(
+        &lib,
         &["receive", "--folder", package.to_str().unwrap_or_default()],
     )
     .ok();

@@ -344,7 +344,7 @@ fn a_mailed_batch_is_answered_once_with_a_receipt_and_a_correction_that_arrive_i
         &["init", "--role", "city", "--office", "汕头市工人文化宫"],
     )
     .ok();
-    let got = at(&r, &second, &["receive", "--folder", package, "--json"])
+    let got = at(&r, &second, &["receive", "--folder", &package, "--json"])
         .ok()
         .json();
     let id2 = got["received"][0]["batch"]["batch_id"].to_string();

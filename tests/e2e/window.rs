@@ -2502,7 +2502,13 @@ async fn the_municipal_office_collects_its_mail_watching_each_message_come() -> 
     close_city_works(&w, "潮汕家书第3篇").await?;
     w.click("city-section-outbox").await?;
     w.el("outbox-table").await?;
-    outbox_shows(&w, &server, &home, &["收件回执", "发送失败", "550", "改正地址"]).await?;
+    outbox_shows(
+        &w,
+        &server,
+        &home,
+        &["收件回执", "发送失败", "550", "改正地址"],
+    )
+    .await?;
     w.shot("reply-refused").await;
 
     // The refused row itself leads to the 回执's dialog, where its address is corrected.

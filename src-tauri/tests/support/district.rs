@@ -151,7 +151,14 @@ pub fn export(r: &Run, lib: &Path, id: &str) -> PathBuf {
 /// `init` (a contact, say).
 pub fn city_library(r: &Run, name: &str, extra: &[&str]) -> PathBuf {
     let lib = r.dir.path().join(name);
-    let mut args = vec!["init", "--role", "city", "--office", "汕头市工人文化宫", "--json"];
+    let mut args = vec![
+        "init",
+        "--role",
+        "city",
+        "--office",
+        "汕头市工人文化宫",
+        "--json",
+    ];
     args.extend_from_slice(extra);
     r.at(&lib, &args).ok();
     lib
