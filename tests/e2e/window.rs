@@ -248,14 +248,27 @@ impl Clerk {
 
     /// Replaces the content of a text field, as typing would (Vue sees input events).
     async fn fill(&self, testid: &str, text: &str) -> Res {
-        let input = self.input(testid).await?;
-        // Ctrl+A, then type over the selection.
-        input.send_keys("\u{E009}a\u{E000}").await?;
-        input.send_keys("\u{E003}").await?;
-        if !text.is_empty() {
-            input.send_keys(text).await?;
+        // Typed as a clerk types, then read back: keys sent while focus is still moving (a
+        // dialog's overlay fading out) can be lost, and a field that did not take the text
+        // would only show up later as a confusing failure. Typed again up to twice.
+        let mut value = None;
+        for _attempt in 0..3 {
+            let input = self.input(testid).await?;
+            // Ctrl+A, then type over the selection.
+            input.send_keys("\u{E009}a\u{E000}").await?;
+            input.send_keys("\u{E003}").await?;
+            if !text.is_empty() {
+                input.send_keys(text).await?;
+            }
+            value = input.prop("value").await?;
+            if value.as_deref() == Some(text) {
+                return Ok(());
+            }
+            eprintln!("{testid}: holds {value:?} after typing “{text}”; typing again");
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        Ok(())
+        self.shot(&format!("failed-fill-{testid}")).await;
+        Err(format!("{testid} holds {value:?} after typing “{text}” three times").into())
     }
 
     /// Opens an el-select and clicks the visible option with exactly `label`. The select is
@@ -286,6 +299,24 @@ impl Clerk {
         }
         self.shot(&format!("failed-choose-{testid}")).await;
         Err(format!("option “{label}” of {testid} never showed").into())
+    }
+
+    /// Chooses `label` in a form's select and checks the select shows it, choosing again (up
+    /// to three times) when it does not: an option clicked while the list still opens can be
+    /// lost without an error (seen on the first-run form's 单位名称).
+    async fn choose_shown(&self, testid: &str, label: &str) -> Res {
+        for _attempt in 0..3 {
+            self.choose(testid, label).await?;
+            if self.text(testid).await?.contains(label) {
+                return Ok(());
+            }
+            eprintln!("{testid}: “{label}” was not taken; choosing again");
+            // Close a list left open before the next try.
+            self.c.active_element().await?.send_keys("\u{E00C}").await?;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+        self.shot(&format!("failed-choose-{testid}")).await;
+        Err(format!("{testid} never showed “{label}” once chosen").into())
     }
 
     /// Types a file's path into the entry form, as a clerk pastes one, and waits for the
@@ -604,7 +635,7 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
 
         w.fill("setup-location", &library.display().to_string())
             .await?;
-        w.choose("setup-office", "金平区总工会").await?;
+        w.choose_shown("setup-office", "金平区总工会").await?;
         // Picking a unit the notice names sets its type and shows its quota.
         w.see("每个子项目不少于 10 件").await?;
         w.fill("setup-contact-name", "陈晓").await?;
@@ -635,7 +666,8 @@ async fn setup_add_entry_restart_and_find_it_again() -> Res {
         // what was typed.
         w.click("add-entry").await?;
         w.add_path(&work).await?;
-        w.choose("entry-category", "网络正能量诵读作品").await?;
+        w.choose_shown("entry-category", "网络正能量诵读作品")
+            .await?;
         w.fill("entry-title", "").await?;
         w.fill("entry-phone", "1380013800").await?;
         w.click("entry-save").await?;
